@@ -1,0 +1,411 @@
+//! The command line: arguments, the run, and the exit-code contract.
+
+use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use colored::Colorize;
+use futures_util::future::join_all;
+use serde::Serialize;
+
+use crate::audit::audit;
+use crate::dns::DnsSource;
+use crate::dns::cache::CachingSource;
+use crate::dns::hickory::{HickorySource, ResolverSettings};
+use crate::domain::{DomainName, parse_domain};
+use crate::render;
+use crate::report::{Report, SCHEMA_VERSION, Severity, ToolInfo};
+use crate::rules::{RULES, Rule, find_rule};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding at or above --fail-on, and every lookup was answered
+  1  at least one finding at or above --fail-on
+  2  usage or input error
+  3  no finding at or above --fail-on, but some lookups failed (timeout, SERVFAIL),
+     so the audit is incomplete";
+
+/// Audits the DNS records a domain needs for email and says how to fix what is wrong.
+#[derive(Debug, Parser)]
+#[command(name = "mailcheck", version, about, after_help = EXIT_CODES)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Cli {
+    /// What to do; without one, audit the domains.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The audit's options.
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Output options, for every command.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Explain a rule: what it finds, why it matters, how to fix it. Without RULE, list them.
+    Explain {
+        /// A rule id, e.g. mx-target-cname.
+        rule: Option<String>,
+    },
+}
+
+/// Options of an audit.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Domains to audit (Unicode names are converted to A-labels).
+    #[arg(value_name = "DOMAIN", required = true)]
+    pub domains: Vec<String>,
+    /// DNS server to ask, as IP or IP:PORT (IPv6 with a port as [::1]:5353); repeatable.
+    /// Default: the system resolver.
+    #[arg(short = 'n', long = "nameserver", value_name = "IP[:PORT]")]
+    pub nameservers: Vec<String>,
+    /// Seconds to wait for each try of a query.
+    #[arg(long, value_name = "SECONDS", default_value = "3")]
+    pub timeout: f64,
+    /// Times to retry a query that timed out or failed.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub retries: usize,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Show every DNS query with its outcome and time.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Options of the output.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human, global = true)]
+    pub format: Format,
+    /// Short for --format json.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to colour human output (NO_COLOR and a non-terminal stdout mean never under auto).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+impl OutputArgs {
+    /// The format in effect.
+    pub fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
+    }
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: sections, findings, fixes.
+    Human,
+    /// One JSON document (schema_version 1).
+    Json,
+}
+
+/// When to colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The lowest severity that fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Errors only.
+    Error,
+    /// Warnings and errors.
+    Warning,
+    /// Any finding.
+    Info,
+    /// Never fail on findings (failed lookups still exit 3).
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// The exit codes of DESIGN.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: nothing at or above --fail-on, and the audit is complete.
+    Clean,
+    /// 1: a finding at or above --fail-on.
+    Findings,
+    /// 2: usage or input error.
+    InputError,
+    /// 3: nothing at or above --fail-on, but some lookups failed.
+    Incomplete,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Clean => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::InputError => 2,
+            ExitStatus::Incomplete => 3,
+        }
+    }
+
+    /// The status a finished report earns under `fail_on`.
+    pub fn of_report(report: &Report, fail_on: FailOn) -> Self {
+        let failed = fail_on.threshold().is_some_and(|threshold| {
+            report
+                .domains
+                .iter()
+                .any(|domain| domain.worst().is_some_and(|worst| worst >= threshold))
+        });
+        if failed {
+            ExitStatus::Findings
+        } else if report
+            .domains
+            .iter()
+            .any(|domain| domain.summary.lookups_failed > 0)
+        {
+            ExitStatus::Incomplete
+        } else {
+            ExitStatus::Clean
+        }
+    }
+}
+
+/// A problem with what the user asked for (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// A domain that cannot be audited.
+    #[error("invalid domain: {0}")]
+    Domain(#[from] crate::domain::DomainError),
+    /// A `--nameserver` that is not an address.
+    #[error(
+        "invalid --nameserver \"{0}\": expected an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353)"
+    )]
+    Nameserver(String),
+    /// A `--timeout` that is not a positive number of seconds.
+    #[error("invalid --timeout {0}: expected a number of seconds greater than 0")]
+    Timeout(f64),
+    /// `explain` with an unknown rule.
+    #[error("unknown rule \"{0}\"; run `mailcheck explain` to list the rules")]
+    UnknownRule(String),
+    /// The resolver could not be set up.
+    #[error(transparent)]
+    Resolver(#[from] crate::dns::hickory::ResolverSetupError),
+}
+
+/// Parses a `--nameserver` value: `IP`, `IP:PORT`, or `[IPv6]:PORT`; port 53 by default.
+pub fn parse_nameserver(text: &str) -> Result<SocketAddr, InputError> {
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let bare = text
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(text);
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| InputError::Nameserver(text.to_owned()))
+}
+
+/// Decides colouring once, as `colored` should see it: `--color`, then `NO_COLOR`, then
+/// whether stdout is a terminal. JSON is never coloured.
+pub fn colour_override(choice: ColorChoice, format: Format, no_color: bool, is_tty: bool) -> bool {
+    format == Format::Human
+        && match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && is_tty,
+        }
+}
+
+/// Runs the parsed command line, writing results to `out` and problems to `err`.
+pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
+    let format = cli.output.format();
+    let result = match cli.command {
+        Some(Command::Explain { rule }) => explain(rule.as_deref(), format, out),
+        None => run_audit(&cli.audit, format, out).await,
+    };
+    match result {
+        Ok(status) => Ok(status),
+        Err(RunError::Io(error)) => Err(error),
+        Err(RunError::Input(error)) => {
+            report_error(&error.to_string(), format, out, err)?;
+            Ok(ExitStatus::InputError)
+        }
+    }
+}
+
+/// Writes a usage or input error: one line on stderr, and under JSON a JSON document on stdout.
+pub fn report_error(
+    message: &str,
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    // The message may quote what the user typed, escape sequences included.
+    writeln!(
+        err,
+        "{} {}",
+        "error:".red().bold(),
+        crate::render::escape::escape(message)
+    )?;
+    if format == Format::Json {
+        #[derive(Serialize)]
+        struct ErrorDocument<'a> {
+            schema_version: u32,
+            tool: ToolInfo,
+            error: ErrorBody<'a>,
+        }
+        #[derive(Serialize)]
+        struct ErrorBody<'a> {
+            kind: &'static str,
+            message: &'a str,
+        }
+        let document = ErrorDocument {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::default(),
+            error: ErrorBody {
+                kind: "input",
+                message,
+            },
+        };
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+enum RunError {
+    Input(InputError),
+    Io(io::Error),
+}
+
+impl From<InputError> for RunError {
+    fn from(error: InputError) -> Self {
+        RunError::Input(error)
+    }
+}
+
+impl From<io::Error> for RunError {
+    fn from(error: io::Error) -> Self {
+        RunError::Io(error)
+    }
+}
+
+async fn run_audit(
+    args: &AuditArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    // Validate everything before the first query: bad input never costs a lookup.
+    let domains = args
+        .domains
+        .iter()
+        .map(|domain| parse_domain(domain))
+        .collect::<Result<Vec<DomainName>, _>>()
+        .map_err(InputError::from)?;
+    let nameservers = args
+        .nameservers
+        .iter()
+        .map(|text| parse_nameserver(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Err(InputError::Timeout(args.timeout).into());
+    }
+    let settings = ResolverSettings {
+        nameservers,
+        timeout: Duration::from_secs_f64(args.timeout),
+        retries: args.retries,
+    };
+    let source = CachingSource::new(HickorySource::new(&settings).map_err(InputError::from)?);
+    let source: &dyn DnsSource = &source;
+    let reports = join_all(domains.iter().map(|domain| audit(domain, source))).await;
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::default(),
+        domains: reports,
+    };
+    match format {
+        Format::Human => render::human::render(
+            &report,
+            render::human::HumanOptions {
+                verbose: args.verbose,
+            },
+            out,
+        )?,
+        Format::Json => render::json::render(&report, out)?,
+    }
+    Ok(ExitStatus::of_report(&report, args.fail_on))
+}
+
+fn explain(
+    rule: Option<&str>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    let rules: Vec<&Rule> = match rule {
+        Some(id) => vec![find_rule(id).ok_or_else(|| InputError::UnknownRule(id.to_owned()))?],
+        None => RULES.to_vec(),
+    };
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &rules).map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
+        Format::Human if rule.is_some() => render::human::render_rule(rules[0], out)?,
+        Format::Human => render::human::render_rule_list(&rules, out)?,
+    }
+    Ok(ExitStatus::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nameservers() {
+        let parse = |text| parse_nameserver(text).map(|a| a.to_string()).ok();
+        assert_eq!(parse("127.0.0.1").as_deref(), Some("127.0.0.1:53"));
+        assert_eq!(parse("127.0.0.1:5353").as_deref(), Some("127.0.0.1:5353"));
+        assert_eq!(parse("::1").as_deref(), Some("[::1]:53"));
+        assert_eq!(parse("[::1]").as_deref(), Some("[::1]:53"));
+        assert_eq!(parse("[::1]:5353").as_deref(), Some("[::1]:5353"));
+        assert_eq!(parse("dns.example"), None);
+        assert_eq!(parse("127.0.0.1:99999"), None);
+        assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn colour_is_decided_once() {
+        use ColorChoice::{Always, Auto, Never};
+        assert!(colour_override(Always, Format::Human, true, false));
+        assert!(!colour_override(Never, Format::Human, false, true));
+        assert!(colour_override(Auto, Format::Human, false, true));
+        assert!(!colour_override(Auto, Format::Human, true, true));
+        assert!(!colour_override(Auto, Format::Human, false, false));
+        assert!(!colour_override(Always, Format::Json, false, true));
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,18 @@
+//! mailcheck audits the DNS records a domain needs for email and says, record by record, what
+//! is wrong, why it matters and how to fix it.
+//!
+//! The pipeline (see `DESIGN.md`): [`gather`] does all the I/O through a [`dns::DnsSource`] and
+//! returns plain [`facts::Facts`]; [`rules`] are pure functions from facts to
+//! [`report::Finding`]s; [`render`] turns the [`report::Report`] into human or JSON output.
+
+pub mod address;
+pub mod audit;
+pub mod cli;
+pub mod describe;
+pub mod dns;
+pub mod domain;
+pub mod facts;
+pub mod gather;
+pub mod render;
+pub mod report;
+pub mod rules;

@@ -1,0 +1,77 @@
+//! The `mailcheck` binary: parse the command line, decide colour, run, map to an exit code.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use clap::error::ErrorKind;
+use mailcheck::cli::{self, Cli, ExitStatus, Format};
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(error) => {
+            // A closed pipe (`mailcheck … | head`) is not an error worth a message.
+            if error
+                .downcast_ref::<io::Error>()
+                .is_some_and(|error| error.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(io::stderr(), "error: {error:#}");
+            ExitCode::from(ExitStatus::InputError.code())
+        }
+    }
+}
+
+fn real_main() -> anyhow::Result<ExitStatus> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return Ok(usage_error(&error)),
+    };
+    let format = cli.output.format();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    colored::control::set_override(cli::colour_override(
+        cli.output.color,
+        format,
+        no_color,
+        io::stdout().is_terminal(),
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let status = runtime.block_on(cli::run(cli, &mut out, &mut io::stderr()))?;
+    out.flush()?;
+    Ok(status)
+}
+
+/// Clap's own errors exit 2 as well; `--help` and `--version` exit 0. Under `--json`, the error
+/// is a JSON document on stdout too.
+fn usage_error(error: &clap::Error) -> ExitStatus {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return ExitStatus::Clean;
+    }
+    let _ = error.print();
+    if wants_json(std::env::args()) {
+        let message = error.kind().as_str().unwrap_or("invalid command line");
+        let _ = cli::report_error(message, Format::Json, &mut io::stdout(), &mut io::sink());
+    }
+    ExitStatus::InputError
+}
+
+/// Whether the raw arguments ask for JSON, for errors found before they could be parsed.
+fn wants_json(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        arg == "--json"
+            || arg == "--format=json"
+            || (arg == "--format" && args.get(i + 1).is_some_and(|next| next == "json"))
+    })
+}

@@ -1,0 +1,64 @@
+//! Making text from DNS safe to print on a terminal.
+//!
+//! A TXT record can hold any byte: an ANSI escape sequence in a DKIM record could recolour,
+//! move the cursor or rewrite a terminal's title, and a bidirectional override can make text
+//! read differently from what it is. Every string the human renderer prints goes through
+//! [`escape`], which shows such characters as visible escapes.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Whether `c` must not reach a terminal as it is.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() // C0, DEL and C1 controls, including ESC, CR, LF and TAB
+        || matches!(c,
+            '\u{061c}'                      // Arabic letter mark
+            | '\u{200b}'..='\u{200f}'       // zero-width characters and LRM/RLM
+            | '\u{2028}' | '\u{2029}'       // line and paragraph separators
+            | '\u{202a}'..='\u{202e}'       // bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}'       // word joiner and invisible operators
+            | '\u{2066}'..='\u{2069}'       // bidi isolates
+            | '\u{feff}'                    // byte-order mark / zero-width no-break space
+        )
+}
+
+/// `text` with every control, bidi and invisible formatting character replaced by a visible
+/// escape (`\x1b`, `\u{202e}`). Text without any is returned as it is.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !is_unsafe(c) {
+            escaped.push(c);
+        } else if u32::from(c) < 0x100 {
+            let _ = write!(escaped, "\\x{:02x}", u32::from(c));
+        } else {
+            let _ = write!(escaped, "\\u{{{:04x}}}", u32::from(c));
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn plain_text_is_untouched() {
+        assert!(matches!(
+            escape("v=spf1 -all bücher ✔"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn controls_and_bidi_are_escaped() {
+        assert_eq!(escape("a\u{1b}[31mred"), "a\\x1b[31mred");
+        assert_eq!(escape("line\nbreak\ttab\r"), "line\\x0abreak\\x09tab\\x0d");
+        assert_eq!(escape("\u{9b}31m"), "\\x9b31m");
+        assert_eq!(escape("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(escape("\u{7f}"), "\\x7f");
+    }
+}

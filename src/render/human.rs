@@ -1,0 +1,235 @@
+//! The human renderer: per domain, one block per section with what was found and what is
+//! wrong, each finding with its fix, then a summary line.
+
+use std::io::{self, Write};
+
+use colored::{ColoredString, Colorize};
+
+use super::escape::escape;
+use super::wrap::wrap;
+use crate::report::{AuditStatus, DomainReport, Finding, Report, Section, Severity};
+
+/// What to show besides the findings.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HumanOptions {
+    /// Show every DNS query with its outcome and time.
+    pub verbose: bool,
+}
+
+/// Width that messages are wrapped to, indentation included.
+const WIDTH: usize = 100;
+
+/// Writes `report` for a person to read.
+pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+    for (i, domain) in report.domains.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        render_domain(domain, options, out)?;
+    }
+    Ok(())
+}
+
+fn render_domain(
+    domain: &DomainReport,
+    options: HumanOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let title = match &domain.domain_unicode {
+        Some(unicode) => format!("{} ({})", escape(unicode), domain.domain),
+        None => domain.domain.clone(),
+    };
+    writeln!(out, "{}", title.bold().underline())?;
+    for &section in Section::ALL {
+        render_section(domain, section, out)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", summary_line(domain))?;
+    if domain.worst().is_some() {
+        writeln!(
+            out,
+            "{}",
+            "Run `mailcheck explain RULE` to see why a rule matters.".dimmed()
+        )?;
+    }
+    if options.verbose {
+        render_queries(domain, out)?;
+    }
+    Ok(())
+}
+
+fn render_section(domain: &DomainReport, section: Section, out: &mut dyn Write) -> io::Result<()> {
+    let overview: Vec<_> = domain
+        .overview
+        .iter()
+        .filter(|line| line.section == section)
+        .collect();
+    let findings: Vec<&Finding> = domain
+        .findings
+        .iter()
+        .filter(|finding| finding.section == section)
+        .collect();
+    if overview.is_empty() && findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", section.title().bold())?;
+    for line in overview {
+        writeln!(out, "  {}{}", "  ".repeat(line.depth), escape(&line.text))?;
+    }
+    if findings.is_empty() {
+        writeln!(out, "  {} no problems found", "✔".green())?;
+    }
+    for finding in findings {
+        render_finding(finding, out)?;
+    }
+    Ok(())
+}
+
+fn marker(severity: Severity) -> ColoredString {
+    match severity {
+        Severity::Error => "✖ error".red().bold(),
+        Severity::Warning => "▲ warning".yellow().bold(),
+        Severity::Info => "ℹ info".blue().bold(),
+    }
+}
+
+fn render_finding(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {} {} {}",
+        marker(finding.severity),
+        escape(&finding.subject).bold(),
+        format!("[{}]", finding.rule).dimmed()
+    )?;
+    for line in wrap(&escape(&finding.message), WIDTH - 4) {
+        writeln!(out, "    {line}")?;
+    }
+    let fix = escape(&finding.fix);
+    for (i, line) in wrap(&fix, WIDTH - 9).into_iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "    {} {line}", "fix:".cyan().bold())?;
+        } else {
+            writeln!(out, "         {line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+fn summary_line(domain: &DomainReport) -> String {
+    let summary = &domain.summary;
+    let counts = format!(
+        "{}, {}, {}",
+        plural(summary.errors, "error", "errors"),
+        plural(summary.warnings, "warning", "warnings"),
+        plural(summary.info, "info", "info"),
+    );
+    let counts = if summary.errors > 0 {
+        counts.red().bold()
+    } else if summary.warnings > 0 {
+        counts.yellow().bold()
+    } else {
+        counts.green().bold()
+    };
+    let lookups = match domain.status {
+        AuditStatus::Complete => {
+            format!("{} answered", plural(summary.lookups, "lookup", "lookups"))
+        }
+        AuditStatus::Incomplete => format!(
+            "{} of {} failed: audit incomplete",
+            summary.lookups_failed,
+            plural(summary.lookups, "lookup", "lookups")
+        ),
+    };
+    format!("Summary: {counts}; {lookups}")
+}
+
+fn render_queries(domain: &DomainReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}", "DNS queries".bold())?;
+    for query in &domain.dns {
+        let outcome = match (query.outcome, &query.error) {
+            ("records", _) => plural(query.answers.len(), "record", "records"),
+            (_, Some(error)) => format!("error: {error}"),
+            (kind, None) => kind.to_uppercase(),
+        };
+        let outcome = if query.failed {
+            outcome.red()
+        } else {
+            outcome.normal()
+        };
+        writeln!(
+            out,
+            "  {:>5} ms  {:<5} {}  {}",
+            query.ms,
+            query.rtype,
+            escape(&query.name),
+            outcome
+        )?;
+        for answer in &query.answers {
+            writeln!(out, "             {}", escape(answer).dimmed())?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes one rule's documentation (`mailcheck explain RULE`).
+pub fn render_rule(rule: &crate::rules::Rule, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} ({}, default severity {})",
+        rule.id.bold(),
+        rule.section.title(),
+        rule.severity
+    )?;
+    for line in wrap(rule.summary, WIDTH) {
+        writeln!(out, "{line}")?;
+    }
+    for (heading, text) in [
+        ("Why it matters", rule.rationale),
+        ("How to fix it", rule.fix),
+    ] {
+        writeln!(out)?;
+        writeln!(out, "{}", heading.bold())?;
+        for line in wrap(text, WIDTH - 2) {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", "References".bold())?;
+    for reference in rule.references {
+        writeln!(out, "  {reference}")?;
+    }
+    Ok(())
+}
+
+/// Writes every rule with its default severity (`mailcheck explain`).
+pub fn render_rule_list(rules: &[&crate::rules::Rule], out: &mut dyn Write) -> io::Result<()> {
+    let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
+    let mut section = None;
+    for rule in rules {
+        if section != Some(rule.section) {
+            if section.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", rule.section.title().bold())?;
+            section = Some(rule.section);
+        }
+        let severity = format!("{:<7}", rule.severity.as_str());
+        let severity = match rule.severity {
+            Severity::Error => severity.red(),
+            Severity::Warning => severity.yellow(),
+            Severity::Info => severity.blue(),
+        };
+        writeln!(out, "  {severity}  {:<width$}  {}", rule.id, rule.summary)?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Run `mailcheck explain RULE` for why a rule matters and how to fix it."
+    )
+}

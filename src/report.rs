@@ -1,0 +1,329 @@
+//! The report: one serde model that both renderers read.
+//!
+//! The JSON form is a contract (`schema_version` 1); see README.md, "JSON output". Adding a
+//! field is compatible; renaming or removing one is a breaking change.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::domain::DomainName;
+use crate::rules::Rule;
+
+/// The version of the JSON document's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How serious a finding is. Defined once:
+/// - `error`: mail is (or will be) lost, rejected, spoofable or misrouted; fix it.
+/// - `warning`: works today but is fragile, weaker than it should be, or against a SHOULD.
+/// - `info`: worth knowing; nothing to fix unless it is not what you meant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Should be fixed.
+    Warning,
+    /// Must be fixed.
+    Error,
+}
+
+impl Severity {
+    /// The lower-case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The part of the report a finding belongs to, in display order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    /// MX records and their hosts.
+    Mx,
+    /// PTR records and forward confirmation of the mail hosts' addresses.
+    ReverseDns,
+    /// Lookups that failed and belong to no other section.
+    Dns,
+}
+
+impl Section {
+    /// Every section, in display order.
+    pub const ALL: &'static [Section] = &[Section::Mx, Section::ReverseDns, Section::Dns];
+
+    /// The heading shown in human output.
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Mx => "MX",
+            Section::ReverseDns => "Reverse DNS",
+            Section::Dns => "Other DNS lookups",
+        }
+    }
+}
+
+/// One problem found, about one subject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule's id, e.g. `mx-target-cname`.
+    pub rule: &'static str,
+    /// How serious it is here (a rule may raise or lower its default for a case).
+    pub severity: Severity,
+    /// The part of the report it belongs to.
+    pub section: Section,
+    /// What it is about: a name, a record, an address.
+    pub subject: String,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl Finding {
+    /// A finding of `rule` with its default severity, section and fix.
+    pub fn new(
+        rule: &'static Rule,
+        subject: impl fmt::Display,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            rule: rule.id,
+            severity: rule.severity,
+            section: rule.section,
+            subject: subject.to_string(),
+            message: message.into(),
+            fix: rule.fix.to_owned(),
+        }
+    }
+
+    /// The same finding with another severity.
+    #[must_use]
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// The same finding in another section (a failed lookup is shown where it was needed).
+    #[must_use]
+    pub fn in_section(mut self, section: Section) -> Self {
+        self.section = section;
+        self
+    }
+
+    /// The same finding with a fix made for this case.
+    #[must_use]
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = fix.into();
+        self
+    }
+}
+
+/// A whole run: one entry per domain.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The version of this document's shape.
+    pub schema_version: u32,
+    /// The tool that wrote it.
+    pub tool: ToolInfo,
+    /// One entry per domain, in the order given.
+    pub domains: Vec<DomainReport>,
+}
+
+/// Name and version of the tool.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolInfo {
+    /// Always `mailcheck`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+impl Default for ToolInfo {
+    fn default() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// Everything about one domain.
+#[derive(Clone, Debug, Serialize)]
+pub struct DomainReport {
+    /// The domain, in A-label form.
+    pub domain: String,
+    /// Its Unicode form, when it differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_unicode: Option<String>,
+    /// `complete`, or `incomplete` when some lookups failed.
+    pub status: AuditStatus,
+    /// Counts of findings by severity.
+    pub summary: Summary,
+    /// Every finding, grouped by section, in a stable order.
+    pub findings: Vec<Finding>,
+    /// The records found, as structured data.
+    pub records: Records,
+    /// Per-section lines for human output ("what was found").
+    #[serde(skip)]
+    pub overview: Vec<OverviewLine>,
+    /// Every distinct DNS question asked, in asking order.
+    pub dns: Vec<QueryReport>,
+}
+
+impl DomainReport {
+    /// Builds the report entry for `domain`; counts and status are derived from the findings.
+    pub fn new(
+        domain: &DomainName,
+        findings: Vec<Finding>,
+        records: Records,
+        overview: Vec<OverviewLine>,
+        dns: Vec<QueryReport>,
+    ) -> Self {
+        let summary = Summary::count(&findings, &dns);
+        let status = if summary.lookups_failed > 0 {
+            AuditStatus::Incomplete
+        } else {
+            AuditStatus::Complete
+        };
+        DomainReport {
+            domain: domain.ascii.to_string(),
+            domain_unicode: domain.unicode.clone(),
+            status,
+            summary,
+            findings,
+            records,
+            overview,
+            dns,
+        }
+    }
+
+    /// The highest severity among the findings, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|finding| finding.severity).max()
+    }
+}
+
+/// Whether every lookup of an audit completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditStatus {
+    /// Every lookup got an answer (records, NODATA or NXDOMAIN).
+    Complete,
+    /// Some lookups failed; the checks that needed them were not verified.
+    Incomplete,
+}
+
+/// Counts for one domain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Findings of severity error.
+    pub errors: usize,
+    /// Findings of severity warning.
+    pub warnings: usize,
+    /// Findings of severity info.
+    pub info: usize,
+    /// Distinct DNS questions asked.
+    pub lookups: usize,
+    /// Of those, how many failed (timeout, SERVFAIL, REFUSED, other errors).
+    pub lookups_failed: usize,
+}
+
+impl Summary {
+    fn count(findings: &[Finding], dns: &[QueryReport]) -> Self {
+        let of = |severity| {
+            findings
+                .iter()
+                .filter(|finding| finding.severity == severity)
+                .count()
+        };
+        Summary {
+            errors: of(Severity::Error),
+            warnings: of(Severity::Warning),
+            info: of(Severity::Info),
+            lookups: dns.len(),
+            lookups_failed: dns.iter().filter(|query| query.failed).count(),
+        }
+    }
+}
+
+/// One line of a section's overview in human output, e.g. `10 mx1.example.com: 192.0.2.1`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverviewLine {
+    /// The section it belongs to.
+    pub section: Section,
+    /// How far it is indented under the section (0 = directly under the heading).
+    pub depth: usize,
+    /// The text; it may hold DNS data and is escaped when printed.
+    pub text: String,
+}
+
+/// The records found, as structured data (JSON `records`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Records {
+    /// MX records with their hosts' addresses and reverse DNS.
+    pub mx: Vec<MxReport>,
+}
+
+/// One MX record and what its target resolves to.
+#[derive(Clone, Debug, Serialize)]
+pub struct MxReport {
+    /// Lower is preferred.
+    pub preference: u16,
+    /// The target host (`.` for a null MX).
+    pub target: String,
+    /// The CNAME target, when the host is an alias (it should not be).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cname: Option<String>,
+    /// The host's addresses with their reverse DNS.
+    pub addresses: Vec<AddressReport>,
+}
+
+/// One address of an MX host.
+#[derive(Clone, Debug, Serialize)]
+pub struct AddressReport {
+    /// The address.
+    pub ip: String,
+    /// Its PTR names.
+    pub ptr: Vec<PtrReport>,
+}
+
+/// One PTR name of an address.
+#[derive(Clone, Debug, Serialize)]
+pub struct PtrReport {
+    /// The name.
+    pub name: String,
+    /// Whether the name resolves back to the address.
+    pub forward_confirmed: bool,
+}
+
+/// One DNS question as JSON shows it (and `--verbose` prints).
+#[derive(Clone, Debug, Serialize)]
+pub struct QueryReport {
+    /// The name asked for.
+    pub name: String,
+    /// The type asked for.
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// `records`, `nodata`, `nxdomain`, `servfail`, `refused`, `timeout` or `error`.
+    pub outcome: &'static str,
+    /// Whether the outcome is a failure (the audit is then incomplete).
+    #[serde(skip)]
+    pub failed: bool,
+    /// The error text for `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Milliseconds the audit waited for the answer.
+    pub ms: u64,
+    /// The answer's records, in zone-file form (`name TTL TYPE data`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<String>,
+}

@@ -1,0 +1,86 @@
+//! The rules: pure functions from [`Facts`] to [`Finding`]s, each with static documentation.
+//!
+//! A rule is one [`Rule`] static in its family's file, one line in [`RULES`], and a test that
+//! makes it fire and one that must not. `mailcheck explain ID` prints the static. Families
+//! check their facts in a fixed order, so the same facts always give the same findings in the
+//! same order.
+
+mod lookup;
+mod mx;
+mod reverse;
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::dns::{Name, RecordType};
+
+use crate::facts::Facts;
+use crate::report::{Finding, Section, Severity};
+
+/// The documentation and default severity of one rule.
+#[derive(Debug, Serialize)]
+pub struct Rule {
+    /// Kebab-case name of the problem, e.g. `mx-target-cname`. Never reused.
+    pub id: &'static str,
+    /// The section its findings appear in.
+    pub section: Section,
+    /// The default severity (a rule may raise or lower it for a case it documents).
+    pub severity: Severity,
+    /// What the rule finds, in one sentence.
+    pub summary: &'static str,
+    /// Why it matters.
+    pub rationale: &'static str,
+    /// How to fix it, in general; findings often carry a fix made for their case.
+    pub fix: &'static str,
+    /// Where the requirement comes from, e.g. `RFC 7505 §3`.
+    pub references: &'static [&'static str],
+}
+
+/// Every rule, in the order `mailcheck explain` lists them.
+pub static RULES: &[&Rule] = &[
+    &mx::MX_MISSING,
+    &mx::MX_NULL,
+    &mx::MX_NULL_MIXED,
+    &mx::MX_TARGET_CNAME,
+    &mx::MX_TARGET_IP_LITERAL,
+    &mx::MX_TARGET_UNRESOLVABLE,
+    &mx::MX_TARGET_NON_PUBLIC_ADDRESS,
+    &mx::MX_TARGET_DUPLICATE,
+    &reverse::PTR_MISSING,
+    &reverse::PTR_NOT_FORWARD_CONFIRMED,
+    &reverse::PTR_MULTIPLE,
+    &lookup::DNS_LOOKUP_FAILED,
+];
+
+/// Looks a rule up by id.
+pub fn find_rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|rule| rule.id == id)
+}
+
+/// Runs every rule over `facts`. Findings come grouped by section, in a stable order.
+pub fn check(facts: &Facts) -> Vec<Finding> {
+    let mut findings = Findings::default();
+    mx::check(facts, &mut findings);
+    reverse::check(facts, &mut findings);
+    findings.remaining_failures(facts);
+    let mut findings = findings.list;
+    // Stable sort: within a section, the order the family produced them in.
+    findings.sort_by_key(|finding| finding.section);
+    findings
+}
+
+/// The findings of one audit as the families add them, with the failed lookups reported so
+/// far (each is reported once, where it was first needed).
+#[derive(Default)]
+pub(crate) struct Findings {
+    list: Vec<Finding>,
+    reported_failures: HashSet<(Name, RecordType)>,
+}
+
+impl Findings {
+    /// Adds a finding.
+    pub(crate) fn push(&mut self, finding: Finding) {
+        self.list.push(finding);
+    }
+}

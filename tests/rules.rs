@@ -1,0 +1,296 @@
+//! Every rule fires where it must and stays quiet where it must not, run as the real binary
+//! against the fixture zones served by the in-process DNS server.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use mailcheck::rules::RULES;
+use serde_json::Value;
+use support::mailcheck_fixtures;
+
+/// `(rule, domain, severity, text the subject must contain)`: the rule must fire like this.
+const FIRES: &[(&str, &str, &str, &str)] = &[
+    (
+        "mx-missing",
+        "nomx-fallback.test",
+        "warning",
+        "nomx-fallback.test",
+    ),
+    (
+        "mx-missing",
+        "nomx-noaddr.test",
+        "error",
+        "nomx-noaddr.test",
+    ),
+    ("mx-null", "nullmx.test", "info", "nullmx.test"),
+    (
+        "mx-null-mixed",
+        "nullmx-mixed.test",
+        "error",
+        "nullmx-mixed.test",
+    ),
+    (
+        "mx-target-cname",
+        "mx-cname.test",
+        "error",
+        "mail.mx-cname.test",
+    ),
+    (
+        "mx-target-ip-literal",
+        "mx-ip.test",
+        "error",
+        "93.184.216.10",
+    ),
+    (
+        "mx-target-unresolvable",
+        "mx-unresolvable.test",
+        "error",
+        "nowhere.mx-unresolvable.test",
+    ),
+    (
+        "mx-target-unresolvable",
+        "mx-unresolvable.test",
+        "error",
+        "noaddr.mx-unresolvable.test",
+    ),
+    (
+        "mx-target-non-public-address",
+        "mx-private.test",
+        "error",
+        "10.0.0.25",
+    ),
+    (
+        "mx-target-non-public-address",
+        "mx-private.test",
+        "error",
+        "fd00::25",
+    ),
+    (
+        "mx-target-duplicate",
+        "mx-duplicate.test",
+        "warning",
+        "mx1.good.test",
+    ),
+    (
+        "ptr-missing",
+        "missing.ptr.test",
+        "warning",
+        "93.184.216.20",
+    ),
+    (
+        "ptr-not-forward-confirmed",
+        "unconfirmed.ptr.test",
+        "error",
+        "93.184.216.21",
+    ),
+    (
+        "ptr-multiple",
+        "multiple.ptr.test",
+        "warning",
+        "93.184.216.22",
+    ),
+    (
+        "dns-lookup-failed",
+        "timeout.failing.test",
+        "warning",
+        "timeout.failing.test",
+    ),
+    (
+        "dns-lookup-failed",
+        "servfail.failing.test",
+        "warning",
+        "mx.servfail.failing.test",
+    ),
+];
+
+/// `(rule, domain, why)`: the rule must not fire for this domain.
+const QUIET: &[(&str, &str, &str)] = &[
+    ("mx-missing", "good.test", "MX records exist"),
+    (
+        "mx-missing",
+        "nullmx.test",
+        "a null MX is an MX record, not a missing one",
+    ),
+    (
+        "mx-missing",
+        "timeout.failing.test",
+        "a timed-out MX lookup is not a missing MX",
+    ),
+    ("mx-null", "good.test", "no null MX"),
+    (
+        "mx-null",
+        "nullmx-mixed.test",
+        "mixed is reported as mx-null-mixed instead",
+    ),
+    ("mx-null-mixed", "nullmx.test", "the null MX stands alone"),
+    (
+        "mx-target-cname",
+        "good.test",
+        "the hosts have A/AAAA records of their own",
+    ),
+    ("mx-target-ip-literal", "good.test", "host names only"),
+    (
+        "mx-target-unresolvable",
+        "mx-cname.test",
+        "the alias resolves",
+    ),
+    (
+        "mx-target-unresolvable",
+        "servfail.failing.test",
+        "SERVFAIL is not a missing address",
+    ),
+    (
+        "mx-target-unresolvable",
+        "mx-ip.test",
+        "an IP literal is reported as such, not looked up",
+    ),
+    (
+        "mx-target-non-public-address",
+        "good.test",
+        "public addresses",
+    ),
+    ("mx-target-duplicate", "good.test", "two different hosts"),
+    ("ptr-missing", "good.test", "every address has a PTR"),
+    (
+        "ptr-missing",
+        "mx-private.test",
+        "private addresses are an error of their own",
+    ),
+    (
+        "ptr-missing",
+        "servfail.failing.test",
+        "the addresses could not be looked up",
+    ),
+    (
+        "ptr-not-forward-confirmed",
+        "good.test",
+        "every PTR name resolves back",
+    ),
+    (
+        "ptr-not-forward-confirmed",
+        "multiple.ptr.test",
+        "both PTR names resolve back",
+    ),
+    ("ptr-multiple", "good.test", "one PTR per address"),
+    ("dns-lookup-failed", "good.test", "every lookup is answered"),
+    (
+        "dns-lookup-failed",
+        "nomx-noaddr.test",
+        "NODATA is an answer, not a failure",
+    ),
+];
+
+fn audit(domain: &str) -> (Value, Option<i32>) {
+    let output = mailcheck_fixtures()
+        .args(["--format", "json", domain])
+        .output()
+        .expect("run mailcheck");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{domain}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    (json, output.status.code())
+}
+
+fn findings(json: &Value) -> &Vec<Value> {
+    json["domains"][0]["findings"].as_array().expect("findings")
+}
+
+#[test]
+fn every_rule_fires_where_it_must() {
+    for (rule, domain, severity, subject) in FIRES {
+        let (json, _) = audit(domain);
+        let hit = findings(&json).iter().any(|finding| {
+            finding["rule"] == *rule
+                && finding["severity"] == *severity
+                && finding["subject"]
+                    .as_str()
+                    .is_some_and(|text| text.contains(subject))
+        });
+        assert!(
+            hit,
+            "{rule} ({severity}, subject containing {subject}) did not fire for {domain}: {:#}",
+            json["domains"][0]["findings"]
+        );
+    }
+}
+
+#[test]
+fn every_rule_stays_quiet_where_it_must() {
+    for (rule, domain, why) in QUIET {
+        let (json, _) = audit(domain);
+        let fired: Vec<&Value> = findings(&json)
+            .iter()
+            .filter(|finding| finding["rule"] == *rule)
+            .collect();
+        assert!(
+            fired.is_empty(),
+            "{rule} fired for {domain} ({why}): {fired:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_good_domain_is_clean() {
+    let (json, code) = audit("good.test");
+    assert_eq!(findings(&json).len(), 0, "{json:#}");
+    assert_eq!(json["domains"][0]["status"], "complete");
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn every_rule_has_a_firing_and_a_quiet_fixture() {
+    let fired: BTreeSet<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
+    let quiet: BTreeSet<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
+    for rule in RULES {
+        assert!(fired.contains(rule.id), "no fixture fires {}", rule.id);
+        assert!(
+            quiet.contains(rule.id),
+            "no fixture keeps {} quiet",
+            rule.id
+        );
+    }
+    let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
+    for rule in fired.union(&quiet) {
+        assert!(
+            known.contains(rule),
+            "{rule} is in a table but not in RULES"
+        );
+    }
+}
+
+#[test]
+fn rule_registry_is_well_formed() {
+    let mut ids = BTreeSet::new();
+    for rule in RULES {
+        assert!(ids.insert(rule.id), "duplicate rule id {}", rule.id);
+        let kebab = rule.id.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+        assert!(kebab, "{} is not kebab-case", rule.id);
+        for (field, text) in [
+            ("summary", rule.summary),
+            ("rationale", rule.rationale),
+            ("fix", rule.fix),
+        ] {
+            assert!(!text.trim().is_empty(), "{}: empty {field}", rule.id);
+            assert!(
+                text.ends_with('.'),
+                "{}: {field} does not end with a full stop",
+                rule.id
+            );
+        }
+        assert!(!rule.references.is_empty(), "{}: no references", rule.id);
+        assert!(
+            rule.summary.chars().next().is_some_and(char::is_uppercase),
+            "{}: summary does not start with a capital",
+            rule.id
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! An in-process authoritative DNS server for tests and benchmarks: hickory-server on
+//! 127.0.0.1 (UDP and TCP on one port), serving every `*.zone` file of a directory, with
+//! chosen names answered SERVFAIL, never answered (a timeout), or answered after a delay.
+//!
+//! It runs on its own thread with its own runtime, so the tests can run the real `mailcheck`
+//! binary against it as a child process.
+
+#![allow(dead_code)] // each test crate uses a different part of it
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_server::Server;
+use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
+use hickory_server::net::xfer::Protocol;
+use hickory_server::proto::op::{Header, MessageType, Metadata, ResponseCode};
+use hickory_server::proto::rr::LowerName;
+use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
+
+/// What the server does with a query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Answer from the zones.
+    Answer,
+    /// Answer SERVFAIL.
+    ServFail,
+    /// Never answer: the client times out.
+    Drop,
+}
+
+/// Which names get which treatment, and how long every answer waits.
+#[derive(Clone, Debug, Default)]
+pub struct Behaviour {
+    /// `(name, action)`: the action applies to the name and every name under it.
+    pub rules: Vec<(String, Action)>,
+    /// Added before every answer (used by the benchmark to stand for network latency).
+    pub delay: Duration,
+}
+
+impl Behaviour {
+    /// The behaviour the fixtures expect (see `fixtures/zones/failing.test.zone`).
+    pub fn fixtures() -> Self {
+        Behaviour {
+            rules: vec![
+                ("timeout.failing.test".to_owned(), Action::Drop),
+                ("mx.servfail.failing.test".to_owned(), Action::ServFail),
+            ],
+            delay: Duration::ZERO,
+        }
+    }
+
+    fn action(&self, name: &str) -> Action {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        self.rules
+            .iter()
+            .find(|(suffix, _)| name == *suffix || name.ends_with(&format!(".{suffix}")))
+            .map_or(Action::Answer, |(_, action)| *action)
+    }
+}
+
+/// One query the server received.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReceivedQuery {
+    /// The name, lower case, without the trailing dot.
+    pub name: String,
+    /// The type mnemonic.
+    pub rtype: String,
+    /// Whether it came over TCP.
+    pub tcp: bool,
+}
+
+/// A running server; it lives until the process ends.
+pub struct TestServer {
+    /// Where it listens (UDP and TCP).
+    pub addr: SocketAddr,
+    received: Arc<Mutex<Vec<ReceivedQuery>>>,
+}
+
+impl TestServer {
+    /// Starts a server for every `*.zone` file in `zone_dir`.
+    pub fn start(zone_dir: &Path, behaviour: Behaviour) -> TestServer {
+        let catalog = load_catalog(zone_dir);
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let handler = Handler {
+            catalog,
+            behaviour,
+            received: Arc::clone(&received),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("test server runtime");
+            runtime.block_on(async move {
+                let (udp, tcp) = bind_same_port().await;
+                tx.send(udp.local_addr().expect("local address"))
+                    .expect("test server address");
+                let mut server = Server::new(handler);
+                server.register_socket(udp);
+                server.register_listener(tcp, Duration::from_secs(5), 1024);
+                let _ = server.block_until_done().await;
+            });
+        });
+        let addr = rx.recv().expect("test server did not start");
+        TestServer { addr, received }
+    }
+
+    /// Every query received so far, in arrival order.
+    pub fn received(&self) -> Vec<ReceivedQuery> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Forgets the queries received so far.
+    pub fn clear_received(&self) {
+        self.received.lock().unwrap().clear();
+    }
+}
+
+/// The fixture zones in `fixtures/zones`, relative to the crate root.
+pub fn fixture_zones() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones")
+}
+
+/// Binds UDP on an ephemeral port and TCP on the same port, retrying if TCP's is taken.
+async fn bind_same_port() -> (tokio::net::UdpSocket, tokio::net::TcpListener) {
+    for _ in 0..50 {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind UDP");
+        let port = udp.local_addr().expect("UDP address").port();
+        if let Ok(tcp) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            return (udp, tcp);
+        }
+    }
+    panic!("no port free for both UDP and TCP");
+}
+
+fn load_catalog(zone_dir: &Path) -> Catalog {
+    let mut catalog = Catalog::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(zone_dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", zone_dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "zone"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).expect("zone file");
+        let (origin, records) = Parser::new(text, Some(path.clone()), None)
+            .parse()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let zone = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
+            origin.clone(),
+            records,
+            ZoneType::Primary,
+            AxfrPolicy::Deny,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        catalog.upsert(LowerName::from(&origin), vec![Arc::new(zone)]);
+    }
+    catalog
+}
+
+struct Handler {
+    catalog: Catalog,
+    behaviour: Behaviour,
+    received: Arc<Mutex<Vec<ReceivedQuery>>>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let query = request.queries.queries().first().cloned();
+        let action = match &query {
+            Some(query) => {
+                let name = query.name().to_string();
+                self.received.lock().unwrap().push(ReceivedQuery {
+                    name: name.trim_end_matches('.').to_ascii_lowercase(),
+                    rtype: query.query_type().to_string(),
+                    tcp: request.protocol() == Protocol::Tcp,
+                });
+                self.behaviour.action(&name)
+            }
+            None => Action::Answer,
+        };
+        if !self.behaviour.delay.is_zero() {
+            tokio::time::sleep(self.behaviour.delay).await;
+        }
+        match action {
+            Action::Answer => {
+                self.catalog
+                    .handle_request::<R, T>(request, response_handle)
+                    .await
+            }
+            Action::ServFail => {
+                let response = MessageResponseBuilder::new(&request.queries, None)
+                    .error_msg(&request.metadata, ResponseCode::ServFail);
+                response_handle
+                    .send_response(response)
+                    .await
+                    .unwrap_or_else(|_| no_response(&request.metadata))
+            }
+            Action::Drop => no_response(&request.metadata),
+        }
+    }
+}
+
+/// The bookkeeping value for a request that gets no answer.
+fn no_response(request: &Metadata) -> ResponseInfo {
+    let mut metadata = Metadata::new(request.id, MessageType::Response, request.op_code);
+    metadata.response_code = ResponseCode::ServFail;
+    ResponseInfo::from(Header {
+        metadata,
+        counts: Default::default(),
+    })
+}
