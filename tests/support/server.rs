@@ -15,7 +15,7 @@ use std::time::Duration;
 use hickory_server::Server;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
 use hickory_server::net::xfer::Protocol;
-use hickory_server::proto::op::{Header, MessageType, Metadata, ResponseCode};
+use hickory_server::proto::op::{Header, HeaderCounts, MessageType, Metadata, ResponseCode};
 use hickory_server::proto::rr::LowerName;
 use hickory_server::proto::serialize::txt::Parser;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
@@ -221,6 +221,6 @@ fn no_response(request: &Metadata) -> ResponseInfo {
     metadata.response_code = ResponseCode::ServFail;
     ResponseInfo::from(Header {
         metadata,
-        counts: Default::default(),
+        counts: HeaderCounts::default(),
     })
 }
