@@ -14,8 +14,9 @@ use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::hickory::{HickorySource, ResolverSettings};
 use crate::domain::{DomainName, parse_domain};
+use crate::lint::{RecordKind, RecordText, lint};
 use crate::render;
-use crate::report::{Report, SCHEMA_VERSION, Severity, ToolInfo};
+use crate::report::{LintReport, Report, SCHEMA_VERSION, Severity, ToolInfo};
 use crate::rules::{RULES, Rule, find_rule};
 
 const EXIT_CODES: &str = "\
@@ -29,7 +30,7 @@ Exit codes:
 /// Audits the DNS records a domain needs for email and says how to fix what is wrong.
 #[derive(Debug, Parser)]
 #[command(name = "mailcheck", version, about, after_help = EXIT_CODES)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(subcommand_negates_reqs = true)]
 pub struct Cli {
     /// What to do; without one, audit the domains.
     #[command(subcommand)]
@@ -37,6 +38,9 @@ pub struct Cli {
     /// The audit's options.
     #[command(flatten)]
     pub audit: AuditArgs,
+    /// How to reach DNS, for every command that looks things up.
+    #[command(flatten)]
+    pub resolver: ResolverArgs,
     /// Output options, for every command.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -50,6 +54,17 @@ pub enum Command {
         /// A rule id, e.g. mx-target-cname.
         rule: Option<String>,
     },
+    /// Check a record's text before publishing it, with no DNS lookups.
+    Record {
+        /// What kind of record it is.
+        #[arg(value_enum)]
+        kind: RecordKind,
+        /// The record text: plain (v=spf1 -all) or as zone-file strings ("part 1" "part 2").
+        text: String,
+        /// Exit 1 when a finding is at or above this severity.
+        #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+    },
 }
 
 /// Options of an audit.
@@ -58,22 +73,52 @@ pub struct AuditArgs {
     /// Domains to audit (Unicode names are converted to A-labels).
     #[arg(value_name = "DOMAIN", required = true)]
     pub domains: Vec<String>,
-    /// DNS server to ask, as IP or IP:PORT (IPv6 with a port as [::1]:5353); repeatable.
-    /// Default: the system resolver.
-    #[arg(short = 'n', long = "nameserver", value_name = "IP[:PORT]")]
-    pub nameservers: Vec<String>,
-    /// Seconds to wait for each try of a query.
-    #[arg(long, value_name = "SECONDS", default_value = "3")]
-    pub timeout: f64,
-    /// Times to retry a query that timed out or failed.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub retries: usize,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
     /// Show every DNS query with its outcome and time.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// How to reach DNS.
+#[derive(Debug, clap::Args)]
+pub struct ResolverArgs {
+    /// DNS server to ask, as IP or IP:PORT (IPv6 with a port as [::1]:5353); repeatable.
+    /// Default: the system resolver.
+    #[arg(
+        short = 'n',
+        long = "nameserver",
+        value_name = "IP[:PORT]",
+        global = true
+    )]
+    pub nameservers: Vec<String>,
+    /// Seconds to wait for each try of a query.
+    #[arg(long, value_name = "SECONDS", default_value = "3", global = true)]
+    pub timeout: f64,
+    /// Times to retry a query that timed out or failed.
+    #[arg(long, value_name = "N", default_value_t = 1, global = true)]
+    pub retries: usize,
+}
+
+impl ResolverArgs {
+    /// Checks the options and builds the live resolver behind a single-flight cache.
+    pub fn source(&self) -> Result<CachingSource<HickorySource>, InputError> {
+        let nameservers = self
+            .nameservers
+            .iter()
+            .map(|text| parse_nameserver(text))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            return Err(InputError::Timeout(self.timeout));
+        }
+        let settings = ResolverSettings {
+            nameservers,
+            timeout: Duration::from_secs_f64(self.timeout),
+            retries: self.retries,
+        };
+        Ok(CachingSource::new(HickorySource::new(&settings)?))
+    }
 }
 
 /// Options of the output.
@@ -167,19 +212,13 @@ impl ExitStatus {
 
     /// The status a finished report earns under `fail_on`.
     pub fn of_report(report: &Report, fail_on: FailOn) -> Self {
-        let failed = fail_on.threshold().is_some_and(|threshold| {
-            report
-                .domains
-                .iter()
-                .any(|domain| domain.worst().is_some_and(|worst| worst >= threshold))
-        });
+        let failed = fail_on
+            .threshold()
+            .zip(report.worst())
+            .is_some_and(|(threshold, worst)| worst >= threshold);
         if failed {
             ExitStatus::Findings
-        } else if report
-            .domains
-            .iter()
-            .any(|domain| domain.summary.lookups_failed > 0)
-        {
+        } else if report.incomplete() {
             ExitStatus::Incomplete
         } else {
             ExitStatus::Clean
@@ -202,6 +241,9 @@ pub enum InputError {
     /// A `--timeout` that is not a positive number of seconds.
     #[error("invalid --timeout {0}: expected a number of seconds greater than 0")]
     Timeout(f64),
+    /// `record` with a kind that cannot be checked yet.
+    #[error("checking {0:?} records is not supported yet")]
+    UnsupportedRecordKind(RecordKind),
     /// `explain` with an unknown rule.
     #[error("unknown rule \"{0}\"; run `mailcheck explain` to list the rules")]
     UnknownRule(String),
@@ -240,7 +282,12 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     let format = cli.output.format();
     let result = match cli.command {
         Some(Command::Explain { rule }) => explain(rule.as_deref(), format, out),
-        None => run_audit(&cli.audit, format, out).await,
+        Some(Command::Record {
+            kind,
+            text,
+            fail_on,
+        }) => lint_record(kind, &text, fail_on, format, out),
+        None => run_audit(&cli.audit, &cli.resolver, format, out).await,
     };
     match result {
         Ok(status) => Ok(status),
@@ -311,6 +358,7 @@ impl From<io::Error> for RunError {
 
 async fn run_audit(
     args: &AuditArgs,
+    resolver: &ResolverArgs,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
@@ -321,38 +369,48 @@ async fn run_audit(
         .map(|domain| parse_domain(domain))
         .collect::<Result<Vec<DomainName>, _>>()
         .map_err(InputError::from)?;
-    let nameservers = args
-        .nameservers
-        .iter()
-        .map(|text| parse_nameserver(text))
-        .collect::<Result<Vec<_>, _>>()?;
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return Err(InputError::Timeout(args.timeout).into());
-    }
-    let settings = ResolverSettings {
-        nameservers,
-        timeout: Duration::from_secs_f64(args.timeout),
-        retries: args.retries,
-    };
-    let source = CachingSource::new(HickorySource::new(&settings).map_err(InputError::from)?);
+    let source = resolver.source()?;
     let source: &dyn DnsSource = &source;
     let reports = join_all(domains.iter().map(|domain| audit(domain, source))).await;
-    let report = Report {
-        schema_version: SCHEMA_VERSION,
-        tool: ToolInfo::default(),
-        domains: reports,
-    };
-    match format {
-        Format::Human => render::human::render(
-            &report,
-            render::human::HumanOptions {
-                verbose: args.verbose,
-            },
-            out,
-        )?,
-        Format::Json => render::json::render(&report, out)?,
-    }
+    let report = Report::of_domains(reports);
+    write_report(&report, format, args.verbose, out)?;
     Ok(ExitStatus::of_report(&report, args.fail_on))
+}
+
+fn write_report(
+    report: &Report,
+    format: Format,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => {
+            render::human::render(report, render::human::HumanOptions { verbose }, out)
+        }
+        Format::Json => render::json::render(report, out),
+    }
+}
+
+fn lint_record(
+    kind: RecordKind,
+    text: &str,
+    fail_on: FailOn,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    let record = RecordText::parse(text);
+    let output = lint(kind, &record).ok_or(InputError::UnsupportedRecordKind(kind))?;
+    let report = Report {
+        lints: vec![LintReport::new(
+            kind,
+            record.joined,
+            output.findings,
+            output.overview,
+        )],
+        ..Report::of_domains(Vec::new())
+    };
+    write_report(&report, format, false, out)?;
+    Ok(ExitStatus::of_report(&report, fail_on))
 }
 
 fn explain(

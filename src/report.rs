@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::diagnostic::Span;
 use crate::domain::DomainName;
 use crate::rules::Rule;
 
@@ -49,23 +50,59 @@ impl fmt::Display for Severity {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Section {
+    /// Problems of a zone file given with `--zone`.
+    Zone,
     /// MX records and their hosts.
     Mx,
     /// PTR records and forward confirmation of the mail hosts' addresses.
     ReverseDns,
+    /// The SPF record and its include tree.
+    Spf,
+    /// DKIM keys.
+    Dkim,
+    /// The DMARC policy.
+    Dmarc,
+    /// The MTA-STS record.
+    MtaSts,
+    /// The TLS-RPT record.
+    TlsRpt,
+    /// The BIMI record.
+    Bimi,
+    /// Records someone was told to publish (`--expect`).
+    Expected,
     /// Lookups that failed and belong to no other section.
     Dns,
 }
 
 impl Section {
     /// Every section, in display order.
-    pub const ALL: &'static [Section] = &[Section::Mx, Section::ReverseDns, Section::Dns];
+    pub const ALL: &'static [Section] = &[
+        Section::Zone,
+        Section::Mx,
+        Section::ReverseDns,
+        Section::Spf,
+        Section::Dkim,
+        Section::Dmarc,
+        Section::MtaSts,
+        Section::TlsRpt,
+        Section::Bimi,
+        Section::Expected,
+        Section::Dns,
+    ];
 
     /// The heading shown in human output.
     pub fn title(self) -> &'static str {
         match self {
+            Section::Zone => "Zone file",
             Section::Mx => "MX",
             Section::ReverseDns => "Reverse DNS",
+            Section::Spf => "SPF",
+            Section::Dkim => "DKIM",
+            Section::Dmarc => "DMARC",
+            Section::MtaSts => "MTA-STS",
+            Section::TlsRpt => "TLS-RPT",
+            Section::Bimi => "BIMI",
+            Section::Expected => "Expected records",
             Section::Dns => "Other DNS lookups",
         }
     }
@@ -86,6 +123,18 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// The record text the finding points into, with the span it is about (syntax problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<Excerpt>,
+}
+
+/// A record's text and the part of it a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Excerpt {
+    /// The whole record text, as published (character-strings joined).
+    pub text: String,
+    /// Byte offsets of the part in question.
+    pub span: Span,
 }
 
 impl Finding {
@@ -102,7 +151,18 @@ impl Finding {
             subject: subject.to_string(),
             message: message.into(),
             fix: rule.fix.to_owned(),
+            excerpt: None,
         }
+    }
+
+    /// The same finding pointing at `span` of the record `text`.
+    #[must_use]
+    pub fn with_excerpt(mut self, text: impl Into<String>, span: Span) -> Self {
+        self.excerpt = Some(Excerpt {
+            text: text.into(),
+            span,
+        });
+        self
     }
 
     /// The same finding with another severity.
@@ -136,6 +196,69 @@ pub struct Report {
     pub tool: ToolInfo,
     /// One entry per domain, in the order given.
     pub domains: Vec<DomainReport>,
+    /// Record mode (`mailcheck record`): one entry per record text checked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lints: Vec<LintReport>,
+}
+
+impl Report {
+    /// A report of audits.
+    pub fn of_domains(domains: Vec<DomainReport>) -> Self {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::default(),
+            domains,
+            lints: Vec::new(),
+        }
+    }
+
+    /// The highest severity of any finding in the report.
+    pub fn worst(&self) -> Option<Severity> {
+        let domains = self.domains.iter().flat_map(|domain| &domain.findings);
+        let lints = self.lints.iter().flat_map(|lint| &lint.findings);
+        domains.chain(lints).map(|finding| finding.severity).max()
+    }
+
+    /// Whether some lookups failed, so the report is incomplete.
+    pub fn incomplete(&self) -> bool {
+        self.domains
+            .iter()
+            .any(|domain| domain.status == AuditStatus::Incomplete)
+    }
+}
+
+/// One record's text checked on its own, with no DNS.
+#[derive(Clone, Debug, Serialize)]
+pub struct LintReport {
+    /// What kind of record it is (`spf`, `dkim`, `dmarc`, …).
+    pub kind: crate::lint::RecordKind,
+    /// The record text (character-strings joined).
+    pub text: String,
+    /// Counts of findings by severity.
+    pub summary: Summary,
+    /// Every finding.
+    pub findings: Vec<Finding>,
+    /// What the record says, for human output.
+    #[serde(skip)]
+    pub overview: Vec<OverviewLine>,
+}
+
+impl LintReport {
+    /// Builds the entry; counts are derived from the findings.
+    pub fn new(
+        kind: crate::lint::RecordKind,
+        text: String,
+        findings: Vec<Finding>,
+        overview: Vec<OverviewLine>,
+    ) -> Self {
+        LintReport {
+            kind,
+            text,
+            summary: Summary::count(&findings, &[]),
+            findings,
+            overview,
+        }
+    }
 }
 
 /// Name and version of the tool.
@@ -238,7 +361,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn count(findings: &[Finding], dns: &[QueryReport]) -> Self {
+    pub(crate) fn count(findings: &[Finding], dns: &[QueryReport]) -> Self {
         let of = |severity| {
             findings
                 .iter()

@@ -7,7 +7,9 @@ use colored::{ColoredString, Colorize};
 
 use super::escape::escape;
 use super::wrap::wrap;
-use crate::report::{AuditStatus, DomainReport, Finding, Report, Section, Severity};
+use clap::ValueEnum;
+
+use crate::report::{AuditStatus, DomainReport, Finding, LintReport, Report, Section, Severity};
 
 /// What to show besides the findings.
 #[derive(Clone, Copy, Debug, Default)]
@@ -27,7 +29,33 @@ pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io
         }
         render_domain(domain, options, out)?;
     }
+    for (i, lint) in report.lints.iter().enumerate() {
+        if i > 0 || !report.domains.is_empty() {
+            writeln!(out)?;
+        }
+        render_lint(lint, out)?;
+    }
     Ok(())
+}
+
+fn render_lint(lint: &LintReport, out: &mut dyn Write) -> io::Result<()> {
+    let kind = lint
+        .kind
+        .to_possible_value()
+        .map_or_else(String::new, |value| value.get_name().to_uppercase());
+    writeln!(out, "{}", format!("{kind} record").bold().underline())?;
+    writeln!(out, "  {}", escape(&lint.text))?;
+    for line in &lint.overview {
+        writeln!(out, "  {}{}", "  ".repeat(line.depth), escape(&line.text))?;
+    }
+    if lint.findings.is_empty() {
+        writeln!(out, "  {} no problems found", "✔".green())?;
+    }
+    for finding in &lint.findings {
+        render_finding(finding, out)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Summary: {}", counts(&lint.summary))
 }
 
 fn render_domain(
@@ -105,6 +133,9 @@ fn render_finding(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
     for line in wrap(&escape(&finding.message), WIDTH - 4) {
         writeln!(out, "    {line}")?;
     }
+    if let Some(excerpt) = &finding.excerpt {
+        render_excerpt(excerpt, out)?;
+    }
     let fix = escape(&finding.fix);
     for (i, line) in wrap(&fix, WIDTH - 9).into_iter().enumerate() {
         if i == 0 {
@@ -116,25 +147,72 @@ fn render_finding(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Characters of context shown on each side of an excerpt's span.
+const EXCERPT_CONTEXT: usize = 40;
+
+/// The record with a caret line under the span, cut to a window around the span for long
+/// records (a DKIM key is hundreds of characters). Offsets are counted on the escaped text, so
+/// the carets line up with what is printed.
+fn render_excerpt(excerpt: &crate::report::Excerpt, out: &mut dyn Write) -> io::Result<()> {
+    let text = &excerpt.text;
+    let start = floor_char_boundary(text, excerpt.span.start.min(text.len()));
+    let end = floor_char_boundary(text, excerpt.span.end.clamp(start, text.len()));
+    let before: Vec<char> = escape(&text[..start]).chars().collect();
+    let marked: Vec<char> = escape(&text[start..end]).chars().collect();
+    let after: Vec<char> = escape(&text[end..]).chars().collect();
+    let (cut_before, before) = if before.len() > EXCERPT_CONTEXT {
+        (true, &before[before.len() - EXCERPT_CONTEXT..])
+    } else {
+        (false, &before[..])
+    };
+    let (cut_after, after) = if after.len() > EXCERPT_CONTEXT {
+        (true, &after[..EXCERPT_CONTEXT])
+    } else {
+        (false, &after[..])
+    };
+    let lead = if cut_before { "…" } else { "" };
+    let line: String = before.iter().chain(&marked).chain(after).collect();
+    writeln!(
+        out,
+        "      {lead}{line}{}",
+        if cut_after { "…" } else { "" }
+    )?;
+    let pad = " ".repeat(before.len() + lead.chars().count());
+    let carets = "^".repeat(marked.len().max(1));
+    writeln!(out, "      {pad}{}", carets.red().bold())
+}
+
+/// The largest char boundary at or below `index`.
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
 fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
-fn summary_line(domain: &DomainReport) -> String {
-    let summary = &domain.summary;
+fn counts(summary: &crate::report::Summary) -> ColoredString {
     let counts = format!(
         "{}, {}, {}",
         plural(summary.errors, "error", "errors"),
         plural(summary.warnings, "warning", "warnings"),
         plural(summary.info, "info", "info"),
     );
-    let counts = if summary.errors > 0 {
+    if summary.errors > 0 {
         counts.red().bold()
     } else if summary.warnings > 0 {
         counts.yellow().bold()
     } else {
         counts.green().bold()
-    };
+    }
+}
+
+fn summary_line(domain: &DomainReport) -> String {
+    let summary = &domain.summary;
+    let counts = counts(summary);
     let lookups = match domain.status {
         AuditStatus::Complete => {
             format!("{} answered", plural(summary.lookups, "lookup", "lookups"))
