@@ -1,6 +1,8 @@
 //! What was found, described for the report: structured records for JSON and overview lines
 //! for human output. Findings say what is wrong; this says what is there.
 
+pub mod policy;
+
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -46,7 +48,12 @@ pub fn records(facts: &Facts) -> Records {
             }
         })
         .collect();
-    Records { mx }
+    let mut records = Records {
+        mx,
+        ..Records::default()
+    };
+    policy::fill_records(facts, &mut records);
+    records
 }
 
 fn host<'f>(facts: &'f Facts, name: &crate::dns::Name) -> Option<&'f MxHost> {
@@ -109,6 +116,7 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
             );
         }
     }
+    policy::overview(facts, &mut lines);
     lines
 }
 

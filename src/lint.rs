@@ -108,14 +108,12 @@ fn quoted_strings(text: &str) -> Option<Vec<Vec<u8>>> {
 
 /// Checks `text` as a record of `kind`; `None` when mailcheck cannot check that kind yet.
 pub fn lint(kind: RecordKind, text: &RecordText) -> Option<LintOutput> {
-    let _ = text;
     match kind {
-        RecordKind::Spf
-        | RecordKind::Dkim
-        | RecordKind::Dmarc
-        | RecordKind::MtaSts
-        | RecordKind::TlsRpt
-        | RecordKind::Bimi => None,
+        RecordKind::Spf | RecordKind::Dkim => None,
+        RecordKind::Dmarc => Some(crate::rules::dmarc::lint(&text.joined)),
+        RecordKind::MtaSts => Some(crate::rules::mta_sts::lint(&text.joined)),
+        RecordKind::TlsRpt => Some(crate::rules::tls_rpt::lint(&text.joined)),
+        RecordKind::Bimi => Some(crate::rules::bimi::lint(&text.joined)),
     }
 }
 

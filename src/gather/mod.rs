@@ -5,6 +5,7 @@
 //! chain of dependent lookups times the round trip, not the number of lookups. Identical
 //! questions are answered once by the single-flight cache underneath.
 
+mod dmarc;
 mod mail;
 
 use crate::dns::cache::RecordingSource;
@@ -12,13 +13,22 @@ use crate::dns::{DnsSource, Name, Outcome, RecordType};
 use crate::domain::DomainName;
 use crate::facts::Facts;
 
+pub use dmarc::external_destinations;
+
 /// Gathers every fact about `domain` through `source`.
 pub async fn gather(domain: &DomainName, source: &dyn DnsSource) -> Facts {
     let recorder = RecordingSource::new(source);
-    let mail = mail::gather_mail(&recorder, &domain.ascii).await;
+    // Every family starts at once: each one's first lookups go out on the first poll.
+    let (mail, dmarc, policies) = tokio::join!(
+        mail::gather_mail(&recorder, &domain.ascii),
+        dmarc::gather_dmarc(&recorder, &domain.ascii),
+        dmarc::gather_policy_records(&recorder, &domain.ascii),
+    );
     Facts {
         domain: domain.clone(),
         mail,
+        dmarc,
+        policies,
         queries: recorder.into_log(),
     }
 }

@@ -5,9 +5,13 @@
 //! check their facts in a fixed order, so the same facts always give the same findings in the
 //! same order.
 
+pub(crate) mod bimi;
+pub(crate) mod dmarc;
 mod lookup;
+pub(crate) mod mta_sts;
 mod mx;
 mod reverse;
+pub(crate) mod tls_rpt;
 
 use std::collections::HashSet;
 
@@ -50,6 +54,21 @@ pub static RULES: &[&Rule] = &[
     &reverse::PTR_MISSING,
     &reverse::PTR_NOT_FORWARD_CONFIRMED,
     &reverse::PTR_MULTIPLE,
+    &dmarc::DMARC_MISSING,
+    &dmarc::DMARC_MULTIPLE_RECORDS,
+    &dmarc::DMARC_SYNTAX,
+    &dmarc::DMARC_POLICY_NONE,
+    &dmarc::DMARC_SUBDOMAIN_POLICY_WEAKER,
+    &dmarc::DMARC_PCT_PARTIAL,
+    &dmarc::DMARC_NO_REPORTING,
+    &dmarc::DMARC_REPORT_URI_INVALID,
+    &dmarc::DMARC_REPORT_DESTINATION_UNAUTHORIZED,
+    &mta_sts::MTA_STS_RECORD_INVALID,
+    &mta_sts::MTA_STS_MULTIPLE_RECORDS,
+    &tls_rpt::TLS_RPT_INVALID,
+    &tls_rpt::TLS_RPT_MISSING,
+    &bimi::BIMI_RECORD_INVALID,
+    &bimi::BIMI_REQUIRES_DMARC_ENFORCEMENT,
     &lookup::DNS_LOOKUP_FAILED,
 ];
 
@@ -63,6 +82,10 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     let mut findings = Findings::default();
     mx::check(facts, &mut findings);
     reverse::check(facts, &mut findings);
+    dmarc::check(facts, &mut findings);
+    mta_sts::check(facts, &mut findings);
+    tls_rpt::check(facts, &mut findings);
+    bimi::check(facts, &mut findings);
     findings.remaining_failures(facts);
     let mut findings = findings.list;
     // Stable sort: within a section, the order the family produced them in.

@@ -49,6 +49,7 @@ impl Behaviour {
             rules: vec![
                 ("timeout.failing.test".to_owned(), Action::Drop),
                 ("mx.servfail.failing.test".to_owned(), Action::ServFail),
+                ("_dmarc.notverified.dmarc.test".to_owned(), Action::Drop),
             ],
             delay: Duration::ZERO,
         }
