@@ -247,8 +247,16 @@ fn every_rule_has_a_firing_and_a_quiet_fixture() {
     let fired: BTreeSet<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
     let quiet: BTreeSet<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
     // These sections have their own tables and meta-test (tests/rules_dmarc.rs).
-    let elsewhere = [Section::Dmarc, Section::MtaSts, Section::TlsRpt, Section::Bimi];
-    for rule in RULES.iter().filter(|rule| !elsewhere.contains(&rule.section)) {
+    let elsewhere = [
+        Section::Dmarc,
+        Section::MtaSts,
+        Section::TlsRpt,
+        Section::Bimi,
+    ];
+    for rule in RULES
+        .iter()
+        .filter(|rule| !elsewhere.contains(&rule.section))
+    {
         assert!(fired.contains(rule.id), "no fixture fires {}", rule.id);
         assert!(
             quiet.contains(rule.id),

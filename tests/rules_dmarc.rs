@@ -12,29 +12,94 @@ use serde_json::Value;
 use support::mailcheck_fixtures;
 
 /// The sections this file covers; `tests/rules.rs` covers the others.
-const SECTIONS: &[Section] = &[Section::Dmarc, Section::MtaSts, Section::TlsRpt, Section::Bimi];
+const SECTIONS: &[Section] = &[
+    Section::Dmarc,
+    Section::MtaSts,
+    Section::TlsRpt,
+    Section::Bimi,
+];
 
 /// `(rule, domain, severity, text the subject must contain)`: the rule must fire like this.
 const FIRES: &[(&str, &str, &str, &str)] = &[
-    ("dmarc-missing", "missing.dmarc.test", "warning", "missing.dmarc.test"),
-    ("dmarc-multiple-records", "multiple.dmarc.test", "error", "_dmarc.multiple.dmarc.test"),
-    ("dmarc-syntax", "syntax.dmarc.test", "error", "_dmarc.syntax.dmarc.test"),
-    ("dmarc-syntax", "lowercase.dmarc.test", "error", "_dmarc.lowercase.dmarc.test"),
-    ("dmarc-syntax", "lookalike.dmarc.test", "error", "_dmarc.lookalike.dmarc.test"),
-    ("dmarc-syntax", "nop.dmarc.test", "warning", "_dmarc.nop.dmarc.test"),
-    ("dmarc-policy-none", "none.dmarc.test", "warning", "_dmarc.none.dmarc.test"),
-    ("dmarc-policy-none", "nop.dmarc.test", "warning", "_dmarc.nop.dmarc.test"),
+    (
+        "dmarc-missing",
+        "missing.dmarc.test",
+        "warning",
+        "missing.dmarc.test",
+    ),
+    (
+        "dmarc-multiple-records",
+        "multiple.dmarc.test",
+        "error",
+        "_dmarc.multiple.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "syntax.dmarc.test",
+        "error",
+        "_dmarc.syntax.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "lowercase.dmarc.test",
+        "error",
+        "_dmarc.lowercase.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "lookalike.dmarc.test",
+        "error",
+        "_dmarc.lookalike.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "nop.dmarc.test",
+        "warning",
+        "_dmarc.nop.dmarc.test",
+    ),
+    (
+        "dmarc-policy-none",
+        "none.dmarc.test",
+        "warning",
+        "_dmarc.none.dmarc.test",
+    ),
+    (
+        "dmarc-policy-none",
+        "nop.dmarc.test",
+        "warning",
+        "_dmarc.nop.dmarc.test",
+    ),
     // Inherited: example.co.uk's record has p=reject but sp=none, which applies to sub.
-    ("dmarc-policy-none", "sub.example.co.uk", "warning", "_dmarc.example.co.uk"),
+    (
+        "dmarc-policy-none",
+        "sub.example.co.uk",
+        "warning",
+        "_dmarc.example.co.uk",
+    ),
     (
         "dmarc-subdomain-policy-weaker",
         "weaksp.dmarc.test",
         "warning",
         "_dmarc.weaksp.dmarc.test",
     ),
-    ("dmarc-pct-partial", "pct.dmarc.test", "warning", "_dmarc.pct.dmarc.test"),
-    ("dmarc-no-reporting", "norua.dmarc.test", "info", "_dmarc.norua.dmarc.test"),
-    ("dmarc-report-uri-invalid", "baduri.dmarc.test", "error", "_dmarc.baduri.dmarc.test"),
+    (
+        "dmarc-pct-partial",
+        "pct.dmarc.test",
+        "warning",
+        "_dmarc.pct.dmarc.test",
+    ),
+    (
+        "dmarc-no-reporting",
+        "norua.dmarc.test",
+        "info",
+        "_dmarc.norua.dmarc.test",
+    ),
+    (
+        "dmarc-report-uri-invalid",
+        "baduri.dmarc.test",
+        "error",
+        "_dmarc.baduri.dmarc.test",
+    ),
     (
         "dmarc-report-destination-unauthorized",
         "unauthorized.dmarc.test",
@@ -47,16 +112,36 @@ const FIRES: &[(&str, &str, &str, &str)] = &[
         "warning",
         "agg@elsewhere.reports.test",
     ),
-    ("mta-sts-record-invalid", "stsbad.dmarc.test", "error", "_mta-sts.stsbad.dmarc.test"),
+    (
+        "mta-sts-record-invalid",
+        "stsbad.dmarc.test",
+        "error",
+        "_mta-sts.stsbad.dmarc.test",
+    ),
     (
         "mta-sts-multiple-records",
         "stsmulti.dmarc.test",
         "error",
         "_mta-sts.stsmulti.dmarc.test",
     ),
-    ("tls-rpt-invalid", "tlsbad.dmarc.test", "error", "_smtp._tls.tlsbad.dmarc.test"),
-    ("tls-rpt-missing", "stsbad.dmarc.test", "info", "_smtp._tls.stsbad.dmarc.test"),
-    ("bimi-record-invalid", "bimibad.dmarc.test", "error", "default._bimi.bimibad.dmarc.test"),
+    (
+        "tls-rpt-invalid",
+        "tlsbad.dmarc.test",
+        "error",
+        "_smtp._tls.tlsbad.dmarc.test",
+    ),
+    (
+        "tls-rpt-missing",
+        "stsbad.dmarc.test",
+        "info",
+        "_smtp._tls.stsbad.dmarc.test",
+    ),
+    (
+        "bimi-record-invalid",
+        "bimibad.dmarc.test",
+        "error",
+        "default._bimi.bimibad.dmarc.test",
+    ),
     (
         "bimi-requires-dmarc-enforcement",
         "bimiweak.dmarc.test",
@@ -73,7 +158,11 @@ const FIRES: &[(&str, &str, &str, &str)] = &[
 
 /// `(rule, domain, why)`: the rule must not fire for this domain.
 const QUIET: &[(&str, &str, &str)] = &[
-    ("dmarc-missing", "good.test", "the domain has its own record"),
+    (
+        "dmarc-missing",
+        "good.test",
+        "the domain has its own record",
+    ),
     (
         "dmarc-missing",
         "sub.example.co.uk",
@@ -91,7 +180,11 @@ const QUIET: &[(&str, &str, &str)] = &[
         "an SPF record at _dmarc is not a DMARC record",
     ),
     ("dmarc-syntax", "good.test", "a valid record"),
-    ("dmarc-syntax", "example.co.uk", "a valid record with sp and ruf"),
+    (
+        "dmarc-syntax",
+        "example.co.uk",
+        "a valid record with sp and ruf",
+    ),
     ("dmarc-policy-none", "good.test", "p=reject"),
     (
         "dmarc-policy-none",
@@ -107,7 +200,11 @@ const QUIET: &[(&str, &str, &str)] = &[
     ("dmarc-subdomain-policy-weaker", "none.dmarc.test", "no sp"),
     ("dmarc-pct-partial", "good.test", "no pct"),
     ("dmarc-no-reporting", "good.test", "rua is set"),
-    ("dmarc-no-reporting", "baduri.dmarc.test", "rua is there, only invalid"),
+    (
+        "dmarc-no-reporting",
+        "baduri.dmarc.test",
+        "rua is there, only invalid",
+    ),
     ("dmarc-report-uri-invalid", "good.test", "a valid mailto:"),
     (
         "dmarc-report-destination-unauthorized",
@@ -124,16 +221,36 @@ const QUIET: &[(&str, &str, &str)] = &[
         "sub.example.co.uk",
         "reports.example.co.uk is the same organization; other.co.uk authorizes",
     ),
-    ("dmarc-report-destination-unauthorized", "good.test", "own domain"),
+    (
+        "dmarc-report-destination-unauthorized",
+        "good.test",
+        "own domain",
+    ),
     ("mta-sts-record-invalid", "sts.dmarc.test", "a valid record"),
     ("mta-sts-record-invalid", "good.test", "no MTA-STS at all"),
     ("mta-sts-multiple-records", "sts.dmarc.test", "one record"),
-    ("tls-rpt-invalid", "sts.dmarc.test", "a valid record with mailto: and https:"),
+    (
+        "tls-rpt-invalid",
+        "sts.dmarc.test",
+        "a valid record with mailto: and https:",
+    ),
     ("tls-rpt-missing", "sts.dmarc.test", "TLS-RPT is published"),
-    ("tls-rpt-missing", "good.test", "no MTA-STS, so TLS-RPT is not expected"),
+    (
+        "tls-rpt-missing",
+        "good.test",
+        "no MTA-STS, so TLS-RPT is not expected",
+    ),
     ("bimi-record-invalid", "bimi.dmarc.test", "a valid record"),
-    ("bimi-record-invalid", "bimidecline.dmarc.test", "a declination record is valid"),
-    ("bimi-requires-dmarc-enforcement", "bimi.dmarc.test", "p=reject"),
+    (
+        "bimi-record-invalid",
+        "bimidecline.dmarc.test",
+        "a declination record is valid",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "bimi.dmarc.test",
+        "p=reject",
+    ),
     (
         "bimi-requires-dmarc-enforcement",
         "bimidecline.dmarc.test",
@@ -201,9 +318,15 @@ fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
     for rule in RULES.iter().filter(|rule| SECTIONS.contains(&rule.section)) {
         covered += 1;
         assert!(fired.contains(rule.id), "no fixture fires {}", rule.id);
-        assert!(quiet.contains(rule.id), "no fixture keeps {} quiet", rule.id);
         assert!(
-            rule.references.iter().any(|r| r.contains('§') || r.contains("draft-")),
+            quiet.contains(rule.id),
+            "no fixture keeps {} quiet",
+            rule.id
+        );
+        assert!(
+            rule.references
+                .iter()
+                .any(|r| r.contains('§') || r.contains("draft-")),
             "{}: cite the RFC section",
             rule.id
         );
@@ -211,7 +334,10 @@ fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
     assert_eq!(covered, 15, "the issue lists 15 rules for these sections");
     let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
     for rule in fired.union(&quiet) {
-        assert!(known.contains(rule), "{rule} is in a table but not in RULES");
+        assert!(
+            known.contains(rule),
+            "{rule} is in a table but not in RULES"
+        );
     }
 }
 
@@ -232,7 +358,12 @@ fn fallback_to_the_organizational_domain() {
         dmarc["queried"],
         serde_json::json!(["_dmarc.sub.example.co.uk", "_dmarc.example.co.uk"])
     );
-    assert!(dmarc["why"].as_str().unwrap().contains("organizational domain example.co.uk"));
+    assert!(
+        dmarc["why"]
+            .as_str()
+            .unwrap()
+            .contains("organizational domain example.co.uk")
+    );
     let asked: Vec<&str> = json["domains"][0]["dns"]
         .as_array()
         .unwrap()
@@ -242,8 +373,15 @@ fn fallback_to_the_organizational_domain() {
     assert!(!asked.contains(&"_dmarc.co.uk"), "{asked:?}");
     // other.co.uk is another organization: asked, and it authorizes. reports.example.co.uk is
     // the same organization: never asked.
-    assert!(asked.contains(&"example.co.uk._report._dmarc.other.co.uk"), "{asked:?}");
-    assert!(!asked.iter().any(|name| name.ends_with("._report._dmarc.reports.example.co.uk")));
+    assert!(
+        asked.contains(&"example.co.uk._report._dmarc.other.co.uk"),
+        "{asked:?}"
+    );
+    assert!(
+        !asked
+            .iter()
+            .any(|name| name.ends_with("._report._dmarc.reports.example.co.uk"))
+    );
     let destinations = dmarc["report_destinations"].as_array().unwrap();
     let other = destinations
         .iter()
@@ -259,7 +397,10 @@ fn no_fallback_when_the_domain_has_a_record() {
     let json = audit("none.dmarc.test");
     let dmarc = &json["domains"][0]["records"]["dmarc"];
     assert_eq!(dmarc["inherited"], false);
-    assert_eq!(dmarc["queried"], serde_json::json!(["_dmarc.none.dmarc.test"]));
+    assert_eq!(
+        dmarc["queried"],
+        serde_json::json!(["_dmarc.none.dmarc.test"])
+    );
 }
 
 /// Every tag is kept in the report, even when the record has errors.
@@ -271,7 +412,12 @@ fn tags_survive_errors() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|tag| (tag["name"].as_str().unwrap(), tag["valid"].as_bool().unwrap()))
+        .map(|tag| {
+            (
+                tag["name"].as_str().unwrap(),
+                tag["valid"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         tags,
@@ -309,12 +455,32 @@ fn weak_policy_shows_the_step_up_path() {
 #[test]
 fn record_mode() {
     for (kind, text, code, rule) in [
-        ("dmarc", "v=DMARC1; p=reject; rua=mailto:d@example.com", 0, None),
-        ("dmarc", "v=DMARC1; p=reject; rua=reports@example.com", 1, Some("dmarc-report-uri-invalid")),
-        ("dmarc", "v=DMARC1; p=none; rua=mailto:d@example.com", 0, Some("dmarc-policy-none")),
+        (
+            "dmarc",
+            "v=DMARC1; p=reject; rua=mailto:d@example.com",
+            0,
+            None,
+        ),
+        (
+            "dmarc",
+            "v=DMARC1; p=reject; rua=reports@example.com",
+            1,
+            Some("dmarc-report-uri-invalid"),
+        ),
+        (
+            "dmarc",
+            "v=DMARC1; p=none; rua=mailto:d@example.com",
+            0,
+            Some("dmarc-policy-none"),
+        ),
         ("mta-sts", "v=STSv1; id=abc123", 0, None),
         ("mta-sts", "v=STSv1; id=", 1, Some("mta-sts-record-invalid")),
-        ("tls-rpt", "v=TLSRPTv1; rua=https://r.example.com/x", 0, None),
+        (
+            "tls-rpt",
+            "v=TLSRPTv1; rua=https://r.example.com/x",
+            0,
+            None,
+        ),
         ("tls-rpt", "v=TLSRPTv1", 1, Some("tls-rpt-invalid")),
         (
             "bimi",
@@ -322,7 +488,12 @@ fn record_mode() {
             0,
             None,
         ),
-        ("bimi", "v=BIMI1; l=ftp://e.example/l.svg", 1, Some("bimi-record-invalid")),
+        (
+            "bimi",
+            "v=BIMI1; l=ftp://e.example/l.svg",
+            1,
+            Some("bimi-record-invalid"),
+        ),
     ] {
         let output = support::mailcheck()
             .args(["record", kind, text, "--format", "json"])

@@ -2,10 +2,12 @@
 //! applies and why, the policy, the report destinations, and the step-up path when the policy
 //! is weak), MTA-STS, TLS-RPT and BIMI.
 
+use std::fmt::Write as _;
+
 use crate::dns::Name;
 use crate::facts::Facts;
 use crate::facts::Lookup;
-use crate::facts::policy::{DmarcFacts, Discovery, Published, SingleRecordFacts};
+use crate::facts::policy::{Discovery, DmarcFacts, Published, SingleRecordFacts};
 use crate::policy::dmarc::{self, DmarcRecord, Policy};
 use crate::policy::org::organizational_domain;
 use crate::policy::{bimi, mta_sts, tls_rpt};
@@ -16,8 +18,16 @@ use crate::report::{OverviewLine, Records, Section};
 pub(super) fn fill_records(facts: &Facts, records: &mut Records) {
     records.dmarc = Some(dmarc_report(&facts.dmarc));
     let policies = &facts.policies;
-    records.mta_sts = Some(single(&policies.mta_sts, mta_sts::is_mta_sts_record, mta_sts::parse));
-    records.tls_rpt = Some(single(&policies.tls_rpt, tls_rpt::is_tls_rpt_record, tls_rpt::parse));
+    records.mta_sts = Some(single(
+        &policies.mta_sts,
+        mta_sts::is_mta_sts_record,
+        mta_sts::parse,
+    ));
+    records.tls_rpt = Some(single(
+        &policies.tls_rpt,
+        tls_rpt::is_tls_rpt_record,
+        tls_rpt::parse,
+    ));
     records.bimi = Some(single(&policies.bimi, bimi::is_bimi_record, bimi::parse));
 }
 
@@ -221,7 +231,10 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
             lines.extend(destinations.into_iter().map(|line| (1, line)));
             lines.extend(step_up_lines(
                 Some(&applied.record),
-                dmarc.policy_for_domain().found().map(|p| (p.policy, p.percent)),
+                dmarc
+                    .policy_for_domain()
+                    .found()
+                    .map(|p| (p.policy, p.percent)),
                 &applied.policy_domain,
             ));
         }
@@ -246,7 +259,10 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
 
 /// What a DMARC record says, one line per aspect: the policy (for the domain, when known),
 /// alignment, report addresses, and every tag that is invalid or unknown.
-pub fn dmarc_lines(record: &DmarcRecord, for_domain: Option<(&Name, bool)>) -> Vec<(usize, String)> {
+pub fn dmarc_lines(
+    record: &DmarcRecord,
+    for_domain: Option<(&Name, bool)>,
+) -> Vec<(usize, String)> {
     let mut lines = Vec::new();
     match record.effective() {
         Ok(effective) => {
@@ -257,10 +273,11 @@ pub fn dmarc_lines(record: &DmarcRecord, for_domain: Option<(&Name, bool)>) -> V
                 ),
                 None => format!("policy: {}", describe_policy(effective.policy)),
             };
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "; for subdomains: {}; on {}% of failing mail",
                 effective.subdomain_policy, effective.percent
-            ));
+            );
             if effective.assumed_none {
                 text.push_str(" (p=none assumed: p is missing or invalid, or sp is invalid)");
             }
@@ -297,7 +314,11 @@ pub fn dmarc_lines(record: &DmarcRecord, for_domain: Option<(&Name, bool)>) -> V
             .iter()
             .map(|uri| {
                 let shown = uri.address.clone().unwrap_or_else(|| uri.text.clone());
-                if uri.valid { shown } else { format!("{shown} (invalid)") }
+                if uri.valid {
+                    shown
+                } else {
+                    format!("{shown} (invalid)")
+                }
             })
             .collect();
         lines.push((1, format!("{what} → {}", list.join(", "))));
@@ -311,7 +332,11 @@ pub fn dmarc_lines(record: &DmarcRecord, for_domain: Option<(&Name, bool)>) -> V
                 "{}={} ({})",
                 tag.name,
                 tag.value,
-                if tag.known { "invalid" } else { "unknown, ignored" }
+                if tag.known {
+                    "invalid"
+                } else {
+                    "unknown, ignored"
+                }
             )
         })
         .collect();
@@ -349,9 +374,11 @@ pub fn step_up_lines(
     let base = record.unwrap_or(&empty);
     let name = policy_domain.prepend("_dmarc");
     let here = |policy: Policy| {
-        now.is_some_and(|(current, _)| current == policy)
-            .then_some("  ← you are here")
-            .unwrap_or_default()
+        if now.is_some_and(|(current, _)| current == policy) {
+            "  ← you are here"
+        } else {
+            ""
+        }
     };
     let mut lines = vec![(
         1,
@@ -378,19 +405,23 @@ pub fn step_up_lines(
         lines.push((2, format!("{text}{}", here(policy))));
         lines.push((
             3,
-            format!("{name}. IN TXT \"{}\"", dmarc::step_record(base, policy, &rua)),
+            format!(
+                "{name}. IN TXT \"{}\"",
+                dmarc::step_record(base, policy, &rua)
+            ),
         ));
     }
-    if let Some((policy, percent)) = now {
-        if percent < 100 && policy.is_enforcing() {
-            lines.push((
-                2,
-                format!(
-                    "pct={percent}: {policy} applies to only {percent}% of failing mail; the \
+    if let Some((policy, percent)) = now
+        && percent < 100
+        && policy.is_enforcing()
+    {
+        lines.push((
+            2,
+            format!(
+                "pct={percent}: {policy} applies to only {percent}% of failing mail; the \
                      record of this step without pct applies it to all"
-                ),
-            ));
-        }
+            ),
+        ));
     }
     lines
 }
@@ -399,7 +430,10 @@ pub fn step_up_lines(
 pub fn mta_sts_lines(record: &mta_sts::MtaStsRecord) -> Vec<(usize, String)> {
     let mut lines = Vec::new();
     match &record.id {
-        Some(id) => lines.push((1, format!("policy id {id} (the policy file itself is not checked)"))),
+        Some(id) => lines.push((
+            1,
+            format!("policy id {id} (the policy file itself is not checked)"),
+        )),
         None => lines.push((1, "no valid id".to_owned())),
     }
     if !record.is_valid() {

@@ -47,7 +47,11 @@ impl TxtAt {
     }
 
     /// The texts of the other TXT records (neither of the type nor look-alikes).
-    pub fn others(&self, is_type: impl Fn(&str) -> bool, lookalike: impl Fn(&str) -> bool) -> Vec<&str> {
+    pub fn others(
+        &self,
+        is_type: impl Fn(&str) -> bool,
+        lookalike: impl Fn(&str) -> bool,
+    ) -> Vec<&str> {
         self.texts(|text| !is_type(text) && !lookalike(text))
     }
 }
@@ -184,7 +188,11 @@ impl DmarcFacts {
 
 /// The domain a `_dmarc.<domain>` name is about.
 fn policy_domain(name: &Name) -> Name {
-    Name::new(name.as_str().strip_prefix("_dmarc.").unwrap_or(name.as_str()))
+    Name::new(
+        name.as_str()
+            .strip_prefix("_dmarc.")
+            .unwrap_or(name.as_str()),
+    )
 }
 
 /// An external report destination's authorization record (RFC 7489 §7.1):

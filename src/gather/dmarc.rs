@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use super::ask;
 use crate::dns::{DnsSource, Name, RecordData, RecordType};
 use crate::facts::policy::{
-    AppliedRecord, Authorization, DmarcFacts, Discovery, PolicyRecordFacts, SingleRecordFacts,
+    AppliedRecord, Authorization, Discovery, DmarcFacts, PolicyRecordFacts, SingleRecordFacts,
     TxtAt, TxtRecord,
 };
 use crate::facts::{Lookup, extract_sorted};
@@ -94,7 +94,10 @@ pub fn external_destinations(applied: &AppliedRecord) -> Vec<Name> {
 }
 
 /// The MTA-STS, TLS-RPT and BIMI lookups, all at once.
-pub(super) async fn gather_policy_records(source: &dyn DnsSource, domain: &Name) -> PolicyRecordFacts {
+pub(super) async fn gather_policy_records(
+    source: &dyn DnsSource,
+    domain: &Name,
+) -> PolicyRecordFacts {
     let (mta_sts, tls_rpt, bimi) = tokio::join!(
         txt(source, domain.prepend("_mta-sts")),
         txt(source, domain.prepend("_smtp._tls")),
@@ -104,5 +107,115 @@ pub(super) async fn gather_policy_records(source: &dyn DnsSource, domain: &Name)
         mta_sts: SingleRecordFacts { at: mta_sts },
         tls_rpt: SingleRecordFacts { at: tls_rpt },
         bimi: SingleRecordFacts { at: bimi },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use crate::dns::{BoxFuture, DnsSource, Name, Outcome, Record, RecordData, RecordType};
+    use crate::domain::parse_domain;
+    use crate::facts::policy::Discovery;
+
+    /// Answers from a table after a fixed delay, NXDOMAIN for anything else.
+    struct Slow {
+        answers: HashMap<(Name, RecordType), Outcome>,
+        delay: Duration,
+    }
+
+    impl DnsSource for Slow {
+        fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
+            Box::pin(async move {
+                tokio::time::sleep(self.delay).await;
+                self.answers
+                    .get(&(name.clone(), rtype))
+                    .cloned()
+                    .unwrap_or(Outcome::NxDomain)
+            })
+        }
+    }
+
+    fn txt(name: &str, text: &str) -> ((Name, RecordType), Outcome) {
+        let name = Name::new(name);
+        let record = Record {
+            name: name.clone(),
+            ttl: 300,
+            data: RecordData::Txt(vec![text.as_bytes().to_vec()]),
+        };
+        ((name, RecordType::Txt), Outcome::Records(vec![record]))
+    }
+
+    /// The four policy lookups start at once; the fallback waits only for `_dmarc.<domain>`,
+    /// and the authorization only for the record that names the destination.
+    #[tokio::test]
+    async fn independent_lookups_start_at_once_and_chains_follow_their_inputs() {
+        let delay = Duration::from_millis(150);
+        let source = Slow {
+            answers: [
+                txt(
+                    "_dmarc.example.co.uk",
+                    "v=DMARC1; p=reject; rua=mailto:a@other.co.uk",
+                ),
+                txt("example.co.uk._report._dmarc.other.co.uk", "v=DMARC1"),
+            ]
+            .into_iter()
+            .collect(),
+            delay,
+        };
+        let domain = parse_domain("sub.example.co.uk").unwrap();
+        let facts = crate::gather::gather(&domain, &source).await;
+        let started = |name: &str| {
+            facts
+                .queries
+                .iter()
+                .find(|query| query.name.as_str() == name && query.rtype == RecordType::Txt)
+                .unwrap_or_else(|| panic!("{name} was not asked"))
+                .started
+        };
+        for name in [
+            "_dmarc.sub.example.co.uk",
+            "_mta-sts.sub.example.co.uk",
+            "_smtp._tls.sub.example.co.uk",
+            "default._bimi.sub.example.co.uk",
+        ] {
+            assert!(
+                started(name) < delay / 2,
+                "{name} waited for another lookup"
+            );
+        }
+        let fallback = started("_dmarc.example.co.uk");
+        assert!(fallback >= delay && fallback < delay * 2, "{fallback:?}");
+        let authorization = started("example.co.uk._report._dmarc.other.co.uk");
+        assert!(
+            authorization >= delay * 2 && authorization < delay * 3,
+            "{authorization:?}"
+        );
+        assert!(matches!(facts.dmarc.discovery(), Discovery::Found(applied) if applied.inherited));
+        assert_eq!(facts.dmarc.authorizations.len(), 1);
+        assert_eq!(
+            facts.dmarc.authorizations[0].authorized(),
+            crate::facts::Lookup::Found(true)
+        );
+    }
+
+    /// A failed `_dmarc` lookup is not a missing record: no fallback, discovery not verified.
+    #[tokio::test]
+    async fn a_failed_lookup_does_not_fall_back() {
+        let source = Slow {
+            answers: [(
+                (Name::new("_dmarc.sub.example.co.uk"), RecordType::Txt),
+                Outcome::Timeout,
+            )]
+            .into_iter()
+            .collect(),
+            delay: Duration::ZERO,
+        };
+        let domain = parse_domain("sub.example.co.uk").unwrap();
+        let facts = crate::gather::gather(&domain, &source).await;
+        assert!(facts.dmarc.at_organization.is_none());
+        assert!(matches!(facts.dmarc.discovery(), Discovery::NotVerified(_)));
+        assert!(facts.dmarc.policy_for_domain().failure().is_some());
     }
 }

@@ -165,7 +165,10 @@ fn check_url(text: &str, value: &str, tag: &str, issues: &mut Vec<Issue>) {
         ));
         return;
     }
-    let rules = UriRules { tag: if tag == "l" { "l" } else { "a" }, ..HTTPS };
+    let rules = UriRules {
+        tag: if tag == "l" { "l" } else { "a" },
+        ..HTTPS
+    };
     let parsed = uri::parse_one(text, value, rules, issues);
     if !parsed.valid {
         return;
@@ -183,9 +186,7 @@ fn check_url(text: &str, value: &str, tag: &str, issues: &mut Vec<Issue>) {
     if !path.ends_with(extension) {
         issues.push(Issue::warning(
             span,
-            format!(
-                "{tag}={value} does not end in {extension}; it must point to {what}"
-            ),
+            format!("{tag}={value} does not end in {extension}; it must point to {what}"),
         ));
     }
     if parsed.host.as_ref().is_some_and(Name::is_root) {

@@ -486,7 +486,13 @@ pub fn parse(text: &str) -> DmarcRecord {
                     "ri={value} is not a number of seconds (0 to 4294967295, RFC 7489 §6.3)"
                 )),
             },
-            "psd" if ["y", "n", "u"].iter().any(|v| value.eq_ignore_ascii_case(v)) => Ok(true),
+            "psd"
+                if ["y", "n", "u"]
+                    .iter()
+                    .any(|v| value.eq_ignore_ascii_case(v)) =>
+            {
+                Ok(true)
+            }
             "psd" => Err(format!("psd={value} must be y, n or u (RFC 9989)")),
             "t" if ["y", "n"].iter().any(|v| value.eq_ignore_ascii_case(v)) => Ok(true),
             "t" => Err(format!("t={value} must be y or n (RFC 9989)")),
@@ -601,7 +607,10 @@ fn check_policy_presence(record: &mut DmarcRecord) {
     }
     let has_rua = record.rua.iter().any(|uri| uri.valid);
     let end = record.text.trim_end_matches(is_wsp).len();
-    let at = record.tags.first().map_or(Span::new(0, end), |tag| tag.span);
+    let at = record
+        .tags
+        .first()
+        .map_or(Span::new(0, end), |tag| tag.span);
     let issue = if has_rua {
         Issue::warning(
             at,
@@ -624,7 +633,10 @@ fn is_keyword(text: &str) -> bool {
     !text.is_empty()
         && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && !text.ends_with('-')
-        && text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 /// The record as the next step of the step-up path (RFC 7489 §6.6.4 / Appendix C: start at
@@ -720,15 +732,26 @@ mod tests {
         for issue in &record.issues {
             assert!(!issue.issue.span.slice(text).is_empty(), "{issue:?}");
         }
-        assert!(record.issues.iter().any(|issue| issue.kind == IssueKind::ReportUri));
+        assert!(
+            record
+                .issues
+                .iter()
+                .any(|issue| issue.kind == IssueKind::ReportUri)
+        );
     }
 
     #[test]
     fn version_rules() {
         assert!(!errors(&parse("v=dmarc1; p=none")).is_empty());
         assert!(parse("v=dmarc1; p=none").effective().is_ok());
-        assert_eq!(parse("v=DMARC12; p=none").effective(), Err(Discarded::Version));
-        assert_eq!(parse("p=none; v=DMARC1").effective(), Err(Discarded::Version));
+        assert_eq!(
+            parse("v=DMARC12; p=none").effective(),
+            Err(Discarded::Version)
+        );
+        assert_eq!(
+            parse("p=none; v=DMARC1").effective(),
+            Err(Discarded::Version)
+        );
         assert_eq!(parse("").effective(), Err(Discarded::Version));
         assert_eq!(
             parse("v=DMARC1; p=none; p=reject").effective(),

@@ -135,23 +135,6 @@ pub(crate) fn report_duplicates(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn version_values() {
-        assert_eq!(version_value("v=DMARC1; p=none"), Some("DMARC1"));
-        assert_eq!(version_value(" V = dmarc1 ;"), Some("dmarc1"));
-        assert_eq!(version_value("v=DMARC1 p=none"), Some("DMARC1 p=none"));
-        assert_eq!(version_value("p=none; v=DMARC1"), None);
-        assert_eq!(version_value(""), None);
-        assert!(looks_like("DMARC12", "dmarc"));
-        assert!(!looks_like("DM", "dmarc"));
-        assert!(!looks_like("é", "dm"));
-    }
-}
-
 /// Tag lists of the strict grammars of MTA-STS (RFC 8461 §3.1) and TLS-RPT (RFC 8460 §3):
 /// `name=value` with no white space around `=`, names of `(ALPHA / DIGIT) *31(ALPHA / DIGIT /
 /// "_" / "-" / ".")`, values of visible characters other than `;` and `=`, and a first tag
@@ -208,26 +191,26 @@ pub(crate) fn strict_tags(
                 format!("{}= has no value", raw.name),
             ));
             tag.valid = false;
-        } else if !lenient_values.contains(&raw.name) {
-            if let Some((at, c)) = raw
+        } else if !lenient_values.contains(&raw.name)
+            && let Some((at, c)) = raw
                 .value
                 .char_indices()
                 .find(|(_, c)| !('!'..='~').contains(c) || *c == '=')
-            {
-                let start = raw.value_span.start + at;
-                issues.push(Issue::error(
-                    Span::new(start, start + c.len_utf8()),
-                    format!("the value of {} holds {c:?}, which it may not", raw.name),
-                ));
-                tag.valid = false;
-            }
+        {
+            let start = raw.value_span.start + at;
+            issues.push(Issue::error(
+                Span::new(start, start + c.len_utf8()),
+                format!("the value of {} holds {c:?}, which it may not", raw.name),
+            ));
+            tag.valid = false;
         }
     }
     report_duplicates(&mut tags, issues, |a, b| a == b);
     let version_ok = match list.tags.first() {
         Some(first) if first.name == "v" && first.value == version => true,
         Some(first)
-            if first.name.eq_ignore_ascii_case("v") && first.value.eq_ignore_ascii_case(version) =>
+            if first.name.eq_ignore_ascii_case("v")
+                && first.value.eq_ignore_ascii_case(version) =>
         {
             issues.push(Issue::error(
                 first.span,
@@ -266,4 +249,21 @@ fn is_extension_name(name: &str) -> bool {
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && name.len() <= 32
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_values() {
+        assert_eq!(version_value("v=DMARC1; p=none"), Some("DMARC1"));
+        assert_eq!(version_value(" V = dmarc1 ;"), Some("dmarc1"));
+        assert_eq!(version_value("v=DMARC1 p=none"), Some("DMARC1 p=none"));
+        assert_eq!(version_value("p=none; v=DMARC1"), None);
+        assert_eq!(version_value(""), None);
+        assert!(looks_like("DMARC12", "dmarc"));
+        assert!(!looks_like("DM", "dmarc"));
+        assert!(!looks_like("é", "dm"));
+    }
 }

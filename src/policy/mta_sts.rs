@@ -52,33 +52,27 @@ pub fn parse(text: &str) -> MtaStsRecord {
     let mut issues = Vec::new();
     let (mut tags, _) = strict_tags(text, "STSv1", "MTA-STS", &[], &mut issues);
     let mut id = None;
-    for tag in &mut tags {
-        match tag.name.as_str() {
-            "v" => {}
-            "id" => {
-                tag.known = true;
-                let ok = (1..=32).contains(&tag.value.len())
-                    && tag.value.chars().all(|c| c.is_ascii_alphanumeric());
-                if !ok && !tag.value.is_empty() {
-                    issues.push(Issue::error(
-                        tag.value_span,
-                        format!(
-                            "id={} must be 1 to 32 letters and digits (RFC 8461 §3.1)",
-                            tag.value
-                        ),
-                    ));
-                    tag.valid = false;
-                }
-                if tag.valid && id.is_none() {
-                    id = Some(tag.value.clone());
-                }
-            }
-            // Extensions are allowed by the grammar and ignored by senders.
-            _ => {}
+    // v is checked by strict_tags; extensions are allowed by the grammar and ignored by
+    // senders, so only id needs a look.
+    for tag in tags.iter_mut().filter(|tag| tag.name == "id") {
+        tag.known = true;
+        let ok = (1..=32).contains(&tag.value.len())
+            && tag.value.chars().all(|c| c.is_ascii_alphanumeric());
+        if !ok && !tag.value.is_empty() {
+            issues.push(Issue::error(
+                tag.value_span,
+                format!(
+                    "id={} must be 1 to 32 letters and digits (RFC 8461 §3.1)",
+                    tag.value
+                ),
+            ));
+            tag.valid = false;
+        }
+        if tag.valid && id.is_none() {
+            id = Some(tag.value.clone());
         }
     }
-    if tags.first().is_some_and(|tag| tag.name == "v") && !tags.iter().any(|tag| tag.name == "id")
-    {
+    if tags.first().is_some_and(|tag| tag.name == "v") && !tags.iter().any(|tag| tag.name == "id") {
         issues.push(Issue::error(
             super::Span::new(0, text.len()),
             "the record has no id; it is required (RFC 8461 §3.1): add id=<a new value each \

@@ -17,8 +17,9 @@ use crate::dns::Name;
 pub fn organizational_domain(name: &Name) -> Name {
     let text = name.as_str();
     match psl::List.domain(text.as_bytes()) {
-        Some(domain) => std::str::from_utf8(domain.as_bytes())
-            .map_or_else(|_| name.clone(), Name::new),
+        Some(domain) => {
+            std::str::from_utf8(domain.as_bytes()).map_or_else(|_| name.clone(), Name::new)
+        }
         None => name.clone(),
     }
 }

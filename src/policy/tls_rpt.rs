@@ -49,8 +49,7 @@ pub fn is_tls_rpt_record(text: &str) -> bool {
 
 /// Whether a TXT record tries to be a TLS-RPT record but senders skip it.
 pub fn is_lookalike(text: &str) -> bool {
-    !is_tls_rpt_record(text)
-        && version_value(text).is_some_and(|value| looks_like(value, "tlsrpt"))
+    !is_tls_rpt_record(text) && version_value(text).is_some_and(|value| looks_like(value, "tlsrpt"))
 }
 
 /// Parses a TLS-RPT record. Never panics.

@@ -130,10 +130,7 @@ pub fn parse_one(text: &str, uri: &str, rules: UriRules, issues: &mut Vec<Issue>
             if !rules.schemes.contains(&parsed.scheme.as_str()) {
                 issues.push(Issue::error(
                     span,
-                    format!(
-                        "\"{uri}\" uses the scheme {scheme}:, {}",
-                        rules.scheme_note
-                    ),
+                    format!("\"{uri}\" uses the scheme {scheme}:, {}", rules.scheme_note),
                 ));
             } else if parsed.scheme == "mailto" {
                 mailto(uri, rest, span, &mut parsed, issues);
@@ -195,9 +192,7 @@ fn mailto(uri: &str, rest: &str, span: Span, parsed: &mut ReportUri, issues: &mu
     let Some((local, domain)) = address.rsplit_once('@') else {
         issues.push(Issue::error(
             span,
-            format!(
-                "\"{uri}\" has no email address after mailto: (expected mailto:name@domain)"
-            ),
+            format!("\"{uri}\" has no email address after mailto: (expected mailto:name@domain)"),
         ));
         return;
     };
@@ -230,7 +225,9 @@ fn https(uri: &str, rest: &str, span: Span, parsed: &mut ReportUri, issues: &mut
         .split(['/', '?', '#'])
         .next()
         .unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let host = match host.rsplit_once(':') {
         Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
         _ => host,
@@ -288,15 +285,12 @@ fn percent_decode(text: &str) -> String {
             .get(i + 1..i + 3)
             .and_then(|pair| std::str::from_utf8(pair).ok())
             .and_then(|pair| u8::from_str_radix(pair, 16).ok());
-        match (byte, hex) {
-            (b'%', Some(decoded)) => {
-                out.push(decoded);
-                i += 3;
-            }
-            _ => {
-                out.push(byte);
-                i += 1;
-            }
+        if let (b'%', Some(decoded)) = (byte, hex) {
+            out.push(decoded);
+            i += 3;
+        } else {
+            out.push(byte);
+            i += 1;
         }
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -372,9 +366,17 @@ mod tests {
         let (uris, issues) = list("mailto:a@example.com, mailto:b@Reports.Example.NET!10m");
         assert!(issues.is_empty(), "{issues:?}");
         assert_eq!(uris.len(), 2);
-        assert_eq!(uris[1].host.as_ref().unwrap().as_str(), "reports.example.net");
+        assert_eq!(
+            uris[1].host.as_ref().unwrap().as_str(),
+            "reports.example.net"
+        );
         assert_eq!(uris[1].max_size, Some(10 << 20));
-        assert_eq!(uris[1].span.slice("mailto:a@example.com, mailto:b@Reports.Example.NET!10m"), "mailto:b@Reports.Example.NET!10m");
+        assert_eq!(
+            uris[1]
+                .span
+                .slice("mailto:a@example.com, mailto:b@Reports.Example.NET!10m"),
+            "mailto:b@Reports.Example.NET!10m"
+        );
     }
 
     #[test]

@@ -102,7 +102,10 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                  at p=quarantine or p=reject on all failing mail"
             ),
         )
-        .with_excerpt(&record.text, crate::diagnostic::Span::new(0, record.text.len())),
+        .with_excerpt(
+            &record.text,
+            crate::diagnostic::Span::new(0, record.text.len()),
+        ),
     );
 }
 

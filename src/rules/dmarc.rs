@@ -5,11 +5,13 @@
 //! receivers to do, and whether report destinations accept the reports. Whether the domain's
 //! own mail passes DMARC (aligned SPF or DKIM) is only visible in the aggregate reports.
 
+use std::fmt::Write as _;
+
 use super::{Findings, Rule};
 use crate::dns::Name;
+use crate::facts::Facts;
 use crate::facts::Lookup;
 use crate::facts::policy::{AppliedRecord, Discovery, TxtAt};
-use crate::facts::Facts;
 use crate::policy::dmarc::{self, DmarcRecord, IssueKind, Policy};
 use crate::policy::org::organizational_domain;
 use crate::report::{Finding, Section, Severity};
@@ -65,7 +67,12 @@ pub static DMARC_SYNTAX: Rule = Rule {
                 v=dmarc1 is an error. Every tag is still shown, valid or not.",
     fix: "Correct the tag the finding points at; a minimal valid record is \
           `v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com`.",
-    references: &["RFC 7489 §6.3", "RFC 7489 §6.4", "RFC 7489 §6.6.3", "RFC 6376 §3.2"],
+    references: &[
+        "RFC 7489 §6.3",
+        "RFC 7489 §6.4",
+        "RFC 7489 §6.6.3",
+        "RFC 6376 §3.2",
+    ],
 };
 
 /// The policy is p=none.
@@ -187,19 +194,22 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                 .iter()
                 .map(|record| format!("\"{}\"", record.text))
                 .collect();
-            findings.push(Finding::new(
-                &DMARC_MULTIPLE_RECORDS,
-                &name,
-                format!(
-                    "{name} holds {} DMARC records ({}); receivers apply none of them \
+            findings.push(
+                Finding::new(
+                    &DMARC_MULTIPLE_RECORDS,
+                    &name,
+                    format!(
+                        "{name} holds {} DMARC records ({}); receivers apply none of them \
                      (RFC 7489 §6.6.3)",
-                    records.len(),
-                    texts.join(", ")
-                ),
-            ).with_fix(format!(
-                "Keep one TXT record at {name} that says everything you mean, and delete the \
+                        records.len(),
+                        texts.join(", ")
+                    ),
+                )
+                .with_fix(format!(
+                    "Keep one TXT record at {name} that says everything you mean, and delete the \
                  others."
-            )));
+                )),
+            );
         }
         Discovery::Found(applied) => {
             let context = Context {
@@ -216,7 +226,10 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
 fn report_lookalikes(at: &TxtAt, findings: &mut Findings) {
     for text in at.texts(dmarc::is_lookalike) {
         let record = dmarc::parse(text);
-        let span = record.tags.first().map_or_else(Default::default, |tag| tag.span);
+        let span = record
+            .tags
+            .first()
+            .map_or_else(Default::default, |tag| tag.span);
         findings.push(
             Finding::new(
                 &DMARC_SYNTAX,
@@ -228,7 +241,9 @@ fn report_lookalikes(at: &TxtAt, findings: &mut Findings) {
                 ),
             )
             .with_excerpt(text, span)
-            .with_fix("Start the record with exactly `v=DMARC1;` (version DMARC1, then a semicolon)."),
+            .with_fix(
+                "Start the record with exactly `v=DMARC1;` (version DMARC1, then a semicolon).",
+            ),
         );
     }
 }
@@ -251,23 +266,27 @@ fn missing(facts: &Facts, findings: &mut Findings) {
         if asked.len() == 1 { "has" } else { "have" },
     );
     if asked.len() == 1 && dmarc.organizational_domain == *domain {
-        message.push_str(&format!(
+        let _ = write!(
+            message,
             " ({domain} is its own organizational domain, so there is nothing to fall back to)"
-        ));
+        );
     }
     if !others.is_empty() {
-        message.push_str(&format!(
+        let _ = write!(
+            message,
             "; other TXT records there are not DMARC records: {}",
             others.join(", ")
-        ));
+        );
     }
     let policy_domain = &dmarc.organizational_domain;
-    findings.push(Finding::new(&DMARC_MISSING, domain, message).with_fix(format!(
-        "Publish a monitoring record at the organizational domain, which also covers its \
+    findings.push(
+        Finding::new(&DMARC_MISSING, domain, message).with_fix(format!(
+            "Publish a monitoring record at the organizational domain, which also covers its \
          subdomains: `_dmarc.{policy_domain}. 3600 IN TXT \"v=DMARC1; p=none; \
          rua=mailto:dmarc-reports@{policy_domain}\"`; read the reports, then step up to \
          p=quarantine and p=reject."
-    )));
+        )),
+    );
 }
 
 /// What a record is checked against: the audited domain and where the record was found, when
@@ -280,6 +299,7 @@ pub(crate) struct Context<'a> {
 }
 
 /// The rules that judge a record on its own (also used by record mode).
+#[allow(clippy::too_many_lines)] // one block per rule, in the order of RULES
 pub(crate) fn check_record(
     record: &DmarcRecord,
     subject: &dyn std::fmt::Display,
@@ -316,7 +336,11 @@ pub(crate) fn check_record(
                 "{domain} has no DMARC record of its own; the one of {example_domain} applies, \
                  and its subdomain policy is none{}: receivers take no action on mail that \
                  fails DMARC, so anyone can still send as {domain}",
-                if record.subdomain_policy.is_some() { " (sp=none)" } else { "" }
+                if record.subdomain_policy.is_some() {
+                    " (sp=none)"
+                } else {
+                    ""
+                }
             ),
             _ if effective.assumed_none => "the record has no valid p (or an invalid sp), so \
                 receivers treat it as p=none (RFC 7489 §6.6.3): they take no action on mail \
@@ -342,29 +366,34 @@ pub(crate) fn check_record(
             )),
         );
     }
-    if let (Some(p), Some(sp)) = (record.policy, record.subdomain_policy) {
-        if sp < p && !effective.assumed_none {
-            let span = record.tag("sp").map_or_else(Default::default, |tag| tag.span);
-            findings.push(
-                Finding::new(
-                    &DMARC_SUBDOMAIN_POLICY_WEAKER,
-                    subject,
-                    format!(
-                        "sp={sp} is weaker than p={p}: subdomains of {example_domain} without \
+    if let (Some(p), Some(sp)) = (record.policy, record.subdomain_policy)
+        && sp < p
+        && !effective.assumed_none
+    {
+        let span = record
+            .tag("sp")
+            .map_or_else(Default::default, |tag| tag.span);
+        findings.push(
+            Finding::new(
+                &DMARC_SUBDOMAIN_POLICY_WEAKER,
+                subject,
+                format!(
+                    "sp={sp} is weaker than p={p}: subdomains of {example_domain} without \
                          a record of their own, including made-up ones, get {sp}"
-                    ),
-                )
-                .with_excerpt(&record.text, span)
-                .with_fix(format!(
-                    "Remove sp={sp} from the record (subdomains then follow p={p}), or set \
+                ),
+            )
+            .with_excerpt(&record.text, span)
+            .with_fix(format!(
+                "Remove sp={sp} from the record (subdomains then follow p={p}), or set \
                      sp={p}; give a subdomain that needs a weaker policy its own _dmarc record."
-                )),
-            );
-        }
+            )),
+        );
     }
     let enforcing = policy.is_enforcing() || effective.subdomain_policy.is_enforcing();
     if effective.percent < 100 && enforcing {
-        let span = record.tag("pct").map_or_else(Default::default, |tag| tag.span);
+        let span = record
+            .tag("pct")
+            .map_or_else(Default::default, |tag| tag.span);
         let strongest = policy.max(effective.subdomain_policy);
         let rest = match strongest {
             Policy::Reject => "quarantined",

@@ -40,18 +40,16 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     findings.lookups_failed(Section::MtaSts, &[&at.txt], "the MTA-STS record was");
     match facts.policies.mta_sts.published(mta_sts::is_mta_sts_record) {
         Published::One(text) => check_record(&mta_sts::parse(text), &at.name, findings),
-        Published::Several(texts) => findings.push(
-            Finding::new(
-                &MTA_STS_MULTIPLE_RECORDS,
-                &at.name,
-                format!(
-                    "{} holds {} MTA-STS records ({}); senders then use none (RFC 8461 §3.1)",
-                    at.name,
-                    texts.len(),
-                    quoted(&texts)
-                ),
+        Published::Several(texts) => findings.push(Finding::new(
+            &MTA_STS_MULTIPLE_RECORDS,
+            &at.name,
+            format!(
+                "{} holds {} MTA-STS records ({}); senders then use none (RFC 8461 §3.1)",
+                at.name,
+                texts.len(),
+                quoted(&texts)
             ),
-        ),
+        )),
         Published::None | Published::NotVerified(_) => {}
     }
     lookalikes(at, findings);
