@@ -1,5 +1,5 @@
 //! BIMI (draft-brand-indicators-for-message-identification): the record at
-//! default._bimi.<domain>, and the DMARC policy BIMI needs. The logo and certificate
+//! `default._bimi.<domain>`, and the DMARC policy BIMI needs. The logo and certificate
 //! themselves are not fetched.
 
 use super::mta_sts::quoted;

@@ -1,4 +1,4 @@
-//! SMTP TLS Reporting (RFC 8460): the record at _smtp._tls.<domain>.
+//! SMTP TLS Reporting (RFC 8460): the record at `_smtp._tls.<domain>`.
 
 use super::mta_sts::quoted;
 use super::{Findings, Rule};
