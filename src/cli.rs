@@ -86,6 +86,8 @@ pub struct AuditArgs {
 pub struct ResolverArgs {
     /// DNS server to ask, as IP or IP:PORT (IPv6 with a port as [::1]:5353); repeatable.
     /// Default: the system resolver.
+    // The brackets are --help text, not an intra-doc link.
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(
         short = 'n',
         long = "nameserver",
