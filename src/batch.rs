@@ -9,10 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use futures_util::StreamExt;
-use futures_util::stream;
+use tokio::task::JoinSet;
 
-use crate::domain::{DomainError, DomainName, parse_domain};
+use crate::domain::{DomainName, parse_domain};
 
 /// A line of a domain list that is not a domain.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -41,15 +40,11 @@ pub fn read_domain_list(text: &str) -> (Vec<DomainName>, Vec<InputLineError>) {
             Err(error) => errors.push(InputLineError {
                 line: index + 1,
                 text: content.to_owned(),
-                message: describe(&error),
+                message: error.to_string(),
             }),
         }
     }
     (domains, errors)
-}
-
-fn describe(error: &DomainError) -> String {
-    error.to_string()
 }
 
 /// Domains audited at once for a given limit on queries in flight: an audit keeps several
@@ -60,7 +55,8 @@ pub fn domains_in_flight(query_limit: usize) -> usize {
 }
 
 /// Runs `audit` over `items` with at most `in_flight` at once, calling `done` with each item's
-/// index and result as soon as it finishes (completion order, not input order).
+/// index and result as soon as it finishes (completion order, not input order). Each audit is
+/// a task of its own, so audits spread over the runtime's worker threads.
 pub async fn run_unordered<T, R, F, Fut>(
     items: Vec<T>,
     in_flight: usize,
@@ -68,16 +64,26 @@ pub async fn run_unordered<T, R, F, Fut>(
     mut done: impl FnMut(usize, R),
 ) where
     F: Fn(T) -> Fut,
-    Fut: Future<Output = R>,
+    Fut: Future<Output = R> + Send + 'static,
+    R: Send + 'static,
 {
-    let mut results = stream::iter(items.into_iter().enumerate())
-        .map(|(index, item)| {
+    let mut running = JoinSet::new();
+    let mut waiting = items.into_iter().enumerate();
+    loop {
+        while running.len() < in_flight.max(1) {
+            let Some((index, item)) = waiting.next() else {
+                break;
+            };
             let future = audit(item);
-            async move { (index, future.await) }
-        })
-        .buffer_unordered(in_flight.max(1));
-    while let Some((index, result)) = results.next().await {
-        done(index, result);
+            running.spawn(async move { (index, future.await) });
+        }
+        match running.join_next().await {
+            Some(Ok((index, result))) => done(index, result),
+            // An audit that panicked is a bug; let it surface as one instead of hiding it.
+            Some(Err(error)) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Some(Err(_)) => {}
+            None => break,
+        }
     }
 }
 

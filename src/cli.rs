@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -442,8 +443,10 @@ async fn run_audit(
         domains.extend(listed);
         input_errors = errors;
     }
-    let source = CachingSource::new(LimitingSource::new(resolver.hickory()?, args.concurrency));
-    let source: &dyn DnsSource = &source;
+    let source: Arc<dyn DnsSource> = Arc::new(CachingSource::new(LimitingSource::new(
+        resolver.hickory()?,
+        args.concurrency,
+    )));
 
     let human = render::human::HumanOptions {
         verbose: args.verbose,
@@ -459,7 +462,10 @@ async fn run_audit(
     run_unordered(
         domains,
         domains_in_flight(args.concurrency),
-        |domain| async move { audit(&domain, source).await },
+        |domain| {
+            let source = Arc::clone(&source);
+            async move { audit(&domain, &*source).await }
+        },
         |index, report| {
             tally.add(&report);
             progress.update(&tally);
