@@ -50,10 +50,12 @@ fn main() {
         "{:<34} {:>7} {:>9} {:>9} {:>10} {:>9} {:>9} {:>10}",
         "scenario", "domains", "wall s", "dom/s", "limit/s", "of limit", "q/domain", "peak RSS"
     );
-    for (label, server, list, count, concurrency, format) in [
+    let delayed = (&delayed, DELAY);
+    let instant = (&instant, Duration::ZERO);
+    let scenarios = [
         (
             "20 ms, default concurrency (64)",
-            &delayed,
+            delayed,
             "small.txt",
             small,
             64,
@@ -61,7 +63,7 @@ fn main() {
         ),
         (
             "20 ms, --concurrency 256",
-            &delayed,
+            delayed,
             "small.txt",
             small,
             256,
@@ -69,7 +71,7 @@ fn main() {
         ),
         (
             "20 ms, 256, NDJSON",
-            &delayed,
+            delayed,
             "small.txt",
             small,
             256,
@@ -77,7 +79,7 @@ fn main() {
         ),
         (
             "20 ms, 256, NDJSON, 10x domains",
-            &delayed,
+            delayed,
             "large.txt",
             large,
             256,
@@ -85,13 +87,14 @@ fn main() {
         ),
         (
             "no delay, 256, NDJSON",
-            &instant,
+            instant,
             "small.txt",
             small,
             256,
             "ndjson",
         ),
-    ] {
+    ];
+    for (label, (server, delay), list, count, concurrency, format) in scenarios {
         server.clear_received();
         let run = run_mailcheck(server, &dir.join(list), concurrency, format);
         let queries = server.received().iter().filter(|q| !q.tcp).count();
