@@ -18,6 +18,7 @@ pub mod gather;
 pub mod lint;
 pub mod output;
 pub mod progress;
+pub mod providers;
 pub mod render;
 pub mod report;
 pub mod rules;
