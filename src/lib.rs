@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cli;
 pub mod describe;
 pub mod diagnostic;
+pub mod dkim;
 pub mod dns;
 pub mod domain;
 pub mod facts;
