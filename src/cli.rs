@@ -9,11 +9,12 @@ use colored::Colorize;
 use futures_util::future::join_all;
 use serde::Serialize;
 
-use crate::audit::audit;
+use crate::audit::audit_with;
 use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::hickory::{HickorySource, ResolverSettings};
 use crate::domain::{DomainName, parse_domain};
+use crate::gather::GatherOptions;
 use crate::lint::{RecordKind, RecordText, lint};
 use crate::render;
 use crate::report::{LintReport, Report, SCHEMA_VERSION, Severity, ToolInfo};
@@ -79,6 +80,10 @@ pub struct AuditArgs {
     /// Show every DNS query with its outcome and time.
     #[arg(short, long)]
     pub verbose: bool,
+    /// DKIM selector to check (the s= of your DKIM-Signature headers); repeatable. Without it,
+    /// the selectors of common providers and mail software are probed.
+    #[arg(short = 's', long = "selector", value_name = "NAME")]
+    pub selectors: Vec<String>,
 }
 
 /// How to reach DNS.
@@ -244,6 +249,9 @@ pub enum InputError {
     /// `record` with a kind that cannot be checked yet.
     #[error("checking {0:?} records is not supported yet")]
     UnsupportedRecordKind(RecordKind),
+    /// A `--selector` that is not a selector.
+    #[error("invalid --selector \"{0}\": {1}")]
+    Selector(String, &'static str),
     /// `explain` with an unknown rule.
     #[error("unknown rule \"{0}\"; run `mailcheck explain` to list the rules")]
     UnknownRule(String),
@@ -264,6 +272,37 @@ pub fn parse_nameserver(text: &str) -> Result<SocketAddr, InputError> {
     bare.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| InputError::Nameserver(text.to_owned()))
+}
+
+/// Checks a `--selector` value: one or more DNS labels (RFC 6376 §3.1 allows dots), given
+/// without `._domainkey`. Returns it in lower case.
+pub fn parse_selector(text: &str) -> Result<String, InputError> {
+    let error = |reason| Err(InputError::Selector(text.to_owned(), reason));
+    let selector = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    if selector.contains("_domainkey") {
+        return error("give the selector alone (s1 for s1._domainkey.example.com)");
+    }
+    if selector.is_empty() {
+        return error("it is empty");
+    }
+    if selector.len() > 200 {
+        return error("it is too long for a DNS name");
+    }
+    for label in selector.split('.') {
+        if label.is_empty() {
+            return error("it has an empty label (two dots in a row, or a leading dot)");
+        }
+        if label.len() > 63 {
+            return error("a label is longer than 63 characters");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return error("a selector holds only letters, digits, '-', '_' and dots");
+        }
+    }
+    Ok(selector)
 }
 
 /// Decides colouring once, as `colored` should see it: `--color`, then `NO_COLOR`, then
@@ -369,9 +408,21 @@ async fn run_audit(
         .map(|domain| parse_domain(domain))
         .collect::<Result<Vec<DomainName>, _>>()
         .map_err(InputError::from)?;
+    let mut options = GatherOptions::default();
+    for text in &args.selectors {
+        let selector = parse_selector(text)?;
+        if !options.dkim_selectors.contains(&selector) {
+            options.dkim_selectors.push(selector);
+        }
+    }
     let source = resolver.source()?;
     let source: &dyn DnsSource = &source;
-    let reports = join_all(domains.iter().map(|domain| audit(domain, source))).await;
+    let reports = join_all(
+        domains
+            .iter()
+            .map(|domain| audit_with(domain, source, &options)),
+    )
+    .await;
     let report = Report::of_domains(reports);
     write_report(&report, format, args.verbose, out)?;
     Ok(ExitStatus::of_report(&report, args.fail_on))
@@ -448,6 +499,19 @@ mod tests {
         assert_eq!(parse("dns.example"), None);
         assert_eq!(parse("127.0.0.1:99999"), None);
         assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn parses_selectors() {
+        let parse = |text| parse_selector(text).ok();
+        assert_eq!(parse("S1").as_deref(), Some("s1"));
+        assert_eq!(parse("2026q4.eu").as_deref(), Some("2026q4.eu"));
+        assert_eq!(parse("hs1-12345").as_deref(), Some("hs1-12345"));
+        assert_eq!(parse("s1._domainkey.example.com"), None);
+        assert_eq!(parse(""), None);
+        assert_eq!(parse("a..b"), None);
+        assert_eq!(parse("a b"), None);
+        assert_eq!(parse(&"x".repeat(64)), None);
     }
 
     #[test]
