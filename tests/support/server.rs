@@ -49,6 +49,10 @@ impl Behaviour {
             rules: vec![
                 ("timeout.failing.test".to_owned(), Action::Drop),
                 ("mx.servfail.failing.test".to_owned(), Action::ServFail),
+                (
+                    "google._domainkey.dkimfail.dkim.test".to_owned(),
+                    Action::ServFail,
+                ),
             ],
             delay: Duration::ZERO,
         }
