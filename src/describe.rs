@@ -280,45 +280,7 @@ fn dkim_overview(facts: &Facts, line: &mut impl FnMut(Section, usize, String)) {
         .iter()
         .filter(|selector| shown(selector, dkim.mode))
     {
-        let chain = alias_chain(selector);
-        let mut label = format!("{}._domainkey", selector.selector);
-        for target in &chain {
-            let _ = write!(label, " → {target}");
-        }
-        if !chain.is_empty() {
-            label.push_str(" (CNAME)");
-        }
-        match &selector.txt {
-            Lookup::Found(records) if records.len() == 1 => {
-                line(
-                    Section::Dkim,
-                    1,
-                    format!("{label}: {}", describe_dkim_key(&records[0].text)),
-                );
-            }
-            Lookup::Found(records) => {
-                line(
-                    Section::Dkim,
-                    1,
-                    format!("{label}: {} TXT records", records.len()),
-                );
-                for record in records {
-                    line(Section::Dkim, 2, describe_dkim_key(&record.text));
-                }
-            }
-            Lookup::Absent(_) if !chain.is_empty() => {
-                line(Section::Dkim, 1, format!("{label}: no key at the target"));
-            }
-            Lookup::Absent(Absence::NxDomain) => {
-                line(Section::Dkim, 1, format!("{label}: no key (NXDOMAIN)"));
-            }
-            Lookup::Absent(Absence::NoData) => {
-                line(Section::Dkim, 1, format!("{label}: no key (no TXT record)"));
-            }
-            Lookup::Failed(_) => {
-                line(Section::Dkim, 1, format!("{label}: not verified"));
-            }
-        }
+        selector_lines(selector, line);
     }
     if with_keys.is_empty() {
         match dkim.domainkey {
@@ -333,14 +295,52 @@ fn dkim_overview(facts: &Facts, line: &mut impl FnMut(Section, usize, String)) {
             Lookup::Absent(Absence::NoData) | Lookup::Found(_) => line(
                 Section::Dkim,
                 1,
-                format!(
-                    "_domainkey.{domain} exists: keys may be published under selectors not \
-                     probed (use --selector)"
-                ),
+                match dkim.mode {
+                    SelectorMode::Discovery => format!(
+                        "_domainkey.{domain} exists: keys may be published under selectors \
+                         not probed (use --selector)"
+                    ),
+                    SelectorMode::Named => format!(
+                        "_domainkey.{domain} exists: other selectors may be published under it"
+                    ),
+                },
             ),
             Lookup::Failed(_) => {}
         }
     }
+}
+
+/// The overview lines of one selector: what it publishes, and where (a CNAME chain).
+fn selector_lines(selector: &DkimSelector, line: &mut impl FnMut(Section, usize, String)) {
+    let chain = alias_chain(selector);
+    let mut label = format!("{}._domainkey", selector.selector);
+    for target in &chain {
+        let _ = write!(label, " → {target}");
+    }
+    if !chain.is_empty() {
+        label.push_str(" (CNAME)");
+    }
+    let text = match &selector.txt {
+        Lookup::Found(records) if records.len() == 1 => {
+            format!("{label}: {}", describe_dkim_key(&records[0].text))
+        }
+        Lookup::Found(records) => {
+            line(
+                Section::Dkim,
+                1,
+                format!("{label}: {} TXT records", records.len()),
+            );
+            for record in records {
+                line(Section::Dkim, 2, describe_dkim_key(&record.text));
+            }
+            return;
+        }
+        Lookup::Absent(_) if !chain.is_empty() => format!("{label}: no key at the target"),
+        Lookup::Absent(Absence::NxDomain) => format!("{label}: no key (NXDOMAIN)"),
+        Lookup::Absent(Absence::NoData) => format!("{label}: no key (no TXT record)"),
+        Lookup::Failed(_) => format!("{label}: not verified"),
+    };
+    line(Section::Dkim, 1, text);
 }
 
 /// The overview of one DKIM key record checked on its own (record mode).

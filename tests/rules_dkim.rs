@@ -353,7 +353,10 @@ fn every_dkim_rule_has_a_firing_and_a_quiet_fixture() {
     }
     let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
     for rule in fired.union(&quiet) {
-        assert!(known.contains(rule), "{rule} is in a table but not in RULES");
+        assert!(
+            known.contains(rule),
+            "{rule} is in a table but not in RULES"
+        );
     }
 }
 
@@ -412,7 +415,10 @@ fn json_records_describe_every_key() {
     assert_eq!(dkim["selectors"][1]["status"], "nxdomain");
 
     let (json, _) = audit("nokey.dkim.test", &[]);
-    assert_eq!(json["domains"][0]["records"]["dkim"]["domainkey"], "nxdomain");
+    assert_eq!(
+        json["domains"][0]["records"]["dkim"]["domainkey"],
+        "nxdomain"
+    );
 }
 
 #[test]
@@ -435,13 +441,21 @@ fn human_output_says_which_key_is_weak_by_how_much_and_what_to_publish() {
 
     let text = human("rsa512.dkim.test", &[]);
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("rsa 512-bit key: verifiers must reject"), "{text}");
-    assert!(flat.contains("1536 bits short of the 2048 recommended"), "{text}");
+    assert!(
+        flat.contains("rsa 512-bit key: verifiers must reject"),
+        "{text}"
+    );
+    assert!(
+        flat.contains("1536 bits short of the 2048 recommended"),
+        "{text}"
+    );
 
     // A provider's key: the fix says whose it is.
     let text = human("weakcname.dkim.test", &[]);
     assert!(
-        text.contains("k1._domainkey → k1-weakcname._domainkey.provider.test (CNAME): rsa 1024-bit key"),
+        text.contains(
+            "k1._domainkey → k1-weakcname._domainkey.provider.test (CNAME): rsa 1024-bit key"
+        ),
         "{text}"
     );
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -455,7 +469,10 @@ fn human_output_says_which_key_is_weak_by_how_much_and_what_to_publish() {
 fn human_overview_shows_selectors_found_and_why_none_was() {
     let text = human("ed25519.dkim.test", &[]);
     assert!(text.contains("with keys"), "{text}");
-    assert!(text.contains("google._domainkey: rsa 2048-bit key"), "{text}");
+    assert!(
+        text.contains("google._domainkey: rsa 2048-bit key"),
+        "{text}"
+    );
     assert!(
         text.contains("s1._domainkey: ed25519 key, strict (t=s), h=sha1:sha256, s=email"),
         "{text}"
@@ -526,7 +543,11 @@ fn bad_selectors_are_input_errors() {
 #[test]
 fn named_selector_errors_fail_the_run() {
     let (_, code) = audit("revoked.dkim.test", &["s2"]);
-    assert_eq!(code, Some(1), "a revoked key named with --selector is an error");
+    assert_eq!(
+        code,
+        Some(1),
+        "a revoked key named with --selector is an error"
+    );
     let (_, code) = audit("revoked.dkim.test", &["s1"]);
     assert_eq!(code, Some(0));
 }

@@ -19,8 +19,8 @@
 
 use base64ct::{Base64, Encoding};
 use pkcs1::RsaPublicKey;
-use spki::der::{self, Decode};
 use spki::der::asn1::{AnyRef, BitStringRef, ObjectIdentifier};
+use spki::der::{self, Decode};
 use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
 use super::{KeyRecord, KeyType, PublicKeyTag};
@@ -192,7 +192,7 @@ fn decode_base64(tag: &PublicKeyTag) -> Result<Vec<u8>, KeyProblem> {
     Base64::decode_vec(&compact).map_err(|_| {
         let reason = if padding_inside {
             "'=' padding appears before the end".to_owned()
-        } else if compact.len() % 4 != 0 {
+        } else if !compact.len().is_multiple_of(4) {
             format!(
                 "{} characters (white space aside) is not a multiple of 4, so the value is \
                  cut off or has characters too many",
@@ -497,7 +497,10 @@ fn bit_length(bytes: &[u8]) -> usize {
 }
 
 fn u64_of(bytes: &[u8]) -> Option<u64> {
-    let first = bytes.iter().position(|&byte| byte != 0).unwrap_or(bytes.len());
+    let first = bytes
+        .iter()
+        .position(|&byte| byte != 0)
+        .unwrap_or(bytes.len());
     let significant = &bytes[first..];
     if significant.len() > 8 {
         return None;
@@ -559,7 +562,11 @@ mod tests {
                 },
                 "{file}"
             );
-            assert!(analysis.problems.is_empty(), "{file}: {:?}", analysis.problems);
+            assert!(
+                analysis.problems.is_empty(),
+                "{file}: {:?}",
+                analysis.problems
+            );
         }
     }
 
@@ -663,7 +670,10 @@ mod tests {
         let key = fixture("rsa2048.spki.b64");
         let (a, b) = key.split_at(100);
         let analysis = analyze_text(&format!("p= {a} \t {b} "));
-        assert!(matches!(analysis.material, KeyMaterial::Rsa { bits: 2048, .. }));
+        assert!(matches!(
+            analysis.material,
+            KeyMaterial::Rsa { bits: 2048, .. }
+        ));
     }
 
     #[test]
@@ -671,7 +681,10 @@ mod tests {
         assert_eq!(analyze_text("p=").material, KeyMaterial::Revoked);
         assert_eq!(analyze_text("p= ").material, KeyMaterial::Revoked);
         assert_eq!(analyze_text("v=DKIM1").material, KeyMaterial::Missing);
-        assert_eq!(analyze_text("k=foo; p=AAAA").material, KeyMaterial::Unchecked);
+        assert_eq!(
+            analyze_text("k=foo; p=AAAA").material,
+            KeyMaterial::Unchecked
+        );
         assert_eq!(analyze_text("k=foo; p=A").material, KeyMaterial::Invalid);
     }
 

@@ -216,7 +216,10 @@ pub fn parse(text: &str) -> KeyRecord {
 
     for (index, tag) in list.tags.iter().enumerate() {
         // Only the first of duplicated tags is interpreted; the repeats are errors above.
-        if list.tags[..index].iter().any(|earlier| earlier.name == tag.name) {
+        if list.tags[..index]
+            .iter()
+            .any(|earlier| earlier.name == tag.name)
+        {
             continue;
         }
         match tag.name {
@@ -409,8 +412,9 @@ fn read_flags(record: &mut KeyRecord, text: &str, tag: &Tag<'_>) {
         .collect();
 }
 
-/// Splits a colon-separated tag value (`a : b:c`), reporting empty items and items that are
-/// not hyphenated words (`*` is allowed, for `s=`). Returns the items with their spans.
+/// Splits a colon-separated tag value (`a : b:c`), reporting an empty value (error), and empty
+/// items and items that are not hyphenated words (warnings; `*` is allowed, for `s=`).
+/// Returns the well-formed items with their spans.
 fn colon_list<'t>(record: &mut KeyRecord, text: &'t str, tag: &Tag<'_>) -> Vec<(&'t str, Span)> {
     let value = tag.value_span.slice(text);
     if value.is_empty() {
@@ -431,19 +435,31 @@ fn colon_list<'t>(record: &mut KeyRecord, text: &'t str, tag: &Tag<'_>) -> Vec<(
         let item = part.trim_matches(is_fws);
         let lead = part.len() - part.trim_start_matches(is_fws).len();
         let span = Span::new(start + lead, start + lead + item.len());
+        // A malformed item breaks the ABNF, but verifiers split on ':' and ignore names they
+        // do not know, so it is a warning; what ignoring it leaves (no usable hash, no mail
+        // service) is judged on the remaining items.
         if item.is_empty() {
-            record.errors.push(Problem::new(
+            record.warnings.push(Problem::new(
                 Span::new(start, start + part.len()),
-                format!("{}= has an empty item between colons", tag.name),
+                format!(
+                    "{}= has an empty item between colons; verifiers skip it",
+                    tag.name
+                ),
             ));
             continue;
         }
         if item != "*" && !is_hyphenated_word(item) {
-            record.errors.push(Problem::new(
+            let squeezed: String = item.chars().filter(|c| !is_fws(*c)).collect();
+            let hint = if squeezed != item && is_hyphenated_word(&squeezed) {
+                format!(" (white space inside a name: did you mean {squeezed}?)")
+            } else {
+                String::new()
+            };
+            record.warnings.push(Problem::new(
                 span,
                 format!(
                     "\"{item}\" in {}= is not a valid name (letters, digits and inner hyphens, \
-                     RFC 6376 §3.6.1)",
+                     RFC 6376 §3.6.1){hint}; verifiers ignore it",
                     tag.name
                 ),
             ));
@@ -576,10 +592,15 @@ mod tests {
 
     #[test]
     fn bad_list_items() {
-        let text = "h=sha1::sha256; t=-y; s=; p=";
+        let text = "h=sha1::sha 256; t=-y; s=; p=";
         let record = parse(text);
-        let spans: Vec<&str> = record.errors.iter().map(|p| p.span.slice(text)).collect();
-        assert_eq!(spans, ["", "-y", "s="], "{:?}", record.errors);
+        let errors: Vec<&str> = record.errors.iter().map(|p| p.span.slice(text)).collect();
+        assert_eq!(errors, ["s="], "{:?}", record.errors);
+        let warnings: Vec<&str> = record.warnings.iter().map(|p| p.span.slice(text)).collect();
+        assert_eq!(warnings, ["", "sha 256", "-y"], "{:?}", record.warnings);
+        assert!(record.warnings[1].message.contains("did you mean sha256?"));
+        // What is left of h= is sha1 alone.
+        assert!(record.is_sha1_only());
     }
 
     #[test]

@@ -27,14 +27,29 @@ const fn known(name: &'static str, used_by: &'static str) -> KnownSelector {
 /// The selectors probed by default, most widespread first.
 pub static COMMON_SELECTORS: &[KnownSelector] = &[
     // Mailbox providers.
-    known("google", "Google Workspace (vendor setup: the default selector prefix)"),
-    known("selector1", "Microsoft 365 / Exchange Online (vendor setup: CNAME to the tenant)"),
-    known("selector2", "Microsoft 365 / Exchange Online (the second, rotating key)"),
-    known("sig1", "Apple iCloud+ custom email domains (vendor setup: CNAME to icloudmailadmin.com)"),
+    known(
+        "google",
+        "Google Workspace (vendor setup: the default selector prefix)",
+    ),
+    known(
+        "selector1",
+        "Microsoft 365 / Exchange Online (vendor setup: CNAME to the tenant)",
+    ),
+    known(
+        "selector2",
+        "Microsoft 365 / Exchange Online (the second, rotating key)",
+    ),
+    known(
+        "sig1",
+        "Apple iCloud+ custom email domains (vendor setup: CNAME to icloudmailadmin.com)",
+    ),
     known("fm1", "Fastmail (vendor setup: CNAME to dkim.fmhosted.com)"),
     known("fm2", "Fastmail"),
     known("fm3", "Fastmail"),
-    known("protonmail", "Proton Mail (vendor setup: CNAME to domains.proton.ch)"),
+    known(
+        "protonmail",
+        "Proton Mail (vendor setup: CNAME to domains.proton.ch)",
+    ),
     known("protonmail2", "Proton Mail"),
     known("protonmail3", "Proton Mail"),
     known("zoho", "Zoho Mail (a name commonly chosen in its setup)"),
@@ -43,11 +58,20 @@ pub static COMMON_SELECTORS: &[KnownSelector] = &[
     known("s2048", "Yahoo (its own domains' selectors)"),
     known("mxvault", "MXVault hosted mail (common selector lists)"),
     // Email sending services.
-    known("k1", "Mailchimp / Mandrill (vendor setup: CNAME to dkim.mcsv.net)"),
+    known(
+        "k1",
+        "Mailchimp / Mandrill (vendor setup: CNAME to dkim.mcsv.net)",
+    ),
     known("k2", "Mailchimp (vendor setup: CNAME to dkim2.mcsv.net)"),
     known("k3", "Mailchimp (vendor setup: CNAME to dkim3.mcsv.net)"),
-    known("mandrill", "Mandrill, Mailchimp Transactional (vendor setup)"),
-    known("s1", "SendGrid (vendor setup: CNAME to sendgrid.net); also NationBuilder"),
+    known(
+        "mandrill",
+        "Mandrill, Mailchimp Transactional (vendor setup)",
+    ),
+    known(
+        "s1",
+        "SendGrid (vendor setup: CNAME to sendgrid.net); also NationBuilder",
+    ),
     known("s2", "SendGrid (the second, rotating key)"),
     known("smtpapi", "SendGrid (older accounts)"),
     known("smtp", "Mailgun (selector it assigns)"),
@@ -56,12 +80,21 @@ pub static COMMON_SELECTORS: &[KnownSelector] = &[
     known("pic", "Mailgun (selector it assigns)"),
     known("mailo", "Mailgun (selector it assigns)"),
     known("mailjet", "Mailjet (vendor setup)"),
-    known("pm", "Postmark-style name (Postmark itself assigns dated <date>pm selectors)"),
+    known(
+        "pm",
+        "Postmark-style name (Postmark itself assigns dated <date>pm selectors)",
+    ),
     known("cm", "Campaign Monitor (vendor setup)"),
     known("ctct1", "Constant Contact (vendor setup)"),
     known("ctct2", "Constant Contact (vendor setup)"),
-    known("hs1", "HubSpot (older setups; current ones use hs1-<hub id>)"),
-    known("hs2", "HubSpot (older setups; current ones use hs2-<hub id>)"),
+    known(
+        "hs1",
+        "HubSpot (older setups; current ones use hs1-<hub id>)",
+    ),
+    known(
+        "hs2",
+        "HubSpot (older setups; current ones use hs2-<hub id>)",
+    ),
     known("kl", "Klaviyo (vendor setup)"),
     known("kl2", "Klaviyo (vendor setup)"),
     known("dk", "ActiveCampaign (vendor setup)"),
@@ -79,9 +112,15 @@ pub static COMMON_SELECTORS: &[KnownSelector] = &[
     known("strong2", "Help Scout (vendor setup)"),
     known("turbo-smtp", "turboSMTP (vendor setup)"),
     // Mail software and control panels.
-    known("default", "opendkim-genkey's default, cPanel, Plesk, DirectAdmin"),
+    known(
+        "default",
+        "opendkim-genkey's default, cPanel, Plesk, DirectAdmin",
+    ),
     known("dkim", "rspamd's dkim_signing default, mailcow, Mailu"),
-    known("mail", "docker-mailserver's default; Yandex 360; Sendinblue (older accounts)"),
+    known(
+        "mail",
+        "docker-mailserver's default; Yandex 360; Sendinblue (older accounts)",
+    ),
     // Generic names seen in the wild.
     known("email", "common"),
     known("key1", "common"),

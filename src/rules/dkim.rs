@@ -12,7 +12,9 @@ use super::{Findings, Rule};
 use crate::dkim::key::{self, KeyMaterial, RSA_MINIMUM_BITS, RSA_RECOMMENDED_BITS, RsaEncoding};
 use crate::dkim::{self as parser, KeyType};
 use crate::dns::{Name, Outcome};
-use crate::facts::{Absence, DkimFacts, DkimSelector, DkimTxt, Facts, Failure, Lookup, SelectorMode};
+use crate::facts::{
+    Absence, DkimFacts, DkimSelector, DkimTxt, Facts, Failure, Lookup, SelectorMode,
+};
 use crate::report::{Finding, Section, Severity};
 
 /// No DKIM key was found.
@@ -58,12 +60,15 @@ pub static DKIM_SYNTAX: Rule = Rule {
     rationale: "Verifiers ignore a key record they cannot read, and every signature made with \
                 the key then fails. Errors: v= present but not the first tag, or not exactly \
                 DKIM1; a tag that appears twice (the whole tag list is then invalid, RFC 6376 \
-                §3.2); no p= tag; a part that is not tag=value; a malformed h=, s= or t= list; \
-                an h= that names no hash algorithm verifiers know (unknown names are ignored, \
-                so the key verifies nothing). Tag names and values are case-sensitive (RFC 6376 \
-                §3.2): `v=dkim1` is a wrong version and `V=DKIM1` an unknown tag. Warning: an \
+                §3.2); no p= tag; a part that is not tag=value; an empty h=, s= or t=; an h= \
+                that names no hash algorithm verifiers know (unknown names are ignored, so the \
+                key verifies nothing). Tag names and values are case-sensitive (RFC 6376 \
+                §3.2): `v=dkim1` is a wrong version and `V=DKIM1` an unknown tag. Warnings: an \
                 s= that names no known service type (email, tlsrpt, *), which makes mail \
-                verifiers ignore the key although another protocol may use it. Policy choices: \
+                verifiers ignore the key although another protocol may use it; a malformed or \
+                empty item inside an h=, s= or t= list (`sha 256`), which verifiers skip \
+                (what is left is judged as usual: `h=sha1:sha 256` allows only sha1). Policy \
+                choices: \
                 a trailing `; ` is tolerated, as every verifier does; unknown tags, including \
                 g= from RFC 4871, which RFC 6376 no longer defines, are ignored.",
     fix: "Write the record as `v=DKIM1; k=rsa; p=<base64 key>` (k=ed25519 for an ed25519 \
@@ -263,29 +268,7 @@ pub(crate) fn check_record(text: &str, context: &KeyContext<'_>) -> Vec<Finding>
         );
     }
 
-    if let (KeyType::Unknown(name), Some(tag)) = (record.key_type(), &record.key_type_tag) {
-        if !name.is_empty() {
-            let hint = if name.eq_ignore_ascii_case("rsa") || name.eq_ignore_ascii_case("ed25519")
-            {
-                format!(" (key types are case-sensitive: write {})", name.to_lowercase())
-            } else if name.starts_with("ed25519") || name.starts_with("rsa-") {
-                " (that is a signing algorithm; the key type is rsa or ed25519)".to_owned()
-            } else {
-                String::new()
-            };
-            findings.push(
-                Finding::new(
-                    &DKIM_UNKNOWN_KEY_TYPE,
-                    subject,
-                    format!(
-                        "k={name} is not a key type verifiers know{hint}; they ignore the key \
-                         (RFC 6376 §3.6.1), so every signature made with it fails"
-                    ),
-                )
-                .with_excerpt(text, tag.span),
-            );
-        }
-    }
+    findings.extend(unknown_key_type(text, &record, subject));
 
     for problem in &analysis.problems {
         let mut finding = Finding::new(&DKIM_KEY_INVALID, subject, problem.message.clone())
@@ -299,31 +282,7 @@ pub(crate) fn check_record(text: &str, context: &KeyContext<'_>) -> Vec<Finding>
 
     match &analysis.material {
         KeyMaterial::Revoked => {
-            let span = record
-                .public_key
-                .as_ref()
-                .map_or_else(Default::default, |tag| tag.span);
-            let finding = if context.named {
-                Finding::new(
-                    &DKIM_KEY_REVOKED,
-                    subject,
-                    format!(
-                        "{subject} publishes a revoked key (empty p=): mail signed with this \
-                         selector fails DKIM"
-                    ),
-                )
-                .with_severity(Severity::Error)
-            } else {
-                Finding::new(
-                    &DKIM_KEY_REVOKED,
-                    subject,
-                    format!(
-                        "{subject} publishes a revoked key (empty p=): signatures made with it \
-                         fail, which is right if nothing signs with it any more"
-                    ),
-                )
-            };
-            findings.push(finding.with_excerpt(text, span));
+            findings.push(revoked(text, &record, context));
             // t= and h= of a revoked key no longer matter.
             return findings;
         }
@@ -366,6 +325,69 @@ pub(crate) fn check_record(text: &str, context: &KeyContext<'_>) -> Vec<Finding>
         );
     }
     findings
+}
+
+/// dkim-unknown-key-type, with a hint for the usual mistakes.
+fn unknown_key_type(text: &str, record: &parser::KeyRecord, subject: &str) -> Option<Finding> {
+    let tag = record.key_type_tag.as_ref()?;
+    let KeyType::Unknown(name) = &tag.value else {
+        return None;
+    };
+    if name.is_empty() {
+        // An empty k= is a syntax error, reported as such.
+        return None;
+    }
+    let hint = if name.eq_ignore_ascii_case("rsa") || name.eq_ignore_ascii_case("ed25519") {
+        format!(
+            " (key types are case-sensitive: write {})",
+            name.to_lowercase()
+        )
+    } else if name.starts_with("ed25519") || name.starts_with("rsa-") {
+        " (that is a signing algorithm; the key type is rsa or ed25519)".to_owned()
+    } else {
+        String::new()
+    };
+    Some(
+        Finding::new(
+            &DKIM_UNKNOWN_KEY_TYPE,
+            subject,
+            format!(
+                "k={name} is not a key type verifiers know{hint}; they ignore the key \
+                 (RFC 6376 §3.6.1), so every signature made with it fails"
+            ),
+        )
+        .with_excerpt(text, tag.span),
+    )
+}
+
+/// dkim-key-revoked: information, or an error for a selector named with --selector.
+fn revoked(text: &str, record: &parser::KeyRecord, context: &KeyContext<'_>) -> Finding {
+    let subject = &context.subject;
+    let span = record
+        .public_key
+        .as_ref()
+        .map_or_else(Default::default, |tag| tag.span);
+    let finding = if context.named {
+        Finding::new(
+            &DKIM_KEY_REVOKED,
+            subject,
+            format!(
+                "{subject} publishes a revoked key (empty p=): mail signed with this \
+                 selector fails DKIM"
+            ),
+        )
+        .with_severity(Severity::Error)
+    } else {
+        Finding::new(
+            &DKIM_KEY_REVOKED,
+            subject,
+            format!(
+                "{subject} publishes a revoked key (empty p=): signatures made with it \
+                 fail, which is right if nothing signs with it any more"
+            ),
+        )
+    };
+    finding.with_excerpt(text, span)
 }
 
 /// dkim-key-too-short and dkim-key-weak, with a fix that says what to publish instead.
@@ -474,12 +496,16 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let mut dangling = 0;
     for selector in &dkim.selectors {
         match &selector.txt {
-            Lookup::Found(records) => check_selector(selector, records, domain, dkim.mode, findings),
+            Lookup::Found(records) => {
+                check_selector(selector, records, domain, dkim.mode, findings);
+            }
             Lookup::Absent(absence) => {
                 let alias = selector.cname.as_ref().and_then(Lookup::found);
                 if dkim.mode == SelectorMode::Named || alias.is_some() {
                     dangling += usize::from(alias.is_some());
-                    findings.push(missing_selector(selector, *absence, alias, dkim.mode, domain));
+                    findings.push(missing_selector(
+                        selector, *absence, alias, dkim.mode, domain,
+                    ));
                 }
             }
             Lookup::Failed(_) => {}
@@ -549,17 +575,17 @@ fn missing_selector(
     let name = &selector.name;
     let what = match (alias, absence) {
         (Some(target), _) => format!(
-            "{name} is an alias (CNAME) of {target}, which has no DKIM key (no TXT record \
-             there): the key your provider should publish is missing"
+            "{name} is an alias (CNAME) of {target}, which has no TXT record: the key your \
+             provider should publish there is missing"
         ),
-        (None, Absence::NxDomain) => format!("{name} does not exist (NXDOMAIN)"),
-        (None, Absence::NoData) => format!("{name} exists but has no TXT record"),
+        (None, Absence::NxDomain) => format!("{name} does not exist (NXDOMAIN): no key"),
+        (None, Absence::NoData) => format!("{name} has no TXT record: no key"),
     };
     let (message, severity) = match mode {
         SelectorMode::Named => (
             format!(
-                "{what}: selector {} has no key, so mail signed with s={} fails DKIM",
-                selector.selector, selector.selector
+                "{what}; mail signed with s={} fails DKIM",
+                selector.selector
             ),
             Severity::Error,
         ),
@@ -573,11 +599,10 @@ fn missing_selector(
         ),
         None => format!(
             "Publish the selector's public key: `{name}. TXT \"v=DKIM1; k=rsa; p=<base64 \
-             key>\"` (or the CNAME your provider gives you), or stop signing with s={} if \
-             the selector is retired. Check the selector's spelling in the signer's settings \
-             against the s= tag of a DKIM-Signature header. ({domain}'s own mail is then \
-             checked with `mailcheck --selector {} {domain}`.)",
-            selector.selector, selector.selector
+             key>\"` (or the CNAME your provider gives you); if the selector is retired, stop \
+             signing with s={}. A typo is common: compare with the s= tag in the \
+             DKIM-Signature header of mail you sent from {domain}.",
+            selector.selector
         ),
     };
     Finding::new(&DKIM_NO_KEY_FOUND, name, message)
@@ -588,9 +613,8 @@ fn missing_selector(
 /// Discovery found no key at any probed selector, and every probe was answered.
 fn nothing_discovered(dkim: &DkimFacts, domain: &Name) -> Finding {
     let probed = dkim.selectors.len();
-    let mut message = format!(
-        "none of the {probed} common selectors probed has a DKIM key at {domain}"
-    );
+    let mut message =
+        format!("none of the {probed} common selectors probed has a DKIM key at {domain}");
     match &dkim.domainkey {
         Lookup::Absent(Absence::NxDomain) => {
             let _ = write!(
@@ -634,7 +658,9 @@ fn report_discovery_failures(dkim: &DkimFacts, domain: &Name, findings: &mut Fin
     };
     let mut by_outcome: BTreeMap<&'static str, usize> = BTreeMap::new();
     for failure in &failures {
-        *by_outcome.entry(outcome_words(&failure.outcome)).or_default() += 1;
+        *by_outcome
+            .entry(outcome_words(&failure.outcome))
+            .or_default() += 1;
     }
     let breakdown: Vec<String> = by_outcome
         .iter()
@@ -760,7 +786,10 @@ mod tests {
 
     #[test]
     fn revoked_depends_on_how_the_selector_was_chosen() {
-        assert_eq!(rules_of("v=DKIM1; p="), [("dkim-key-revoked", Severity::Info)]);
+        assert_eq!(
+            rules_of("v=DKIM1; p="),
+            [("dkim-key-revoked", Severity::Info)]
+        );
         let named = KeyContext {
             named: true,
             ..KeyContext::record_mode()
@@ -799,7 +828,10 @@ mod tests {
                 ("dkim-key-revoked", Severity::Info)
             ]
         );
-        assert_eq!(Verdict::of(&check_record("v=DKIM1; p=; p=", &KeyContext::record_mode())), Verdict::Invalid);
+        assert_eq!(
+            Verdict::of(&check_record("v=DKIM1; p=; p=", &KeyContext::record_mode())),
+            Verdict::Invalid
+        );
     }
 
     #[test]
@@ -813,13 +845,25 @@ mod tests {
             alias_of: Some(&target),
         };
         let findings = check_record(&format!("p={}", key("rsa1024.spki.b64")), &context);
-        assert!(findings[0].fix.contains("published by your email provider at s1.esp.test"));
+        assert!(
+            findings[0]
+                .fix
+                .contains("published by your email provider at s1.esp.test")
+        );
         let own = KeyContext {
             alias_of: None,
             ..context
         };
         let findings = check_record(&format!("p={}", key("rsa1024.spki.b64")), &own);
-        assert!(findings[0].fix.contains("s1-rsa2048._domainkey.example.test"));
-        assert!(findings[0].fix.contains("s1._domainkey.example.test. TXT \"v=DKIM1; k=rsa; p=\""));
+        assert!(
+            findings[0]
+                .fix
+                .contains("s1-rsa2048._domainkey.example.test")
+        );
+        assert!(
+            findings[0]
+                .fix
+                .contains("s1._domainkey.example.test. TXT \"v=DKIM1; k=rsa; p=\"")
+        );
     }
 }
