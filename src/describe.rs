@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use crate::dkim::key::{Exponent, KeyMaterial, RsaEncoding, analyze};
 use crate::dkim::{self, KeyType};
 use crate::dns::cache::QueryLogEntry;
-use crate::facts::{Absence, DkimSelector, Facts, Lookup, MxHost, SelectorMode};
+use crate::facts::{Absence, DkimFacts, DkimSelector, Facts, Lookup, MxHost, SelectorMode};
 use crate::report::{
     AddressReport, DkimKeyReport, DkimRecordsReport, DkimSelectorReport, MxReport, OverviewLine,
     PtrReport, QueryReport, Records, Section,
@@ -62,7 +62,7 @@ fn dkim_records(facts: &Facts) -> DkimRecordsReport {
     let selectors = dkim
         .selectors
         .iter()
-        .filter(|selector| shown(selector, dkim.mode))
+        .filter(|selector| shown(selector, dkim))
         .map(|selector| DkimSelectorReport {
             selector: selector.selector.clone(),
             name: selector.name.to_string(),
@@ -87,15 +87,16 @@ fn dkim_records(facts: &Facts) -> DkimRecordsReport {
         },
         selectors_checked: dkim.selectors.len(),
         domainkey: lookup_status(&dkim.domainkey),
+        wildcard: dkim.wildcard_records().is_some(),
         selectors,
     }
 }
 
 /// Whether a selector is worth showing: every named one; a probed one only if it has
-/// something (a key, or an alias to a name without one).
-fn shown(selector: &DkimSelector, mode: SelectorMode) -> bool {
-    mode == SelectorMode::Named
-        || selector.txt.found().is_some()
+/// something (a key of its own, not a wildcard's answer; or an alias to a name without one).
+fn shown(selector: &DkimSelector, dkim: &DkimFacts) -> bool {
+    dkim.mode == SelectorMode::Named
+        || dkim.key_records(selector).is_some()
         || selector.cname.as_ref().and_then(Lookup::found).is_some()
 }
 
@@ -239,7 +240,7 @@ fn dkim_overview(facts: &Facts, line: &mut impl FnMut(Section, usize, String)) {
     let with_keys: Vec<&DkimSelector> = dkim
         .selectors
         .iter()
-        .filter(|selector| selector.txt.found().is_some())
+        .filter(|selector| dkim.key_records(selector).is_some())
         .collect();
     match dkim.mode {
         SelectorMode::Discovery => {
@@ -278,9 +279,24 @@ fn dkim_overview(facts: &Facts, line: &mut impl FnMut(Section, usize, String)) {
     for selector in dkim
         .selectors
         .iter()
-        .filter(|selector| shown(selector, dkim.mode))
+        .filter(|selector| shown(selector, dkim))
     {
         selector_lines(selector, line);
+    }
+    if let Some(records) = dkim.wildcard_records() {
+        let texts: Vec<String> = records
+            .iter()
+            .map(|record| format!("\"{}\"", record.text))
+            .collect();
+        line(
+            Section::Dkim,
+            1,
+            format!(
+                "a wildcard TXT record answers every name under _domainkey.{domain} ({}): \
+                 selectors that got only that answer were ignored",
+                texts.join(", ")
+            ),
+        );
     }
     if with_keys.is_empty() {
         match dkim.domainkey {

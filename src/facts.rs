@@ -239,6 +239,33 @@ pub struct DkimFacts {
     pub domainkey: Lookup<Vec<DkimTxt>>,
     /// Every selector asked for, in the order probed.
     pub selectors: Vec<DkimSelector>,
+    /// Discovery only: the TXT lookup of a selector name no one uses
+    /// ([`crate::dkim::selectors::WILDCARD_PROBE`]). Records there come from a wildcard, and a
+    /// probed selector that gets the same records has no key of its own.
+    pub wildcard: Option<Lookup<Vec<DkimTxt>>>,
+}
+
+impl DkimFacts {
+    /// The records a wildcard gives every name, if the wildcard probe found some.
+    pub fn wildcard_records(&self) -> Option<&Vec<DkimTxt>> {
+        self.wildcard.as_ref().and_then(Lookup::found)
+    }
+
+    /// The key records of a selector: its TXT records, unless they are only what a wildcard
+    /// answers for any name (in discovery).
+    pub fn key_records<'f>(&'f self, selector: &'f DkimSelector) -> Option<&'f Vec<DkimTxt>> {
+        let records = selector.txt.found()?;
+        if self.mode == SelectorMode::Discovery && self.wildcard_records() == Some(records) {
+            None
+        } else {
+            Some(records)
+        }
+    }
+
+    /// Whether a probed selector's records are only the wildcard's.
+    pub fn is_wildcard_answer(&self, selector: &DkimSelector) -> bool {
+        selector.txt.found().is_some() && self.key_records(selector).is_none()
+    }
 }
 
 /// One selector's lookups.

@@ -408,6 +408,9 @@ pub struct DkimRecordsReport {
     /// The outcome of the TXT lookup of `_domainkey.<domain>`: `nxdomain` means no selector
     /// of any name exists (RFC 8020), `nodata` or `records` that names exist below it.
     pub domainkey: &'static str,
+    /// Whether a wildcard TXT record answers every name under `_domainkey` (discovery then
+    /// ignores the selectors that got only the wildcard's records).
+    pub wildcard: bool,
     /// The selectors found with discovery, or every selector named.
     pub selectors: Vec<DkimSelectorReport>,
 }

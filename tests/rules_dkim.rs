@@ -192,6 +192,12 @@ const QUIET: &[(&str, &str, &[&str], &str)] = &[
     ("dkim-syntax", "good.test", &[], "a plain, correct record"),
     (
         "dkim-syntax",
+        "wildcard.dkim.test",
+        &[],
+        "the wildcard's v=spf1 answer to every probe is not taken for a key",
+    ),
+    (
+        "dkim-syntax",
         "ed25519.dkim.test",
         &[],
         "every optional tag, correctly written",
@@ -527,6 +533,46 @@ fn discovery_probes_every_common_selector_and_named_selectors_replace_them() {
         ],
         "TXT and CNAME of the named selector, and _domainkey, nothing else"
     );
+}
+
+#[test]
+fn a_wildcard_under_domainkey_is_not_a_key_per_selector() {
+    let (json, _) = audit("wildcard.dkim.test", &[]);
+    let dkim = &json["domains"][0]["records"]["dkim"];
+    assert_eq!(dkim["wildcard"], true);
+    let found: Vec<&str> = dkim["selectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["selector"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        found,
+        ["google"],
+        "only the selector with a record of its own"
+    );
+    assert!(
+        dkim_findings(&json).is_empty(),
+        "{:#?}",
+        dkim_findings(&json)
+    );
+    let text = human("wildcard.dkim.test", &[]);
+    assert!(
+        text.contains(
+            "a wildcard TXT record answers every name under _domainkey.wildcard.dkim.test"
+        ),
+        "{text}"
+    );
+    // A selector named on purpose is checked, wildcard or not.
+    let (json, _) = audit("wildcard.dkim.test", &["s1"]);
+    assert!(
+        dkim_findings(&json)
+            .iter()
+            .any(|finding| finding["rule"] == "dkim-syntax"),
+        "{json:#}"
+    );
+    let (json, _) = audit("good.test", &[]);
+    assert_eq!(json["domains"][0]["records"]["dkim"]["wildcard"], false);
 }
 
 #[test]

@@ -708,7 +708,7 @@ mod tests {
                 modulus: UintRef::new(modulus).unwrap(),
                 public_exponent: UintRef::new(exponent).unwrap(),
             };
-            let mut buffer = [0u8; 600];
+            let mut buffer = [0u8; 1200];
             let der = key.encode_to_slice(&mut buffer).unwrap();
             let wrapped = wrap_pkcs1(der).unwrap();
             analyze_text(&format!("p={wrapped}"))
@@ -727,6 +727,17 @@ mod tests {
         assert!(matches!(large.material, KeyMaterial::Rsa { .. }));
         let huge = encode(&modulus, &[1; 12]);
         assert_eq!(huge.problems[0].severity, Severity::Warning);
+        // Over 4096 bits: verifiers need not handle it (RFC 8301 §3.2), a warning.
+        let mut big = vec![0xc5u8; 520];
+        big[519] = 0x01;
+        let analysis = encode(&big, &[1, 0, 1]);
+        assert!(matches!(
+            analysis.material,
+            KeyMaterial::Rsa { bits: 4160, .. }
+        ));
+        assert_eq!(analysis.problems.len(), 1);
+        assert_eq!(analysis.problems[0].severity, Severity::Warning);
+        assert!(analysis.problems[0].message.contains("4160 bits"));
         let mut even_modulus = modulus.clone();
         even_modulus[255] = 0x02;
         assert_eq!(encode(&even_modulus, &[3]).material, KeyMaterial::Invalid);

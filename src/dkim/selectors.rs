@@ -11,6 +11,12 @@
 //! otherwise; "common" means a generic name found in the DKIM selector lists that DMARC
 //! vendors publish, with no single owner.
 
+/// A selector name no one uses, probed with the others: if it has TXT records, a wildcard
+/// (`*._domainkey.example.com` or `*.example.com`) answers every name, and probes that get
+/// only the wildcard's records have no key of their own. The leading `_` keeps it out of the
+/// way of real selectors, which are host names (RFC 6376 §3.1).
+pub const WILDCARD_PROBE: &str = "_mailcheck-absent";
+
 /// One selector name and who is known to use it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KnownSelector {

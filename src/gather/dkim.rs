@@ -1,7 +1,8 @@
 //! DKIM keys: `selector._domainkey.domain` TXT for every selector at once (RFC 6376 §3.6.2).
 //!
 //! With no `--selector`, every name of [`COMMON_SELECTORS`] is probed, together with
-//! `_domainkey.domain` itself, all in one round trip: discovery costs one RTT, whatever the
+//! `_domainkey.domain` itself and a name no one uses (to recognise a wildcard), all in one
+//! round trip: discovery costs one RTT, whatever the
 //! length of the list. A TXT answer carries the CNAME chain it followed, which is recorded; when
 //! an alias points to a name without a key the answer loses the chain (NODATA or NXDOMAIN
 //! about the target), so a CNAME lookup is made as well: at once for named selectors, and after
@@ -10,7 +11,7 @@
 use futures_util::future::join_all;
 
 use super::ask;
-use crate::dkim::selectors::COMMON_SELECTORS;
+use crate::dkim::selectors::{COMMON_SELECTORS, WILDCARD_PROBE};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 use crate::facts::{Absence, DkimFacts, DkimSelector, DkimTxt, Lookup, SelectorMode};
 
@@ -43,11 +44,21 @@ pub(super) async fn gather_dkim(
             .iter()
             .map(|selector| probe(source, domain, selector, mode == SelectorMode::Named)),
     );
-    let (domainkey, selectors) = tokio::join!(domainkey, probes);
+    let wildcard = async {
+        if mode == SelectorMode::Discovery {
+            let name = domain.prepend(&format!("{WILDCARD_PROBE}._domainkey"));
+            let outcome = ask(source, &name, RecordType::Txt).await;
+            Some(txt_lookup(&name, &outcome).0)
+        } else {
+            None
+        }
+    };
+    let (domainkey, selectors, wildcard) = tokio::join!(domainkey, probes, wildcard);
     DkimFacts {
         mode,
         domainkey,
         selectors,
+        wildcard,
     }
 }
 
@@ -172,6 +183,66 @@ mod tests {
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].text, "v=DKIM1; p=");
         assert_eq!(records[0].strings.len(), 2);
+    }
+
+    /// Answers NXDOMAIN after a pause, counting how many questions were open at once.
+    struct CountingSource {
+        in_flight: std::sync::atomic::AtomicUsize,
+        peak: std::sync::atomic::AtomicUsize,
+        asked: std::sync::atomic::AtomicUsize,
+    }
+
+    impl DnsSource for CountingSource {
+        fn query<'a>(
+            &'a self,
+            _name: &'a Name,
+            _rtype: RecordType,
+        ) -> crate::dns::BoxFuture<'a, Outcome> {
+            use std::sync::atomic::Ordering::SeqCst;
+            Box::pin(async move {
+                let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+                self.peak.fetch_max(now, SeqCst);
+                self.asked.fetch_add(1, SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                self.in_flight.fetch_sub(1, SeqCst);
+                Outcome::NxDomain
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn every_probe_is_asked_at_once() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let source = CountingSource {
+            in_flight: 0.into(),
+            peak: 0.into(),
+            asked: 0.into(),
+        };
+        let facts = gather_dkim(&source, &Name::new("example.test"), &[]).await;
+        let expected = COMMON_SELECTORS.len() + 2;
+        assert_eq!(facts.selectors.len(), COMMON_SELECTORS.len());
+        assert_eq!(
+            source.asked.load(SeqCst),
+            expected,
+            "NXDOMAIN needs no CNAME follow-up"
+        );
+        assert_eq!(
+            source.peak.load(SeqCst),
+            expected,
+            "not all probes were in flight at once"
+        );
+
+        // Named selectors: TXT and CNAME of each, and _domainkey, all at once.
+        let source = CountingSource {
+            in_flight: 0.into(),
+            peak: 0.into(),
+            asked: 0.into(),
+        };
+        let named = vec!["a".to_owned(), "b".to_owned()];
+        let facts = gather_dkim(&source, &Name::new("example.test"), &named).await;
+        assert_eq!(facts.mode, SelectorMode::Named);
+        assert_eq!(source.peak.load(SeqCst), 5);
+        assert!(facts.selectors.iter().all(|s| s.cname.is_some()));
     }
 
     #[test]

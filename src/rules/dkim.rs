@@ -496,6 +496,8 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let mut dangling = 0;
     for selector in &dkim.selectors {
         match &selector.txt {
+            // A wildcard's answer, not a key of this selector's own.
+            Lookup::Found(_) if dkim.is_wildcard_answer(selector) => {}
             Lookup::Found(records) => {
                 check_selector(selector, records, domain, dkim.mode, findings);
             }
@@ -512,7 +514,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         }
     }
 
-    let any_found = dkim.selectors.iter().any(|s| s.txt.found().is_some());
+    let any_found = dkim.selectors.iter().any(|s| dkim.key_records(s).is_some());
     let any_failed = dkim.selectors.iter().any(|s| s.txt.failure().is_some());
     let domain_missing = matches!(facts.mail.mx, Lookup::Absent(Absence::NxDomain));
     if dkim.mode == SelectorMode::Discovery
@@ -644,6 +646,7 @@ fn nothing_discovered(dkim: &DkimFacts, domain: &Name) -> Finding {
 fn report_discovery_failures(dkim: &DkimFacts, domain: &Name, findings: &mut Findings) {
     let mut failures: Vec<&Failure> = Vec::new();
     failures.extend(dkim.domainkey.failure());
+    failures.extend(dkim.wildcard.as_ref().and_then(Lookup::failure));
     for selector in &dkim.selectors {
         failures.extend(selector.txt.failure());
         failures.extend(selector.cname.as_ref().and_then(Lookup::failure));
@@ -671,8 +674,8 @@ fn report_discovery_failures(dkim: &DkimFacts, domain: &Name, findings: &mut Fin
         .take(3)
         .map(|failure| failure.name.to_string())
         .collect();
-    let total = dkim.selectors.len() + 1;
-    let any_found = dkim.selectors.iter().any(|s| s.txt.found().is_some());
+    let total = dkim.selectors.len() + 1 + usize::from(dkim.wildcard.is_some());
+    let any_found = dkim.selectors.iter().any(|s| dkim.key_records(s).is_some());
     let consequence = if any_found {
         "the keys of those selectors were not verified"
     } else {
