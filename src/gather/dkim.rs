@@ -23,6 +23,8 @@ pub(super) async fn gather_dkim(
     domain: &Name,
     named: &[String],
 ) -> DkimFacts {
+    // `--selector` replaces the built-in list: the user knows the names, and probing sixty
+    // others would only add noise and queries.
     let (mode, selectors): (SelectorMode, Vec<&str>) = if named.is_empty() {
         (
             SelectorMode::Discovery,
@@ -34,6 +36,8 @@ pub(super) async fn gather_dkim(
             named.iter().map(String::as_str).collect(),
         )
     };
+    // `_domainkey.<domain>` tells NXDOMAIN (nothing below it: no selector of any name, RFC
+    // 8020) from NODATA (names below it exist, perhaps selectors that were not probed).
     let domainkey_name = domain.prepend("_domainkey");
     let domainkey = async {
         let outcome = ask(source, &domainkey_name, RecordType::Txt).await;
@@ -74,6 +78,8 @@ async fn probe(source: &dyn DnsSource, domain: &Name, selector: &str, named: boo
     };
     let (outcome, mut cname) = tokio::join!(txt, cname);
     let (txt, cname_chain) = txt_lookup(&name, &outcome);
+    // NODATA for a probe: the name exists, so it may be an alias whose target has no key (the
+    // TXT answer does not show the chain then). NXDOMAIN, the usual answer, needs no follow-up.
     if cname.is_none() && matches!(txt, Lookup::Absent(Absence::NoData)) {
         cname = Some(cname_lookup(source, &name).await);
     }

@@ -254,6 +254,9 @@ pub(crate) fn check_record(text: &str, context: &KeyContext<'_>) -> Vec<Finding>
     let subject = &context.subject;
     let mut findings = Vec::new();
 
+    // Every problem is reported, even when an earlier one already makes the record unusable:
+    // the user fixes them all in one go.
+
     for problem in &record.errors {
         findings.push(
             Finding::new(&DKIM_SYNTAX, subject, problem.message.clone())
@@ -292,6 +295,7 @@ pub(crate) fn check_record(text: &str, context: &KeyContext<'_>) -> Vec<Finding>
         _ => {}
     }
 
+    // RFC 6376 §3.6.1: t=y asks verifiers to treat signed mail as unsigned.
     if record.is_testing() {
         let span = record
             .flags
@@ -471,7 +475,10 @@ fn rotation_fix(context: &KeyContext<'_>) -> String {
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let dkim = &facts.dkim;
     let domain = &facts.domain.ascii;
+    // Failed lookups first: they say "not verified", and the checks below stay silent about
+    // what they could not see (a failed probe is never a missing key).
     match dkim.mode {
+        // A few named selectors: one finding per selector, naming it.
         SelectorMode::Named => {
             for selector in &dkim.selectors {
                 let mut lookups: Vec<&dyn super::lookup::AsFailure> = vec![&selector.txt];
@@ -490,9 +497,12 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                 "the check whether any DKIM selector exists was",
             );
         }
+        // Dozens of probes: one finding for all their failures.
         SelectorMode::Discovery => report_discovery_failures(dkim, domain, findings),
     }
 
+    // Probed selectors that are aliases of names without a key: the provider's half of the
+    // setup is missing. They count as "found something", so the general warning stays quiet.
     let mut dangling = 0;
     for selector in &dkim.selectors {
         match &selector.txt {
@@ -501,6 +511,8 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
             Lookup::Found(records) => {
                 check_selector(selector, records, domain, dkim.mode, findings);
             }
+            // Absent: an error for a selector named on purpose; for a probe, only worth saying
+            // when the name is an alias (most probes are simply names nobody uses).
             Lookup::Absent(absence) => {
                 let alias = selector.cname.as_ref().and_then(Lookup::found);
                 if dkim.mode == SelectorMode::Named || alias.is_some() {
@@ -514,6 +526,8 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         }
     }
 
+    // Discovery found nothing: a warning, unless a probe failed (then nothing is known), or
+    // the domain itself does not exist (mx-missing says so already).
     let any_found = dkim.selectors.iter().any(|s| dkim.key_records(s).is_some());
     let any_failed = dkim.selectors.iter().any(|s| s.txt.failure().is_some());
     let domain_missing = matches!(facts.mail.mx, Lookup::Absent(Absence::NxDomain));
