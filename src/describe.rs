@@ -283,7 +283,18 @@ fn dkim_overview(facts: &Facts, line: &mut impl FnMut(Section, usize, String)) {
     {
         selector_lines(selector, line);
     }
-    if let Some(records) = dkim.wildcard_records() {
+    if let Some(records) = dkim.wildcard_key() {
+        for record in records {
+            line(
+                Section::Dkim,
+                1,
+                format!(
+                    "*._domainkey (a wildcard, for every selector): {}",
+                    describe_dkim_key(&record.text)
+                ),
+            );
+        }
+    } else if let Some(records) = dkim.wildcard_records() {
         let texts: Vec<String> = records
             .iter()
             .map(|record| format!("\"{}\"", record.text))
@@ -298,7 +309,7 @@ fn dkim_overview(facts: &Facts, line: &mut impl FnMut(Section, usize, String)) {
             ),
         );
     }
-    if with_keys.is_empty() {
+    if with_keys.is_empty() && dkim.wildcard_key().is_none() {
         match dkim.domainkey {
             Lookup::Absent(Absence::NxDomain) => line(
                 Section::Dkim,

@@ -262,6 +262,16 @@ impl DkimFacts {
         }
     }
 
+    /// The wildcard's records when they are DKIM key records: a key published for every
+    /// selector name at once (`*._domainkey.example.com TXT "v=DKIM1; p=…"`).
+    pub fn wildcard_key(&self) -> Option<&Vec<DkimTxt>> {
+        self.wildcard_records().filter(|records| {
+            records
+                .iter()
+                .any(|record| crate::dkim::looks_like_key_record(&record.text))
+        })
+    }
+
     /// Whether a probed selector's records are only the wildcard's.
     pub fn is_wildcard_answer(&self, selector: &DkimSelector) -> bool {
         selector.txt.found().is_some() && self.key_records(selector).is_none()

@@ -127,6 +127,13 @@ const FIRES: &[(&str, &str, &[&str], &str, &str)] = &[
         "k1._domainkey.weakcname.dkim.test",
     ),
     (
+        "dkim-key-weak",
+        "wildcardkey.dkim.test",
+        &[],
+        "warning",
+        "*._domainkey.wildcardkey.dkim.test",
+    ),
+    (
         "dkim-testing-mode",
         "testing.dkim.test",
         &[],
@@ -170,6 +177,12 @@ const QUIET: &[(&str, &str, &[&str], &str)] = &[
         "cname.dkim.test",
         &[],
         "the key behind the CNAME is found",
+    ),
+    (
+        "dkim-no-key-found",
+        "wildcardkey.dkim.test",
+        &[],
+        "a wildcard key serves every selector",
     ),
     (
         "dkim-no-key-found",
@@ -573,6 +586,18 @@ fn a_wildcard_under_domainkey_is_not_a_key_per_selector() {
     );
     let (json, _) = audit("good.test", &[]);
     assert_eq!(json["domains"][0]["records"]["dkim"]["wildcard"], false);
+    // A wildcard that is a key is shown (and checked) once.
+    let text = human("wildcardkey.dkim.test", &[]);
+    assert!(
+        text.contains("*._domainkey (a wildcard, for every selector): rsa 1024-bit key"),
+        "{text}"
+    );
+    let (json, _) = audit("wildcardkey.dkim.test", &[]);
+    let weak = dkim_findings(&json)
+        .iter()
+        .filter(|finding| finding["rule"] == "dkim-key-weak")
+        .count();
+    assert_eq!(weak, 1, "{json:#}");
 }
 
 #[test]

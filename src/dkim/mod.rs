@@ -185,6 +185,17 @@ impl KeyRecord {
     }
 }
 
+/// Whether a TXT record's text claims to be a DKIM key record (`v=DKIM1` or a `p=` tag), as
+/// opposed to some other TXT record (`v=spf1 …`) that a wildcard happens to return.
+pub fn looks_like_key_record(text: &str) -> bool {
+    let record = parse(text);
+    record
+        .version
+        .as_ref()
+        .is_some_and(|version| version.value == "DKIM1")
+        || record.public_key.is_some()
+}
+
 /// White space inside a tag list: WSP and folding (see [`crate::tagvalue`]).
 fn is_fws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
@@ -601,6 +612,15 @@ mod tests {
         assert!(record.warnings[1].message.contains("did you mean sha256?"));
         // What is left of h= is sha1 alone.
         assert!(record.is_sha1_only());
+    }
+
+    #[test]
+    fn what_looks_like_a_key_record() {
+        assert!(looks_like_key_record("v=DKIM1; p=AAAA"));
+        assert!(looks_like_key_record("k=rsa; p="));
+        assert!(looks_like_key_record("v=DKIM1"));
+        assert!(!looks_like_key_record("v=spf1 -all"));
+        assert!(!looks_like_key_record("google-site-verification=abc"));
     }
 
     #[test]

@@ -526,9 +526,25 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         }
     }
 
+    // A wildcard that publishes a key serves every selector: check that key once.
+    if let Some(records) = dkim.wildcard_key() {
+        let context = KeyContext {
+            subject: format!("*._domainkey.{domain}"),
+            selector: None,
+            named: false,
+            alias_of: None,
+        };
+        for record in records {
+            for finding in check_record(&record.text, &context) {
+                findings.push(finding);
+            }
+        }
+    }
+
     // Discovery found nothing: a warning, unless a probe failed (then nothing is known), or
     // the domain itself does not exist (mx-missing says so already).
-    let any_found = dkim.selectors.iter().any(|s| dkim.key_records(s).is_some());
+    let any_found = dkim.selectors.iter().any(|s| dkim.key_records(s).is_some())
+        || dkim.wildcard_key().is_some();
     let any_failed = dkim.selectors.iter().any(|s| s.txt.failure().is_some());
     let domain_missing = matches!(facts.mail.mx, Lookup::Absent(Absence::NxDomain));
     if dkim.mode == SelectorMode::Discovery
