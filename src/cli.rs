@@ -10,13 +10,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use colored::Colorize;
 use serde::Serialize;
 
-use crate::audit::audit;
+use crate::audit::audit_with;
 use crate::batch::{domains_in_flight, read_domain_list, run_unordered};
 use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::hickory::{HickorySource, ResolverSettings};
 use crate::dns::limit::LimitingSource;
 use crate::domain::{DomainName, parse_domain};
+use crate::gather::GatherOptions;
 use crate::lint::{RecordKind, RecordText, lint};
 use crate::output::{HumanSink, JsonSink, NdjsonSink, ReportSink, Tally};
 use crate::progress::Progress;
@@ -96,6 +97,10 @@ pub struct AuditArgs {
     /// Show every DNS query with its outcome and time.
     #[arg(short, long)]
     pub verbose: bool,
+    /// DKIM selector to check (the s= of your DKIM-Signature headers); repeatable. Without it,
+    /// the selectors of common providers and mail software are probed.
+    #[arg(short = 's', long = "selector", value_name = "NAME")]
+    pub selectors: Vec<String>,
 }
 
 /// How to reach DNS.
@@ -288,6 +293,9 @@ pub enum InputError {
     /// `record` with a kind that cannot be checked yet.
     #[error("checking {0:?} records is not supported yet")]
     UnsupportedRecordKind(RecordKind),
+    /// A `--selector` that is not a selector.
+    #[error("invalid --selector \"{0}\": {1}")]
+    Selector(String, &'static str),
     /// `explain` with an unknown rule.
     #[error("unknown rule \"{0}\"; run `mailcheck explain` to list the rules")]
     UnknownRule(String),
@@ -318,6 +326,37 @@ pub fn parse_nameserver(text: &str) -> Result<SocketAddr, InputError> {
     bare.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| InputError::Nameserver(text.to_owned()))
+}
+
+/// Checks a `--selector` value: one or more DNS labels (RFC 6376 §3.1 allows dots), given
+/// without `._domainkey`. Returns it in lower case.
+pub fn parse_selector(text: &str) -> Result<String, InputError> {
+    let error = |reason| Err(InputError::Selector(text.to_owned(), reason));
+    let selector = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    if selector.contains("_domainkey") {
+        return error("give the selector alone (s1 for s1._domainkey.example.com)");
+    }
+    if selector.is_empty() {
+        return error("it is empty");
+    }
+    if selector.len() > 200 {
+        return error("it is too long for a DNS name");
+    }
+    for label in selector.split('.') {
+        if label.is_empty() {
+            return error("it has an empty label (two dots in a row, or a leading dot)");
+        }
+        if label.len() > 63 {
+            return error("a label is longer than 63 characters");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return error("a selector holds only letters, digits, '-', '_' and dots");
+        }
+    }
+    Ok(selector)
 }
 
 /// Decides colouring once, as `colored` should see it: `--color`, then `NO_COLOR`, then
@@ -443,6 +482,14 @@ async fn run_audit(
         domains.extend(listed);
         input_errors = errors;
     }
+    let mut options = GatherOptions::default();
+    for text in &args.selectors {
+        let selector = parse_selector(text)?;
+        if !options.dkim_selectors.contains(&selector) {
+            options.dkim_selectors.push(selector);
+        }
+    }
+    let options = Arc::new(options);
     let source: Arc<dyn DnsSource> = Arc::new(CachingSource::new(LimitingSource::new(
         resolver.hickory()?,
         args.concurrency,
@@ -464,7 +511,8 @@ async fn run_audit(
         domains_in_flight(args.concurrency),
         |domain| {
             let source = Arc::clone(&source);
-            async move { audit(&domain, &*source).await }
+            let options = Arc::clone(&options);
+            async move { audit_with(&domain, &*source, &options).await }
         },
         |index, report| {
             tally.add(&report);
@@ -569,6 +617,19 @@ mod tests {
         assert_eq!(parse("dns.example"), None);
         assert_eq!(parse("127.0.0.1:99999"), None);
         assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn parses_selectors() {
+        let parse = |text| parse_selector(text).ok();
+        assert_eq!(parse("S1").as_deref(), Some("s1"));
+        assert_eq!(parse("2026q4.eu").as_deref(), Some("2026q4.eu"));
+        assert_eq!(parse("hs1-12345").as_deref(), Some("hs1-12345"));
+        assert_eq!(parse("s1._domainkey.example.com"), None);
+        assert_eq!(parse(""), None);
+        assert_eq!(parse("a..b"), None);
+        assert_eq!(parse("a b"), None);
+        assert_eq!(parse(&"x".repeat(64)), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod cli;
 pub mod describe;
 pub mod diagnostic;
+pub mod dkim;
 pub mod dns;
 pub mod domain;
 pub mod facts;

@@ -108,10 +108,15 @@ fn quoted_strings(text: &str) -> Option<Vec<Vec<u8>>> {
 
 /// Checks `text` as a record of `kind`; `None` when mailcheck cannot check that kind yet.
 pub fn lint(kind: RecordKind, text: &RecordText) -> Option<LintOutput> {
-    let _ = text;
     match kind {
+        RecordKind::Dkim => Some(LintOutput {
+            findings: crate::rules::dkim::check_record(
+                &text.joined,
+                &crate::rules::dkim::KeyContext::record_mode(),
+            ),
+            overview: crate::describe::dkim_record_overview(text),
+        }),
         RecordKind::Spf
-        | RecordKind::Dkim
         | RecordKind::Dmarc
         | RecordKind::MtaSts
         | RecordKind::TlsRpt

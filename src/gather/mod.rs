@@ -5,6 +5,7 @@
 //! chain of dependent lookups times the round trip, not the number of lookups. Identical
 //! questions are answered once by the single-flight cache underneath.
 
+mod dkim;
 mod mail;
 
 use crate::dns::cache::RecordingSource;
@@ -12,13 +13,34 @@ use crate::dns::{DnsSource, Name, Outcome, RecordType};
 use crate::domain::DomainName;
 use crate::facts::Facts;
 
+/// What to look for besides the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct GatherOptions {
+    /// DKIM selectors to check (`--selector`); empty means probe the common ones.
+    pub dkim_selectors: Vec<String>,
+}
+
 /// Gathers every fact about `domain` through `source`.
 pub async fn gather(domain: &DomainName, source: &dyn DnsSource) -> Facts {
+    gather_with(domain, source, &GatherOptions::default()).await
+}
+
+/// Gathers every fact about `domain` through `source`, as `options` say. The families run
+/// at once.
+pub async fn gather_with(
+    domain: &DomainName,
+    source: &dyn DnsSource,
+    options: &GatherOptions,
+) -> Facts {
     let recorder = RecordingSource::new(source);
-    let mail = mail::gather_mail(&recorder, &domain.ascii).await;
+    let (mail, dkim) = tokio::join!(
+        mail::gather_mail(&recorder, &domain.ascii),
+        dkim::gather_dkim(&recorder, &domain.ascii, &options.dkim_selectors),
+    );
     Facts {
         domain: domain.clone(),
         mail,
+        dkim,
         queries: recorder.into_log(),
     }
 }

@@ -5,6 +5,7 @@
 //! check their facts in a fixed order, so the same facts always give the same findings in the
 //! same order.
 
+pub(crate) mod dkim;
 mod lookup;
 mod mx;
 mod reverse;
@@ -50,6 +51,16 @@ pub static RULES: &[&Rule] = &[
     &reverse::PTR_MISSING,
     &reverse::PTR_NOT_FORWARD_CONFIRMED,
     &reverse::PTR_MULTIPLE,
+    &dkim::DKIM_NO_KEY_FOUND,
+    &dkim::DKIM_SYNTAX,
+    &dkim::DKIM_MULTIPLE_RECORDS,
+    &dkim::DKIM_KEY_INVALID,
+    &dkim::DKIM_UNKNOWN_KEY_TYPE,
+    &dkim::DKIM_KEY_REVOKED,
+    &dkim::DKIM_KEY_TOO_SHORT,
+    &dkim::DKIM_KEY_WEAK,
+    &dkim::DKIM_TESTING_MODE,
+    &dkim::DKIM_SHA1_ONLY,
     &lookup::DNS_LOOKUP_FAILED,
 ];
 
@@ -63,6 +74,7 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     let mut findings = Findings::default();
     mx::check(facts, &mut findings);
     reverse::check(facts, &mut findings);
+    dkim::check(facts, &mut findings);
     findings.remaining_failures(facts);
     let mut findings = findings.list;
     // Stable sort: within a section, the order the family produced them in.

@@ -55,6 +55,10 @@ impl Behaviour {
                     "slow.failing.test".to_owned(),
                     Action::Delay(Duration::from_millis(300)),
                 ),
+                (
+                    "google._domainkey.dkimfail.dkim.test".to_owned(),
+                    Action::ServFail,
+                ),
             ],
             delay: Duration::ZERO,
         }
