@@ -54,6 +54,14 @@ pub fn domains_in_flight(query_limit: usize) -> usize {
     (query_limit / 4).max(1)
 }
 
+/// One audit's share of the query limit when `domains` domains run at once: equal shares, so
+/// a domain whose name servers never answer holds only its own (see
+/// [`crate::dns::guard::AuditGuard`]). A run of one domain gets the whole limit.
+pub fn audit_share(query_limit: usize, domains: usize) -> usize {
+    let at_once = domains_in_flight(query_limit).min(domains).max(1);
+    (query_limit / at_once).max(1)
+}
+
 /// Runs `audit` over `items` with at most `in_flight` at once, calling `done` with each item's
 /// index and result as soon as it finishes (completion order, not input order). Each audit is
 /// a task of its own, so audits spread over the runtime's worker threads.
@@ -139,6 +147,15 @@ mod tests {
         );
         assert_eq!(errors[1].line, 6);
         assert!(errors[1].message.contains("IP address"));
+    }
+
+    #[test]
+    fn shares_of_the_query_limit() {
+        assert_eq!(audit_share(64, 1), 64);
+        assert_eq!(audit_share(64, 2), 32);
+        assert_eq!(audit_share(64, 1000), 4);
+        assert_eq!(audit_share(256, 1000), 4);
+        assert_eq!(audit_share(1, 10), 1);
     }
 
     #[test]

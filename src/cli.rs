@@ -11,7 +11,7 @@ use colored::Colorize;
 use serde::Serialize;
 
 use crate::audit::audit_with;
-use crate::batch::{domains_in_flight, read_domain_list, run_unordered};
+use crate::batch::{audit_share, domains_in_flight, read_domain_list, run_unordered};
 use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::hickory::{HickorySource, ResolverSettings};
@@ -489,6 +489,7 @@ async fn run_audit(
             options.dkim_selectors.push(selector);
         }
     }
+    options.max_in_flight = Some(audit_share(args.concurrency, domains.len()));
     let options = Arc::new(options);
     let source: Arc<dyn DnsSource> = Arc::new(CachingSource::new(LimitingSource::new(
         resolver.hickory()?,

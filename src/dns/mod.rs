@@ -7,6 +7,7 @@
 //! (timeout, SERVFAIL, REFUSED), which means "could not verify", never "missing".
 
 pub mod cache;
+pub mod guard;
 pub mod hickory;
 pub mod limit;
 

@@ -9,6 +9,7 @@ mod dkim;
 mod mail;
 
 use crate::dns::cache::RecordingSource;
+use crate::dns::guard::AuditGuard;
 use crate::dns::{DnsSource, Name, Outcome, RecordType};
 use crate::domain::DomainName;
 use crate::facts::Facts;
@@ -18,6 +19,9 @@ use crate::facts::Facts;
 pub struct GatherOptions {
     /// DKIM selectors to check (`--selector`); empty means probe the common ones.
     pub dkim_selectors: Vec<String>,
+    /// Most queries of this audit in flight at once (its share of `--concurrency` in a batch;
+    /// `None` for no limit of its own).
+    pub max_in_flight: Option<usize>,
 }
 
 /// Gathers every fact about `domain` through `source`.
@@ -32,7 +36,12 @@ pub async fn gather_with(
     source: &dyn DnsSource,
     options: &GatherOptions,
 ) -> Facts {
-    let recorder = RecordingSource::new(source);
+    let guard = AuditGuard::new(
+        source,
+        &domain.ascii,
+        options.max_in_flight.unwrap_or(usize::MAX),
+    );
+    let recorder = RecordingSource::new(&guard);
     let (mail, dkim) = tokio::join!(
         mail::gather_mail(&recorder, &domain.ascii),
         dkim::gather_dkim(&recorder, &domain.ascii, &options.dkim_selectors),
