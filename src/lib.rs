@@ -7,15 +7,20 @@
 
 pub mod address;
 pub mod audit;
+pub mod batch;
 pub mod cli;
 pub mod describe;
 pub mod diagnostic;
+pub mod dkim;
 pub mod dns;
 pub mod domain;
 pub mod facts;
 pub mod gather;
 pub mod lint;
+pub mod output;
 pub mod policy;
+pub mod progress;
+pub mod providers;
 pub mod render;
 pub mod report;
 pub mod rules;

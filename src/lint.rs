@@ -109,11 +109,18 @@ fn quoted_strings(text: &str) -> Option<Vec<Vec<u8>>> {
 /// Checks `text` as a record of `kind`; `None` when mailcheck cannot check that kind yet.
 pub fn lint(kind: RecordKind, text: &RecordText) -> Option<LintOutput> {
     match kind {
-        RecordKind::Spf | RecordKind::Dkim => None,
+        RecordKind::Dkim => Some(LintOutput {
+            findings: crate::rules::dkim::check_record(
+                &text.joined,
+                &crate::rules::dkim::KeyContext::record_mode(),
+            ),
+            overview: crate::describe::dkim_record_overview(text),
+        }),
         RecordKind::Dmarc => Some(crate::rules::dmarc::lint(&text.joined)),
         RecordKind::MtaSts => Some(crate::rules::mta_sts::lint(&text.joined)),
         RecordKind::TlsRpt => Some(crate::rules::tls_rpt::lint(&text.joined)),
         RecordKind::Bimi => Some(crate::rules::bimi::lint(&text.joined)),
+        RecordKind::Spf => None,
     }
 }
 

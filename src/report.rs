@@ -201,6 +201,9 @@ pub struct Report {
     /// Record mode (`mailcheck record`): one entry per record text checked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lints: Vec<LintReport>,
+    /// Lines of `--input` that are not domains (the others were audited).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub input_errors: Vec<crate::batch::InputLineError>,
 }
 
 impl Report {
@@ -211,6 +214,7 @@ impl Report {
             tool: ToolInfo::default(),
             domains,
             lints: Vec::new(),
+            input_errors: Vec::new(),
         }
     }
 
@@ -408,6 +412,70 @@ pub struct Records {
     /// The BIMI record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bimi: Option<policy::SingleRecordReport<crate::policy::bimi::BimiRecord>>,
+    /// DKIM selectors and their keys.
+    pub dkim: DkimRecordsReport,
+}
+
+/// The DKIM selectors checked and what they publish (JSON `records.dkim`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DkimRecordsReport {
+    /// `discovery` (the built-in list was probed) or `named` (`--selector`).
+    pub mode: &'static str,
+    /// How many selectors were looked up.
+    pub selectors_checked: usize,
+    /// The outcome of the TXT lookup of `_domainkey.<domain>`: `nxdomain` means no selector
+    /// of any name exists (RFC 8020), `nodata` or `records` that names exist below it.
+    pub domainkey: &'static str,
+    /// Whether a wildcard TXT record answers every name under `_domainkey` (discovery then
+    /// ignores the selectors that got only the wildcard's records).
+    pub wildcard: bool,
+    /// The selectors found with discovery, or every selector named.
+    pub selectors: Vec<DkimSelectorReport>,
+}
+
+/// One selector.
+#[derive(Clone, Debug, Serialize)]
+pub struct DkimSelectorReport {
+    /// The selector.
+    pub selector: String,
+    /// `selector._domainkey.domain`.
+    pub name: String,
+    /// `found`, `nxdomain`, `nodata` or `failed`.
+    pub status: &'static str,
+    /// The CNAME targets the name led to, in order (the key is published at the last one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cname_chain: Vec<String>,
+    /// The key records found (more than one is an error).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<DkimKeyReport>,
+}
+
+/// One DKIM key record.
+#[derive(Clone, Debug, Serialize)]
+pub struct DkimKeyReport {
+    /// The record's text (character-strings joined).
+    pub record: String,
+    /// `valid`, `revoked` or `invalid` (an error makes signatures with it fail).
+    pub status: &'static str,
+    /// The key type in effect (`rsa` unless k= says otherwise).
+    pub key_type: String,
+    /// RSA modulus size in bits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bits: Option<usize>,
+    /// RSA public exponent, when it fits 64 bits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exponent: Option<u64>,
+    /// How an RSA key is wrapped: `spki` or `pkcs1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
+    /// Whether t=y (testing mode) is set.
+    pub testing: bool,
+    /// The h= algorithms, when h= is present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hashes: Option<Vec<String>>,
+    /// The s= service types, when s= is present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
 }
 
 /// One MX record and what its target resolves to.

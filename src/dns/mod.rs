@@ -7,7 +7,9 @@
 //! (timeout, SERVFAIL, REFUSED), which means "could not verify", never "missing".
 
 pub mod cache;
+pub mod guard;
 pub mod hickory;
+pub mod limit;
 
 use std::fmt;
 use std::future::Future;

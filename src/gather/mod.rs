@@ -5,28 +5,57 @@
 //! chain of dependent lookups times the round trip, not the number of lookups. Identical
 //! questions are answered once by the single-flight cache underneath.
 
+mod dkim;
 mod dmarc;
 mod mail;
 
 use crate::dns::cache::RecordingSource;
+use crate::dns::guard::AuditGuard;
 use crate::dns::{DnsSource, Name, Outcome, RecordType};
 use crate::domain::DomainName;
 use crate::facts::Facts;
 
 pub use dmarc::external_destinations;
 
+/// What to look for besides the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct GatherOptions {
+    /// DKIM selectors to check (`--selector`); empty means probe the common ones.
+    pub dkim_selectors: Vec<String>,
+    /// Most queries of this audit in flight at once (its share of `--concurrency` in a batch;
+    /// `None` for no limit of its own).
+    pub max_in_flight: Option<usize>,
+}
+
 /// Gathers every fact about `domain` through `source`.
 pub async fn gather(domain: &DomainName, source: &dyn DnsSource) -> Facts {
-    let recorder = RecordingSource::new(source);
+    gather_with(domain, source, &GatherOptions::default()).await
+}
+
+/// Gathers every fact about `domain` through `source`, as `options` say. The families run
+/// at once.
+pub async fn gather_with(
+    domain: &DomainName,
+    source: &dyn DnsSource,
+    options: &GatherOptions,
+) -> Facts {
+    let guard = AuditGuard::new(
+        source,
+        &domain.ascii,
+        options.max_in_flight.unwrap_or(usize::MAX),
+    );
+    let recorder = RecordingSource::new(&guard);
     // Every family starts at once: each one's first lookups go out on the first poll.
-    let (mail, dmarc, policies) = tokio::join!(
+    let (mail, dkim, dmarc, policies) = tokio::join!(
         mail::gather_mail(&recorder, &domain.ascii),
+        dkim::gather_dkim(&recorder, &domain.ascii, &options.dkim_selectors),
         dmarc::gather_dmarc(&recorder, &domain.ascii),
         dmarc::gather_policy_records(&recorder, &domain.ascii),
     );
     Facts {
         domain: domain.clone(),
         mail,
+        dkim,
         dmarc,
         policies,
         queries: recorder.into_log(),

@@ -58,7 +58,8 @@ fn render_lint(lint: &LintReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Summary: {}", counts(&lint.summary))
 }
 
-fn render_domain(
+/// Writes one domain's report.
+pub fn render_domain(
     domain: &DomainReport,
     options: HumanOptions,
     out: &mut dyn Write,
@@ -149,6 +150,10 @@ fn render_finding(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
 
 /// Characters of context shown on each side of an excerpt's span.
 const EXCERPT_CONTEXT: usize = 40;
+/// The most characters of an excerpt's span shown; longer spans are cut in the middle.
+const MARKED_MAX: usize = 60;
+/// Characters kept from the end of a span that is cut.
+const MARKED_TAIL: usize = 12;
 
 /// The record with a caret line under the span, cut to a window around the span for long
 /// records (a DKIM key is hundreds of characters). Offsets are counted on the escaped text, so
@@ -169,6 +174,16 @@ fn render_excerpt(excerpt: &crate::report::Excerpt, out: &mut dyn Write) -> io::
         (true, &after[..EXCERPT_CONTEXT])
     } else {
         (false, &after[..])
+    };
+    // A long marked part (a whole DKIM key) keeps its start and end around an ellipsis.
+    let marked: Vec<char> = if marked.len() > MARKED_MAX {
+        let tail = &marked[marked.len() - MARKED_TAIL..];
+        let mut cut = marked[..MARKED_MAX - MARKED_TAIL - 1].to_vec();
+        cut.push('…');
+        cut.extend_from_slice(tail);
+        cut
+    } else {
+        marked
     };
     let lead = if cut_before { "…" } else { "" };
     let line: String = before.iter().chain(&marked).chain(after).collect();

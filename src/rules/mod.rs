@@ -6,6 +6,7 @@
 //! same order.
 
 pub(crate) mod bimi;
+pub(crate) mod dkim;
 pub(crate) mod dmarc;
 mod lookup;
 pub(crate) mod mta_sts;
@@ -54,6 +55,16 @@ pub static RULES: &[&Rule] = &[
     &reverse::PTR_MISSING,
     &reverse::PTR_NOT_FORWARD_CONFIRMED,
     &reverse::PTR_MULTIPLE,
+    &dkim::DKIM_NO_KEY_FOUND,
+    &dkim::DKIM_SYNTAX,
+    &dkim::DKIM_MULTIPLE_RECORDS,
+    &dkim::DKIM_KEY_INVALID,
+    &dkim::DKIM_UNKNOWN_KEY_TYPE,
+    &dkim::DKIM_KEY_REVOKED,
+    &dkim::DKIM_KEY_TOO_SHORT,
+    &dkim::DKIM_KEY_WEAK,
+    &dkim::DKIM_TESTING_MODE,
+    &dkim::DKIM_SHA1_ONLY,
     &dmarc::DMARC_MISSING,
     &dmarc::DMARC_MULTIPLE_RECORDS,
     &dmarc::DMARC_SYNTAX,
@@ -82,6 +93,7 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     let mut findings = Findings::default();
     mx::check(facts, &mut findings);
     reverse::check(facts, &mut findings);
+    dkim::check(facts, &mut findings);
     dmarc::check(facts, &mut findings);
     mta_sts::check(facts, &mut findings);
     tls_rpt::check(facts, &mut findings);

@@ -31,6 +31,8 @@ pub enum Action {
     ServFail,
     /// Never answer: the client times out.
     Drop,
+    /// Answer from the zones after this long.
+    Delay(Duration),
 }
 
 /// Which names get which treatment, and how long every answer waits.
@@ -50,6 +52,14 @@ impl Behaviour {
                 ("timeout.failing.test".to_owned(), Action::Drop),
                 ("mx.servfail.failing.test".to_owned(), Action::ServFail),
                 ("_dmarc.notverified.dmarc.test".to_owned(), Action::Drop),
+                (
+                    "slow.failing.test".to_owned(),
+                    Action::Delay(Duration::from_millis(300)),
+                ),
+                (
+                    "google._domainkey.dkimfail.dkim.test".to_owned(),
+                    Action::ServFail,
+                ),
             ],
             delay: Duration::ZERO,
         }
@@ -199,6 +209,12 @@ impl RequestHandler for Handler {
         }
         match action {
             Action::Answer => {
+                self.catalog
+                    .handle_request::<R, T>(request, response_handle)
+                    .await
+            }
+            Action::Delay(delay) => {
+                tokio::time::sleep(delay).await;
                 self.catalog
                     .handle_request::<R, T>(request, response_handle)
                     .await

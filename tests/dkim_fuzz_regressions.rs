@@ -1,0 +1,50 @@
+//! The committed regression corpus of the `dkim_key_record` fuzz target
+//! (`fuzz/regressions/dkim_key_record/`), run with no fuzzer: every input must parse, validate
+//! and lint without panicking, with every span inside the text. Crashes the fuzzer found are
+//! kept here once fixed, with a sample of its minimised corpus.
+
+use std::path::Path;
+
+use mailcheck::dkim::{key, parse};
+use mailcheck::lint::{RecordKind, RecordText, lint};
+
+fn check(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let record = parse(&text);
+    for problem in record.errors.iter().chain(&record.warnings) {
+        assert!(
+            text.get(problem.span.start..problem.span.end).is_some(),
+            "span {:?} does not fit {text:?}",
+            problem.span
+        );
+    }
+    let analysis = key::analyze(&record);
+    for problem in &analysis.problems {
+        assert!(text.get(problem.span.start..problem.span.end).is_some());
+    }
+    let output = lint(RecordKind::Dkim, &RecordText::parse(&text)).expect("dkim is supported");
+    for finding in &output.findings {
+        if let Some(excerpt) = &finding.excerpt {
+            assert!(
+                excerpt
+                    .text
+                    .get(excerpt.span.start..excerpt.span.end)
+                    .is_some()
+            );
+        }
+    }
+}
+
+#[test]
+fn dkim_key_record_regressions() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/dkim_key_record");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        let data = std::fs::read(&path).expect("corpus file");
+        let result = std::panic::catch_unwind(|| check(&data));
+        assert!(result.is_ok(), "{} panicked", path.display());
+        count += 1;
+    }
+    assert!(count >= 20, "the corpus has only {count} inputs");
+}
