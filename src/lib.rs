@@ -19,3 +19,4 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod tagvalue;
+pub mod zonefile;
