@@ -44,6 +44,9 @@ pub struct Cli {
     /// Output options, for every command.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Where an audit's answers come from: --zone, --offline, --save-dns, --replay.
+    #[command(flatten)]
+    pub sources: crate::sources::SourceArgs,
 }
 
 /// Subcommands.
@@ -104,6 +107,11 @@ pub struct ResolverArgs {
 impl ResolverArgs {
     /// Checks the options and builds the live resolver behind a single-flight cache.
     pub fn source(&self) -> Result<CachingSource<HickorySource>, InputError> {
+        Ok(CachingSource::new(self.live()?))
+    }
+
+    /// Checks the options and builds the live resolver.
+    pub fn live(&self) -> Result<HickorySource, InputError> {
         let nameservers = self
             .nameservers
             .iter()
@@ -117,7 +125,7 @@ impl ResolverArgs {
             timeout: Duration::from_secs_f64(self.timeout),
             retries: self.retries,
         };
-        Ok(CachingSource::new(HickorySource::new(&settings)?))
+        Ok(HickorySource::new(&settings)?)
     }
 }
 
@@ -250,6 +258,9 @@ pub enum InputError {
     /// The resolver could not be set up.
     #[error(transparent)]
     Resolver(#[from] crate::dns::hickory::ResolverSetupError),
+    /// A --zone, --replay or --save-dns file that cannot be used.
+    #[error(transparent)]
+    Sources(#[from] crate::sources::SourceError),
 }
 
 /// Parses a `--nameserver` value: `IP`, `IP:PORT`, or `[IPv6]:PORT`; port 53 by default.
@@ -287,7 +298,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             text,
             fail_on,
         }) => lint_record(kind, &text, fail_on, format, out),
-        None => run_audit(&cli.audit, &cli.resolver, format, out).await,
+        None => run_audit(&cli.audit, &cli.resolver, &cli.sources, format, out).await,
     };
     match result {
         Ok(status) => Ok(status),
@@ -359,6 +370,7 @@ impl From<io::Error> for RunError {
 async fn run_audit(
     args: &AuditArgs,
     resolver: &ResolverArgs,
+    sources: &crate::sources::SourceArgs,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
@@ -369,9 +381,13 @@ async fn run_audit(
         .map(|domain| parse_domain(domain))
         .collect::<Result<Vec<DomainName>, _>>()
         .map_err(InputError::from)?;
-    let source = resolver.source()?;
-    let source: &dyn DnsSource = &source;
-    let reports = join_all(domains.iter().map(|domain| audit(domain, source))).await;
+    let sources = crate::sources::AuditSources::build(sources, resolver)?;
+    let source: &dyn DnsSource = sources.source();
+    let mut reports = join_all(domains.iter().map(|domain| audit(domain, source))).await;
+    for report in &mut reports {
+        sources.annotate(report);
+    }
+    sources.finish()?;
     let report = Report::of_domains(reports);
     write_report(&report, format, args.verbose, out)?;
     Ok(ExitStatus::of_report(&report, args.fail_on))

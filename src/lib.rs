@@ -18,5 +18,6 @@ pub mod lint;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod sources;
 pub mod tagvalue;
 pub mod zonefile;

@@ -8,6 +8,7 @@
 mod lookup;
 mod mx;
 mod reverse;
+pub mod zone;
 
 use std::collections::HashSet;
 
@@ -51,6 +52,9 @@ pub static RULES: &[&Rule] = &[
     &reverse::PTR_NOT_FORWARD_CONFIRMED,
     &reverse::PTR_MULTIPLE,
     &lookup::DNS_LOOKUP_FAILED,
+    &zone::ZONE_CNAME_WITH_OTHER_DATA,
+    &zone::ZONE_TXT_STRING_TOO_LONG,
+    &zone::ZONE_PARSE_ERROR,
 ];
 
 /// Looks a rule up by id.
