@@ -158,9 +158,10 @@ impl AuditSources {
         for loaded in &self.zones {
             let zone = &loaded.zone;
             let used = match (&self.zone_source, &zone.origin) {
-                (Some(source), Some(_)) => report.dns.iter().any(|query| {
-                    source.file_for(&Name::new(&query.name)) == Some(&*zone.file)
-                }),
+                (Some(source), Some(_)) => report
+                    .dns
+                    .iter()
+                    .any(|query| source.file_for(&Name::new(&query.name)) == Some(&*zone.file)),
                 // A file that cannot answer is reported everywhere: nobody would see it else.
                 _ => true,
             };

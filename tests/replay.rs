@@ -25,10 +25,8 @@ const DOMAINS: &[&str] = &[
 fn temp_file(stem: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "{stem}-{}-{n}.json",
-        std::process::id()
-    ))
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{stem}-{}-{n}.json", std::process::id()))
 }
 
 /// The report without what legitimately changes from run to run: the timings.
@@ -80,11 +78,22 @@ fn a_replayed_run_gives_the_same_report_with_no_network() {
     assert_eq!(replayed.status.code(), live.status.code());
     // The failures replay as failures: the audit is as incomplete as it was.
     assert_eq!(live.status.code(), Some(1));
-    assert!(json_of(&replayed)["domains"].as_array().unwrap().iter().any(|d| d["status"] == "incomplete"));
+    assert!(
+        json_of(&replayed)["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["status"] == "incomplete")
+    );
 
     // Human output has no timings: it is the same byte for byte.
     let human = |command: &mut std::process::Command| {
-        command.args(["--color", "never"]).args(DOMAINS).output().unwrap().stdout
+        command
+            .args(["--color", "never"])
+            .args(DOMAINS)
+            .output()
+            .unwrap()
+            .stdout
     };
     let live_human = human(mailcheck_fixtures().arg("--save-dns").arg(&saved));
     let replayed_human = human(mailcheck().arg("--replay").arg(&saved));
@@ -121,20 +130,35 @@ fn the_saved_file_holds_every_outcome() {
         .unwrap()
         .iter()
         .flat_map(|domain| domain["dns"].as_array().unwrap().iter())
-        .map(|query| (query["name"].as_str().unwrap().to_owned(), query["type"].as_str().unwrap().to_owned()))
+        .map(|query| {
+            (
+                query["name"].as_str().unwrap().to_owned(),
+                query["type"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     asked.sort();
     asked.dedup();
     let saved_questions: Vec<(String, String)> = answers
         .iter()
-        .map(|answer| (answer["name"].as_str().unwrap().to_owned(), answer["type"].as_str().unwrap().to_owned()))
+        .map(|answer| {
+            (
+                answer["name"].as_str().unwrap().to_owned(),
+                answer["type"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(saved_questions, asked);
     let good_mx = answers
         .iter()
         .find(|answer| answer["name"] == "good.test" && answer["type"] == "MX")
         .unwrap();
-    let data: Vec<&str> = good_mx["records"].as_array().unwrap().iter().filter_map(|r| r["data"].as_str()).collect();
+    let data: Vec<&str> = good_mx["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["data"].as_str())
+        .collect();
     assert_eq!(data.len(), 2);
     assert!(data.contains(&"10 mx1.good.test."), "{data:?}");
 }
@@ -159,10 +183,23 @@ fn a_question_not_in_the_replay_file_is_not_verified() {
     assert_eq!(output.status.code(), Some(3), "{json:#}");
     let domain = &json["domains"][0];
     assert_eq!(domain["status"], "incomplete");
-    let rules: Vec<&str> = domain["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
-    assert!(!rules.contains(&"mx-missing"), "a missing answer is not a missing record: {rules:?}");
+    let rules: Vec<&str> = domain["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(
+        !rules.contains(&"mx-missing"),
+        "a missing answer is not a missing record: {rules:?}"
+    );
     assert!(rules.contains(&"dns-lookup-failed"));
-    let mx = domain["dns"].as_array().unwrap().iter().find(|q| q["type"] == "MX").unwrap();
+    let mx = domain["dns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["type"] == "MX")
+        .unwrap();
     assert_eq!(mx["error"], "not in replay file");
 }
 
@@ -199,8 +236,17 @@ fn zone_answers_are_saved_and_replayed_too() {
 #[test]
 fn a_file_that_is_not_a_saved_run_is_an_input_error() {
     let bad = temp_file("bad");
-    std::fs::write(&bad, r#"{"format": "mailcheck-dns", "version": 99, "answers": []}"#).unwrap();
-    let output = mailcheck().arg("--replay").arg(&bad).arg("good.test").output().unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"format": "mailcheck-dns", "version": 99, "answers": []}"#,
+    )
+    .unwrap();
+    let output = mailcheck()
+        .arg("--replay")
+        .arg(&bad)
+        .arg("good.test")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("version 99"));
     let output = mailcheck()
@@ -209,8 +255,18 @@ fn a_file_that_is_not_a_saved_run_is_an_input_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let output = mailcheck()
-        .args(["--replay", "x.json", "--nameserver", "127.0.0.1", "good.test"])
+        .args([
+            "--replay",
+            "x.json",
+            "--nameserver",
+            "127.0.0.1",
+            "good.test",
+        ])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "--replay and --nameserver conflict");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--replay and --nameserver conflict"
+    );
 }

@@ -150,7 +150,10 @@ fn every_zone_rule_stays_quiet_where_it_must() {
             .iter()
             .filter(|finding| finding["rule"] == *rule)
             .collect();
-        assert!(fired.is_empty(), "{rule} fired for {zone} ({why}): {fired:#?}");
+        assert!(
+            fired.is_empty(),
+            "{rule} fired for {zone} ({why}): {fired:#?}"
+        );
     }
 }
 

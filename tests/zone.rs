@@ -58,8 +58,10 @@ fn outcome(json: &Value, name: &str, rtype: &str) -> String {
         .expect("dns")
         .iter()
         .find(|query| query["name"] == name && query["type"] == rtype)
-        .map(|query| query["outcome"].as_str().unwrap_or_default().to_owned())
-        .unwrap_or_else(|| panic!("no {name} {rtype} query: {:#}", json["domains"][0]["dns"]))
+        .map_or_else(
+            || panic!("no {name} {rtype} query: {:#}", json["domains"][0]["dns"]),
+            |query| query["outcome"].as_str().unwrap_or_default().to_owned(),
+        )
 }
 
 fn txt_at(zone: &zonefile::Zone, name: &str) -> Vec<Vec<Vec<u8>>> {
@@ -89,7 +91,9 @@ fn real_world_files_read_as_written() {
     // \059 and \; are both ';'.
     assert_eq!(
         txt_at(&shop, "_dmarc.shop.test"),
-        vec![vec![b"v=DMARC1; p=quarantine; rua=mailto:dmarc@shop.test; pct=100".to_vec()]]
+        vec![vec![
+            b"v=DMARC1; p=quarantine; rua=mailto:dmarc@shop.test; pct=100".to_vec()
+        ]]
     );
     // TTL units: $TTL 1h for the apex, an explicit 300 for mail2.
     let ttl = |name: &str, rtype: u16| {
@@ -159,7 +163,9 @@ fn names_outside_the_zones_go_to_the_network() {
     let received = server.received();
     assert!(received.iter().any(|query| query.name == "mx1.good.test"));
     assert!(
-        !received.iter().any(|query| query.name.ends_with("relay.test")),
+        !received
+            .iter()
+            .any(|query| query.name.ends_with("relay.test")),
         "a name inside --zone reached the network: {received:?}"
     );
 }
@@ -171,7 +177,10 @@ fn offline_reports_names_outside_the_zones_as_not_verified() {
     assert_eq!(json["domains"][0]["status"], "incomplete");
     let found = rules(&json);
     assert!(found.contains(&"dns-lookup-failed".to_owned()), "{found:?}");
-    assert!(!found.contains(&"mx-target-unresolvable".to_owned()), "{found:?}");
+    assert!(
+        !found.contains(&"mx-target-unresolvable".to_owned()),
+        "{found:?}"
+    );
     let query = json["domains"][0]["dns"]
         .as_array()
         .unwrap()
@@ -195,7 +204,10 @@ fn zones_answer_nxdomain_nodata_and_follow_cname_chains() {
 
     // Every rule runs unchanged on top: an MX target that is an alias is found in the file.
     let (json, _) = offline(&["alias.test.zone"], "alias.test");
-    assert!(rules(&json).contains(&"mx-target-cname".to_owned()), "{json:#}");
+    assert!(
+        rules(&json).contains(&"mx-target-cname".to_owned()),
+        "{json:#}"
+    );
     assert_eq!(
         json["domains"][0]["records"]["mx"][0]["addresses"][0]["ip"],
         "93.184.216.25"
@@ -224,7 +236,10 @@ fn human_output_shows_the_zone_section_with_file_and_line() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("Zone file\n"), "{text}");
     assert!(text.contains("broken.test answered from fixtures/zonefiles/broken.test.zone"));
-    assert!(text.contains("fixtures/zonefiles/broken.test.zone:19 [zone-parse-error]"), "{text}");
+    assert!(
+        text.contains("fixtures/zonefiles/broken.test.zone:19 [zone-parse-error]"),
+        "{text}"
+    );
     assert!(text.contains("[zone-txt-string-too-long]"));
     assert_eq!(output.status.code(), Some(1));
 }
@@ -232,7 +247,14 @@ fn human_output_shows_the_zone_section_with_file_and_line() {
 #[test]
 fn a_zone_file_that_cannot_be_read_is_an_input_error() {
     let output = mailcheck()
-        .args(["--offline", "--format", "json", "--zone", "fixtures/zonefiles/missing.zone", "x.test"])
+        .args([
+            "--offline",
+            "--format",
+            "json",
+            "--zone",
+            "fixtures/zonefiles/missing.zone",
+            "x.test",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -247,5 +269,83 @@ fn a_zone_file_that_cannot_be_read_is_an_input_error() {
         .args(["--offline", "--nameserver", "127.0.0.1", "x.test"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "--offline and --nameserver conflict");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--offline and --nameserver conflict"
+    );
+}
+
+/// The in-memory zone source gives the outcomes a real server and resolver give: every name
+/// of the fixture zones (owners, names under them, empty non-terminals), every type, asked
+/// of the hickory test server through the live resolver and of a `ZoneSource` over the same
+/// files, must come back the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_zone_source_answers_like_the_server() {
+    use mailcheck::dns::hickory::{HickorySource, ResolverSettings};
+    use mailcheck::dns::zone::{OfflineSource, ZoneSource};
+    use mailcheck::dns::{DnsSource, Outcome, RecordType};
+    use std::collections::BTreeSet;
+
+    let server = fixture_server();
+    let live = HickorySource::new(&ResolverSettings {
+        nameservers: vec![server.addr],
+        timeout: std::time::Duration::from_secs(2),
+        retries: 0,
+    })
+    .unwrap();
+    let mut zones = Vec::new();
+    for entry in std::fs::read_dir("fixtures/zones").unwrap() {
+        let path = entry.unwrap().path();
+        let zone = zonefile::load(&path).unwrap();
+        assert_eq!(zone.errors, vec![], "{}", path.display());
+        zones.push(zone);
+    }
+    let memory = ZoneSource::new(&zones, OfflineSource);
+    let mut names = BTreeSet::new();
+    for zone in &zones {
+        for record in &zone.records {
+            names.insert(record.name.clone());
+            names.insert(record.name.prepend("nope"));
+            if let Some((_, parent)) = record.name.as_str().split_once('.') {
+                names.insert(Name::new(parent));
+            }
+        }
+    }
+    // The test server mistreats these on purpose (tests/support/server.rs).
+    names.retain(|name| !name.as_str().ends_with("failing.test"));
+    let types = [
+        RecordType::A,
+        RecordType::Aaaa,
+        RecordType::Cname,
+        RecordType::Mx,
+        RecordType::Ptr,
+        RecordType::Txt,
+    ];
+    let sorted = |outcome: Outcome| match outcome {
+        Outcome::Records(records) => {
+            let mut shown: Vec<String> = records
+                .iter()
+                .map(|r| format!("{} {} {} {}", r.name, r.ttl, r.data.record_type(), r.data))
+                .collect();
+            shown.sort();
+            Ok(shown)
+        }
+        other => Err(other),
+    };
+    let mut compared = 0;
+    for name in &names {
+        for rtype in types {
+            let (from_server, from_memory) =
+                tokio::join!(live.query(name, rtype), memory.query(name, rtype));
+            let from_server = sorted(from_server);
+            // Names outside every fixture zone are REFUSED by the server and offline here.
+            if from_server == Err(Outcome::Refused) {
+                continue;
+            }
+            assert_eq!(sorted(from_memory), from_server, "{name} {rtype}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "only {compared} answers compared");
 }

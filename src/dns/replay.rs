@@ -74,7 +74,9 @@ pub enum ReplayError {
     #[error("not a mailcheck DNS file: {0}")]
     Json(#[from] serde_json::Error),
     /// Another format, or a version this build does not read.
-    #[error("unsupported file: format \"{format}\" version {version} (this mailcheck reads \"{FORMAT}\" version {VERSION})")]
+    #[error(
+        "unsupported file: format \"{format}\" version {version} (this mailcheck reads \"{FORMAT}\" version {VERSION})"
+    )]
     Version {
         /// The `format` found.
         format: String,
@@ -213,8 +215,7 @@ impl DnsAnswers {
                 rtype: answer.rtype.clone(),
                 message,
             };
-            let rtype = parse_type(&answer.rtype)
-                .ok_or_else(|| fail("unknown type".to_owned()))?;
+            let rtype = parse_type(&answer.rtype).ok_or_else(|| fail("unknown type".to_owned()))?;
             let outcome = match answer.outcome.as_str() {
                 "records" => Outcome::Records(
                     answer
@@ -258,10 +259,14 @@ fn parse_type(text: &str) -> Option<RecordType> {
 fn parse_data(rtype: RecordType, text: &str) -> Result<RecordData, String> {
     let bad = |what: &str| format!("invalid {rtype} data \"{text}\": {what}");
     Ok(match rtype {
-        RecordType::A => RecordData::A(text.parse::<Ipv4Addr>().map_err(|_| bad("not an IPv4 address"))?),
-        RecordType::Aaaa => {
-            RecordData::Aaaa(text.parse::<Ipv6Addr>().map_err(|_| bad("not an IPv6 address"))?)
-        }
+        RecordType::A => RecordData::A(
+            text.parse::<Ipv4Addr>()
+                .map_err(|_| bad("not an IPv4 address"))?,
+        ),
+        RecordType::Aaaa => RecordData::Aaaa(
+            text.parse::<Ipv6Addr>()
+                .map_err(|_| bad("not an IPv6 address"))?,
+        ),
         RecordType::Cname => RecordData::Cname(parse_name(text)),
         RecordType::Ptr => RecordData::Ptr(parse_name(text)),
         RecordType::Mx => {
@@ -273,8 +278,12 @@ fn parse_data(rtype: RecordType, text: &str) -> Result<RecordData, String> {
                 exchange: parse_name(exchange),
             }
         }
-        RecordType::Txt => RecordData::Txt(parse_strings(text).ok_or_else(|| bad("expected quoted strings"))?),
-        RecordType::Spf => RecordData::Spf(parse_strings(text).ok_or_else(|| bad("expected quoted strings"))?),
+        RecordType::Txt => {
+            RecordData::Txt(parse_strings(text).ok_or_else(|| bad("expected quoted strings"))?)
+        }
+        RecordType::Spf => {
+            RecordData::Spf(parse_strings(text).ok_or_else(|| bad("expected quoted strings"))?)
+        }
     })
 }
 
@@ -387,8 +396,20 @@ mod tests {
             RecordType::Mx,
             Outcome::Records(vec![
                 record("a.test", RecordData::Cname(Name::new("b.test"))),
-                record("b.test", RecordData::Mx { preference: 10, exchange: Name::new("mx.b.test") }),
-                record("b.test", RecordData::Mx { preference: 0, exchange: Name::root() }),
+                record(
+                    "b.test",
+                    RecordData::Mx {
+                        preference: 10,
+                        exchange: Name::new("mx.b.test"),
+                    },
+                ),
+                record(
+                    "b.test",
+                    RecordData::Mx {
+                        preference: 0,
+                        exchange: Name::root(),
+                    },
+                ),
             ]),
         );
         answers.insert(
@@ -396,19 +417,49 @@ mod tests {
             RecordType::Txt,
             Outcome::Records(vec![record(
                 "a.test",
-                RecordData::Txt(vec![b"v=spf1 \"q\" \\ ; ( )".to_vec(), vec![0, 10, 200, 255], vec![]]),
+                RecordData::Txt(vec![
+                    b"v=spf1 \"q\" \\ ; ( )".to_vec(),
+                    vec![0, 10, 200, 255],
+                    vec![],
+                ]),
             )]),
         );
-        answers.insert(Name::new("a.test"), RecordType::Spf, Outcome::Records(vec![record("a.test", RecordData::Spf(vec![]))]));
-        answers.insert(Name::new("a.test"), RecordType::A, Outcome::Records(vec![record("a.test", RecordData::A("93.184.216.1".parse().unwrap()))]));
-        answers.insert(Name::new("a.test"), RecordType::Aaaa, Outcome::Records(vec![record("a.test", RecordData::Aaaa("2606:2800:220:1::1".parse().unwrap()))]));
-        answers.insert(Name::new("1.test"), RecordType::Ptr, Outcome::Records(vec![record("1.test", RecordData::Ptr(Name::new("a.test")))]));
+        answers.insert(
+            Name::new("a.test"),
+            RecordType::Spf,
+            Outcome::Records(vec![record("a.test", RecordData::Spf(vec![]))]),
+        );
+        answers.insert(
+            Name::new("a.test"),
+            RecordType::A,
+            Outcome::Records(vec![record(
+                "a.test",
+                RecordData::A("93.184.216.1".parse().unwrap()),
+            )]),
+        );
+        answers.insert(
+            Name::new("a.test"),
+            RecordType::Aaaa,
+            Outcome::Records(vec![record(
+                "a.test",
+                RecordData::Aaaa("2606:2800:220:1::1".parse().unwrap()),
+            )]),
+        );
+        answers.insert(
+            Name::new("1.test"),
+            RecordType::Ptr,
+            Outcome::Records(vec![record("1.test", RecordData::Ptr(Name::new("a.test")))]),
+        );
         answers.insert(Name::new("n.test"), RecordType::A, Outcome::NoData);
         answers.insert(Name::new("x.test"), RecordType::A, Outcome::NxDomain);
         answers.insert(Name::new("s.test"), RecordType::A, Outcome::ServFail);
         answers.insert(Name::new("r.test"), RecordType::A, Outcome::Refused);
         answers.insert(Name::new("t.test"), RecordType::A, Outcome::Timeout);
-        answers.insert(Name::new("e.test"), RecordType::A, Outcome::Error("boom \"x\"".into()));
+        answers.insert(
+            Name::new("e.test"),
+            RecordType::A,
+            Outcome::Error("boom \"x\"".into()),
+        );
         answers
     }
 
@@ -421,12 +472,21 @@ mod tests {
 
     #[test]
     fn refuses_other_formats_and_bad_entries() {
-        assert!(matches!(DnsAnswers::from_json("{}"), Err(ReplayError::Json(_))));
+        assert!(matches!(
+            DnsAnswers::from_json("{}"),
+            Err(ReplayError::Json(_))
+        ));
         let other = r#"{"format":"mailcheck-dns","version":2,"answers":[]}"#;
-        assert!(matches!(DnsAnswers::from_json(other), Err(ReplayError::Version { version: 2, .. })));
+        assert!(matches!(
+            DnsAnswers::from_json(other),
+            Err(ReplayError::Version { version: 2, .. })
+        ));
         let bad = r#"{"format":"mailcheck-dns","version":1,"answers":[
             {"name":"a.test","type":"A","outcome":"records","records":[{"name":"a.test","ttl":1,"type":"A","data":"999.1.1.1"}]}]}"#;
-        assert!(matches!(DnsAnswers::from_json(bad), Err(ReplayError::Entry { index: 0, .. })));
+        assert!(matches!(
+            DnsAnswers::from_json(bad),
+            Err(ReplayError::Entry { index: 0, .. })
+        ));
         let bad = r#"{"format":"mailcheck-dns","version":1,"answers":[{"name":"a.test","type":"TXT","outcome":"maybe"}]}"#;
         assert!(DnsAnswers::from_json(bad).is_err());
         let bad = r#"{"format":"mailcheck-dns","version":1,"answers":[
@@ -448,6 +508,9 @@ mod tests {
         assert!(missing.is_failure());
         let saved = saving.answers();
         assert_eq!(saved.len(), 3);
-        assert_eq!(saved.get(&Name::new("n.test"), RecordType::Mx), Some(&missing));
+        assert_eq!(
+            saved.get(&Name::new("n.test"), RecordType::Mx),
+            Some(&missing)
+        );
     }
 }

@@ -248,11 +248,9 @@ impl IndexedZone {
 fn answer_node(node: &Node, name: &Name, rtype: RecordType) -> Local {
     let code = type_code(rtype);
     let cname = type_code(RecordType::Cname);
-    if let Some((unreadable, why)) = node
-        .unreadable
-        .iter()
-        .find(|(unreadable, _)| *unreadable == code || (*unreadable == cname && rtype != RecordType::Cname))
-    {
+    if let Some((unreadable, why)) = node.unreadable.iter().find(|(unreadable, _)| {
+        *unreadable == code || (*unreadable == cname && rtype != RecordType::Cname)
+    }) {
         // A record that was written but could not be read is not a missing record.
         return Local::Final(Outcome::Error(format!(
             "the {} record could not be read from the zone file ({why})",
@@ -263,16 +261,12 @@ fn answer_node(node: &Node, name: &Name, rtype: RecordType) -> Local {
         name: name.clone(),
         ..record.clone()
     };
-    if rtype != RecordType::Cname {
-        if let Some(record) = node
-            .records
-            .iter()
-            .find(|record| record.data.record_type() == RecordType::Cname)
-        {
-            if let RecordData::Cname(target) = &record.data {
-                return Local::Alias(owned(record), target.clone());
-            }
-        }
+    let alias = node.records.iter().find_map(|record| match &record.data {
+        RecordData::Cname(target) if rtype != RecordType::Cname => Some((record, target)),
+        _ => None,
+    });
+    if let Some((record, target)) = alias {
+        return Local::Alias(owned(record), target.clone());
     }
     let records: Vec<Record> = node
         .records
@@ -360,9 +354,16 @@ bad A 999.1.1.1
 
     #[test]
     fn answers_records_nodata_and_nxdomain() {
-        assert_eq!(summary(&ask("z.test", RecordType::Mx)), vec!["z.test MX 10 mail.z.test."]);
+        assert_eq!(
+            summary(&ask("z.test", RecordType::Mx)),
+            vec!["z.test MX 10 mail.z.test."]
+        );
         assert_eq!(ask("z.test", RecordType::Txt), Outcome::NoData);
-        assert_eq!(ask("_domainkey.z.test", RecordType::Txt), Outcome::NoData, "empty non-terminal");
+        assert_eq!(
+            ask("_domainkey.z.test", RecordType::Txt),
+            Outcome::NoData,
+            "empty non-terminal"
+        );
         assert_eq!(ask("nope.z.test", RecordType::A), Outcome::NxDomain);
         assert_eq!(ask("a.nope.z.test", RecordType::A), Outcome::NxDomain);
     }
@@ -371,26 +372,53 @@ bad A 999.1.1.1
     fn follows_cname_chains() {
         assert_eq!(
             summary(&ask("www.z.test", RecordType::A)),
-            vec!["www.z.test CNAME web.z.test.", "web.z.test CNAME mail.z.test.", "mail.z.test A 93.184.216.1"]
+            vec![
+                "www.z.test CNAME web.z.test.",
+                "web.z.test CNAME mail.z.test.",
+                "mail.z.test A 93.184.216.1"
+            ]
         );
-        assert_eq!(summary(&ask("www.z.test", RecordType::Cname)), vec!["www.z.test CNAME web.z.test."]);
+        assert_eq!(
+            summary(&ask("www.z.test", RecordType::Cname)),
+            vec!["www.z.test CNAME web.z.test."]
+        );
         assert_eq!(ask("www.z.test", RecordType::Txt), Outcome::NoData);
         assert_eq!(ask("dangling.z.test", RecordType::A), Outcome::NxDomain);
-        assert!(matches!(ask("loop1.z.test", RecordType::A), Outcome::Error(m) if m.contains("loop")));
+        assert!(
+            matches!(ask("loop1.z.test", RecordType::A), Outcome::Error(m) if m.contains("loop"))
+        );
         // Leaving the zones: the rest of the chain comes from the fallback.
         assert_eq!(
             summary(&ask("out.z.test", RecordType::A)),
-            vec!["out.z.test CNAME mx.provider.test.", "mx.provider.test A 93.184.216.9"]
+            vec![
+                "out.z.test CNAME mx.provider.test.",
+                "mx.provider.test A 93.184.216.9"
+            ]
         );
     }
 
     #[test]
     fn wildcards_delegations_outside_names_and_unreadable_records() {
-        assert_eq!(summary(&ask("x.wild.z.test", RecordType::Txt)), vec!["x.wild.z.test TXT \"wildcard\""]);
-        assert_eq!(ask("wild.z.test", RecordType::Txt), Outcome::NoData, "the wildcard's parent exists");
-        assert_eq!(ask("www.sub.z.test", RecordType::A), Outcome::Error("network: www.sub.z.test".into()));
-        assert_eq!(ask("other.test", RecordType::A), Outcome::Error("network: other.test".into()));
-        assert!(matches!(ask("bad.z.test", RecordType::A), Outcome::Error(m) if m.contains("z.zone:15")));
+        assert_eq!(
+            summary(&ask("x.wild.z.test", RecordType::Txt)),
+            vec!["x.wild.z.test TXT \"wildcard\""]
+        );
+        assert_eq!(
+            ask("wild.z.test", RecordType::Txt),
+            Outcome::NoData,
+            "the wildcard's parent exists"
+        );
+        assert_eq!(
+            ask("www.sub.z.test", RecordType::A),
+            Outcome::Error("network: www.sub.z.test".into())
+        );
+        assert_eq!(
+            ask("other.test", RecordType::A),
+            Outcome::Error("network: other.test".into())
+        );
+        assert!(
+            matches!(ask("bad.z.test", RecordType::A), Outcome::Error(m) if m.contains("z.zone:15"))
+        );
         assert_eq!(ask("bad.z.test", RecordType::Txt), Outcome::NoData);
         let source = source();
         assert_eq!(source.file_for(&Name::new("mail.z.test")), Some("z.zone"));
@@ -400,7 +428,9 @@ bad A 999.1.1.1
     #[test]
     fn offline_is_a_failure() {
         let name = Name::new("x.test");
-        let outcome = futures_util::FutureExt::now_or_never(OfflineSource.query(&name, RecordType::A)).unwrap();
+        let outcome =
+            futures_util::FutureExt::now_or_never(OfflineSource.query(&name, RecordType::A))
+                .unwrap();
         assert!(outcome.is_failure());
     }
 }

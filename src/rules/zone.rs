@@ -74,20 +74,18 @@ pub fn check(zone: &Zone) -> Vec<Finding> {
         ));
     }
     for long in &zone.long_strings {
-        findings.push(
-            Finding::new(
-                &ZONE_TXT_STRING_TOO_LONG,
-                &long.name,
-                format!(
-                    "{}: character-string {} of the {} record at {} is {} octets long; at most 255 fit",
-                    long.location,
-                    long.index + 1,
-                    type_name(long.rtype),
-                    long.name,
-                    long.length
-                ),
+        findings.push(Finding::new(
+            &ZONE_TXT_STRING_TOO_LONG,
+            &long.name,
+            format!(
+                "{}: character-string {} of the {} record at {} is {} octets long; at most 255 fit",
+                long.location,
+                long.index + 1,
+                type_name(long.rtype),
+                long.name,
+                long.length
             ),
-        );
+        ));
     }
     cname_conflicts(zone, &mut findings);
     findings
@@ -126,7 +124,10 @@ fn cname_conflicts(zone: &Zone, findings: &mut Vec<Finding>) {
                 )
             }
         };
-        conflicts.push((first, Finding::new(&ZONE_CNAME_WITH_OTHER_DATA, name, message)));
+        conflicts.push((
+            first,
+            Finding::new(&ZONE_CNAME_WITH_OTHER_DATA, name, message),
+        ));
     }
     conflicts.sort_by(|a, b| a.0.cmp(b.0));
     findings.extend(conflicts.into_iter().map(|(_, finding)| finding));

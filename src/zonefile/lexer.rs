@@ -102,9 +102,10 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
                 }
                 b')' => {
                     if depth == 0 {
-                        entry
-                            .problem
-                            .get_or_insert((line, "closing parenthesis without an opening one".to_owned()));
+                        entry.problem.get_or_insert((
+                            line,
+                            "closing parenthesis without an opening one".to_owned(),
+                        ));
                     } else {
                         depth -= 1;
                     }
@@ -113,26 +114,8 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
                 b'"' => {
                     let start = pos;
                     let start_line = line;
-                    pos += 1;
-                    let mut closed = false;
-                    while let Some(&b) = text.get(pos) {
-                        pos += 1;
-                        match b {
-                            b'\\' => {
-                                if text.get(pos) == Some(&b'\n') {
-                                    line += 1;
-                                }
-                                pos += 1;
-                            }
-                            b'\n' => line += 1,
-                            b'"' => {
-                                closed = true;
-                                break;
-                            }
-                            _ => {}
-                        }
-                    }
-                    let end = pos.min(text.len());
+                    let closed;
+                    (pos, line, closed) = quoted(text, pos, line);
                     if !closed {
                         entry.problem.get_or_insert((
                             start_line,
@@ -140,7 +123,7 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
                         ));
                     }
                     entry.tokens.push(Token {
-                        span: start..end,
+                        span: start..pos,
                         quoted: true,
                         line: start_line,
                         depth,
@@ -148,24 +131,12 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
                 }
                 _ => {
                     let start = pos;
-                    while let Some(&b) = text.get(pos) {
-                        match b {
-                            b'\\' => {
-                                // The escaped byte belongs to the token, whatever it is (a
-                                // line feed after a backslash is as `domain` reads it: data).
-                                if text.get(pos + 1) == Some(&b'\n') {
-                                    line += 1;
-                                }
-                                pos += 2;
-                            }
-                            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"' => break,
-                            _ => pos += 1,
-                        }
-                    }
+                    let start_line = line;
+                    (pos, line) = word(text, pos, line);
                     entry.tokens.push(Token {
-                        span: start..pos.min(text.len()),
+                        span: start..pos,
                         quoted: false,
-                        line,
+                        line: start_line,
                         depth,
                     });
                 }
@@ -176,10 +147,9 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
             pos = text.len();
         }
         if depth > 0 {
-            entry.problem.get_or_insert((
-                paren_line,
-                "opening parenthesis is never closed".to_owned(),
-            ));
+            entry
+                .problem
+                .get_or_insert((paren_line, "opening parenthesis is never closed".to_owned()));
         }
         if let Some(first) = entry.tokens.first() {
             entry.line = first.line;
@@ -189,6 +159,46 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
         }
     }
     entries
+}
+
+/// Scans a quoted string starting at the quote at `pos`: where it ends (after the closing
+/// quote), the line there, and whether it was closed.
+fn quoted(text: &[u8], mut pos: usize, mut line: usize) -> (usize, usize, bool) {
+    pos += 1;
+    while let Some(&byte) = text.get(pos) {
+        pos += 1;
+        match byte {
+            b'\\' => {
+                if text.get(pos) == Some(&b'\n') {
+                    line += 1;
+                }
+                pos += 1;
+            }
+            b'\n' => line += 1,
+            b'"' => return (pos.min(text.len()), line, true),
+            _ => {}
+        }
+    }
+    (text.len(), line, false)
+}
+
+/// Scans a word starting at `pos`: where it ends, and the line there.
+fn word(text: &[u8], mut pos: usize, mut line: usize) -> (usize, usize) {
+    while let Some(&byte) = text.get(pos) {
+        match byte {
+            b'\\' => {
+                // The escaped byte belongs to the word, whatever it is (a line feed after a
+                // backslash is data to `domain` too).
+                if text.get(pos + 1) == Some(&b'\n') {
+                    line += 1;
+                }
+                pos += 2;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"' => break,
+            _ => pos += 1,
+        }
+    }
+    (pos.min(text.len()), line)
 }
 
 /// Decodes a token's content: `\DDD` is the octet DDD, `\X` is X (RFC 1035 §5.1). `None` for
@@ -203,8 +213,11 @@ pub(crate) fn unescape(content: &[u8]) -> Option<Vec<u8>> {
             continue;
         }
         match tail {
-            [a, b, c, more @ ..] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
-                let value = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+            [a, b, c, more @ ..]
+                if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() =>
+            {
+                let value =
+                    u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
                 out.push(u8::try_from(value).ok()?);
                 rest = more;
             }
@@ -237,7 +250,9 @@ pub(crate) fn ttl(token: &[u8]) -> Option<Result<u32, String>> {
     let mut digits = 0;
     for &byte in token {
         if byte.is_ascii_digit() {
-            number = number.saturating_mul(10).saturating_add(u64::from(byte - b'0'));
+            number = number
+                .saturating_mul(10)
+                .saturating_add(u64::from(byte - b'0'));
             digits += 1;
             continue;
         }
@@ -261,7 +276,10 @@ pub(crate) fn ttl(token: &[u8]) -> Option<Result<u32, String>> {
         return None;
     }
     let text = String::from_utf8_lossy(token);
-    Some(u32::try_from(total).map_err(|_| format!("TTL {text} is out of range (at most 4294967295 seconds)")))
+    Some(
+        u32::try_from(total)
+            .map_err(|_| format!("TTL {text} is out of range (at most 4294967295 seconds)")),
+    )
 }
 
 #[cfg(test)]
@@ -312,7 +330,12 @@ mod tests {
         assert_eq!(parsed.len(), 1);
         assert_eq!(parsed[0].problem.as_ref().map(|p| p.0), Some(1));
         let parsed = entries(b"a TXT \"x\n\nb A 1.2.3.4\n");
-        assert!(parsed[0].problem.as_ref().is_some_and(|p| p.1.contains("quoted")));
+        assert!(
+            parsed[0]
+                .problem
+                .as_ref()
+                .is_some_and(|p| p.1.contains("quoted"))
+        );
         let parsed = entries(b"a A 1.2.3.4 )\nb A 1.2.3.4\n");
         assert_eq!(parsed.len(), 2);
         assert!(parsed[0].problem.is_some());
@@ -320,7 +343,10 @@ mod tests {
 
     #[test]
     fn unescapes() {
-        assert_eq!(unescape(b"a\\059b\\;c\\\\").as_deref(), Some(&b"a;b;c\\"[..]));
+        assert_eq!(
+            unescape(b"a\\059b\\;c\\\\").as_deref(),
+            Some(&b"a;b;c\\"[..])
+        );
         assert_eq!(unescape(b"\\256"), None);
         assert_eq!(unescape(b"x\\"), None);
         assert_eq!(unescape(b"\\12"), None);

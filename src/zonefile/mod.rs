@@ -253,7 +253,11 @@ impl Reader<'_> {
 
     fn directive(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry, depth: usize) {
         let line = entry.line;
-        let directive = entry.tokens.first().map(|token| token.raw(text)).unwrap_or_default();
+        let directive = entry
+            .tokens
+            .first()
+            .map(|token| token.raw(text))
+            .unwrap_or_default();
         let name = String::from_utf8_lossy(directive).to_ascii_uppercase();
         let args = entry.tokens.get(1..).unwrap_or_default();
         let arg = |i: usize| args.get(i).map(|token: &Token| token.raw(text));
@@ -306,7 +310,11 @@ impl Reader<'_> {
             return;
         };
         if args.len() > 2 {
-            self.error(file, line, "$INCLUDE takes a file name and an optional origin");
+            self.error(
+                file,
+                line,
+                "$INCLUDE takes a file name and an optional origin",
+            );
             return;
         }
         if depth >= MAX_INCLUDE_DEPTH {
@@ -332,7 +340,7 @@ impl Reader<'_> {
             return;
         };
         let (label, included) = match loader(file, &path) {
-            Ok(loaded) => loaded,
+            Ok(contents) => contents,
             Err(message) => {
                 self.error(file, line, format!("$INCLUDE: {message}"));
                 return;
@@ -348,168 +356,23 @@ impl Reader<'_> {
 
     fn record(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry) {
         let mut tokens = entry.tokens.iter();
-        let owner = if entry.blank_owner {
-            if let Some(owner) = self.state.last_owner.clone() {
-                owner
-            } else {
-                self.error(
-                    file,
-                    entry.line,
-                    "the owner field is blank but no record comes before it",
-                );
-                return;
-            }
-        } else {
-            let token = tokens.next().map(|token| token.raw(text)).unwrap_or_default();
-            match resolve_name(token, self.state.origin.as_ref()) {
-                Ok(owner) => owner,
-                Err(message) => {
-                    let shown = String::from_utf8_lossy(token);
-                    self.error(
-                        file,
-                        entry.line,
-                        format!(
-                            "invalid owner name {}: {message}",
-                            crate::render::escape::escape(&shown)
-                        ),
-                    );
-                    // Like `domain` and BIND, a later blank owner must not inherit an older
-                    // owner by mistake.
-                    self.state.last_owner = None;
-                    return;
-                }
-            }
+        let Some(owner) = self.owner(file, text, entry, &mut tokens) else {
+            // Like `domain` and BIND, a later blank owner must not inherit an older owner.
+            self.state.last_owner = None;
+            return;
         };
         self.state.last_owner = Some(owner.clone());
         let owner_name = from_domain_name(&owner);
-
-        // [<TTL>] [<class>] <type> or [<class>] [<TTL>] <type> (RFC 1035 §5.1).
-        let mut ttl = None;
-        let mut class_token = None;
-        let mut type_token = None;
-        for token in tokens.by_ref() {
-            let raw = token.raw(text);
-            if !token.quoted && ttl.is_none() {
-                if let Some(value) = lexer::ttl(raw) {
-                    match value {
-                        Ok(value) => ttl = Some(value),
-                        Err(message) => {
-                            self.error(file, token.line, format!("{owner_name}: {message}"));
-                            return;
-                        }
-                    }
-                    continue;
-                }
-            }
-            if !token.quoted
-                && class_token.is_none()
-                && std::str::from_utf8(raw).is_ok_and(|text| Class::from_str(text).is_ok())
-            {
-                class_token = Some(token);
-                continue;
-            }
-            type_token = Some(token);
-            break;
-        }
-        let Some(type_token) = type_token else {
-            self.error(file, entry.line, format!("{owner_name}: no record type"));
+        let Some(header) = self.header(file, text, entry, &owner_name, &mut tokens) else {
             return;
-        };
-        let type_text = String::from_utf8_lossy(type_token.raw(text)).into_owned();
-        let rtype = match Rtype::from_str(&type_text) {
-            Ok(rtype) if !type_token.quoted => rtype,
-            _ => {
-                self.error(
-                    file,
-                    type_token.line,
-                    format!(
-                        "{owner_name}: unknown record type {}",
-                        crate::render::escape::escape(&type_text)
-                    ),
-                );
-                return;
-            }
-        };
-        let code = rtype.to_int();
-        let ttl = match ttl {
-            Some(ttl) => {
-                self.last_ttl = ttl;
-                ttl
-            }
-            None => self.state.dollar_ttl.unwrap_or(self.last_ttl),
         };
         let location = Location {
             file: Arc::clone(file),
             line: entry.line,
         };
         let rdata: Vec<&Token> = tokens.collect();
-
-        // TXT and SPF strings, decoded here as well: `domain` refuses strings over 255 octets,
-        // and mailcheck keeps them to report them.
-        let mut own_strings = None;
-        if code == TXT || code == SPF {
-            let decoded: Option<Vec<Vec<u8>>> = rdata
-                .iter()
-                .map(|token| lexer::unescape(token.content(text)))
-                .collect();
-            if let Some(strings) = decoded {
-                let long: Vec<(usize, usize)> = strings
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, string)| string.len() > 255)
-                    .map(|(index, string)| (index, string.len()))
-                    .collect();
-                if !long.is_empty() {
-                    for (index, length) in long {
-                        self.zone.long_strings.push(LongString {
-                            name: owner_name.clone(),
-                            rtype: code,
-                            index,
-                            length,
-                            location: location.clone(),
-                        });
-                    }
-                    own_strings = Some(strings);
-                }
-            }
-        }
-
-        // The entry as `domain` gets it: absolute owner, explicit TTL, the class if given,
-        // then the type and data exactly as written (so its line numbers still hold), with
-        // TTL units in SOA timers and over-long strings replaced.
-        let mut chunk = Vec::with_capacity(entry.end.saturating_sub(type_token.span.start) + 64);
-        chunk.extend_from_slice(&presentation(&owner));
-        chunk.extend_from_slice(format!(" {ttl} ").as_bytes());
-        if let Some(class) = class_token {
-            chunk.extend_from_slice(class.raw(text));
-            chunk.push(b' ');
-        }
-        for _ in 0..type_token.depth {
-            chunk.push(b'(');
-        }
-        chunk.extend_from_slice(if code == SPF { b"TXT" } else { type_token.raw(text) });
-        let mut copied = type_token.span.end;
-        for (index, token) in rdata.iter().enumerate() {
-            let replacement = if own_strings.is_some() {
-                Some(b"\"\"".to_vec())
-            } else if code == SOA && (3..=6).contains(&index) {
-                match lexer::ttl(token.raw(text)) {
-                    Some(Ok(seconds)) if !token.raw(text).iter().all(u8::is_ascii_digit) => {
-                        Some(seconds.to_string().into_bytes())
-                    }
-                    _ => None,
-                }
-            } else {
-                None
-            };
-            if let Some(replacement) = replacement {
-                chunk.extend_from_slice(text.get(copied..token.span.start).unwrap_or_default());
-                chunk.extend_from_slice(&replacement);
-                copied = token.span.end;
-            }
-        }
-        chunk.extend_from_slice(text.get(copied..entry.end).unwrap_or_default());
-        chunk.push(b'\n');
+        let own_strings = self.long_strings(text, &header, &rdata, &owner_name, &location);
+        let chunk = domain_chunk(text, entry, &owner, &header, &rdata, own_strings.is_some());
 
         let mut scanner = Zonefile::new();
         scanner.extend_from_slice(&chunk);
@@ -517,8 +380,7 @@ impl Reader<'_> {
             scanner.set_origin(origin.clone());
         }
         scanner.set_default_class(self.class);
-        let result = scanner.next_entry();
-        let result = match result {
+        let result = match scanner.next_entry() {
             Ok(Some(Entry::Record(record))) => match scanner.next_entry() {
                 Ok(None) => Ok(record),
                 _ => Err((1, "unexpected data after the record".to_owned())),
@@ -526,9 +388,10 @@ impl Reader<'_> {
             Ok(_) => Err((1, "the record data is missing".to_owned())),
             Err(error) => Err(split_error(&error.to_string())),
         };
+        let code = header.code;
         match result {
             Ok(record) => {
-                if class_token.is_some() {
+                if header.class.is_some() {
                     self.class = record.class();
                 }
                 let data = match own_strings {
@@ -538,7 +401,7 @@ impl Reader<'_> {
                 };
                 self.zone.records.push(ZoneRecord {
                     name: owner_name,
-                    ttl,
+                    ttl: header.ttl,
                     rtype: code,
                     data,
                     location,
@@ -547,17 +410,165 @@ impl Reader<'_> {
             Err((line, message)) => {
                 // `domain` may count the line feed that ends the entry; stay inside it.
                 let last_line = entry.tokens.last().map_or(entry.line, |token| token.line);
-                let line = (type_token.line + line.saturating_sub(1)).min(last_line);
+                let line = (header.rtype.line + line.saturating_sub(1)).min(last_line);
                 let message = format!("{owner_name} {}: {message}", type_name(code));
                 self.zone.unreadable.push(UnreadableRecord {
                     name: owner_name,
                     rtype: code,
-                    location: location.clone(),
+                    location,
                     message: message.clone(),
                 });
                 self.error(file, line, message);
             }
         }
+    }
+
+    /// The owner: the first token, or the previous owner when the field is blank.
+    fn owner<'e>(
+        &mut self,
+        file: &Arc<str>,
+        text: &[u8],
+        entry: &RawEntry,
+        tokens: &mut impl Iterator<Item = &'e Token>,
+    ) -> Option<DomainName> {
+        if entry.blank_owner {
+            if self.state.last_owner.is_none() {
+                self.error(
+                    file,
+                    entry.line,
+                    "the owner field is blank but no record comes before it",
+                );
+            }
+            return self.state.last_owner.clone();
+        }
+        let token = tokens
+            .next()
+            .map(|token| token.raw(text))
+            .unwrap_or_default();
+        match resolve_name(token, self.state.origin.as_ref()) {
+            Ok(owner) => Some(owner),
+            Err(message) => {
+                let shown = String::from_utf8_lossy(token);
+                self.error(
+                    file,
+                    entry.line,
+                    format!(
+                        "invalid owner name {}: {message}",
+                        crate::render::escape::escape(&shown)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `[<TTL>] [<class>] <type>` or `[<class>] [<TTL>] <type>` (RFC 1035 §5.1), with the TTL
+    /// filled in from `$TTL` or the previous record when it is not written.
+    fn header<'e>(
+        &mut self,
+        file: &Arc<str>,
+        text: &[u8],
+        entry: &RawEntry,
+        owner: &Name,
+        tokens: &mut impl Iterator<Item = &'e Token>,
+    ) -> Option<Header<'e>> {
+        let mut ttl = None;
+        let mut class = None;
+        let mut rtype = None;
+        for token in tokens.by_ref() {
+            let raw = token.raw(text);
+            let ttl_value = if token.quoted || ttl.is_some() {
+                None
+            } else {
+                lexer::ttl(raw)
+            };
+            if let Some(value) = ttl_value {
+                match value {
+                    Ok(value) => ttl = Some(value),
+                    Err(message) => {
+                        self.error(file, token.line, format!("{owner}: {message}"));
+                        return None;
+                    }
+                }
+                continue;
+            }
+            if !token.quoted
+                && class.is_none()
+                && std::str::from_utf8(raw).is_ok_and(|text| Class::from_str(text).is_ok())
+            {
+                class = Some(token);
+                continue;
+            }
+            rtype = Some(token);
+            break;
+        }
+        let Some(rtype) = rtype else {
+            self.error(file, entry.line, format!("{owner}: no record type"));
+            return None;
+        };
+        let type_text = String::from_utf8_lossy(rtype.raw(text)).into_owned();
+        let code = match Rtype::from_str(&type_text) {
+            Ok(code) if !rtype.quoted => code.to_int(),
+            _ => {
+                self.error(
+                    file,
+                    rtype.line,
+                    format!(
+                        "{owner}: unknown record type {}",
+                        crate::render::escape::escape(&type_text)
+                    ),
+                );
+                return None;
+            }
+        };
+        let ttl = match ttl {
+            Some(ttl) => {
+                self.last_ttl = ttl;
+                ttl
+            }
+            None => self.state.dollar_ttl.unwrap_or(self.last_ttl),
+        };
+        Some(Header {
+            ttl,
+            class,
+            rtype,
+            code,
+        })
+    }
+
+    /// TXT and SPF strings, decoded here as well when one is over 255 octets: `domain` refuses
+    /// them, and mailcheck keeps them to report them (and to audit what the author meant).
+    fn long_strings(
+        &mut self,
+        text: &[u8],
+        header: &Header<'_>,
+        rdata: &[&Token],
+        owner: &Name,
+        location: &Location,
+    ) -> Option<Vec<Vec<u8>>> {
+        if header.code != TXT && header.code != SPF {
+            return None;
+        }
+        let strings: Vec<Vec<u8>> = rdata
+            .iter()
+            .map(|token| lexer::unescape(token.content(text)))
+            .collect::<Option<_>>()?;
+        let mut long = strings
+            .iter()
+            .enumerate()
+            .filter(|(_, string)| string.len() > 255)
+            .peekable();
+        long.peek()?;
+        for (index, string) in long {
+            self.zone.long_strings.push(LongString {
+                name: owner.clone(),
+                rtype: header.code,
+                index,
+                length: string.len(),
+                location: location.clone(),
+            });
+        }
+        Some(strings)
     }
 
     fn finish(mut self) -> Zone {
@@ -574,9 +585,10 @@ impl Reader<'_> {
             );
         }
         if let Some(apex) = &origin {
-            let (inside, outside): (Vec<ZoneRecord>, Vec<ZoneRecord>) = std::mem::take(&mut self.zone.records)
-                .into_iter()
-                .partition(|record| is_within(&record.name, apex));
+            let (inside, outside): (Vec<ZoneRecord>, Vec<ZoneRecord>) =
+                std::mem::take(&mut self.zone.records)
+                    .into_iter()
+                    .partition(|record| is_within(&record.name, apex));
             self.zone.records = inside;
             for record in outside {
                 self.zone.errors.push(ParseError {
@@ -592,6 +604,67 @@ impl Reader<'_> {
         self.zone.errors.sort_by(|a, b| a.location.cmp(&b.location));
         self.zone
     }
+}
+
+/// The fields of a record before its data.
+struct Header<'e> {
+    ttl: u32,
+    class: Option<&'e Token>,
+    rtype: &'e Token,
+    code: u16,
+}
+
+/// The entry as `domain` gets it: absolute owner, explicit TTL, the class if given, then the
+/// type and data exactly as written (so its line numbers still hold), with TTL units in SOA
+/// timers and over-long strings (`blank_strings`) replaced.
+fn domain_chunk(
+    text: &[u8],
+    entry: &RawEntry,
+    owner: &DomainName,
+    header: &Header<'_>,
+    rdata: &[&Token],
+    blank_strings: bool,
+) -> Vec<u8> {
+    let start = header.rtype.span.start;
+    let mut chunk = Vec::with_capacity(entry.end.saturating_sub(start) + 64);
+    chunk.extend_from_slice(&presentation(owner));
+    chunk.extend_from_slice(format!(" {} ", header.ttl).as_bytes());
+    if let Some(class) = header.class {
+        chunk.extend_from_slice(class.raw(text));
+        chunk.push(b' ');
+    }
+    // Parentheses opened before the type are closed after it.
+    chunk.extend(std::iter::repeat_n(b'(', header.rtype.depth));
+    chunk.extend_from_slice(if header.code == SPF {
+        b"TXT"
+    } else {
+        header.rtype.raw(text)
+    });
+    let mut copied = header.rtype.span.end;
+    for (index, token) in rdata.iter().enumerate() {
+        let raw = token.raw(text);
+        let replacement = if blank_strings {
+            Some(b"\"\"".to_vec())
+        } else if header.code == SOA
+            && (3..=6).contains(&index)
+            && !raw.iter().all(u8::is_ascii_digit)
+        {
+            match lexer::ttl(raw) {
+                Some(Ok(seconds)) => Some(seconds.to_string().into_bytes()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(replacement) = replacement {
+            chunk.extend_from_slice(text.get(copied..token.span.start).unwrap_or_default());
+            chunk.extend_from_slice(&replacement);
+            copied = token.span.end;
+        }
+    }
+    chunk.extend_from_slice(text.get(copied..entry.end).unwrap_or_default());
+    chunk.push(b'\n');
+    chunk
 }
 
 /// Whether `name` is `apex` or below it.

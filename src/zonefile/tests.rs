@@ -53,18 +53,37 @@ fn reads_a_real_looking_zone() {
         .map(|record| record.rtype)
         .collect();
     assert_eq!(apex, vec![6, 2, 15, 15, 16]);
-    assert!(zone.records.iter().filter(|r| r.name.as_str() == "example.test").all(|r| r.ttl == 3600));
+    assert!(
+        zone.records
+            .iter()
+            .filter(|r| r.name.as_str() == "example.test")
+            .all(|r| r.ttl == 3600)
+    );
     assert_eq!(
         data_at(&zone, "example.test", 15),
         vec![
-            &RecordData::Mx { preference: 10, exchange: Name::new("mail.example.test") },
-            &RecordData::Mx { preference: 20, exchange: Name::new("mail.other.test") },
+            &RecordData::Mx {
+                preference: 10,
+                exchange: Name::new("mail.example.test")
+            },
+            &RecordData::Mx {
+                preference: 20,
+                exchange: Name::new("mail.other.test")
+            },
         ]
     );
     // An explicit TTL is kept, and the next record without one keeps using $TTL.
-    let ns1 = zone.records.iter().find(|r| r.name.as_str() == "ns1.example.test").unwrap();
+    let ns1 = zone
+        .records
+        .iter()
+        .find(|r| r.name.as_str() == "ns1.example.test")
+        .unwrap();
     assert_eq!(ns1.ttl, 300);
-    let mail: Vec<&ZoneRecord> = zone.records.iter().filter(|r| r.name.as_str() == "mail.example.test").collect();
+    let mail: Vec<&ZoneRecord> = zone
+        .records
+        .iter()
+        .filter(|r| r.name.as_str() == "mail.example.test")
+        .collect();
     assert_eq!(mail.len(), 2);
     assert_eq!(mail[0].ttl, 3600);
     assert_eq!(mail[1].rtype, 28, "blank owner continues mail");
@@ -73,7 +92,11 @@ fn reads_a_real_looking_zone() {
         data_at(&zone, "sel._domainkey.example.test", 16),
         vec![&txt(&["v=DKIM1; k=rsa; ", "p=MIIBIjAN", "BgkqhkiG"])]
     );
-    let dkim = zone.records.iter().find(|r| r.name.as_str() == "sel._domainkey.example.test").unwrap();
+    let dkim = zone
+        .records
+        .iter()
+        .find(|r| r.name.as_str() == "sel._domainkey.example.test")
+        .unwrap();
     assert_eq!((dkim.ttl, dkim.location.line), (600, 14));
     // \DDD and \X escapes.
     assert_eq!(
@@ -89,9 +112,17 @@ fn reads_a_real_looking_zone() {
         vec![&RecordData::Cname(Name::new("web.example.test"))]
     );
     // Types mailcheck does not model keep their owner and type.
-    let unknown = zone.records.iter().find(|r| r.name.as_str() == "unknown.example.test").unwrap();
+    let unknown = zone
+        .records
+        .iter()
+        .find(|r| r.name.as_str() == "unknown.example.test")
+        .unwrap();
     assert_eq!((unknown.rtype, unknown.data.clone()), (65280, None));
-    assert!(zone.records.iter().any(|r| r.name.as_str() == "caa.example.test" && r.rtype == 257));
+    assert!(
+        zone.records
+            .iter()
+            .any(|r| r.name.as_str() == "caa.example.test" && r.rtype == 257)
+    );
 }
 
 #[test]
@@ -114,13 +145,21 @@ fn every_error_is_reported_and_the_rest_is_kept() {
     let zone = read(text);
     let lines: Vec<usize> = zone.errors.iter().map(|e| e.location.line).collect();
     assert_eq!(lines, vec![3, 5, 6, 7], "{:#?}", zone.errors);
-    assert!(zone.errors[0].message.contains("bad.b.test A"), "{}", zone.errors[0].message);
+    assert!(
+        zone.errors[0].message.contains("bad.b.test A"),
+        "{}",
+        zone.errors[0].message
+    );
     assert!(zone.errors[1].message.contains("NOTATYPE"));
     assert!(zone.errors[3].message.contains("$GENERATE"));
     assert!(data_at(&zone, "good.b.test", 1).len() == 1);
     assert_eq!(data_at(&zone, "last.b.test", 16), vec![&txt(&["ok"])]);
     // The unreadable records are kept by owner and type, so queries for them fail.
-    let unreadable: Vec<(&str, u16)> = zone.unreadable.iter().map(|u| (u.name.as_str(), u.rtype)).collect();
+    let unreadable: Vec<(&str, u16)> = zone
+        .unreadable
+        .iter()
+        .map(|u| (u.name.as_str(), u.rtype))
+        .collect();
     assert_eq!(unreadable, vec![("bad.b.test", 1), ("mx.b.test", 15)]);
 }
 
@@ -130,7 +169,10 @@ fn error_lines_inside_parentheses_point_at_the_line() {
     let zone = read(text);
     assert_eq!(zone.errors.len(), 1, "{:#?}", zone.errors);
     assert_eq!(zone.errors[0].location.line, 5);
-    let text = format!("$ORIGIN c.test.\nx IN MX (\n 10\n {} )\ny A 93.184.216.1\n", "a".repeat(70));
+    let text = format!(
+        "$ORIGIN c.test.\nx IN MX (\n 10\n {} )\ny A 93.184.216.1\n",
+        "a".repeat(70)
+    );
     let zone = read(&text);
     assert_eq!(zone.errors.len(), 1, "{:#?}", zone.errors);
     assert_eq!(zone.errors[0].location.line, 4);
@@ -148,8 +190,14 @@ fn long_strings_are_kept_and_reported() {
         .iter()
         .map(|l| (l.name.as_str(), l.rtype, l.index, l.length, l.location.line))
         .collect();
-    assert_eq!(found, vec![("d.test", 16, 1, 300, 2), ("spf.d.test", 99, 0, 300, 3)]);
-    assert_eq!(data_at(&zone, "d.test", 16), vec![&txt(&["v=spf1 ", &long])]);
+    assert_eq!(
+        found,
+        vec![("d.test", 16, 1, 300, 2), ("spf.d.test", 99, 0, 300, 3)]
+    );
+    assert_eq!(
+        data_at(&zone, "d.test", 16),
+        vec![&txt(&["v=spf1 ", &long])]
+    );
     assert_eq!(
         data_at(&zone, "spf.d.test", 99),
         vec![&RecordData::Spf(vec![long.as_bytes().to_vec()])]
@@ -162,7 +210,11 @@ fn origin_comes_from_soa_or_origin_and_outside_names_are_refused() {
     assert_eq!(zone.origin, Some(Name::new("sub.e.test")));
     assert_eq!(zone.records.len(), 1);
     assert_eq!(zone.errors.len(), 1);
-    assert!(zone.errors[0].message.contains("outside the zone"), "{}", zone.errors[0].message);
+    assert!(
+        zone.errors[0].message.contains("outside the zone"),
+        "{}",
+        zone.errors[0].message
+    );
     let zone = read("www.f.test. A 93.184.216.1\n");
     assert_eq!(zone.origin, None);
     assert!(zone.errors[0].message.contains("no SOA"));
@@ -182,7 +234,10 @@ fn includes_are_read_with_their_origin_and_restored() {
     let mut loader = |from: &str, path: &str| -> Result<(String, Vec<u8>), String> {
         assert_eq!(from, "test.zone");
         match path {
-            "keys.txt" => Ok(("keys.txt".to_owned(), b"sel._domainkey TXT ( \"v=DKIM1; \"\n \"p=AB\" )\n".to_vec())),
+            "keys.txt" => Ok((
+                "keys.txt".to_owned(),
+                b"sel._domainkey TXT ( \"v=DKIM1; \"\n \"p=AB\" )\n".to_vec(),
+            )),
             "self.zone" => Err("no such file".to_owned()),
             _ => Err("unexpected".to_owned()),
         }
@@ -192,7 +247,13 @@ fn includes_are_read_with_their_origin_and_restored() {
     let names: Vec<&str> = zone.records.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         names,
-        vec!["h.test", "sel._domainkey.h.test", "sel._domainkey.sub.h.test", "after.h.test", "after.h.test"]
+        vec![
+            "h.test",
+            "sel._domainkey.h.test",
+            "sel._domainkey.sub.h.test",
+            "after.h.test",
+            "after.h.test"
+        ]
     );
     assert_eq!(zone.records[1].location.file.as_ref(), "keys.txt");
     assert_eq!(zone.records[1].location.line, 1);
@@ -205,7 +266,12 @@ fn includes_are_read_with_their_origin_and_restored() {
 
 #[test]
 fn relative_names_need_an_origin_and_a_given_origin_is_used() {
-    let zone = parse_with("z", b"www A 93.184.216.1\n", Some(&Name::new("i.test")), None);
+    let zone = parse_with(
+        "z",
+        b"www A 93.184.216.1\n",
+        Some(&Name::new("i.test")),
+        None,
+    );
     assert_eq!(zone.errors, vec![]);
     assert_eq!(zone.origin, Some(Name::new("i.test")));
     assert_eq!(zone.records[0].name.as_str(), "www.i.test");
@@ -214,12 +280,66 @@ fn relative_names_need_an_origin_and_a_given_origin_is_used() {
 #[test]
 fn never_panics_on_odd_input() {
     for text in [
-        "", "\n", "(", ")", "\"", "\\", "$", "$ORIGIN", "$TTL", "$INCLUDE", "@", " ", "\t(\n",
-        "a\\", "$ORIGIN \\\n", "x TXT \\", "x TXT \"\\", "$ORIGIN .\n@ A 1.2.3.4\n",
-        "$ORIGIN a.\nx 1 2 3 A 1.2.3.4\n", "$ORIGIN a.\nx IN IN A 1.2.3.4\n",
-        "$ORIGIN a.\nx TXT (\n", "$ORIGIN a.\n\u{0}\u{1} A 1.2.3.4\n",
-        "$ORIGIN a.\nx\\000 A 1.2.3.4\n", "$ORIGIN a.\nx TXT \\999\n",
+        "",
+        "\n",
+        "(",
+        ")",
+        "\"",
+        "\\",
+        "$",
+        "$ORIGIN",
+        "$TTL",
+        "$INCLUDE",
+        "@",
+        " ",
+        "\t(\n",
+        "a\\",
+        "$ORIGIN \\\n",
+        "x TXT \\",
+        "x TXT \"\\",
+        "$ORIGIN .\n@ A 1.2.3.4\n",
+        "$ORIGIN a.\nx 1 2 3 A 1.2.3.4\n",
+        "$ORIGIN a.\nx IN IN A 1.2.3.4\n",
+        "$ORIGIN a.\nx TXT (\n",
+        "$ORIGIN a.\n\u{0}\u{1} A 1.2.3.4\n",
+        "$ORIGIN a.\nx\\000 A 1.2.3.4\n",
+        "$ORIGIN a.\nx TXT \\999\n",
     ] {
         let _ = read(text);
     }
+}
+
+/// Inputs the fuzzer (`fuzz/fuzz_targets/zonefile.rs`) found or that guard its edge cases:
+/// read without panicking, with the same invariants the fuzz target checks.
+#[test]
+fn fuzz_regressions_read_without_panicking() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/zonefile");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("regression corpus") {
+        let path = entry.expect("directory entry").path();
+        let data = std::fs::read(&path).expect("regression input");
+        let zone = parse("regression.zone", &data);
+        let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
+        for error in &zone.errors {
+            assert!(
+                (1..=lines).contains(&error.location.line),
+                "{}: {error:?}",
+                path.display()
+            );
+        }
+        if let Some(origin) = &zone.origin {
+            assert!(
+                zone.records
+                    .iter()
+                    .all(|record| is_within(&record.name, origin))
+            );
+        }
+        let _ = crate::rules::zone::check(&zone);
+        count += 1;
+    }
+    assert!(
+        count >= 10,
+        "regression corpus missing from {}",
+        dir.display()
+    );
 }
