@@ -194,6 +194,16 @@ fn a_question_not_in_the_replay_file_is_not_verified() {
         "a missing answer is not a missing record: {rules:?}"
     );
     assert!(rules.contains(&"dns-lookup-failed"));
+    let failed = domain["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["rule"] == "dns-lookup-failed")
+        .unwrap();
+    assert!(
+        failed["fix"].as_str().unwrap().contains("--save-dns"),
+        "{failed:#}"
+    );
     let mx = domain["dns"]
         .as_array()
         .unwrap()

@@ -190,6 +190,19 @@ fn offline_reports_names_outside_the_zones_as_not_verified() {
         .unwrap();
     assert_eq!(query["outcome"], "error");
     assert_eq!(query["error"], "offline: not in any --zone file");
+    let failed = json["domains"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["rule"] == "dns-lookup-failed")
+        .unwrap();
+    assert!(
+        failed["fix"]
+            .as_str()
+            .unwrap()
+            .contains("without --offline"),
+        "{failed:#}"
+    );
 }
 
 #[test]
