@@ -3,7 +3,7 @@
 //! hickory 0.26's zone parser gets quoted strings inside parentheses and `\DDD` escapes wrong
 //! (`../shared/notes/hickory-0.26.md`, pitfalls 1, 2 and 5), and a DKIM key is usually written
 //! exactly that way. NLnet Labs' `domain` crate reads them correctly, but its scanner stops at
-//! the first error (calling it again after one panics). So [`lexer`] splits the file into
+//! the first error (calling it again after one panics). So `lexer` splits the file into
 //! entries first (it tracks quotes, parentheses, comments and escapes the same way), and each
 //! entry goes to `domain` on its own, with the state carried between entries here: `$ORIGIN`,
 //! `$TTL`, the previous owner (for a blank owner field) and the previous TTL. One bad record
