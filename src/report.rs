@@ -199,6 +199,9 @@ pub struct Report {
     /// Record mode (`mailcheck record`): one entry per record text checked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lints: Vec<LintReport>,
+    /// Lines of `--input` that are not domains (the others were audited).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub input_errors: Vec<crate::batch::InputLineError>,
 }
 
 impl Report {
@@ -209,6 +212,7 @@ impl Report {
             tool: ToolInfo::default(),
             domains,
             lints: Vec::new(),
+            input_errors: Vec::new(),
         }
     }
 

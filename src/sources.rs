@@ -5,7 +5,8 @@
 //! CachingSource (single flight: each question once per run)
 //!   └ SavingSource (--save-dns: every answer, as the layers below gave it)
 //!       └ ZoneSource (--zone: names inside the files)
-//!           └ HickorySource (network) | OfflineSource (--offline) | ReplaySource (--replay)
+//!           └ LimitingSource over HickorySource (network, --concurrency)
+//!             | OfflineSource (--offline) | ReplaySource (--replay)
 //! ```
 //!
 //! The rules run unchanged on top. A zone file's own problems (the `zone-*` rules) are added
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use crate::cli::{InputError, ResolverArgs};
 use crate::dns::cache::CachingSource;
+use crate::dns::limit::LimitingSource;
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSource};
 use crate::dns::{DnsSource, Name};
@@ -92,15 +94,20 @@ struct LoadedZone {
 
 /// The sources of one run.
 pub struct AuditSources {
-    cache: CachingSource<Layer>,
+    cache: Arc<CachingSource<Layer>>,
     zones: Vec<LoadedZone>,
     zone_source: Option<Arc<ZoneSource<Layer>>>,
     saving: Option<(PathBuf, Arc<SavingSource<Layer>>)>,
 }
 
 impl AuditSources {
-    /// Reads the files and builds the layers. Nothing is queried yet.
-    pub fn build(args: &SourceArgs, resolver: &ResolverArgs) -> Result<Self, InputError> {
+    /// Reads the files and builds the layers, with at most `concurrency` network queries in
+    /// flight. Nothing is queried yet.
+    pub fn build(
+        args: &SourceArgs,
+        resolver: &ResolverArgs,
+        concurrency: usize,
+    ) -> Result<Self, InputError> {
         let zones = args
             .zones
             .iter()
@@ -121,7 +128,7 @@ impl AuditSources {
         } else if args.offline {
             Box::new(OfflineSource)
         } else {
-            Box::new(resolver.live()?)
+            Box::new(LimitingSource::new(resolver.hickory()?, concurrency))
         };
         let (layer, zone_source): (Layer, _) = if zones.is_empty() {
             (base, None)
@@ -138,16 +145,16 @@ impl AuditSources {
             None => (layer, None),
         };
         Ok(AuditSources {
-            cache: CachingSource::new(layer),
+            cache: Arc::new(CachingSource::new(layer)),
             zones,
             zone_source,
             saving,
         })
     }
 
-    /// The source the audits ask.
-    pub fn source(&self) -> &dyn DnsSource {
-        &self.cache
+    /// The source the audits ask (shared: each audit is a task of its own).
+    pub fn shared(&self) -> Arc<dyn DnsSource> {
+        Arc::clone(&self.cache) as Arc<dyn DnsSource>
     }
 
     /// Adds the zone files' findings (and a line saying which file answered) to the report of
