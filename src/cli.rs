@@ -15,7 +15,6 @@ use crate::batch::{audit_share, domains_in_flight, read_domain_list, run_unorder
 use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::hickory::{HickorySource, ResolverSettings};
-use crate::dns::limit::LimitingSource;
 use crate::domain::{DomainName, parse_domain};
 use crate::gather::GatherOptions;
 use crate::lint::{RecordKind, RecordText, lint};
@@ -55,6 +54,9 @@ pub struct Cli {
     /// Output options, for every command.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Where an audit's answers come from: --zone, --offline, --save-dns, --replay.
+    #[command(flatten)]
+    pub sources: crate::sources::SourceArgs,
 }
 
 /// Subcommands.
@@ -302,6 +304,9 @@ pub enum InputError {
     /// The resolver could not be set up.
     #[error(transparent)]
     Resolver(#[from] crate::dns::hickory::ResolverSetupError),
+    /// A --zone, --replay or --save-dns file that cannot be used.
+    #[error(transparent)]
+    Sources(#[from] crate::sources::SourceError),
 }
 
 /// A whole number of at least 1 (for `--concurrency`).
@@ -380,7 +385,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             text,
             fail_on,
         }) => lint_record(kind, &text, fail_on, format, out),
-        None => run_audit(&cli.audit, &cli.resolver, format, out, err).await,
+        None => run_audit(&cli.audit, &cli.resolver, &cli.sources, format, out, err).await,
     };
     match result {
         Ok(status) => Ok(status),
@@ -452,6 +457,7 @@ impl From<io::Error> for RunError {
 async fn run_audit(
     args: &AuditArgs,
     resolver: &ResolverArgs,
+    sources: &crate::sources::SourceArgs,
     format: Format,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -491,10 +497,9 @@ async fn run_audit(
     }
     options.max_in_flight = Some(audit_share(args.concurrency, domains.len()));
     let options = Arc::new(options);
-    let source: Arc<dyn DnsSource> = Arc::new(CachingSource::new(LimitingSource::new(
-        resolver.hickory()?,
-        args.concurrency,
-    )));
+    // --zone, --offline, --replay and --save-dns choose the layers under the cache.
+    let sources = crate::sources::AuditSources::build(sources, resolver, args.concurrency)?;
+    let source: Arc<dyn DnsSource> = sources.shared();
 
     let human = render::human::HumanOptions {
         verbose: args.verbose,
@@ -515,7 +520,8 @@ async fn run_audit(
             let options = Arc::clone(&options);
             async move { audit_with(&domain, &*source, &options).await }
         },
-        |index, report| {
+        |index, mut report| {
+            sources.annotate(&mut report);
             tally.add(&report);
             progress.update(&tally);
             if write_error.is_none() {
@@ -529,6 +535,7 @@ async fn run_audit(
     if let Some(error) = write_error {
         return Err(error.into());
     }
+    sources.finish()?;
     sink.finish(&input_errors)?;
 
     if !input_errors.is_empty() {

@@ -23,4 +23,6 @@ pub mod providers;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod sources;
 pub mod tagvalue;
+pub mod zonefile;

@@ -9,6 +9,7 @@ pub(crate) mod dkim;
 mod lookup;
 mod mx;
 mod reverse;
+pub mod zone;
 
 use std::collections::HashSet;
 
@@ -62,6 +63,9 @@ pub static RULES: &[&Rule] = &[
     &dkim::DKIM_TESTING_MODE,
     &dkim::DKIM_SHA1_ONLY,
     &lookup::DNS_LOOKUP_FAILED,
+    &zone::ZONE_CNAME_WITH_OTHER_DATA,
+    &zone::ZONE_TXT_STRING_TOO_LONG,
+    &zone::ZONE_PARSE_ERROR,
 ];
 
 /// Looks a rule up by id.
