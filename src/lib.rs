@@ -18,4 +18,5 @@ pub mod lint;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod spf;
 pub mod tagvalue;

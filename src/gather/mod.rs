@@ -7,6 +7,8 @@
 
 mod mail;
 
+pub(crate) use mail::reverse_name;
+
 use crate::dns::cache::RecordingSource;
 use crate::dns::{DnsSource, Name, Outcome, RecordType};
 use crate::domain::DomainName;
