@@ -16,6 +16,8 @@ pub struct Facts {
     pub domain: DomainName,
     /// MX records, their hosts, addresses and reverse DNS.
     pub mail: MailFacts,
+    /// The SPF record and the include/redirect tree below it.
+    pub spf: crate::spf::tree::SpfFacts,
     /// Every distinct DNS question asked, in asking order.
     pub queries: Vec<QueryLogEntry>,
 }

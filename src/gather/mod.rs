@@ -6,8 +6,9 @@
 //! questions are answered once by the single-flight cache underneath.
 
 mod mail;
+mod spf;
 
-pub(crate) use mail::reverse_name;
+pub use mail::reverse_name;
 
 use crate::dns::cache::RecordingSource;
 use crate::dns::{DnsSource, Name, Outcome, RecordType};
@@ -17,10 +18,15 @@ use crate::facts::Facts;
 /// Gathers every fact about `domain` through `source`.
 pub async fn gather(domain: &DomainName, source: &dyn DnsSource) -> Facts {
     let recorder = RecordingSource::new(source);
-    let mail = mail::gather_mail(&recorder, &domain.ascii).await;
+    // The families are independent: all of them start at once.
+    let (mail, spf) = tokio::join!(
+        mail::gather_mail(&recorder, &domain.ascii),
+        spf::gather_spf(&recorder, &domain.ascii)
+    );
     Facts {
         domain: domain.clone(),
         mail,
+        spf,
         queries: recorder.into_log(),
     }
 }

@@ -9,6 +9,7 @@ pub mod eval;
 pub mod macros;
 pub mod record;
 pub mod select;
+pub mod tree;
 
 pub use eval::{CheckHost, EvalOptions, Evaluation, SpfResult, check_host};
 pub use record::{Record, parse_record};
