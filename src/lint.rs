@@ -108,10 +108,12 @@ fn quoted_strings(text: &str) -> Option<Vec<Vec<u8>>> {
 
 /// Checks `text` as a record of `kind`; `None` when mailcheck cannot check that kind yet.
 pub fn lint(kind: RecordKind, text: &RecordText) -> Option<LintOutput> {
-    let _ = text;
     match kind {
-        RecordKind::Spf
-        | RecordKind::Dkim
+        RecordKind::Spf => Some(LintOutput {
+            findings: crate::rules::check_spf_record(text),
+            overview: crate::describe::spf_record_overview(text),
+        }),
+        RecordKind::Dkim
         | RecordKind::Dmarc
         | RecordKind::MtaSts
         | RecordKind::TlsRpt

@@ -9,6 +9,7 @@ mod mail;
 mod spf;
 
 pub use mail::reverse_name;
+pub use spf::MAX_DEPTH as SPF_MAX_DEPTH;
 
 use crate::dns::cache::RecordingSource;
 use crate::dns::{DnsSource, Name, Outcome, RecordType};
