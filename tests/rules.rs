@@ -5,6 +5,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
+use mailcheck::report::Section;
 use mailcheck::rules::RULES;
 use serde_json::Value;
 use support::mailcheck_fixtures;
@@ -245,7 +246,8 @@ fn the_good_domain_is_clean() {
 fn every_rule_has_a_firing_and_a_quiet_fixture() {
     let fired: BTreeSet<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
     let quiet: BTreeSet<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
-    for rule in RULES {
+    // SPF rules have their own tables in tests/rules_spf.rs.
+    for rule in RULES.iter().filter(|rule| rule.section != Section::Spf) {
         assert!(fired.contains(rule.id), "no fixture fires {}", rule.id);
         assert!(
             quiet.contains(rule.id),
