@@ -218,7 +218,9 @@ fn spf_incomplete(root: &SpfNode) -> bool {
             term.reachable
                 && term.costs_lookup
                 && (matches!(term.dns, TermDns::NotFollowed)
-                    || term.child().is_some_and(|child| child.records.failure().is_some()))
+                    || term
+                        .child()
+                        .is_some_and(|child| child.records.failure().is_some()))
         })
     })
 }
@@ -247,7 +249,11 @@ fn spf_node_report(node: &SpfNode) -> SpfNodeReport {
         domain: node.domain.to_string(),
         status: spf_status(node),
         record: node.record.as_ref().map(|record| record.text.clone()),
-        records: if records.len() > 1 { records } else { Vec::new() },
+        records: if records.len() > 1 {
+            records
+        } else {
+            Vec::new()
+        },
         own_lookups: node.own_lookups(),
         cumulative_lookups: node.cumulative_lookups(),
         own_void_lookups: node.own_voids(),
@@ -267,7 +273,9 @@ fn spf_node_report(node: &SpfNode) -> SpfNodeReport {
                 target_depends_on_sender: matches!(term.target, Target::Macro(_)),
                 void: term.reachable && term.is_void(),
                 not_verified: !term.failures().is_empty()
-                    || term.child().is_some_and(|child| child.records.failure().is_some()),
+                    || term
+                        .child()
+                        .is_some_and(|child| child.records.failure().is_some()),
                 mx_names: match &term.dns {
                     TermDns::Mx(Lookup::Found(names)) => Some(names.len()),
                     TermDns::Mx(Lookup::Absent(_)) => Some(0),
@@ -287,7 +295,11 @@ fn spf_overview(spf: &SpfFacts, line: &mut impl FnMut(Section, usize, String)) {
     let root = &spf.root;
     match &root.records {
         Lookup::Failed(_) => {
-            line(Section::Spf, 0, "SPF record not verified (the TXT lookup failed)".to_owned());
+            line(
+                Section::Spf,
+                0,
+                "SPF record not verified (the TXT lookup failed)".to_owned(),
+            );
             return;
         }
         Lookup::Absent(_) => {
@@ -303,17 +315,30 @@ fn spf_overview(spf: &SpfFacts, line: &mut impl FnMut(Section, usize, String)) {
     if root.record.is_none() {
         return;
     }
+    spf_tree_lines(root, line);
+}
+
+/// The counts and the lookup tree of a domain with one SPF record.
+fn spf_tree_lines(root: &SpfNode, line: &mut impl FnMut(Section, usize, String)) {
     let walk = root.walk();
     let lookups = walk.last().map_or(0, |step| step.lookups);
     let voids = walk.last().map_or(0, |step| step.voids);
-    let at_least = if spf_incomplete(root) { "at least " } else { "" };
+    let at_least = if spf_incomplete(root) {
+        "at least "
+    } else {
+        ""
+    };
     line(
         Section::Spf,
         0,
         format!(
             "DNS lookups: {at_least}{lookups} of at most {LOOKUP_LIMIT}{}; void lookups: {voids} \
              of at most {VOID_LIMIT}",
-            if lookups > LOOKUP_LIMIT { " (over the limit)" } else { "" }
+            if lookups > LOOKUP_LIMIT {
+                " (over the limit)"
+            } else {
+                ""
+            }
         ),
     );
     let eleventh = walk.iter().find(|step| step.lookups == LOOKUP_LIMIT + 1);
@@ -329,80 +354,96 @@ fn spf_overview(spf: &SpfFacts, line: &mut impl FnMut(Section, usize, String)) {
     if !has_children && eleventh.is_none() {
         return;
     }
-    line(Section::Spf, 0, "lookup tree (own / cumulative):".to_owned());
+    line(
+        Section::Spf,
+        0,
+        "lookup tree (own / cumulative):".to_owned(),
+    );
     // Depth-first with an explicit stack; a record's entries are pushed in reverse so they
     // come out in evaluation order.
-    enum Entry<'a> {
-        Node(&'a SpfNode, usize, String),
-        Note(usize, String),
-    }
-    let mut stack = vec![Entry::Node(root, 1, root.domain.to_string())];
+    let mut stack = vec![TreeEntry::Record(root, 1, root.domain.to_string())];
     while let Some(entry) = stack.pop() {
         let (node, depth, label) = match entry {
-            Entry::Note(depth, text) => {
+            TreeEntry::Remark(depth, text) => {
                 line(Section::Spf, depth, text);
                 continue;
             }
-            Entry::Node(node, depth, label) => (node, depth, label),
+            TreeEntry::Record(node, depth, label) => (node, depth, label),
         };
-        let mut text = format!("{label}  {} / {}", node.own_lookups(), node.cumulative_lookups());
+        let mut text = format!(
+            "{label}  {} / {}",
+            node.own_lookups(),
+            node.cumulative_lookups()
+        );
         if let Some(marker) = mark(node) {
             text.push_str(&marker);
         }
         line(Section::Spf, depth, text);
         let mut entries = Vec::new();
         for index in node.evaluation_order() {
-            let Some(term) = node.terms.get(index) else { continue };
-            if !term.reachable {
+            let Some(term) = node.terms.get(index).filter(|term| term.reachable) else {
                 continue;
-            }
-            let name = || term.target.name().map_or_else(String::new, ToString::to_string);
-            let note = match &term.dns {
-                TermDns::Child(child) => match &child.records {
-                    Lookup::Found(records) if records.len() > 1 => {
-                        Some(format!("{} → {} SPF records (permerror)", term.text, records.len()))
-                    }
-                    Lookup::Found(_) => {
-                        entries.push(Entry::Node(child, depth + 1, term.text.clone()));
-                        None
-                    }
-                    Lookup::Absent(_) => Some(format!("{} → no SPF record (permerror)", term.text)),
-                    Lookup::Failed(_) => {
-                        Some(format!("{} → not verified (the TXT lookup failed)", term.text))
-                    }
-                },
-                TermDns::Loop => Some(format!("{} → loop back to {}", term.text, name())),
-                TermDns::NotFollowed => {
-                    Some(format!("{} → not followed (the tree is too deep or wide)", term.text))
-                }
-                TermDns::Mx(Lookup::Found(names)) if names.len() > NAME_LIMIT => Some(format!(
-                    "{} → {} MX names (at most {NAME_LIMIT})",
-                    term.text,
-                    names.len()
-                )),
-                _ if !term.failures().is_empty() => {
-                    Some(format!("{} → not verified (lookup failed)", term.text))
-                }
-                _ if term.is_void() => Some(format!("{} → void lookup (no records)", term.text)),
-                _ if matches!(term.target, Target::Macro(_)) && term.costs_lookup => Some(format!(
-                    "{} → depends on the sender (macro), known only when mail arrives",
-                    term.text
-                )),
-                _ => None,
             };
-            if let Some(note) = note {
-                let mut note = note;
-                if let Some(marker) = eleventh
+            if let Some(child) = term.child().filter(|child| {
+                child
+                    .records
+                    .found()
+                    .is_some_and(|records| records.len() == 1)
+            }) {
+                entries.push(TreeEntry::Record(child, depth + 1, term.text.clone()));
+            } else if let Some(mut remark) = term_remark(term) {
+                if eleventh
                     .and_then(WalkStep::term)
-                    .filter(|last| std::ptr::eq(last.term, term))
-                    .map(|_| "  ← the 11th lookup")
+                    .is_some_and(|last| std::ptr::eq(last.term, term))
                 {
-                    note.push_str(marker);
+                    remark.push_str("  ← the 11th lookup");
                 }
-                entries.push(Entry::Note(depth + 1, note));
+                entries.push(TreeEntry::Remark(depth + 1, remark));
             }
         }
         stack.extend(entries.into_iter().rev());
+    }
+}
+
+/// A line of the SPF lookup tree: a record, or a remark about a term.
+enum TreeEntry<'a> {
+    Record(&'a SpfNode, usize, String),
+    Remark(usize, String),
+}
+
+/// What the tree says about a term that is not an included record: only what needs
+/// attention (a problem, or a target known only when mail arrives).
+fn term_remark(term: &crate::spf::tree::TermFacts) -> Option<String> {
+    let text = &term.text;
+    match &term.dns {
+        TermDns::Child(child) => match &child.records {
+            Lookup::Found(records) if records.len() > 1 => Some(format!(
+                "{text} → {} SPF records (permerror)",
+                records.len()
+            )),
+            Lookup::Found(_) => None,
+            Lookup::Absent(_) => Some(format!("{text} → no SPF record (permerror)")),
+            Lookup::Failed(_) => Some(format!("{text} → not verified (the TXT lookup failed)")),
+        },
+        TermDns::Loop => Some(format!(
+            "{text} → loop back to {}",
+            term.target
+                .name()
+                .map_or_else(String::new, ToString::to_string)
+        )),
+        TermDns::NotFollowed => Some(format!(
+            "{text} → not followed (the tree is too deep or wide)"
+        )),
+        TermDns::Mx(Lookup::Found(names)) if names.len() > NAME_LIMIT => Some(format!(
+            "{text} → {} MX names (at most {NAME_LIMIT})",
+            names.len()
+        )),
+        _ if !term.failures().is_empty() => Some(format!("{text} → not verified (lookup failed)")),
+        _ if term.is_void() => Some(format!("{text} → void lookup (no records)")),
+        _ if matches!(term.target, Target::Macro(_)) && term.costs_lookup => Some(format!(
+            "{text} → depends on the sender (macro), known only when mail arrives"
+        )),
+        _ => None,
     }
 }
 

@@ -478,6 +478,7 @@ pub struct SpfNodeReport {
 
 /// One term of an SPF record.
 #[derive(Clone, Debug, Serialize)]
+#[allow(clippy::struct_excessive_bools)] // independent JSON flags, each omitted when false
 pub struct SpfTermReport {
     /// The term as written.
     pub term: String,

@@ -21,6 +21,9 @@
 //! elsewhere) the test fails loudly, unless `MAILCHECK_SKIP_CONFORMANCE=1` says to skip it:
 //! a silent pass would claim a conformance that was never checked.
 
+// The scores are the point of this test: it prints them.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -178,14 +181,21 @@ fn run_json_suite(path: &Path) -> Score {
         let tests = scenario["tests"].as_object().expect("tests");
         for (id, test) in tests {
             score.total += 1;
-            let host: IpAddr = test["host"].as_str().expect("host").parse().expect("host IP");
+            let host: IpAddr = test["host"]
+                .as_str()
+                .expect("host")
+                .parse()
+                .expect("host IP");
             let mailfrom = test["mailfrom"].as_str().unwrap_or_default();
             let helo = test["helo"].as_str().unwrap_or_default();
             // Rule 7: an empty MAIL FROM means the HELO identity.
             let domain = if mailfrom.is_empty() {
                 helo.to_owned()
             } else {
-                mailfrom.rsplit_once('@').map_or(mailfrom, |(_, d)| d).to_owned()
+                mailfrom
+                    .rsplit_once('@')
+                    .map_or(mailfrom, |(_, d)| d)
+                    .to_owned()
             };
             let params = CheckHost {
                 ip: host,
@@ -231,7 +241,10 @@ fn run_json_suite(path: &Path) -> Score {
 /// FROM identity only when HELO passes.
 fn run_mail_auth_file(path: &Path, score: &mut Score) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
@@ -261,70 +274,12 @@ fn run_mail_auth_file(path: &Path, score: &mut Score) {
                 continue;
             };
             let value = value.trim();
-            let record = || {
-                let (owner, data) = value.split_once(' ').unwrap_or((value, ""));
-                (Name::new(owner.trim()), data.trim())
-            };
             match key {
                 "name" => {
-                    name = value.to_owned();
+                    value.clone_into(&mut name);
                     number = 0;
                 }
-                "spf" | "exp" => {
-                    let (owner, data) = record();
-                    source.set(
-                        &owner,
-                        RecordType::Txt,
-                        vec![RecordData::Txt(vec![data.as_bytes().to_vec()])],
-                    );
-                }
-                "a" | "aaaa" => {
-                    let (owner, data) = record();
-                    let (rtype, records) = if key == "a" {
-                        (
-                            RecordType::A,
-                            data.split(',')
-                                .map(|ip| RecordData::A(ip.trim().parse::<Ipv4Addr>().expect("IPv4")))
-                                .collect(),
-                        )
-                    } else {
-                        (
-                            RecordType::Aaaa,
-                            data.split(',')
-                                .map(|ip| RecordData::Aaaa(ip.trim().parse::<Ipv6Addr>().expect("IPv6")))
-                                .collect(),
-                        )
-                    };
-                    source.set(&owner, rtype, records);
-                }
-                "ptr" => {
-                    let (address, names) = value.split_once(' ').expect("ptr: IP names");
-                    let address: IpAddr = address.trim().parse().expect("PTR address");
-                    let records = names
-                        .split(',')
-                        .map(|name| RecordData::Ptr(Name::new(name.trim())))
-                        .collect();
-                    source.set(&reverse_name(address), RecordType::Ptr, records);
-                }
-                "mx" => {
-                    let (owner, data) = record();
-                    let mut records = Vec::new();
-                    for (position, address) in data.split(',').enumerate() {
-                        let address: IpAddr = address.trim().parse().expect("MX address");
-                        let host = Name::new(&format!("mx.{address}.{position}"));
-                        match address {
-                            IpAddr::V4(v4) => source.set(&host, RecordType::A, vec![RecordData::A(v4)]),
-                            IpAddr::V6(v6) => {
-                                source.set(&host, RecordType::Aaaa, vec![RecordData::Aaaa(v6)]);
-                            }
-                        }
-                        records.push(RecordData::Mx {
-                            preference: u16::try_from(position + 1).expect("few MX"),
-                            exchange: host,
-                        });
-                    }
-                    source.set(&owner, RecordType::Mx, records);
-                }
+                "spf" | "exp" | "a" | "aaaa" | "ptr" | "mx" => add_records(&mut source, key, value),
                 "domain" => value.clone_into(&mut helo),
                 "sender" => value.clone_into(&mut mail_from),
                 "ip" => ip = value.parse().expect("client IP"),
@@ -338,7 +293,8 @@ fn run_mail_auth_file(path: &Path, score: &mut Score) {
                         sender: String::new(),
                         helo: helo.clone(),
                     };
-                    let mut evaluation = runtime.block_on(check_host(&source, &helo_check, &options));
+                    let mut evaluation =
+                        runtime.block_on(check_host(&source, &helo_check, &options));
                     if evaluation.result == SpfResult::Pass {
                         let domain = mail_from
                             .rsplit_once('@')
@@ -373,6 +329,74 @@ fn run_mail_auth_file(path: &Path, score: &mut Score) {
     }
 }
 
+/// A mail-auth record line (`spf:`, `exp:`, `a:`, `aaaa:`, `ptr:`, `mx:`), with mail-auth's
+/// meaning: each replaces the records of its type at the name; `mx:` lists addresses, each
+/// of which becomes an MX host named `mx.<address>.<position>`.
+fn add_records(source: &mut MemorySource, key: &str, value: &str) {
+    let record = || {
+        let (owner, data) = value.split_once(' ').unwrap_or((value, ""));
+        (Name::new(owner.trim()), data.trim())
+    };
+    match key {
+        "spf" | "exp" => {
+            let (owner, data) = record();
+            source.set(
+                &owner,
+                RecordType::Txt,
+                vec![RecordData::Txt(vec![data.as_bytes().to_vec()])],
+            );
+        }
+        "a" | "aaaa" => {
+            let (owner, data) = record();
+            let (rtype, records) = if key == "a" {
+                (
+                    RecordType::A,
+                    data.split(',')
+                        .map(|ip| RecordData::A(ip.trim().parse::<Ipv4Addr>().expect("IPv4")))
+                        .collect(),
+                )
+            } else {
+                (
+                    RecordType::Aaaa,
+                    data.split(',')
+                        .map(|ip| RecordData::Aaaa(ip.trim().parse::<Ipv6Addr>().expect("IPv6")))
+                        .collect(),
+                )
+            };
+            source.set(&owner, rtype, records);
+        }
+        "ptr" => {
+            let (address, names) = value.split_once(' ').expect("ptr: IP names");
+            let address: IpAddr = address.trim().parse().expect("PTR address");
+            let records = names
+                .split(',')
+                .map(|name| RecordData::Ptr(Name::new(name.trim())))
+                .collect();
+            source.set(&reverse_name(address), RecordType::Ptr, records);
+        }
+        "mx" => {
+            let (owner, data) = record();
+            let mut records = Vec::new();
+            for (position, address) in data.split(',').enumerate() {
+                let address: IpAddr = address.trim().parse().expect("MX address");
+                let host = Name::new(&format!("mx.{address}.{position}"));
+                match address {
+                    IpAddr::V4(v4) => source.set(&host, RecordType::A, vec![RecordData::A(v4)]),
+                    IpAddr::V6(v6) => {
+                        source.set(&host, RecordType::Aaaa, vec![RecordData::Aaaa(v6)]);
+                    }
+                }
+                records.push(RecordData::Mx {
+                    preference: u16::try_from(position + 1).expect("few MX"),
+                    exchange: host,
+                });
+            }
+            source.set(&owner, RecordType::Mx, records);
+        }
+        _ => {}
+    }
+}
+
 /// Fails unless the failures are exactly the listed ones.
 fn check_failures(suite: &str, score: &Score, listed: &[(&str, &str)]) {
     let failed: BTreeSet<&str> = score.failed.iter().map(|(id, _)| id.as_str()).collect();
@@ -382,13 +406,19 @@ fn check_failures(suite: &str, score: &Score, listed: &[(&str, &str)]) {
         .iter()
         .filter(|(id, _)| !listed_ids.contains(id.as_str()))
         .collect();
-    let stale: Vec<&&str> = listed_ids.iter().filter(|id| !failed.contains(**id)).collect();
+    let stale: Vec<&&str> = listed_ids
+        .iter()
+        .filter(|id| !failed.contains(**id))
+        .collect();
     let mut report = String::new();
     for (id, detail) in &unexpected {
         let _ = writeln!(report, "  {id}: {detail}");
     }
     for id in &stale {
-        let _ = writeln!(report, "  {id}: listed as a known difference but it passes now");
+        let _ = writeln!(
+            report,
+            "  {id}: listed as a known difference but it passes now"
+        );
     }
     assert!(
         report.is_empty(),

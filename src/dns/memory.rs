@@ -36,7 +36,11 @@ impl MemorySource {
 
     /// Adds a record at `name` (after the ones already there).
     pub fn add(&mut self, name: &Name, data: RecordData) {
-        self.names.entry(name.clone()).or_default().records.push(data);
+        self.names
+            .entry(name.clone())
+            .or_default()
+            .records
+            .push(data);
     }
 
     /// Replaces every record of `data`'s type at `name` with `data` (a list may be empty: the
@@ -54,7 +58,10 @@ impl MemorySource {
 
     /// Makes every query at `name` for a type it has no record of fail with `outcome`.
     pub fn fail_other_types(&mut self, name: &Name, outcome: Outcome) {
-        self.names.entry(name.clone()).or_default().failure_for_other_types = Some(outcome);
+        self.names
+            .entry(name.clone())
+            .or_default()
+            .failure_for_other_types = Some(outcome);
     }
 
     /// Makes every query at `name` fail with `outcome`.
@@ -91,26 +98,22 @@ impl MemorySource {
                 RecordData::Cname(target) if rtype != RecordType::Cname => Some(target.clone()),
                 _ => None,
             });
-            match cname {
-                Some(target) => {
-                    answer.push(Record {
-                        name: current.clone(),
-                        ttl: 300,
-                        data: RecordData::Cname(target.clone()),
-                    });
-                    current = target;
+            let Some(target) = cname else {
+                if let Some(failure) = &entry.failure_for_other_types {
+                    return failure.clone();
                 }
-                None => {
-                    if let Some(failure) = &entry.failure_for_other_types {
-                        return failure.clone();
-                    }
-                    return if answer.is_empty() {
-                        Outcome::NoData
-                    } else {
-                        Outcome::Records(answer)
-                    };
-                }
-            }
+                return if answer.is_empty() {
+                    Outcome::NoData
+                } else {
+                    Outcome::Records(answer)
+                };
+            };
+            answer.push(Record {
+                name: current.clone(),
+                ttl: 300,
+                data: RecordData::Cname(target.clone()),
+            });
+            current = target;
         }
         // Too many hops: a loop. Resolvers answer SERVFAIL.
         Outcome::ServFail
@@ -134,15 +137,27 @@ mod tests {
         let name = Name::new("a.test");
         source.add(&name, RecordData::A("192.0.2.1".parse().unwrap()));
         source.add(&Name::new("alias.test"), RecordData::Cname(name.clone()));
-        source.add(&Name::new("loop.test"), RecordData::Cname(Name::new("loop.test")));
+        source.add(
+            &Name::new("loop.test"),
+            RecordData::Cname(Name::new("loop.test")),
+        );
         source.fail_other_types(&Name::new("slow.test"), Outcome::Timeout);
         assert_eq!(source.answer(&name, RecordType::A).records().len(), 1);
         assert_eq!(source.answer(&name, RecordType::Txt), Outcome::NoData);
-        assert_eq!(source.answer(&Name::new("b.test"), RecordType::A), Outcome::NxDomain);
+        assert_eq!(
+            source.answer(&Name::new("b.test"), RecordType::A),
+            Outcome::NxDomain
+        );
         let via_alias = source.answer(&Name::new("alias.test"), RecordType::A);
         assert_eq!(via_alias.records().len(), 2);
         assert_eq!(via_alias.data_of(RecordType::A).count(), 1);
-        assert_eq!(source.answer(&Name::new("loop.test"), RecordType::A), Outcome::ServFail);
-        assert_eq!(source.answer(&Name::new("slow.test"), RecordType::A), Outcome::Timeout);
+        assert_eq!(
+            source.answer(&Name::new("loop.test"), RecordType::A),
+            Outcome::ServFail
+        );
+        assert_eq!(
+            source.answer(&Name::new("slow.test"), RecordType::A),
+            Outcome::Timeout
+        );
     }
 }

@@ -18,7 +18,9 @@ use super::ask;
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 use crate::facts::{Absence, Lookup, extract_sorted};
 use crate::spf::eval::valid_domain;
-use crate::spf::macros::{MacroContext, MacroLetter, MacroString, MacroValues, expand, truncate_domain};
+use crate::spf::macros::{
+    MacroContext, MacroLetter, MacroString, MacroValues, expand, truncate_domain,
+};
 use crate::spf::record::{Mechanism, Modifier, Record, TermKind, parse_record};
 use crate::spf::select::{Selection, SpfText, select_records};
 use crate::spf::tree::{SpfFacts, SpfNode, Target, TermDns, TermFacts, reachable_terms};
@@ -89,9 +91,11 @@ fn is_follow_target(result: &Gathered, child: &Name) -> bool {
     let Some(record) = &result.record else {
         return false;
     };
-    record.terms.iter().zip(&result.terms).any(|(term, (_, target, _))| {
-        follows(&term.kind) && target.name() == Some(child)
-    })
+    record
+        .terms
+        .iter()
+        .zip(&result.terms)
+        .any(|(term, (_, target, _))| follows(&term.kind) && target.name() == Some(child))
 }
 
 /// Whether a term leads to another record.
@@ -135,7 +139,9 @@ fn build(
                     // The recursion is bounded by MAX_DEPTH, whatever the DNS data says.
                     Some(child) if ancestors.contains(child) => TermDns::Loop,
                     Some(child)
-                        if ancestors.len() <= MAX_DEPTH && *budget > 0 && gathered.contains_key(child) =>
+                        if ancestors.len() <= MAX_DEPTH
+                            && *budget > 0
+                            && gathered.contains_key(child) =>
                     {
                         TermDns::Child(Box::new(build(child, gathered, ancestors, budget)))
                     }
@@ -224,7 +230,9 @@ async fn gather_domain(source: &dyn DnsSource, domain: &Name) -> Gathered {
 fn term_target(kind: &TermKind, domain: &Name) -> Target {
     let spec = match kind {
         TermKind::Directive(directive) => match &directive.mechanism {
-            Mechanism::A { domain: None, .. } | Mechanism::Mx { domain: None, .. } | Mechanism::Ptr(None) => {
+            Mechanism::A { domain: None, .. }
+            | Mechanism::Mx { domain: None, .. }
+            | Mechanism::Ptr(None) => {
                 return Target::Name(domain.clone());
             }
             mechanism => mechanism.domain_spec(),
@@ -264,8 +272,14 @@ fn static_target(spec: &MacroString, domain: &Name) -> Target {
 }
 
 /// The lookups of one term (`include` and `redirect` targets are gathered as the next level).
-async fn term_dns(source: &dyn DnsSource, kind: &TermKind, target: &Target, reachable: bool) -> TermDns {
-    let (TermKind::Directive(directive), Some(name), true) = (kind, target.name(), reachable) else {
+async fn term_dns(
+    source: &dyn DnsSource,
+    kind: &TermKind,
+    target: &Target,
+    reachable: bool,
+) -> TermDns {
+    let (TermKind::Directive(directive), Some(name), true) = (kind, target.name(), reachable)
+    else {
         if let (true, Some(name)) = (reachable && follows(kind), target.name()) {
             // Start the next level's TXT lookup now; the cache keeps the answer.
             let _ = ask(source, name, RecordType::Txt).await;
@@ -280,26 +294,35 @@ async fn term_dns(source: &dyn DnsSource, kind: &TermKind, target: &Target, reac
         Mechanism::Exists(_) => TermDns::Exists(lookup_v4(source, name).await),
         Mechanism::Mx { .. } => {
             let outcome = ask(source, name, RecordType::Mx).await;
-            TermDns::Mx(Lookup::from_outcome(name, RecordType::Mx, &outcome, |outcome| {
-                let mut exchanges: Vec<(u16, Name)> = outcome
-                    .data_of(RecordType::Mx)
-                    .filter_map(|data| match data {
-                        RecordData::Mx { preference, exchange } if !exchange.is_root() => {
-                            Some((*preference, exchange.clone()))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                exchanges.sort();
-                exchanges.dedup();
-                (!exchanges.is_empty()).then(|| exchanges.into_iter().map(|(_, name)| name).collect())
-            }))
+            TermDns::Mx(Lookup::from_outcome(
+                name,
+                RecordType::Mx,
+                &outcome,
+                |outcome| {
+                    let mut exchanges: Vec<(u16, Name)> = outcome
+                        .data_of(RecordType::Mx)
+                        .filter_map(|data| match data {
+                            RecordData::Mx {
+                                preference,
+                                exchange,
+                            } if !exchange.is_root() => Some((*preference, exchange.clone())),
+                            _ => None,
+                        })
+                        .collect();
+                    exchanges.sort();
+                    exchanges.dedup();
+                    (!exchanges.is_empty())
+                        .then(|| exchanges.into_iter().map(|(_, name)| name).collect())
+                },
+            ))
         }
         Mechanism::Include(_) => {
             let _ = ask(source, name, RecordType::Txt).await;
             TermDns::None
         }
-        Mechanism::All | Mechanism::Ptr(_) | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => TermDns::None,
+        Mechanism::All | Mechanism::Ptr(_) | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {
+            TermDns::None
+        }
     }
 }
 

@@ -77,7 +77,10 @@ fn render_spf_check(check: &SpfCheckReport, out: &mut dyn Write) -> io::Result<(
             .collect();
         writeln!(out, "  {} {}", "Decided by:".bold(), chain.join(" → "))?;
     }
-    for (i, line) in wrap(&escape(&evaluation.reason), WIDTH - 10).into_iter().enumerate() {
+    for (i, line) in wrap(&escape(&evaluation.reason), WIDTH - 10)
+        .into_iter()
+        .enumerate()
+    {
         let label = if i == 0 { "Reason:" } else { "" };
         writeln!(out, "  {:<9} {line}", label.bold())?;
     }
@@ -97,7 +100,12 @@ fn render_spf_check(check: &SpfCheckReport, out: &mut dyn Write) -> io::Result<(
     let mut domain: Option<(&str, usize)> = None;
     for step in &evaluation.trace {
         if domain != Some((step.domain.as_str(), step.depth)) {
-            writeln!(out, "  {}{}", "  ".repeat(step.depth), escape(&step.domain).bold())?;
+            writeln!(
+                out,
+                "  {}{}",
+                "  ".repeat(step.depth),
+                escape(&step.domain).bold()
+            )?;
             domain = Some((step.domain.as_str(), step.depth));
         }
         writeln!(out, "  {}  {}", "  ".repeat(step.depth), escape(&step.text))?;

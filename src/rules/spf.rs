@@ -10,7 +10,7 @@ use crate::lint::RecordText;
 use crate::report::{Finding, Section, Severity};
 use crate::spf::eval::{LOOKUP_LIMIT, NAME_LIMIT, VOID_LIMIT};
 use crate::spf::record::{Mechanism, Modifier, Qualifier, Record, TermKind, closest, parse_record};
-use crate::spf::tree::{SpfNode, TermDns, WalkStep};
+use crate::spf::tree::{SpfNode, TermDns, TermFacts, WalkStep};
 
 /// No SPF record.
 pub static SPF_MISSING: Rule = Rule {
@@ -242,22 +242,35 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
             .iter()
             .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned())
             .collect();
-        findings.push(Finding::new(
-            &SPF_DEPRECATED_RR_TYPE,
-            domain,
-            format!(
-                "{domain} publishes a type-99 SPF record ({}), which receivers ignore",
-                texts.join("; ")
-            ),
-        ).with_fix(format!(
-            "Delete the SPF (type 99) record at {domain}; receivers read only the TXT record."
-        )));
+        findings.push(
+            Finding::new(
+                &SPF_DEPRECATED_RR_TYPE,
+                domain,
+                format!(
+                    "{domain} publishes a type-99 SPF record ({}), which receivers ignore",
+                    texts.join("; ")
+                ),
+            )
+            .with_fix(format!(
+                "Delete the SPF (type 99) record at {domain}; receivers read only the TXT record."
+            )),
+        );
     }
-    findings.lookups_failed(Section::Spf, &[&spf.spf_rr], "the check for an obsolete SPF record was");
+    findings.lookups_failed(
+        Section::Spf,
+        &[&spf.spf_rr],
+        "the check for an obsolete SPF record was",
+    );
 
     match &root.records {
         Lookup::Absent(absence) => {
-            missing(domain, *absence, root.txt_count, spf.spf_rr.found().is_some(), findings);
+            missing(
+                domain,
+                *absence,
+                root.txt_count,
+                spf.spf_rr.found().is_some(),
+                findings,
+            );
             return;
         }
         Lookup::Failed(_) => return,
@@ -277,7 +290,10 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                          its answer may not fit in a UDP packet"
                     ),
                 )
-                .with_excerpt(record.text.clone(), crate::diagnostic::Span::new(0, record.text.len())),
+                .with_excerpt(
+                    record.text.clone(),
+                    crate::diagnostic::Span::new(0, record.text.len()),
+                ),
             );
         }
     }
@@ -289,9 +305,17 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     check_counts(root, findings);
 }
 
-fn missing(domain: &Name, absence: Absence, txt_count: usize, has_type99: bool, findings: &mut Findings) {
+fn missing(
+    domain: &Name,
+    absence: Absence,
+    txt_count: usize,
+    has_type99: bool,
+    findings: &mut Findings,
+) {
     let why = match (absence, txt_count) {
-        (Absence::NxDomain, _) => format!("{domain} does not exist (NXDOMAIN), so it has no SPF record"),
+        (Absence::NxDomain, _) => {
+            format!("{domain} does not exist (NXDOMAIN), so it has no SPF record")
+        }
         (_, 0) => format!("{domain} has no TXT record, so no SPF record"),
         (_, n) => format!(
             "none of the {n} TXT record{} of {domain} is an SPF record (starting with v=spf1)",
@@ -316,12 +340,19 @@ fn missing(domain: &Name, absence: Absence, txt_count: usize, has_type99: bool, 
 fn check_node(node: &SpfNode, is_root: bool, findings: &mut Findings) {
     let domain = &node.domain;
     if !is_root {
-        findings.lookups_failed(Section::Spf, &[&node.records], "the included SPF record was");
+        findings.lookups_failed(
+            Section::Spf,
+            &[&node.records],
+            "the included SPF record was",
+        );
     }
     if let Some(records) = node.records.found()
         && records.len() > 1
     {
-        let texts: Vec<String> = records.iter().map(|text| format!("\"{}\"", text.text)).collect();
+        let texts: Vec<String> = records
+            .iter()
+            .map(|text| format!("\"{}\"", text.text))
+            .collect();
         findings.push(
             Finding::new(
                 &SPF_MULTIPLE_RECORDS,
@@ -347,93 +378,117 @@ fn check_node(node: &SpfNode, is_root: bool, findings: &mut Findings) {
     };
     record_rules(record, &domain.to_string(), &role, findings);
     for (term, kind) in node.terms_with_record() {
-        findings.lookups_failed(
-            Section::Spf,
-            &term.failures().iter().map(|f| *f as &dyn super::lookup::AsFailure).collect::<Vec<_>>(),
-            &format!("the lookups of `{}` were", term.text),
-        );
-        match &term.dns {
-            TermDns::Loop => findings.push(
-                Finding::new(
-                    &SPF_INCLUDE_LOOP,
-                    domain,
-                    format!(
-                        "`{}` in the record of {domain} leads back to {}, which is already being \
-                         evaluated: a loop, so every check ends in permerror",
-                        term.text,
-                        term.target.name().map_or_else(String::new, ToString::to_string)
-                    ),
-                )
-                .with_excerpt(record.text.clone(), term.span)
-                .with_fix(format!("Remove `{}` from the record of {domain}.", term.text)),
-            ),
-            TermDns::Child(child) if child.records.is_absent() => {
-                let why = match (&child.records, child.txt_count) {
-                    (Lookup::Absent(Absence::NxDomain), _) => "does not exist (NXDOMAIN)".to_owned(),
-                    (_, 0) => "has no TXT record".to_owned(),
-                    _ => "has TXT records but none is an SPF record".to_owned(),
-                };
-                findings.push(
-                    Finding::new(
-                        &SPF_INCLUDE_MISSING_RECORD,
-                        &child.domain,
-                        format!(
-                            "`{}` in the record of {domain} names {}, which {why}: every check \
-                             that reaches it is a permerror",
-                            term.text, child.domain
-                        ),
-                    )
-                    .with_excerpt(record.text.clone(), term.span)
-                    .with_fix(format!(
-                        "Correct the name in `{}`, or remove the term if the service is no \
-                         longer used.",
-                        term.text
-                    )),
-                );
-            }
-            TermDns::Mx(Lookup::Found(names)) if term.reachable && names.len() > NAME_LIMIT => {
-                findings.push(
-                    Finding::new(
-                        &SPF_MX_TOO_MANY_NAMES,
-                        domain,
-                        format!(
-                            "`{}` in the record of {domain} names {}, which has {} MX records; \
-                             at most {NAME_LIMIT} are looked up, then the check is a permerror",
-                            term.text,
-                            term.target.name().map_or_else(String::new, ToString::to_string),
-                            names.len()
-                        ),
-                    )
-                    .with_excerpt(record.text.clone(), term.span),
-                );
-            }
-            _ => {}
-        }
-        // `+include:x` where x ends in +all authorises everyone too.
-        if let (TermKind::Directive(directive), Some(child)) = (kind, term.child())
-            && directive.qualifier == Qualifier::Pass
-            && matches!(directive.mechanism, Mechanism::Include(_))
-            && term.reachable
-            && let Some(all) = child.record.as_ref().and_then(|r| r.all())
-            && all.1.qualifier == Qualifier::Pass
-        {
+        check_term(node, record, term, kind, findings);
+    }
+}
+
+/// Rules about one term of a record: failed lookups, loops, missing targets, MX names,
+/// includes of `+all`.
+fn check_term(
+    node: &SpfNode,
+    record: &Record,
+    term: &TermFacts,
+    kind: &TermKind,
+    findings: &mut Findings,
+) {
+    let domain = &node.domain;
+    findings.lookups_failed(
+        Section::Spf,
+        &term
+            .failures()
+            .iter()
+            .map(|f| *f as &dyn super::lookup::AsFailure)
+            .collect::<Vec<_>>(),
+        &format!("the lookups of `{}` were", term.text),
+    );
+    match &term.dns {
+        TermDns::Loop => findings.push(
+            Finding::new(
+                &SPF_INCLUDE_LOOP,
+                domain,
+                format!(
+                    "`{}` in the record of {domain} leads back to {}, which is already being \
+                     evaluated: a loop, so every check ends in permerror",
+                    term.text,
+                    term.target
+                        .name()
+                        .map_or_else(String::new, ToString::to_string)
+                ),
+            )
+            .with_excerpt(record.text.clone(), term.span)
+            .with_fix(format!(
+                "Remove `{}` from the record of {domain}.",
+                term.text
+            )),
+        ),
+        TermDns::Child(child) if child.records.is_absent() => {
+            let why = match (&child.records, child.txt_count) {
+                (Lookup::Absent(Absence::NxDomain), _) => "does not exist (NXDOMAIN)".to_owned(),
+                (_, 0) => "has no TXT record".to_owned(),
+                _ => "has TXT records but none is an SPF record".to_owned(),
+            };
             findings.push(
                 Finding::new(
-                    &SPF_ALL_PASS,
+                    &SPF_INCLUDE_MISSING_RECORD,
                     &child.domain,
                     format!(
-                        "`{}` in the record of {domain} includes {}, whose record ends in `{}`: \
-                         the include matches every host, so every host passes",
-                        term.text, child.domain, all.0.text
+                        "`{}` in the record of {domain} names {}, which {why}: every check \
+                         that reaches it is a permerror",
+                        term.text, child.domain
                     ),
                 )
                 .with_excerpt(record.text.clone(), term.span)
                 .with_fix(format!(
-                    "Remove `{}`, or ask the owner of {} to end its record with -all or ~all.",
-                    term.text, child.domain
+                    "Correct the name in `{}`, or remove the term if the service is no \
+                     longer used.",
+                    term.text
                 )),
             );
         }
+        TermDns::Mx(Lookup::Found(names)) if term.reachable && names.len() > NAME_LIMIT => {
+            findings.push(
+                Finding::new(
+                    &SPF_MX_TOO_MANY_NAMES,
+                    domain,
+                    format!(
+                        "`{}` in the record of {domain} names {}, which has {} MX records; \
+                         at most {NAME_LIMIT} are looked up, then the check is a permerror",
+                        term.text,
+                        term.target
+                            .name()
+                            .map_or_else(String::new, ToString::to_string),
+                        names.len()
+                    ),
+                )
+                .with_excerpt(record.text.clone(), term.span),
+            );
+        }
+        _ => {}
+    }
+    // `+include:x` where x ends in +all authorises everyone too.
+    if let (TermKind::Directive(directive), Some(child)) = (kind, term.child())
+        && directive.qualifier == Qualifier::Pass
+        && matches!(directive.mechanism, Mechanism::Include(_))
+        && term.reachable
+        && let Some(all) = child.record.as_ref().and_then(|r| r.all())
+        && all.1.qualifier == Qualifier::Pass
+    {
+        findings.push(
+            Finding::new(
+                &SPF_ALL_PASS,
+                &child.domain,
+                format!(
+                    "`{}` in the record of {domain} includes {}, whose record ends in `{}`: \
+                     the include matches every host, so every host passes",
+                    term.text, child.domain, all.0.text
+                ),
+            )
+            .with_excerpt(record.text.clone(), term.span)
+            .with_fix(format!(
+                "Remove `{}`, or ask the owner of {} to end its record with -all or ~all.",
+                term.text, child.domain
+            )),
+        );
     }
 }
 
@@ -445,7 +500,10 @@ fn record_rules(record: &Record, subject: &str, role: &str, findings: &mut Findi
             Finding::new(
                 &SPF_SYNTAX,
                 subject,
-                format!("the SPF record of {subject}{role} has a syntax error: {}", problem.message),
+                format!(
+                    "the SPF record of {subject}{role} has a syntax error: {}",
+                    problem.message
+                ),
             )
             .with_excerpt(record.text.clone(), problem.span),
         );
@@ -513,10 +571,21 @@ fn check_policy(root: &SpfNode, findings: &mut Findings) {
         let through = if via.is_empty() {
             String::new()
         } else {
-            format!(" (reached from {} through {})", root.domain, via.join(" → "))
+            format!(
+                " (reached from {} through {})",
+                root.domain,
+                via.join(" → ")
+            )
         };
         if let Some((term, directive)) = record.all() {
-            all_rules(record, &node.domain, term, directive.qualifier, &through, findings);
+            all_rules(
+                record,
+                &node.domain,
+                term,
+                directive.qualifier,
+                &through,
+                findings,
+            );
             return;
         }
         if let Some((redirect, _)) = record.redirect() {
@@ -592,8 +661,14 @@ fn no_all(record: &Record, domain: &dyn std::fmt::Display, through: &str, findin
                  not list get neutral"
             ),
         )
-        .with_excerpt(record.text.clone(), crate::diagnostic::Span::new(record.text.len(), record.text.len()))
-        .with_fix(format!("Add -all (or ~all while testing) at the end: \"{} -all\".", record.text.trim_end())),
+        .with_excerpt(
+            record.text.clone(),
+            crate::diagnostic::Span::new(record.text.len(), record.text.len()),
+        )
+        .with_fix(format!(
+            "Add -all (or ~all while testing) at the end: \"{} -all\".",
+            record.text.trim_end()
+        )),
     );
 }
 
@@ -642,27 +717,30 @@ fn check_counts(root: &SpfNode, findings: &mut Findings) {
         );
     }
     if last.voids > VOID_LIMIT
-        && let Some(step) = walk.iter().find(|step| step.voids == VOID_LIMIT + 1 && step.void)
+        && let Some(step) = walk
+            .iter()
+            .find(|step| step.voids == VOID_LIMIT + 1 && step.void)
     {
         let voids: Vec<String> = walk
             .iter()
             .filter(|step| step.void)
-            .filter_map(|step| step.term().map(|t| format!("`{}` in {}", t.term.text, t.domain)))
+            .filter_map(|step| {
+                step.term()
+                    .map(|t| format!("`{}` in {}", t.term.text, t.domain))
+            })
             .collect();
         let (term, branch) = describe_step(step);
-        findings.push(
-            Finding::new(
-                &SPF_TOO_MANY_VOID_LOOKUPS,
-                &root.domain,
-                format!(
-                    "{} terms of the SPF policy of {} look up names with no records ({}); \
+        findings.push(Finding::new(
+            &SPF_TOO_MANY_VOID_LOOKUPS,
+            &root.domain,
+            format!(
+                "{} terms of the SPF policy of {} look up names with no records ({}); \
                      receivers stop with permerror at the 3rd, which is {term}{branch}",
-                    last.voids,
-                    root.domain,
-                    voids.join(", ")
-                ),
+                last.voids,
+                root.domain,
+                voids.join(", ")
             ),
-        );
+        ));
     }
 }
 
@@ -705,7 +783,13 @@ pub fn check_record(text: &RecordText) -> Vec<Finding> {
                     ),
                 )
                 .with_severity(Severity::Error)
-                .with_excerpt(text.joined.clone(), crate::diagnostic::Span::new(start, (start + string.len()).min(text.joined.len())))
+                .with_excerpt(
+                    text.joined.clone(),
+                    crate::diagnostic::Span::new(
+                        start,
+                        (start + string.len()).min(text.joined.len()),
+                    ),
+                )
                 .with_fix(
                     "Split the text into quoted strings of at most 255 octets each, which \
                      receivers join with no separator: \"v=spf1 … \" \"… -all\"."
@@ -725,8 +809,17 @@ pub fn check_record(text: &RecordText) -> Vec<Finding> {
     record_rules(&record, subject, "", &mut findings);
     if record.is_valid() {
         match record.all() {
-            Some((term, directive)) => all_rules(&record, &"the record", term, directive.qualifier, "", &mut findings),
-            None if record.redirect().is_none() => no_all(&record, &"the record", "", &mut findings),
+            Some((term, directive)) => all_rules(
+                &record,
+                &"the record",
+                term,
+                directive.qualifier,
+                "",
+                &mut findings,
+            ),
+            None if record.redirect().is_none() => {
+                no_all(&record, &"the record", "", &mut findings);
+            }
             None => {}
         }
     }

@@ -281,7 +281,10 @@ impl<'a> Evaluator<'a> {
     }
 
     async fn run(&mut self, domain: &str) -> End {
-        let domain = domain.strip_suffix('.').unwrap_or(domain).to_ascii_lowercase();
+        let domain = domain
+            .strip_suffix('.')
+            .unwrap_or(domain)
+            .to_ascii_lowercase();
         let literal = domain.starts_with('[') && domain.ends_with(']');
         if literal || !valid_domain(&domain) || !domain.contains('.') {
             let reason = format!(
@@ -330,7 +333,10 @@ impl<'a> Evaluator<'a> {
                         Err((result, reason)) => return End::error(result, reason),
                     }
                 }
-                match self.mechanism(&domain, depth, &text, &directive.mechanism).await {
+                match self
+                    .mechanism(&domain, depth, &text, &directive.mechanism)
+                    .await
+                {
                     Verdict::Match => {
                         let result = SpfResult::of(directive.qualifier);
                         self.note(depth, &domain, format!("{text}: match → {result}"));
@@ -364,83 +370,93 @@ impl<'a> Evaluator<'a> {
                 (SpfResult::Neutral, None)
             };
 
-            // The chain from the checked domain to the deciding term.
-            let mut chain: Vec<DecidingTerm> = stack
-                .windows(2)
-                .filter_map(|pair| {
-                    let (include, _) = pair[1].entered_by.as_ref()?;
-                    Some(DecidingTerm {
-                        domain: pair[0].domain.clone(),
-                        term: include.clone(),
-                    })
-                })
-                .collect();
-            if let Some(term) = matched {
-                chain.push(DecidingTerm {
-                    domain: domain.clone(),
-                    term,
-                });
-            }
-            // Unwind: an included record's result decides whether its include matches.
-            let mut result = result;
-            loop {
-                let Some(frame) = stack.pop() else {
-                    return End::error(SpfResult::PermError, "empty evaluation stack".to_owned());
-                };
-                let Some((include, qualifier)) = frame.entered_by else {
-                    let reason = match chain.last() {
-                        Some(last) if chain.len() > 1 => format!(
-                            "{} matched in the record of {}, reached through {}",
-                            last.term,
-                            last.domain,
-                            chain[..chain.len() - 1]
-                                .iter()
-                                .map(|step| step.term.as_str())
-                                .collect::<Vec<_>>()
-                                .join(" → ")
-                        ),
-                        Some(last) => format!("{} matched in the record of {}", last.term, last.domain),
-                        None => "no term matched, so the result is the default, neutral".to_owned(),
-                    };
-                    let explanation = if result == SpfResult::Fail {
-                        self.explanation(&frame.domain, &frame.record).await
-                    } else {
-                        None
-                    };
-                    return End {
-                        result,
-                        reason,
-                        decided_by: chain,
-                        explanation,
-                    };
-                };
-                let depth = stack.len().saturating_sub(1);
-                let parent = stack.last().map(|parent| parent.domain.clone()).unwrap_or_default();
-                if result == SpfResult::Pass {
-                    // RFC 7208 §5.2: the include matches; its own qualifier gives the result.
-                    result = SpfResult::of(qualifier);
-                    self.note(
-                        depth,
-                        &parent,
-                        format!("{include}: {} passes, so the include matches → {result}", frame.domain),
-                    );
-                    continue;
-                }
-                self.note(
-                    depth,
-                    &parent,
-                    format!(
-                        "{include}: {} gives {result}, so the include does not match",
-                        frame.domain
-                    ),
-                );
-                break;
+            if let Some(end) = self.unwind(&mut stack, result, matched, &domain).await {
+                return end;
             }
         }
     }
 
+    /// A record of the stack is decided (`result`, by the term `matched` or by default).
+    /// Pops it; an included record's result decides whether the include in its parent
+    /// matches (RFC 7208 §5.2), which may decide the parent too. Returns the end of the
+    /// evaluation when the checked domain's record is decided, `None` to go on with the
+    /// parent's next term.
+    async fn unwind(
+        &mut self,
+        stack: &mut Vec<Frame>,
+        mut result: SpfResult,
+        matched: Option<String>,
+        domain: &str,
+    ) -> Option<End> {
+        // The chain from the checked domain to the deciding term.
+        let mut chain: Vec<DecidingTerm> = stack
+            .windows(2)
+            .filter_map(|pair| {
+                let (include, _) = pair[1].entered_by.as_ref()?;
+                Some(DecidingTerm {
+                    domain: pair[0].domain.clone(),
+                    term: include.clone(),
+                })
+            })
+            .collect();
+        if let Some(term) = matched {
+            chain.push(DecidingTerm {
+                domain: domain.to_owned(),
+                term,
+            });
+        }
+        loop {
+            let frame = stack.pop()?;
+            let Some((include, qualifier)) = frame.entered_by else {
+                let explanation = if result == SpfResult::Fail {
+                    self.explanation(&frame.domain, &frame.record).await
+                } else {
+                    None
+                };
+                return Some(End {
+                    result,
+                    reason: reason(&chain),
+                    decided_by: chain,
+                    explanation,
+                });
+            };
+            let depth = stack.len().saturating_sub(1);
+            let parent = stack
+                .last()
+                .map(|parent| parent.domain.clone())
+                .unwrap_or_default();
+            if result == SpfResult::Pass {
+                // RFC 7208 §5.2: the include matches; its own qualifier gives the result.
+                result = SpfResult::of(qualifier);
+                self.note(
+                    depth,
+                    &parent,
+                    format!(
+                        "{include}: {} passes, so the include matches → {result}",
+                        frame.domain
+                    ),
+                );
+                continue;
+            }
+            self.note(
+                depth,
+                &parent,
+                format!(
+                    "{include}: {} gives {result}, so the include does not match",
+                    frame.domain
+                ),
+            );
+            return None;
+        }
+    }
+
     /// Counts a term that causes DNS lookups; `Err` once the limit is passed.
-    fn count_lookup(&mut self, depth: usize, domain: &str, term: &str) -> Result<(), (SpfResult, String)> {
+    fn count_lookup(
+        &mut self,
+        depth: usize,
+        domain: &str,
+        term: &str,
+    ) -> Result<(), (SpfResult, String)> {
         self.lookups += 1;
         if self.lookups > self.options.lookup_limit {
             let reason = format!(
@@ -455,7 +471,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Counts a lookup that found nothing; `Err` once the limit is passed.
-    fn count_void(&mut self, depth: usize, domain: &str, term: &str) -> Result<(), (SpfResult, String)> {
+    fn count_void(
+        &mut self,
+        depth: usize,
+        domain: &str,
+        term: &str,
+    ) -> Result<(), (SpfResult, String)> {
         self.voids += 1;
         if self.voids > self.options.void_limit {
             let reason = format!(
@@ -481,7 +502,8 @@ impl<'a> Evaluator<'a> {
         self.count_lookup(depth, domain, term)?;
         let target = self.target(domain, target).await;
         let Some(target) = target.filter(|name| valid_domain(name)) else {
-            let reason = format!("{term}: the target is not a valid domain name, which is a permerror");
+            let reason =
+                format!("{term}: the target is not a valid domain name, which is a permerror");
             self.note(depth, domain, reason.clone());
             return Err((SpfResult::PermError, reason));
         };
@@ -489,7 +511,8 @@ impl<'a> Evaluator<'a> {
         match self.fetch(&target, depth + 1).await {
             Fetched::Record(record) => Ok((target, record)),
             Fetched::None(reason) => {
-                let reason = format!("{term}: {reason}, which is a permerror (RFC 7208 §5.2, §6.1)");
+                let reason =
+                    format!("{term}: {reason}, which is a permerror (RFC 7208 §5.2, §6.1)");
                 self.note(depth, domain, reason.clone());
                 Err((SpfResult::PermError, reason))
             }
@@ -576,7 +599,11 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The target of `a`, `mx`, `ptr`: the domain-spec, or the current domain.
-    async fn target_or_current(&mut self, domain: &str, spec: Option<&MacroString>) -> Option<String> {
+    async fn target_or_current(
+        &mut self,
+        domain: &str,
+        spec: Option<&MacroString>,
+    ) -> Option<String> {
         match spec {
             Some(spec) => self.target(domain, spec).await,
             None => Some(domain.to_owned()),
@@ -584,7 +611,13 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates one mechanism other than `include`.
-    async fn mechanism(&mut self, domain: &str, depth: usize, term: &str, mechanism: &Mechanism) -> Verdict {
+    async fn mechanism(
+        &mut self,
+        domain: &str,
+        depth: usize,
+        term: &str,
+        mechanism: &Mechanism,
+    ) -> Verdict {
         if mechanism.costs_lookup()
             && let Err((result, reason)) = self.count_lookup(depth, domain, term)
         {
@@ -602,40 +635,45 @@ impl<'a> Evaluator<'a> {
             },
             Mechanism::A { domain: spec, cidr } => {
                 let Some(target) = self.target_or_current(domain, spec.as_ref()).await else {
-                    self.note(depth, domain, format!("{term}: the target is not a valid domain name: no match"));
+                    self.note(
+                        depth,
+                        domain,
+                        format!("{term}: the target is not a valid domain name: no match"),
+                    );
                     return Verdict::NoMatch;
                 };
-                let prefix = if self.ip.is_ipv4() { cidr.v4 } else { cidr.v6 };
-                match self.addresses(&target).await {
-                    Err(outcome) => dns_error(term, &target, &outcome),
-                    Ok(addresses) => {
-                        if addresses.is_empty()
-                            && let Err((result, reason)) = self.count_void(depth, domain, term)
-                        {
-                            return Verdict::Error(result, reason);
-                        }
-                        self.note(depth, domain, format!("{term}: {target} has {}", list(&addresses)));
-                        verdict(addresses.iter().any(|&address| in_network(self.ip, address, prefix)))
-                    }
-                }
+                self.a(domain, depth, term, &target, cidr.v4, cidr.v6).await
             }
             Mechanism::Mx { domain: spec, cidr } => {
                 let Some(target) = self.target_or_current(domain, spec.as_ref()).await else {
-                    self.note(depth, domain, format!("{term}: the target is not a valid domain name: no match"));
+                    self.note(
+                        depth,
+                        domain,
+                        format!("{term}: the target is not a valid domain name: no match"),
+                    );
                     return Verdict::NoMatch;
                 };
-                self.mx(domain, depth, term, &target, cidr.v4, cidr.v6).await
+                self.mx(domain, depth, term, &target, cidr.v4, cidr.v6)
+                    .await
             }
             Mechanism::Ptr(spec) => {
                 let Some(target) = self.target_or_current(domain, spec.as_ref()).await else {
-                    self.note(depth, domain, format!("{term}: the target is not a valid domain name: no match"));
+                    self.note(
+                        depth,
+                        domain,
+                        format!("{term}: the target is not a valid domain name: no match"),
+                    );
                     return Verdict::NoMatch;
                 };
                 self.ptr(domain, depth, term, &target).await
             }
             Mechanism::Exists(spec) => {
                 let Some(target) = self.target(domain, spec).await else {
-                    self.note(depth, domain, format!("{term}: the target is not a valid domain name: no match"));
+                    self.note(
+                        depth,
+                        domain,
+                        format!("{term}: the target is not a valid domain name: no match"),
+                    );
                     return Verdict::NoMatch;
                 };
                 // RFC 7208 §5.7: an A lookup, even when the client is IPv6.
@@ -650,7 +688,10 @@ impl<'a> Evaluator<'a> {
                 self.note(
                     depth,
                     domain,
-                    format!("{term}: {target} {}", if found { "exists" } else { "has no A record" }),
+                    format!(
+                        "{term}: {target} {}",
+                        if found { "exists" } else { "has no A record" }
+                    ),
                 );
                 verdict(found)
             }
@@ -662,9 +703,46 @@ impl<'a> Evaluator<'a> {
         verdict
     }
 
+    /// `a` (RFC 7208 §5.3): the target's addresses of the client's family.
+    async fn a(
+        &mut self,
+        domain: &str,
+        depth: usize,
+        term: &str,
+        target: &str,
+        v4: u8,
+        v6: u8,
+    ) -> Verdict {
+        let prefix = if self.ip.is_ipv4() { v4 } else { v6 };
+        match self.addresses(target).await {
+            Err(outcome) => dns_error(term, target, &outcome),
+            Ok(addresses) => {
+                if addresses.is_empty()
+                    && let Err((result, reason)) = self.count_void(depth, domain, term)
+                {
+                    return Verdict::Error(result, reason);
+                }
+                self.note(
+                    depth,
+                    domain,
+                    format!("{term}: {target} has {}", list(&addresses)),
+                );
+                verdict(
+                    addresses
+                        .iter()
+                        .any(|&address| in_network(self.ip, address, prefix)),
+                )
+            }
+        }
+    }
+
     /// The addresses of `name` of the client's family (A for IPv4, AAAA for IPv6).
     async fn addresses(&self, name: &str) -> Result<Vec<IpAddr>, Outcome> {
-        let rtype = if self.ip.is_ipv4() { RecordType::A } else { RecordType::Aaaa };
+        let rtype = if self.ip.is_ipv4() {
+            RecordType::A
+        } else {
+            RecordType::Aaaa
+        };
         let outcome = self.query(name, rtype).await;
         if outcome.is_failure() {
             return Err(outcome);
@@ -680,7 +758,15 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `mx` (RFC 7208 §5.4): at most 10 MX names are looked up; needing an 11th is a permerror.
-    async fn mx(&mut self, domain: &str, depth: usize, term: &str, target: &str, v4: u8, v6: u8) -> Verdict {
+    async fn mx(
+        &mut self,
+        domain: &str,
+        depth: usize,
+        term: &str,
+        target: &str,
+        v4: u8,
+        v6: u8,
+    ) -> Verdict {
         let outcome = self.query(target, RecordType::Mx).await;
         if outcome.is_failure() {
             return dns_error(term, target, &outcome);
@@ -688,7 +774,10 @@ impl<'a> Evaluator<'a> {
         let mut exchanges: Vec<(u16, &Name)> = outcome
             .data_of(RecordType::Mx)
             .filter_map(|data| match data {
-                RecordData::Mx { preference, exchange } => Some((*preference, exchange)),
+                RecordData::Mx {
+                    preference,
+                    exchange,
+                } => Some((*preference, exchange)),
                 _ => None,
             })
             .collect();
@@ -704,7 +793,11 @@ impl<'a> Evaluator<'a> {
             .filter(|(_, exchange)| !exchange.is_root())
             .map(|(_, exchange)| exchange.as_str().to_owned())
             .collect();
-        self.note(depth, domain, format!("{term}: {target} has MX {}", list(&names)));
+        self.note(
+            depth,
+            domain,
+            format!("{term}: {target} has MX {}", list(&names)),
+        );
         let prefix = if self.ip.is_ipv4() { v4 } else { v6 };
         for (i, name) in names.iter().enumerate() {
             if i >= NAME_LIMIT {
@@ -719,8 +812,15 @@ impl<'a> Evaluator<'a> {
             match self.addresses(name).await {
                 Err(outcome) => return dns_error(term, name, &outcome),
                 Ok(addresses) => {
-                    if addresses.iter().any(|&address| in_network(self.ip, address, prefix)) {
-                        self.note(depth, domain, format!("{term}: {name} has {}", list(&addresses)));
+                    if addresses
+                        .iter()
+                        .any(|&address| in_network(self.ip, address, prefix))
+                    {
+                        self.note(
+                            depth,
+                            domain,
+                            format!("{term}: {name} has {}", list(&addresses)),
+                        );
                         return Verdict::Match;
                     }
                 }
@@ -732,7 +832,10 @@ impl<'a> Evaluator<'a> {
     /// The client's PTR names, the first 10 (RFC 7208 §4.6.4), and whether the PTR lookup
     /// found nothing. A failed lookup gives no names (RFC 7208 §5.5: no match).
     async fn ptr_names(&self) -> (Vec<String>, bool) {
-        let outcome = self.source.query(&reverse_name(self.ip), RecordType::Ptr).await;
+        let outcome = self
+            .source
+            .query(&reverse_name(self.ip), RecordType::Ptr)
+            .await;
         let names: Vec<String> = outcome
             .data_of(RecordType::Ptr)
             .filter_map(|data| match data {
@@ -759,10 +862,18 @@ impl<'a> Evaluator<'a> {
         if void && let Err((result, reason)) = self.count_void(depth, domain, term) {
             return Verdict::Error(result, reason);
         }
-        self.note(depth, domain, format!("{term}: the client's PTR names are {}", list(&names)));
+        self.note(
+            depth,
+            domain,
+            format!("{term}: the client's PTR names are {}", list(&names)),
+        );
         for name in names.iter().filter(|name| is_under(name, target)) {
             if self.confirms(name).await {
-                self.note(depth, domain, format!("{term}: {name} resolves back to the client and is under {target}"));
+                self.note(
+                    depth,
+                    domain,
+                    format!("{term}: {name} resolves back to the client and is under {target}"),
+                );
                 return Verdict::Match;
             }
         }
@@ -819,7 +930,13 @@ impl<'a> Evaluator<'a> {
         };
         let (parsed, problems) = parse_macro_string(text, 0, MacroContext::Explanation);
         if !problems.is_empty() {
-            self.note(0, domain, format!("exp: the text at {target} has a syntax error; using the default explanation"));
+            self.note(
+                0,
+                domain,
+                format!(
+                    "exp: the text at {target} has a syntax error; using the default explanation"
+                ),
+            );
             return default;
         }
         let validated = if parsed.uses(MacroLetter::ValidatedName) {
@@ -832,8 +949,30 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// The reason of a decided result, from the chain of terms that decided it.
+fn reason(chain: &[DecidingTerm]) -> String {
+    match chain {
+        [] => "no term matched, so the result is the default, neutral".to_owned(),
+        [last] => format!("{} matched in the record of {}", last.term, last.domain),
+        [through @ .., last] => format!(
+            "{} matched in the record of {}, reached through {}",
+            last.term,
+            last.domain,
+            through
+                .iter()
+                .map(|step| step.term.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ")
+        ),
+    }
+}
+
 fn verdict(matched: bool) -> Verdict {
-    if matched { Verdict::Match } else { Verdict::NoMatch }
+    if matched {
+        Verdict::Match
+    } else {
+        Verdict::NoMatch
+    }
 }
 
 fn dns_error(term: &str, name: &str, outcome: &Outcome) -> Verdict {
@@ -865,11 +1004,15 @@ fn is_under(name: &str, target: &str) -> bool {
 pub fn in_network(ip: IpAddr, network: IpAddr, prefix: u8) -> bool {
     match (ip, network) {
         (IpAddr::V4(ip), IpAddr::V4(network)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(prefix.min(32)))
+                .unwrap_or(0);
             u32::from(ip) & mask == u32::from(network) & mask
         }
         (IpAddr::V6(ip), IpAddr::V6(network)) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(prefix.min(128))).unwrap_or(0);
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(prefix.min(128)))
+                .unwrap_or(0);
             u128::from(ip) & mask == u128::from(network) & mask
         }
         _ => false,
@@ -883,7 +1026,9 @@ pub fn valid_domain(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
         && name.bytes().all(|b| (0x20..0x7f).contains(&b))
-        && name.split('.').all(|label| !label.is_empty() && label.len() <= 63)
+        && name
+            .split('.')
+            .all(|label| !label.is_empty() && label.len() <= 63)
 }
 
 #[cfg(test)]

@@ -234,7 +234,8 @@ pub fn parse_macro_string(
                 Err(message) => problems.push(Problem::new(at(i, close + 1), message)),
             }
             i = close + 1;
-        } else if (0x21..=0x7e).contains(&byte) || (byte == b' ' && context == MacroContext::Explanation)
+        } else if (0x21..=0x7e).contains(&byte)
+            || (byte == b' ' && context == MacroContext::Explanation)
         {
             literal.push(char::from(byte));
             i += 1;
@@ -367,7 +368,11 @@ pub const MAX_EXPANSION: usize = 1024;
 /// [`MAX_EXPANSION`] bytes are kept (the left is dropped by the §7.3 truncation anyway); in
 /// [`MacroContext::Explanation`] the text is cut at [`MAX_EXPANSION`] bytes. Never panics, and
 /// takes time linear in the output produced.
-pub fn expand(macro_string: &MacroString, values: &MacroValues<'_>, context: MacroContext) -> String {
+pub fn expand(
+    macro_string: &MacroString,
+    values: &MacroValues<'_>,
+    context: MacroContext,
+) -> String {
     let mut out: Vec<u8> = Vec::new();
     for part in &macro_string.parts {
         match part {
@@ -417,10 +422,7 @@ fn expand_one(expand: &MacroExpand, values: &MacroValues<'_>, out: &mut Vec<u8>)
         &expand.delimiters
     };
     // Split on any delimiter, optionally reverse, keep the right-hand N parts, join with dots.
-    let mut pieces: Vec<&[u8]> = raw
-        .as_bytes()
-        .split(|b| delimiters.contains(b))
-        .collect();
+    let mut pieces: Vec<&[u8]> = raw.as_bytes().split(|b| delimiters.contains(b)).collect();
     if expand.reverse {
         pieces.reverse();
     }
@@ -591,8 +593,7 @@ mod tests {
         let (parsed, _) = parse_macro_string(&text, 0, MacroContext::Domain);
         assert!(expand(&parsed, &values("192.0.2.3"), MacroContext::Domain).len() <= MAX_EXPANSION);
         assert!(
-            expand(&parsed, &values("192.0.2.3"), MacroContext::Explanation).len()
-                <= MAX_EXPANSION
+            expand(&parsed, &values("192.0.2.3"), MacroContext::Explanation).len() <= MAX_EXPANSION
         );
     }
 

@@ -318,7 +318,9 @@ pub fn parse_record(text: &str) -> Record {
             if *seen {
                 record.problems.push(Problem::new(
                     span,
-                    format!("{name}= appears more than once; it may appear only once (RFC 7208 §6)"),
+                    format!(
+                        "{name}= appears more than once; it may appear only once (RFC 7208 §6)"
+                    ),
                 ));
             }
             *seen = true;
@@ -362,9 +364,7 @@ fn parse_term(token: &str, start: usize, problems: &mut Vec<Problem>) -> TermKin
         Some(b'?') => (Qualifier::Neutral, true, &token[1..], start + 1),
         _ => (Qualifier::Pass, false, token, start),
     };
-    let name_len = body
-        .find([':', '/', '='])
-        .unwrap_or(body.len());
+    let name_len = body.find([':', '/', '=']).unwrap_or(body.len());
     let name = &body[..name_len];
     let arg = &body[name_len..];
     let arg_start = body_start + name_len;
@@ -549,7 +549,10 @@ fn required_domain(
             format!("{mechanism} takes a domain after ':' and no CIDR length")
         };
         problems.push(Problem::new(
-            Span::new(arg_start.saturating_sub(mechanism.len()), arg_start + arg.len()),
+            Span::new(
+                arg_start.saturating_sub(mechanism.len()),
+                arg_start + arg.len(),
+            ),
             message,
         ));
         return None;
@@ -622,7 +625,9 @@ fn is_toplabel(label: &str) -> bool {
     let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && first.is_ascii_alphanumeric()
         && last.is_ascii_alphanumeric()
         && bytes.iter().any(|b| b.is_ascii_alphabetic() || *b == b'-')
@@ -721,53 +726,49 @@ fn cidr_length(digits: &str, at: usize, max: u8, problems: &mut Vec<Problem>) ->
 /// `ip4:<network>[/n]`.
 fn parse_ip4(arg: &str, arg_start: usize, problems: &mut Vec<Problem>) -> Option<Mechanism> {
     let (address, prefix, address_span) = split_network("ip4", arg, arg_start, 32, problems)?;
-    match address.parse::<Ipv4Addr>() {
-        Ok(network) => Some(Mechanism::Ip4 {
+    if let Ok(network) = address.parse::<Ipv4Addr>() {
+        return Some(Mechanism::Ip4 {
             network,
             prefix: prefix?,
-        }),
-        Err(_) => {
-            let hint = if address.parse::<Ipv6Addr>().is_ok() {
-                ": it is an IPv6 address, write ip6: instead"
-            } else {
-                ""
-            };
-            problems.push(Problem::new(
-                address_span,
-                format!(
-                    "\"{}\" is not an IPv4 address{hint}",
-                    address.escape_debug()
-                ),
-            ));
-            None
-        }
+        });
     }
+    let hint = if address.parse::<Ipv6Addr>().is_ok() {
+        ": it is an IPv6 address, write ip6: instead"
+    } else {
+        ""
+    };
+    problems.push(Problem::new(
+        address_span,
+        format!(
+            "\"{}\" is not an IPv4 address{hint}",
+            address.escape_debug()
+        ),
+    ));
+    None
 }
 
 /// `ip6:<network>[/n]`.
 fn parse_ip6(arg: &str, arg_start: usize, problems: &mut Vec<Problem>) -> Option<Mechanism> {
     let (address, prefix, address_span) = split_network("ip6", arg, arg_start, 128, problems)?;
-    match address.parse::<Ipv6Addr>() {
-        Ok(network) => Some(Mechanism::Ip6 {
+    if let Ok(network) = address.parse::<Ipv6Addr>() {
+        return Some(Mechanism::Ip6 {
             network,
             prefix: prefix?,
-        }),
-        Err(_) => {
-            let hint = if address.parse::<Ipv4Addr>().is_ok() {
-                ": it is an IPv4 address, write ip4: instead"
-            } else {
-                ""
-            };
-            problems.push(Problem::new(
-                address_span,
-                format!(
-                    "\"{}\" is not an IPv6 address{hint}",
-                    address.escape_debug()
-                ),
-            ));
-            None
-        }
+        });
     }
+    let hint = if address.parse::<Ipv4Addr>().is_ok() {
+        ": it is an IPv4 address, write ip4: instead"
+    } else {
+        ""
+    };
+    problems.push(Problem::new(
+        address_span,
+        format!(
+            "\"{}\" is not an IPv6 address{hint}",
+            address.escape_debug()
+        ),
+    ));
+    None
 }
 
 /// Splits `:<address>[/n]`; the prefix is `None` (inside `Some`) when it was invalid and has
@@ -782,7 +783,10 @@ fn split_network<'a>(
 ) -> Option<(&'a str, Option<u8>, Span)> {
     let Some(network) = arg.strip_prefix(':').filter(|network| !network.is_empty()) else {
         problems.push(Problem::new(
-            Span::new(arg_start.saturating_sub(mechanism.len()), arg_start + arg.len()),
+            Span::new(
+                arg_start.saturating_sub(mechanism.len()),
+                arg_start + arg.len(),
+            ),
             format!("{mechanism} needs an address: write {mechanism}:<address>[/<prefix>]"),
         ));
         return None;
@@ -837,7 +841,9 @@ mod tests {
             .terms
             .iter()
             .map(|term| match &term.kind {
-                TermKind::Directive(d) => format!("{}{}", d.qualifier.as_char(), d.mechanism.name()),
+                TermKind::Directive(d) => {
+                    format!("{}{}", d.qualifier.as_char(), d.mechanism.name())
+                }
                 TermKind::Modifier(Modifier::Redirect(_)) => "redirect".to_owned(),
                 TermKind::Modifier(Modifier::Explanation(_)) => "exp".to_owned(),
                 TermKind::Modifier(Modifier::Unknown { name, .. }) => name.clone(),
@@ -860,7 +866,10 @@ mod tests {
         );
         assert!(matches!(
             record.terms[4].directive().unwrap().mechanism,
-            Mechanism::Mx { domain: None, cidr: DualCidr { v4: 32, v6: 48 } }
+            Mechanism::Mx {
+                domain: None,
+                cidr: DualCidr { v4: 32, v6: 48 }
+            }
         ));
     }
 
@@ -907,7 +916,11 @@ mod tests {
             "v=spf1 a:123-456.example.12-3",
         ];
         for text in valid {
-            assert!(parse_record(text).is_valid(), "{text}: {:?}", problems(text));
+            assert!(
+                parse_record(text).is_valid(),
+                "{text}: {:?}",
+                problems(text)
+            );
         }
         let invalid = [
             "v=spf1 -all.",
@@ -951,7 +964,10 @@ mod tests {
             "-all",
         ];
         for text in invalid {
-            assert!(!parse_record(text).is_valid(), "{text:?} parsed without a problem");
+            assert!(
+                !parse_record(text).is_valid(),
+                "{text:?} parsed without a problem"
+            );
         }
     }
 
@@ -968,14 +984,30 @@ mod tests {
     #[test]
     fn never_panics_on_odd_input() {
         for text in [
-            "", " ", "v=spf1 ", "v=spf1 +", "v=spf1 -:", "v=spf1 a/", "v=spf1 a//", "v=spf1 ///",
-            "v=spf1 ip6:", "v=spf1 ip4:/", "v=spf1 é=é", "v=spf1 a:é.com", "v=spf1 %{",
-            "v=spf1 a:%", "v=spf1 mx:/1//2", "v=spf1 a/99999999999999999999",
+            "",
+            " ",
+            "v=spf1 ",
+            "v=spf1 +",
+            "v=spf1 -:",
+            "v=spf1 a/",
+            "v=spf1 a//",
+            "v=spf1 ///",
+            "v=spf1 ip6:",
+            "v=spf1 ip4:/",
+            "v=spf1 é=é",
+            "v=spf1 a:é.com",
+            "v=spf1 %{",
+            "v=spf1 a:%",
+            "v=spf1 mx:/1//2",
+            "v=spf1 a/99999999999999999999",
         ] {
             let record = parse_record(text);
             for problem in &record.problems {
                 assert!(problem.span.start <= problem.span.end && problem.span.end <= text.len());
-                assert!(text.get(problem.span.start..problem.span.end).is_some(), "{text:?}");
+                assert!(
+                    text.get(problem.span.start..problem.span.end).is_some(),
+                    "{text:?}"
+                );
             }
         }
     }

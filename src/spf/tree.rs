@@ -130,7 +130,10 @@ impl TermFacts {
     /// The failed lookups of this term (not of its child).
     pub fn failures(&self) -> Vec<&Failure> {
         match &self.dns {
-            TermDns::Addresses { a, aaaa } => [a.failure(), aaaa.failure()].into_iter().flatten().collect(),
+            TermDns::Addresses { a, aaaa } => [a.failure(), aaaa.failure()]
+                .into_iter()
+                .flatten()
+                .collect(),
             TermDns::Exists(lookup) => lookup.failure().into_iter().collect(),
             TermDns::Mx(lookup) => lookup.failure().into_iter().collect(),
             _ => Vec::new(),
@@ -234,7 +237,10 @@ impl SpfNode {
                 voids += 1;
             }
             let mut here = path.clone();
-            here.push(PathStep { domain: &node.domain, term });
+            here.push(PathStep {
+                domain: &node.domain,
+                term,
+            });
             if term.costs_lookup || void {
                 steps.push(WalkStep {
                     path: here.clone(),
@@ -287,10 +293,9 @@ impl WalkStep<'_> {
 /// Which terms of a record evaluation can reach: none after the first `all`, and no
 /// `redirect` when there is an `all` (RFC 7208 §6.1).
 pub fn reachable_terms(record: &Record) -> Vec<bool> {
-    let all = record
-        .terms
-        .iter()
-        .position(|term| matches!(&term.kind, TermKind::Directive(d) if d.mechanism == Mechanism::All));
+    let all = record.terms.iter().position(
+        |term| matches!(&term.kind, TermKind::Directive(d) if d.mechanism == Mechanism::All),
+    );
     record
         .terms
         .iter()
