@@ -195,7 +195,7 @@ fn spf_report(spf: &SpfFacts) -> SpfReport {
         });
     SpfReport {
         lookups,
-        lookups_at_least: spf_incomplete(&spf.root),
+        lookups_at_least: spf.root.counts_are_lower_bounds(),
         lookup_limit: LOOKUP_LIMIT,
         void_lookups: voids,
         void_lookup_limit: VOID_LIMIT,
@@ -209,20 +209,6 @@ fn spf_report(spf: &SpfFacts) -> SpfReport {
             .collect(),
         tree: spf_node_report(&spf.root),
     }
-}
-
-/// Whether some include or redirect could not be followed, so counts are lower bounds.
-fn spf_incomplete(root: &SpfNode) -> bool {
-    root.nodes().iter().any(|node| {
-        node.terms.iter().any(|term| {
-            term.reachable
-                && term.costs_lookup
-                && (matches!(term.dns, TermDns::NotFollowed)
-                    || term
-                        .child()
-                        .is_some_and(|child| child.records.failure().is_some()))
-        })
-    })
 }
 
 fn spf_status(node: &SpfNode) -> &'static str {
@@ -323,7 +309,7 @@ fn spf_tree_lines(root: &SpfNode, line: &mut impl FnMut(Section, usize, String))
     let walk = root.walk();
     let lookups = walk.last().map_or(0, |step| step.lookups);
     let voids = walk.last().map_or(0, |step| step.voids);
-    let at_least = if spf_incomplete(root) {
+    let at_least = if root.counts_are_lower_bounds() {
         "at least "
     } else {
         ""
@@ -350,8 +336,14 @@ fn spf_tree_lines(root: &SpfNode, line: &mut impl FnMut(Section, usize, String))
             .any(|term| std::ptr::eq(term, last.term))
             .then(|| format!("  ← the 11th lookup is here: {}", last.term.text))
     };
-    let has_children = root.nodes().len() > 1;
-    if !has_children && eleventh.is_none() {
+    // The tree is worth showing when something leads somewhere or needs attention.
+    let worth_showing = root.nodes().len() > 1
+        || eleventh.is_some()
+        || root
+            .terms
+            .iter()
+            .any(|term| term.reachable && term_remark(term).is_some());
+    if !worth_showing {
         return;
     }
     line(

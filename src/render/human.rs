@@ -81,8 +81,11 @@ fn render_spf_check(check: &SpfCheckReport, out: &mut dyn Write) -> io::Result<(
         .into_iter()
         .enumerate()
     {
-        let label = if i == 0 { "Reason:" } else { "" };
-        writeln!(out, "  {:<9} {line}", label.bold())?;
+        if i == 0 {
+            writeln!(out, "  {} {line}", "Reason:".bold())?;
+        } else {
+            writeln!(out, "          {line}")?;
+        }
     }
     if let Some(explanation) = &evaluation.explanation {
         writeln!(out, "  {} {}", "Explanation:".bold(), escape(explanation))?;

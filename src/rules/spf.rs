@@ -676,18 +676,7 @@ fn no_all(record: &Record, domain: &dyn std::fmt::Display, through: &str, findin
 fn check_counts(root: &SpfNode, findings: &mut Findings) {
     let walk = root.walk();
     let Some(last) = walk.last() else { return };
-    // Targets that could not be followed make the count a lower bound.
-    let incomplete = root.nodes().iter().any(|node| {
-        node.terms_with_record().any(|(term, kind)| {
-            let follows = matches!(kind, TermKind::Modifier(Modifier::Redirect(_)))
-                || matches!(kind, TermKind::Directive(d) if matches!(d.mechanism, Mechanism::Include(_)));
-            term.reachable
-                && follows
-                && (matches!(term.dns, TermDns::NotFollowed)
-                    || matches!(term.target, crate::spf::tree::Target::Macro(_))
-                    || term.child().is_some_and(|child| child.records.failure().is_some()))
-        })
-    });
+    let incomplete = root.counts_are_lower_bounds();
     let at_least = if incomplete { "at least " } else { "" };
     if last.lookups > LOOKUP_LIMIT
         && let Some(step) = walk.iter().find(|step| step.lookups == LOOKUP_LIMIT + 1)

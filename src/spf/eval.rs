@@ -280,6 +280,22 @@ impl<'a> Evaluator<'a> {
         });
     }
 
+    /// Ends the trace line of `term` with its verdict (or writes one, if the term wrote none).
+    fn conclude(&mut self, depth: usize, domain: &str, term: &str, verdict: &str) {
+        let prefix = format!("{term}: ");
+        match self.trace.last_mut() {
+            Some(last)
+                if last.depth == depth
+                    && last.domain == domain
+                    && last.text.starts_with(&prefix) =>
+            {
+                last.text.push_str(" → ");
+                last.text.push_str(verdict);
+            }
+            _ => self.note(depth, domain, format!("{prefix}{verdict}")),
+        }
+    }
+
     async fn run(&mut self, domain: &str) -> End {
         let domain = domain
             .strip_suffix('.')
@@ -339,7 +355,7 @@ impl<'a> Evaluator<'a> {
                 {
                     Verdict::Match => {
                         let result = SpfResult::of(directive.qualifier);
-                        self.note(depth, &domain, format!("{text}: match → {result}"));
+                        self.conclude(depth, &domain, &text, &format!("match → {result}"));
                         (result, Some(text))
                     }
                     Verdict::NoMatch => continue,
@@ -698,7 +714,7 @@ impl<'a> Evaluator<'a> {
             Mechanism::Include(_) => Verdict::NoMatch,
         };
         if matches!(verdict, Verdict::NoMatch) {
-            self.note(depth, domain, format!("{term}: no match"));
+            self.conclude(depth, domain, term, "no match");
         }
         verdict
     }

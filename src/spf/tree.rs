@@ -192,6 +192,22 @@ impl SpfNode {
         self.nodes().iter().map(|node| node.own_voids()).sum()
     }
 
+    /// Whether the counts are lower bounds: an `include` or `redirect` could not be followed
+    /// (its target depends on the sender, its lookup failed, or the tree was cut).
+    pub fn counts_are_lower_bounds(&self) -> bool {
+        self.nodes().iter().any(|node| {
+            node.terms_with_record().any(|(term, kind)| {
+                let follows = matches!(kind, TermKind::Modifier(Modifier::Redirect(_)))
+                    || matches!(kind, TermKind::Directive(d) if matches!(d.mechanism, Mechanism::Include(_)));
+                term.reachable
+                    && follows
+                    && (matches!(term.dns, TermDns::NotFollowed)
+                        || matches!(term.target, Target::Macro(_))
+                        || term.child().is_some_and(|child| child.records.failure().is_some()))
+            })
+        })
+    }
+
     /// This node and every node below it, in evaluation order.
     pub fn nodes(&self) -> Vec<&SpfNode> {
         let mut nodes = Vec::new();
