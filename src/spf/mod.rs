@@ -6,6 +6,8 @@
 //! evaluator ([`eval::check_host`]) that decides a result for one client address.
 
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod macros;
 pub mod record;
 pub mod select;

@@ -292,7 +292,12 @@ pub fn parse_record(text: &str) -> Record {
             }
             tokens.next();
         }
-        Some(&(start, token)) if token.len() >= 2 && token[..2].eq_ignore_ascii_case("v=") => {
+        Some(&(start, token))
+            if token
+                .as_bytes()
+                .get(..2)
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"v=")) =>
+        {
             record.problems.push(Problem::new(
                 Span::new(start, start + token.len()),
                 format!("\"{token}\" is not the SPF version: an SPF record starts with v=spf1"),
