@@ -376,7 +376,12 @@ fn check_node(node: &SpfNode, is_root: bool, findings: &mut Findings) {
     } else {
         " (included by the policy of the audited domain)".to_owned()
     };
-    record_rules(record, &domain.to_string(), &role, findings);
+    record_rules(
+        record,
+        &domain.to_string(),
+        &format!("the SPF record of {domain}{role}"),
+        findings,
+    );
     for (term, kind) in node.terms_with_record() {
         check_term(node, record, term, kind, findings);
     }
@@ -493,17 +498,14 @@ fn check_term(
 }
 
 /// Rules that need only the record's text: syntax, ptr, unknown modifiers, redirect beside
-/// all. `role` is added to messages about included records.
-fn record_rules(record: &Record, subject: &str, role: &str, findings: &mut Findings) {
+/// all. `whose` names the record in messages ("the SPF record of example.com").
+fn record_rules(record: &Record, subject: &str, whose: &str, findings: &mut Findings) {
     for problem in &record.problems {
         findings.push(
             Finding::new(
                 &SPF_SYNTAX,
                 subject,
-                format!(
-                    "the SPF record of {subject}{role} has a syntax error: {}",
-                    problem.message
-                ),
+                format!("{whose} has a syntax error: {}", problem.message),
             )
             .with_excerpt(record.text.clone(), problem.span),
         );
@@ -515,7 +517,7 @@ fn record_rules(record: &Record, subject: &str, role: &str, findings: &mut Findi
                     Finding::new(
                         &SPF_PTR_MECHANISM,
                         subject,
-                        format!("the SPF record of {subject}{role} uses `{}`", term.text),
+                        format!("{whose} uses `{}`", term.text),
                     )
                     .with_excerpt(record.text.clone(), term.span),
                 );
@@ -531,7 +533,7 @@ fn record_rules(record: &Record, subject: &str, role: &str, findings: &mut Findi
                         &SPF_UNKNOWN_MODIFIER,
                         subject,
                         format!(
-                            "the SPF record of {subject}{role} has the unknown modifier `{name}=`, \
+                            "{whose} has the unknown modifier `{name}=`, \
                              which receivers ignore{hint}"
                         ),
                     )
@@ -547,7 +549,7 @@ fn record_rules(record: &Record, subject: &str, role: &str, findings: &mut Findi
                 &SPF_REDIRECT_IGNORED,
                 subject,
                 format!(
-                    "the SPF record of {subject}{role} has both `{}` and `{}`: all always \
+                    "{whose} has both `{}` and `{}`: all always \
                      matches, so the redirect is never used",
                     all.text, redirect.text
                 ),
@@ -578,12 +580,13 @@ fn check_policy(root: &SpfNode, findings: &mut Findings) {
             )
         };
         if let Some((term, directive)) = record.all() {
+            let whose = format!("the SPF record of {}{through}", node.domain);
             all_rules(
                 record,
                 &node.domain,
                 term,
                 directive.qualifier,
-                &through,
+                &whose,
                 findings,
             );
             return;
@@ -601,7 +604,8 @@ fn check_policy(root: &SpfNode, findings: &mut Findings) {
             node = child;
             continue;
         }
-        no_all(record, &node.domain, &through, findings);
+        let whose = format!("the SPF record of {}{through}", node.domain);
+        no_all(record, &node.domain, &whose, findings);
         return;
     }
 }
@@ -611,7 +615,7 @@ fn all_rules(
     domain: &dyn std::fmt::Display,
     term: &crate::spf::record::Term,
     qualifier: Qualifier,
-    through: &str,
+    whose: &str,
     findings: &mut Findings,
 ) {
     match qualifier {
@@ -620,7 +624,7 @@ fn all_rules(
                 &SPF_ALL_PASS,
                 domain,
                 format!(
-                    "the SPF record of {domain}{through} ends in `{}`: every host on the internet \
+                    "{whose} ends in `{}`: every host on the internet \
                      passes",
                     term.text
                 ),
@@ -636,7 +640,7 @@ fn all_rules(
                 &SPF_ALL_NEUTRAL,
                 domain,
                 format!(
-                    "the SPF record of {domain}{through} ends in `{}`: unlisted hosts get neutral, \
+                    "{whose} ends in `{}`: unlisted hosts get neutral, \
                      which protects little",
                     term.text
                 ),
@@ -651,13 +655,13 @@ fn all_rules(
     }
 }
 
-fn no_all(record: &Record, domain: &dyn std::fmt::Display, through: &str, findings: &mut Findings) {
+fn no_all(record: &Record, domain: &dyn std::fmt::Display, whose: &str, findings: &mut Findings) {
     findings.push(
         Finding::new(
             &SPF_NO_ALL,
             domain,
             format!(
-                "the SPF record of {domain}{through} has neither all nor redirect=: hosts it does \
+                "{whose} has neither all nor redirect=: hosts it does \
                  not list get neutral"
             ),
         )
@@ -795,7 +799,7 @@ pub fn check_record(text: &RecordText) -> Vec<Finding> {
             format!("the record is {total} octets long, over {LONG_RECORD}: its answer may not fit in a UDP packet"),
         ));
     }
-    record_rules(&record, subject, "", &mut findings);
+    record_rules(&record, subject, "the record", &mut findings);
     if record.is_valid() {
         match record.all() {
             Some((term, directive)) => all_rules(
@@ -803,11 +807,11 @@ pub fn check_record(text: &RecordText) -> Vec<Finding> {
                 &"the record",
                 term,
                 directive.qualifier,
-                "",
+                "the record",
                 &mut findings,
             ),
             None if record.redirect().is_none() => {
-                no_all(&record, &"the record", "", &mut findings);
+                no_all(&record, &"the record", "the record", &mut findings);
             }
             None => {}
         }
