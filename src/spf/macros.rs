@@ -365,38 +365,58 @@ pub struct MacroValues<'a> {
 pub const MAX_EXPANSION: usize = 1024;
 
 /// Expands `macro_string` with `values`. In [`MacroContext::Domain`] the right-hand
-/// [`MAX_EXPANSION`] bytes are kept (the left is dropped by the §7.3 truncation anyway); in
-/// [`MacroContext::Explanation`] the text is cut at [`MAX_EXPANSION`] bytes. Never panics, and
-/// takes time linear in the output produced.
+/// [`MAX_EXPANSION`] bytes are kept (the left is dropped by the §7.3 truncation anyway), so
+/// the parts are expanded from the right and expansion stops once enough is there; in
+/// [`MacroContext::Explanation`] the text is cut at [`MAX_EXPANSION`] bytes. Never panics,
+/// and the work is linear in the output kept plus the size of the values.
 pub fn expand(
     macro_string: &MacroString,
     values: &MacroValues<'_>,
     context: MacroContext,
 ) -> String {
     let mut out: Vec<u8> = Vec::new();
-    for part in &macro_string.parts {
-        match part {
-            MacroPart::Literal(text) => out.extend_from_slice(text.as_bytes()),
-            MacroPart::Percent => out.push(b'%'),
-            MacroPart::Space => out.push(b' '),
-            MacroPart::UrlSpace => out.extend_from_slice(b"%20"),
-            MacroPart::Expand(expand) => expand_one(expand, values, &mut out),
+    match context {
+        MacroContext::Explanation => {
+            for part in &macro_string.parts {
+                expand_part(part, values, &mut out);
+                if out.len() >= MAX_EXPANSION {
+                    out.truncate(MAX_EXPANSION);
+                    break;
+                }
+            }
         }
-        match context {
-            MacroContext::Domain if out.len() > 2 * MAX_EXPANSION => {
+        MacroContext::Domain => {
+            // Right to left: each part's expansion is independent of the others.
+            let mut pieces: Vec<Vec<u8>> = Vec::new();
+            let mut total = 0;
+            for part in macro_string.parts.iter().rev() {
+                let mut piece = Vec::new();
+                expand_part(part, values, &mut piece);
+                total += piece.len();
+                pieces.push(piece);
+                if total >= MAX_EXPANSION {
+                    break;
+                }
+            }
+            for piece in pieces.iter().rev() {
+                out.extend_from_slice(piece);
+            }
+            if out.len() > MAX_EXPANSION {
                 out.drain(..out.len() - MAX_EXPANSION);
             }
-            MacroContext::Explanation if out.len() >= MAX_EXPANSION => {
-                out.truncate(MAX_EXPANSION);
-                break;
-            }
-            _ => {}
         }
     }
-    if context == MacroContext::Domain && out.len() > MAX_EXPANSION {
-        out.drain(..out.len() - MAX_EXPANSION);
-    }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn expand_part(part: &MacroPart, values: &MacroValues<'_>, out: &mut Vec<u8>) {
+    match part {
+        MacroPart::Literal(text) => out.extend_from_slice(text.as_bytes()),
+        MacroPart::Percent => out.push(b'%'),
+        MacroPart::Space => out.push(b' '),
+        MacroPart::UrlSpace => out.extend_from_slice(b"%20"),
+        MacroPart::Expand(expand) => expand_one(expand, values, out),
+    }
 }
 
 fn expand_one(expand: &MacroExpand, values: &MacroValues<'_>, out: &mut Vec<u8>) {
@@ -438,9 +458,12 @@ fn expand_one(expand: &MacroExpand, values: &MacroValues<'_>, out: &mut Vec<u8>)
             if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
                 out.push(byte);
             } else {
-                let mut escaped = String::with_capacity(3);
-                let _ = write!(escaped, "%{byte:02X}");
-                out.extend_from_slice(escaped.as_bytes());
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.extend_from_slice(&[
+                    b'%',
+                    HEX[usize::from(byte >> 4)],
+                    HEX[usize::from(byte & 0xf)],
+                ]);
             }
         }
     } else {
