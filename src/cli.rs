@@ -74,10 +74,10 @@ pub enum Command {
         /// The client's IP address.
         #[arg(long, value_name = "IP")]
         ip: IpAddr,
-        /// The MAIL FROM address [default: postmaster@DOMAIN].
+        /// The MAIL FROM address (default: postmaster@DOMAIN).
         #[arg(long, value_name = "ADDR")]
         sender: Option<String>,
-        /// The HELO/EHLO name [default: DOMAIN].
+        /// The HELO/EHLO name (default: DOMAIN).
         #[arg(long, value_name = "NAME")]
         helo: Option<String>,
     },
