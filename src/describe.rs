@@ -38,8 +38,8 @@ pub fn records(facts: &Facts) -> Records {
                         ip: address.ip.to_string(),
                         ptr: address
                             .ptr
-                            .found()
-                            .into_iter()
+                            .iter()
+                            .filter_map(Lookup::found)
                             .flatten()
                             .map(|ptr| PtrReport {
                                 name: ptr.name.to_string(),
@@ -111,11 +111,9 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
                 continue;
             }
             seen.push(address.ip);
-            line(
-                Section::ReverseDns,
-                0,
-                describe_ptr(address.ip, &address.ptr),
-            );
+            if let Some(ptr) = &address.ptr {
+                line(Section::ReverseDns, 0, describe_ptr(address.ip, ptr));
+            }
         }
     }
     lines

@@ -199,8 +199,9 @@ impl MxHost {
 pub struct AddressFacts {
     /// The address.
     pub ip: IpAddr,
-    /// Its PTR names and whether each resolves back to it.
-    pub ptr: ListLookup<PtrName>,
+    /// Its PTR names and whether each resolves back to it; `None` when the address is not
+    /// public, so that public DNS has nothing to say about it and it is not looked up.
+    pub ptr: Option<ListLookup<PtrName>>,
 }
 
 /// One PTR name of an address, with its forward lookup.

@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod audit;
+pub mod batch;
 pub mod cli;
 pub mod describe;
 pub mod diagnostic;
@@ -15,6 +16,9 @@ pub mod domain;
 pub mod facts;
 pub mod gather;
 pub mod lint;
+pub mod output;
+pub mod progress;
+pub mod providers;
 pub mod render;
 pub mod report;
 pub mod rules;

@@ -202,6 +202,9 @@ pub struct Report {
     /// `mailcheck spf`: one SPF evaluation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spf_check: Option<SpfCheckReport>,
+    /// Lines of `--input` that are not domains (the others were audited).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub input_errors: Vec<crate::batch::InputLineError>,
 }
 
 /// One `check_host()` run (`mailcheck spf`).
@@ -229,6 +232,7 @@ impl Report {
             domains,
             lints: Vec::new(),
             spf_check: None,
+            input_errors: Vec::new(),
         }
     }
 

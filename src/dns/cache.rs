@@ -6,8 +6,8 @@
 //! for one audit and writes down every distinct question that audit asked, with its outcome and
 //! how long the audit waited for it: that log is what `--verbose` and the JSON `dns` section show.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -19,12 +19,29 @@ use super::{BoxFuture, DnsSource, Name, Outcome, RecordType};
 type Key = (Name, RecordType);
 
 /// A single-flight cache over another source: each distinct query is sent once per run.
+///
+/// The cache holds at most `capacity` answers: a batch of ten thousand domains must not keep
+/// every answer of the run in memory. When it is full, the oldest *completed* answers are
+/// forgotten first (a query in flight is never dropped, so single-flight holds for every
+/// question being asked at the same time). The default capacity is far above what one audit
+/// asks, so a single-domain run never asks a question twice.
 pub struct CachingSource<S> {
     inner: S,
-    cells: Mutex<HashMap<Key, Arc<OnceCell<Outcome>>>>,
+    state: Mutex<CacheState>,
+    capacity: usize,
     requests: AtomicUsize,
     sent: AtomicUsize,
 }
+
+/// The cells, and the order they were created in (for eviction).
+#[derive(Default)]
+struct CacheState {
+    cells: HashMap<Key, Arc<OnceCell<Outcome>>>,
+    order: VecDeque<Key>,
+}
+
+/// Answers kept by default: about 100 per domain audit for a batch of 500 domains in flight.
+pub const DEFAULT_CACHE_CAPACITY: usize = 50_000;
 
 /// How many queries were asked of a [`CachingSource`] and how many it actually sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,14 +53,25 @@ pub struct CacheStats {
 }
 
 impl<S: DnsSource> CachingSource<S> {
-    /// Puts a cache in front of `inner`.
+    /// Puts a cache of [`DEFAULT_CACHE_CAPACITY`] answers in front of `inner`.
     pub fn new(inner: S) -> Self {
+        Self::with_capacity(inner, DEFAULT_CACHE_CAPACITY)
+    }
+
+    /// Puts a cache of at most `capacity` completed answers in front of `inner`.
+    pub fn with_capacity(inner: S, capacity: usize) -> Self {
         CachingSource {
             inner,
-            cells: Mutex::new(HashMap::new()),
+            state: Mutex::new(CacheState::default()),
+            capacity: capacity.max(1),
             requests: AtomicUsize::new(0),
             sent: AtomicUsize::new(0),
         }
+    }
+
+    /// The source behind the cache.
+    pub fn inner(&self) -> &S {
+        &self.inner
     }
 
     /// Requests and sends so far.
@@ -57,10 +85,35 @@ impl<S: DnsSource> CachingSource<S> {
     fn cell(&self, name: &Name, rtype: RecordType) -> Arc<OnceCell<Outcome>> {
         // A poisoned lock only means another task panicked while holding it; the map itself
         // is still consistent (inserts are atomic), so keep going.
-        let mut cells = self.cells.lock().unwrap_or_else(PoisonError::into_inner);
-        match cells.entry((name.clone(), rtype)) {
-            Entry::Occupied(entry) => Arc::clone(entry.get()),
-            Entry::Vacant(entry) => Arc::clone(entry.insert(Arc::new(OnceCell::new()))),
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (name.clone(), rtype);
+        if let Some(cell) = state.cells.get(&key) {
+            return Arc::clone(cell);
+        }
+        let cell = Arc::new(OnceCell::new());
+        state.cells.insert(key.clone(), Arc::clone(&cell));
+        state.order.push_back(key);
+        state.evict(self.capacity);
+        cell
+    }
+}
+
+impl CacheState {
+    /// Forgets the oldest completed answers until at most `capacity` remain; cells still in
+    /// flight are kept (and moved to the back) so that their waiters share one query.
+    fn evict(&mut self, capacity: usize) {
+        let mut in_flight_seen = 0;
+        while self.cells.len() > capacity && in_flight_seen < self.order.len() {
+            let Some(key) = self.order.pop_front() else {
+                break;
+            };
+            let done = self.cells.get(&key).is_none_or(|cell| cell.initialized());
+            if done {
+                self.cells.remove(&key);
+            } else {
+                in_flight_seen += 1;
+                self.order.push_back(key);
+            }
         }
     }
 }
@@ -157,5 +210,61 @@ impl DnsSource for RecordingSource<'_> {
             }
             outcome
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Counts queries and answers each after a short sleep, so concurrent requests overlap.
+    struct Counting(AtomicUsize);
+
+    impl DnsSource for Counting {
+        fn query<'a>(&'a self, _name: &'a Name, _rtype: RecordType) -> BoxFuture<'a, Outcome> {
+            Box::pin(async move {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Outcome::NoData
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn identical_queries_in_flight_are_sent_once() {
+        let cache = CachingSource::new(Counting(AtomicUsize::new(0)));
+        let name = Name::new("example.test");
+        let asks = (0..10).map(|_| cache.query(&name, RecordType::Mx));
+        let outcomes = futures_util::future::join_all(asks).await;
+        assert!(outcomes.iter().all(|outcome| *outcome == Outcome::NoData));
+        // Once done, too.
+        cache.query(&name, RecordType::Mx).await;
+        assert_eq!(cache.inner().0.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            cache.stats(),
+            CacheStats {
+                requests: 11,
+                sent: 1
+            }
+        );
+        // Another type is another question.
+        cache.query(&name, RecordType::Txt).await;
+        assert_eq!(cache.stats().sent, 2);
+    }
+
+    #[tokio::test]
+    async fn a_full_cache_forgets_the_oldest_answers() {
+        let cache = CachingSource::with_capacity(Counting(AtomicUsize::new(0)), 2);
+        for name in ["a.test", "b.test", "c.test"] {
+            cache.query(&Name::new(name), RecordType::A).await;
+        }
+        // c and b are kept, a was forgotten and is asked again.
+        cache.query(&Name::new("c.test"), RecordType::A).await;
+        assert_eq!(cache.stats().sent, 3);
+        cache.query(&Name::new("a.test"), RecordType::A).await;
+        assert_eq!(cache.stats().sent, 4);
     }
 }

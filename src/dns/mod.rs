@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod hickory;
+pub mod limit;
 pub mod memory;
 
 use std::fmt;

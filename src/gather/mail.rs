@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use futures_util::future::join_all;
 
 use super::ask;
+use crate::address::non_public_reason;
 use crate::dns::{DnsSource, Name, RecordData, RecordType};
 use crate::facts::{AddressFacts, Lookup, MailFacts, MxHost, MxRecord, PtrName, extract_sorted};
 
@@ -83,7 +84,9 @@ async fn lookup_v6(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<std::net::
 }
 
 /// A host's addresses and CNAME, and the reverse DNS of each address, each family moving on
-/// to its PTR lookups as soon as its own answer arrives.
+/// to its PTR lookups as soon as its own answer arrives. Addresses that are not public get no
+/// reverse lookup: public DNS has nothing to say about 10.0.0.25, and the address itself is
+/// the problem (mx-target-non-public-address).
 async fn gather_host(source: &dyn DnsSource, name: &Name) -> MxHost {
     let v4 = async {
         let a = lookup_v4(source, name).await;
@@ -137,6 +140,9 @@ async fn gather_host(source: &dyn DnsSource, name: &Name) -> MxHost {
 
 /// The PTR names of `ip`, and for each the forward lookup of the same family.
 async fn gather_reverse(source: &dyn DnsSource, ip: IpAddr) -> AddressFacts {
+    if non_public_reason(ip).is_some() {
+        return AddressFacts { ip, ptr: None };
+    }
     let reverse = reverse_name(ip);
     let outcome = ask(source, &reverse, RecordType::Ptr).await;
     let names = Lookup::from_outcome(
@@ -162,7 +168,7 @@ async fn gather_reverse(source: &dyn DnsSource, ip: IpAddr) -> AddressFacts {
         Lookup::Absent(absence) => Lookup::Absent(absence),
         Lookup::Failed(failure) => Lookup::Failed(failure),
     };
-    AddressFacts { ip, ptr }
+    AddressFacts { ip, ptr: Some(ptr) }
 }
 
 fn widen<T: Into<IpAddr>>(ips: Vec<T>) -> Vec<IpAddr> {

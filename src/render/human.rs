@@ -136,7 +136,8 @@ fn render_lint(lint: &LintReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Summary: {}", counts(&lint.summary))
 }
 
-fn render_domain(
+/// Writes one domain's report.
+pub fn render_domain(
     domain: &DomainReport,
     options: HumanOptions,
     out: &mut dyn Write,

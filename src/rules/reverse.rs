@@ -5,9 +5,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use super::{Findings, Rule};
-use crate::address::non_public_reason;
 use crate::dns::Name;
-use crate::facts::{AddressFacts, Facts, Lookup, PtrName};
+use crate::facts::{Facts, ListLookup, Lookup, PtrName};
 use crate::report::{Finding, Section, Severity};
 
 /// An MX host's address has no PTR record.
@@ -64,24 +63,23 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let mut seen = BTreeSet::new();
     for host in &facts.mail.hosts {
         for address in &host.addresses {
-            // A non-public address is already an error of its own; its reverse DNS is moot.
-            if non_public_reason(address.ip).is_some() || !seen.insert(address.ip) {
-                continue;
+            // A non-public address is not looked up: it is an error of its own.
+            let Some(ptr) = &address.ptr else { continue };
+            if seen.insert(address.ip) {
+                check_address(&host.name, address.ip, ptr, findings);
             }
-            check_address(&host.name, address, findings);
         }
     }
 }
 
-fn check_address(host: &Name, address: &AddressFacts, findings: &mut Findings) {
-    let ip = address.ip;
+fn check_address(host: &Name, ip: IpAddr, ptr: &ListLookup<PtrName>, findings: &mut Findings) {
     let subject = format!("{ip} ({host})");
     findings.lookups_failed(
         Section::ReverseDns,
-        &[&address.ptr],
+        &[ptr],
         &format!("the reverse DNS of {ip} was"),
     );
-    let names = match &address.ptr {
+    let names = match ptr {
         Lookup::Found(names) => names,
         Lookup::Absent(_) => {
             findings.push(

@@ -236,7 +236,12 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let spf = &facts.spf;
     let root = &spf.root;
     let domain = &facts.domain.ascii;
-    findings.lookups_failed(Section::Spf, &[&root.records], "the SPF checks were");
+    // The TXT and type-99 lookups of one name: one finding when they fail together.
+    findings.lookups_failed(
+        Section::Spf,
+        &[&root.records, &spf.spf_rr],
+        "the SPF checks were",
+    );
     if let Some(records) = spf.spf_rr.found() {
         let texts: Vec<String> = records
             .iter()
@@ -256,11 +261,6 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
             )),
         );
     }
-    findings.lookups_failed(
-        Section::Spf,
-        &[&spf.spf_rr],
-        "the check for an obsolete SPF record was",
-    );
 
     match &root.records {
         Lookup::Absent(absence) => {

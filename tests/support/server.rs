@@ -32,6 +32,8 @@ pub enum Action {
     ServFail,
     /// Never answer: the client times out.
     Drop,
+    /// Answer from the zones after this long.
+    Delay(Duration),
 }
 
 /// Which names get which treatment, and how long every answer waits.
@@ -50,6 +52,10 @@ impl Behaviour {
             rules: vec![
                 ("timeout.failing.test".to_owned(), Action::Drop),
                 ("mx.servfail.failing.test".to_owned(), Action::ServFail),
+                (
+                    "slow.failing.test".to_owned(),
+                    Action::Delay(Duration::from_millis(300)),
+                ),
             ],
             delay: Duration::ZERO,
         }
@@ -253,6 +259,12 @@ impl RequestHandler for Handler {
         }
         match action {
             Action::Answer => {
+                self.catalog
+                    .handle_request::<R, T>(request, response_handle)
+                    .await
+            }
+            Action::Delay(delay) => {
+                tokio::time::sleep(delay).await;
                 self.catalog
                     .handle_request::<R, T>(request, response_handle)
                     .await

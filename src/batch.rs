@@ -1,0 +1,174 @@
+//! Many domains in one run: reading a domain list, auditing with bounded concurrency, and
+//! putting results back in input order for output that must keep it.
+//!
+//! Domains run concurrently under two limits: the global limit on queries in flight
+//! ([`crate::dns::limit::LimitingSource`], `--concurrency`), which is what the name servers
+//! see, and a limit on domains in flight, which keeps memory flat however long the list is.
+//! Results arrive as each domain finishes, so one domain stuck on a dead name server delays
+//! only its own result.
+
+use std::collections::BTreeMap;
+
+use tokio::task::JoinSet;
+
+use crate::domain::{DomainName, parse_domain};
+
+/// A line of a domain list that is not a domain.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InputLineError {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line as given (trimmed).
+    pub text: String,
+    /// Why it is not a domain.
+    pub message: String,
+}
+
+/// Reads a domain list: one domain per line; blank lines and `#` comments (whole-line or
+/// after the domain) are ignored. Invalid lines are returned apart, with their line numbers,
+/// and do not stop the others.
+pub fn read_domain_list(text: &str) -> (Vec<DomainName>, Vec<InputLineError>) {
+    let mut domains = Vec::new();
+    let mut errors = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let content = line.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        match parse_domain(content) {
+            Ok(domain) => domains.push(domain),
+            Err(error) => errors.push(InputLineError {
+                line: index + 1,
+                text: content.to_owned(),
+                message: error.to_string(),
+            }),
+        }
+    }
+    (domains, errors)
+}
+
+/// Domains audited at once for a given limit on queries in flight: an audit keeps several
+/// queries in flight at each step of its chains, so a quarter of the query limit keeps the
+/// limit busy while holding few audits in memory.
+pub fn domains_in_flight(query_limit: usize) -> usize {
+    (query_limit / 4).max(1)
+}
+
+/// Runs `audit` over `items` with at most `in_flight` at once, calling `done` with each item's
+/// index and result as soon as it finishes (completion order, not input order). Each audit is
+/// a task of its own, so audits spread over the runtime's worker threads.
+pub async fn run_unordered<T, R, F, Fut>(
+    items: Vec<T>,
+    in_flight: usize,
+    audit: F,
+    mut done: impl FnMut(usize, R),
+) where
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = R> + Send + 'static,
+    R: Send + 'static,
+{
+    let mut running = JoinSet::new();
+    let mut waiting = items.into_iter().enumerate();
+    loop {
+        while running.len() < in_flight.max(1) {
+            let Some((index, item)) = waiting.next() else {
+                break;
+            };
+            let future = audit(item);
+            running.spawn(async move { (index, future.await) });
+        }
+        match running.join_next().await {
+            Some(Ok((index, result))) => done(index, result),
+            // An audit that panicked is a bug; let it surface as one instead of hiding it.
+            Some(Err(error)) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Some(Err(_)) => {}
+            None => break,
+        }
+    }
+}
+
+/// Puts results that finish in any order back into input order: each result is held until
+/// every earlier one has been released.
+#[derive(Debug)]
+pub struct InOrder<T> {
+    next: usize,
+    pending: BTreeMap<usize, T>,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            next: 0,
+            pending: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    /// Adds result `index` and returns every result that is now due, in order.
+    pub fn push(&mut self, index: usize, item: T) -> Vec<T> {
+        self.pending.insert(index, item);
+        let mut due = Vec::new();
+        while let Some(item) = self.pending.remove(&self.next) {
+            due.push(item);
+            self.next += 1;
+        }
+        due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn reads_lists_with_comments_and_bad_lines() {
+        let text = "# my domains\nexample.com\n\n  example.org  # the other one\nexa mple.com\n192.0.2.1\nbücher.example\n";
+        let (domains, errors) = read_domain_list(text);
+        let names: Vec<&str> = domains.iter().map(|d| d.ascii.as_str()).collect();
+        assert_eq!(
+            names,
+            ["example.com", "example.org", "xn--bcher-kva.example"]
+        );
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            (errors[0].line, errors[0].text.as_str()),
+            (5, "exa mple.com")
+        );
+        assert_eq!(errors[1].line, 6);
+        assert!(errors[1].message.contains("IP address"));
+    }
+
+    #[test]
+    fn in_order_releases_in_input_order() {
+        let mut order = InOrder::default();
+        assert!(order.push(2, "c").is_empty());
+        assert!(order.push(1, "b").is_empty());
+        assert_eq!(order.push(0, "a"), ["a", "b", "c"]);
+        assert_eq!(order.push(3, "d"), ["d"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_item_does_not_hold_back_the_others() {
+        // Item 0 takes 10 s; the others 1 ms each. With 2 in flight, everything else must
+        // finish (in completion order) before item 0 does.
+        let mut finished = Vec::new();
+        run_unordered(
+            (0..5u64).collect(),
+            2,
+            |i| async move {
+                let ms = if i == 0 { 10_000 } else { 1 };
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                i
+            },
+            |index, result| {
+                assert_eq!(index as u64, result);
+                finished.push(result);
+            },
+        )
+        .await;
+        assert_eq!(finished, [1, 2, 3, 4, 0]);
+    }
+}

@@ -1,0 +1,290 @@
+//! The command line as a user sees it: output pinned by snapshots, exit codes, bad input.
+
+mod support;
+
+use insta_cmd::assert_cmd_snapshot;
+use support::{mailcheck, mailcheck_fixtures};
+
+/// Timings vary from run to run; everything else in the output must not.
+fn stable() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r#""ms": \d+"#, r#""ms": "[ms]""#);
+    settings.add_filter(r"(?m)^ +\d+ ms  ", "   [ms]  ");
+    settings.add_filter(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    settings
+}
+
+#[test]
+fn good_domain_human() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args(["--color", "never", "good.test"]));
+    });
+}
+
+#[test]
+fn good_domain_json() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args(["--json", "good.test"]));
+    });
+}
+
+#[test]
+fn every_mx_problem_human() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args([
+            "--color",
+            "never",
+            "nomx-fallback.test",
+            "nomx-noaddr.test",
+            "nullmx.test",
+            "nullmx-mixed.test",
+            "mx-cname.test",
+            "mx-ip.test",
+            "mx-unresolvable.test",
+            "mx-private.test",
+            "mx-duplicate.test",
+        ]));
+    });
+}
+
+#[test]
+fn reverse_dns_problems_human() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args([
+            "--color",
+            "never",
+            "missing.ptr.test",
+            "unconfirmed.ptr.test",
+            "multiple.ptr.test",
+        ]));
+    });
+}
+
+#[test]
+fn findings_json() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args(["--format", "json", "mx-cname.test"]));
+    });
+}
+
+#[test]
+fn colour_always() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args(["--color", "always", "mx-private.test"]));
+    });
+}
+
+#[test]
+fn no_color_env_wins_over_auto() {
+    // Under `auto`, NO_COLOR (and a non-terminal stdout, as here) means no escape codes.
+    let output = mailcheck_fixtures()
+        .env("NO_COLOR", "1")
+        .arg("mx-private.test")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&output.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn json_is_never_coloured() {
+    let output = mailcheck_fixtures()
+        .args(["--color", "always", "--json", "mx-private.test"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&output.stdout).contains('\u{1b}'));
+    serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("valid JSON");
+}
+
+#[test]
+fn timeout_is_not_verified_and_exits_3() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args([
+            "--color",
+            "never",
+            "timeout.failing.test"
+        ]));
+    });
+}
+
+#[test]
+fn timeout_json() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args(["--json", "timeout.failing.test"]));
+    });
+}
+
+#[test]
+fn fail_on_decides_exit_code() {
+    let code = |args: &[&str]| {
+        mailcheck_fixtures()
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    // mx-duplicate.test has one warning and nothing else.
+    assert_eq!(code(&["mx-duplicate.test"]), Some(0));
+    assert_eq!(
+        code(&["--fail-on", "warning", "mx-duplicate.test"]),
+        Some(1)
+    );
+    assert_eq!(code(&["--fail-on", "info", "mx-duplicate.test"]), Some(1));
+    // nullmx.test has one info finding.
+    assert_eq!(code(&["--fail-on", "warning", "nullmx.test"]), Some(0));
+    assert_eq!(code(&["--fail-on", "info", "nullmx.test"]), Some(1));
+    // An error fails by default, never under `never`.
+    assert_eq!(code(&["mx-cname.test"]), Some(1));
+    assert_eq!(code(&["--fail-on", "never", "mx-cname.test"]), Some(0));
+    // A failed lookup: 3, unless a finding at the threshold says 1 first.
+    assert_eq!(code(&["timeout.failing.test"]), Some(3));
+    assert_eq!(
+        code(&["--fail-on", "never", "timeout.failing.test"]),
+        Some(3)
+    );
+    assert_eq!(
+        code(&["--fail-on", "warning", "timeout.failing.test"]),
+        Some(1)
+    );
+    assert_eq!(code(&["mx-cname.test", "timeout.failing.test"]), Some(1));
+}
+
+#[test]
+fn verbose_lists_every_query() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args([
+            "--color",
+            "never",
+            "-v",
+            "mx-cname.test"
+        ]));
+    });
+}
+
+#[test]
+fn unicode_domain_is_shown_both_ways() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args(["--color", "never", "bücher.test"]));
+    });
+}
+
+/// `(arguments, text the one-line error must contain)`; every one exits 2 without a query.
+const BAD_INPUT: &[(&[&str], &str)] = &[
+    (&[""], "the domain name is empty"),
+    (&["exa mple.com"], "contains ' '"),
+    (&["example..com"], "empty label"),
+    (
+        &[
+            "-n",
+            "127.0.0.1",
+            "a-very-long-label-that-goes-on-and-on-and-on-past-sixty-three-octets.com",
+        ],
+        "at most 63",
+    ),
+    (&["192.0.2.1"], "is an IP address"),
+    (&["2001:db8::1"], "is an IP address"),
+    (
+        &["--nameserver", "dns.example", "example.com"],
+        "invalid --nameserver",
+    ),
+    (
+        &["--nameserver", "127.0.0.1:99999", "example.com"],
+        "invalid --nameserver",
+    ),
+    (&["--timeout", "0", "example.com"], "invalid --timeout"),
+    (&["--timeout=-1", "example.com"], "invalid --timeout"),
+    (&["explain", "no-such-rule"], "unknown rule"),
+];
+
+#[test]
+fn bad_input_exits_2_with_one_clear_line() {
+    for (args, expected) in BAD_INPUT {
+        let output = mailcheck().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn long_names_are_rejected() {
+    let name = format!("{}com", "abcdefghi.".repeat(26));
+    let output = mailcheck().arg(&name).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at most 253"));
+}
+
+#[test]
+fn hostile_input_is_escaped_in_errors() {
+    let output = mailcheck().arg("evil\u{1b}[31m.com").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.contains("\\x1b"), "{stderr:?}");
+}
+
+#[test]
+fn errors_are_json_under_json() {
+    let output = mailcheck().args(["--json", "192.0.2.1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON error");
+    assert_eq!(json["schema_version"], 1);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("IP address")
+    );
+    // clap's own errors too.
+    let output = mailcheck()
+        .args(["--json", "--no-such-flag", "x.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON error");
+    assert_eq!(json["error"]["kind"], "input");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &[][..],
+        &["--format", "yaml", "x.test"],
+        &["--fail-on", "sometimes", "x.test"],
+    ] {
+        let output = mailcheck().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn explain_one_rule() {
+    assert_cmd_snapshot!(mailcheck().args(["--color", "never", "explain", "mx-target-cname"]));
+}
+
+#[test]
+fn explain_lists_every_rule() {
+    let output = mailcheck()
+        .args(["--color", "never", "explain"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for rule in mailcheck::rules::RULES {
+        assert!(text.contains(rule.id), "{} missing from the list", rule.id);
+    }
+}
+
+#[test]
+fn help_states_the_exit_codes() {
+    let output = mailcheck().arg("--help").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("Exit codes:") && text.contains("3  no finding"),
+        "{text}"
+    );
+}
