@@ -78,6 +78,22 @@ pub enum Command {
         #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
         fail_on: FailOn,
     },
+    /// Evaluate DOMAIN's SPF policy for a client address, as a receiver would (RFC 7208
+    /// check_host()): the result, the term that decided it, the explanation and a trace.
+    /// Exits 0 whenever the evaluation ran, whatever its result; 2 for bad input.
+    Spf {
+        /// The domain whose policy is checked (the MAIL FROM domain, or the HELO name).
+        domain: String,
+        /// The client's IP address.
+        #[arg(long, value_name = "IP")]
+        ip: IpAddr,
+        /// The MAIL FROM address (default: postmaster@DOMAIN).
+        #[arg(long, value_name = "ADDR")]
+        sender: Option<String>,
+        /// The HELO/EHLO name (default: DOMAIN).
+        #[arg(long, value_name = "NAME")]
+        helo: Option<String>,
+    },
 }
 
 /// Options of an audit.
@@ -298,6 +314,9 @@ pub enum InputError {
     /// A `--selector` that is not a selector.
     #[error("invalid --selector \"{0}\": {1}")]
     Selector(String, &'static str),
+    /// A `--sender` or `--helo` that cannot be used.
+    #[error("invalid {0}: {1}")]
+    Identity(&'static str, String),
     /// `explain` with an unknown rule.
     #[error("unknown rule \"{0}\"; run `mailcheck explain` to list the rules")]
     UnknownRule(String),
@@ -385,6 +404,23 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             text,
             fail_on,
         }) => lint_record(kind, &text, fail_on, format, out),
+        Some(Command::Spf {
+            domain,
+            ip,
+            sender,
+            helo,
+        }) => {
+            run_spf_check(
+                &domain,
+                ip,
+                sender.as_deref(),
+                helo.as_deref(),
+                &cli.resolver,
+                format,
+                out,
+            )
+            .await
+        }
         None => run_audit(&cli.audit, &cli.resolver, &cli.sources, format, out, err).await,
     };
     match result {
@@ -496,6 +532,7 @@ async fn run_audit(
         }
     }
     options.max_in_flight = Some(audit_share(args.concurrency, domains.len()));
+    options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
     let options = Arc::new(options);
     // --zone, --offline, --replay and --save-dns choose the layers under the cache.
     let sources = crate::sources::AuditSources::build(sources, resolver, args.concurrency)?;
@@ -566,6 +603,76 @@ fn write_report(
         }
         Format::Json | Format::Ndjson => render::json::render(report, out),
     }
+}
+
+/// Checks `--sender` and `--helo`: printable ASCII with no spaces (RFC 5321 §4.1.2).
+fn check_identity(what: &'static str, value: &str) -> Result<(), InputError> {
+    if value.is_empty() {
+        return Err(InputError::Identity(what, "it is empty".to_owned()));
+    }
+    if let Some(bad) = value.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(InputError::Identity(
+            what,
+            format!("\"{value}\" contains {bad:?}; use the ASCII form, with no spaces"),
+        ));
+    }
+    if what == "--sender"
+        && let Some((_, domain)) = value.rsplit_once('@')
+        && domain.is_empty()
+    {
+        return Err(InputError::Identity(
+            what,
+            format!("\"{value}\" has no domain after the '@'"),
+        ));
+    }
+    Ok(())
+}
+
+async fn run_spf_check(
+    domain: &str,
+    ip: IpAddr,
+    sender: Option<&str>,
+    helo: Option<&str>,
+    resolver: &ResolverArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    let domain = parse_domain(domain).map_err(InputError::from)?;
+    if let Some(sender) = sender {
+        check_identity("--sender", sender)?;
+    }
+    if let Some(helo) = helo {
+        check_identity("--helo", helo)?;
+    }
+    let sender = sender.map_or_else(|| format!("postmaster@{}", domain.ascii), ToOwned::to_owned);
+    let helo = helo.map_or_else(|| domain.ascii.to_string(), ToOwned::to_owned);
+    let source = resolver.source()?;
+    let params = crate::spf::CheckHost {
+        ip,
+        domain: domain.ascii.to_string(),
+        sender: sender.clone(),
+        helo: helo.clone(),
+    };
+    let options = crate::spf::EvalOptions {
+        timestamp: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs()),
+        ..crate::spf::EvalOptions::default()
+    };
+    let evaluation = crate::spf::check_host(&source, &params, &options).await;
+    let report = Report {
+        spf_check: Some(crate::report::SpfCheckReport {
+            ip: ip.to_string(),
+            domain: domain.ascii.to_string(),
+            sender,
+            helo,
+            evaluation,
+        }),
+        ..Report::of_domains(Vec::new())
+    };
+    write_report(&report, format, false, out)?;
+    // The evaluation ran: its result, whatever it is, is the answer, not a failure.
+    Ok(ExitStatus::Clean)
 }
 
 fn lint_record(

@@ -24,5 +24,6 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod sources;
+pub mod spf;
 pub mod tagvalue;
 pub mod zonefile;

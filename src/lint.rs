@@ -116,11 +116,11 @@ pub fn lint(kind: RecordKind, text: &RecordText) -> Option<LintOutput> {
             ),
             overview: crate::describe::dkim_record_overview(text),
         }),
-        RecordKind::Spf
-        | RecordKind::Dmarc
-        | RecordKind::MtaSts
-        | RecordKind::TlsRpt
-        | RecordKind::Bimi => None,
+        RecordKind::Spf => Some(LintOutput {
+            findings: crate::rules::check_spf_record(text),
+            overview: crate::describe::spf_record_overview(text),
+        }),
+        RecordKind::Dmarc | RecordKind::MtaSts | RecordKind::TlsRpt | RecordKind::Bimi => None,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod guard;
 pub mod hickory;
 pub mod limit;
+pub mod memory;
 pub mod replay;
 pub mod zone;
 

@@ -7,6 +7,10 @@
 
 mod dkim;
 mod mail;
+mod spf;
+
+pub use mail::reverse_name;
+pub use spf::MAX_DEPTH as SPF_MAX_DEPTH;
 
 use crate::dns::cache::RecordingSource;
 use crate::dns::guard::AuditGuard;
@@ -22,6 +26,10 @@ pub struct GatherOptions {
     /// Most queries of this audit in flight at once (its share of `--concurrency` in a batch;
     /// `None` for no limit of its own).
     pub max_in_flight: Option<usize>,
+    /// Stop asking about a domain whose name servers never answer (see
+    /// [`AuditGuard`]). Off under `--save-dns` and `--replay`: which questions are skipped
+    /// depends on timing, and a replay must see exactly the questions the saved run asked.
+    pub skip_dead_servers: bool,
 }
 
 /// Gathers every fact about `domain` through `source`.
@@ -40,16 +48,20 @@ pub async fn gather_with(
         source,
         &domain.ascii,
         options.max_in_flight.unwrap_or(usize::MAX),
+        options.skip_dead_servers,
     );
     let recorder = RecordingSource::new(&guard);
-    let (mail, dkim) = tokio::join!(
+    // The families are independent: all of them start at once.
+    let (mail, dkim, spf) = tokio::join!(
         mail::gather_mail(&recorder, &domain.ascii),
         dkim::gather_dkim(&recorder, &domain.ascii, &options.dkim_selectors),
+        spf::gather_spf(&recorder, &domain.ascii),
     );
     Facts {
         domain: domain.clone(),
         mail,
         dkim,
+        spf,
         queries: recorder.into_log(),
     }
 }

@@ -9,7 +9,10 @@ pub(crate) mod dkim;
 mod lookup;
 mod mx;
 mod reverse;
+mod spf;
 pub mod zone;
+
+pub use spf::check_record as check_spf_record;
 
 use std::collections::HashSet;
 
@@ -52,6 +55,22 @@ pub static RULES: &[&Rule] = &[
     &reverse::PTR_MISSING,
     &reverse::PTR_NOT_FORWARD_CONFIRMED,
     &reverse::PTR_MULTIPLE,
+    &spf::SPF_MISSING,
+    &spf::SPF_MULTIPLE_RECORDS,
+    &spf::SPF_SYNTAX,
+    &spf::SPF_TOO_MANY_LOOKUPS,
+    &spf::SPF_TOO_MANY_VOID_LOOKUPS,
+    &spf::SPF_INCLUDE_LOOP,
+    &spf::SPF_INCLUDE_MISSING_RECORD,
+    &spf::SPF_MX_TOO_MANY_NAMES,
+    &spf::SPF_ALL_PASS,
+    &spf::SPF_ALL_NEUTRAL,
+    &spf::SPF_NO_ALL,
+    &spf::SPF_REDIRECT_IGNORED,
+    &spf::SPF_PTR_MECHANISM,
+    &spf::SPF_UNKNOWN_MODIFIER,
+    &spf::SPF_DEPRECATED_RR_TYPE,
+    &spf::SPF_RECORD_TOO_LONG,
     &dkim::DKIM_NO_KEY_FOUND,
     &dkim::DKIM_SYNTAX,
     &dkim::DKIM_MULTIPLE_RECORDS,
@@ -78,6 +97,7 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     let mut findings = Findings::default();
     mx::check(facts, &mut findings);
     reverse::check(facts, &mut findings);
+    spf::check(facts, &mut findings);
     dkim::check(facts, &mut findings);
     findings.remaining_failures(facts);
     let mut findings = findings.list;
