@@ -15,7 +15,6 @@ use crate::batch::{audit_share, domains_in_flight, read_domain_list, run_unorder
 use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::hickory::{HickorySource, ResolverSettings};
-use crate::dns::limit::LimitingSource;
 use crate::domain::{DomainName, parse_domain};
 use crate::gather::GatherOptions;
 use crate::lint::{RecordKind, RecordText, lint};
@@ -55,6 +54,9 @@ pub struct Cli {
     /// Output options, for every command.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Where an audit's answers come from: --zone, --offline, --save-dns, --replay.
+    #[command(flatten)]
+    pub sources: crate::sources::SourceArgs,
 }
 
 /// Subcommands.
@@ -75,6 +77,22 @@ pub enum Command {
         /// Exit 1 when a finding is at or above this severity.
         #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
         fail_on: FailOn,
+    },
+    /// Evaluate DOMAIN's SPF policy for a client address, as a receiver would (RFC 7208
+    /// check_host()): the result, the term that decided it, the explanation and a trace.
+    /// Exits 0 whenever the evaluation ran, whatever its result; 2 for bad input.
+    Spf {
+        /// The domain whose policy is checked (the MAIL FROM domain, or the HELO name).
+        domain: String,
+        /// The client's IP address.
+        #[arg(long, value_name = "IP")]
+        ip: IpAddr,
+        /// The MAIL FROM address (default: postmaster@DOMAIN).
+        #[arg(long, value_name = "ADDR")]
+        sender: Option<String>,
+        /// The HELO/EHLO name (default: DOMAIN).
+        #[arg(long, value_name = "NAME")]
+        helo: Option<String>,
     },
 }
 
@@ -296,12 +314,18 @@ pub enum InputError {
     /// A `--selector` that is not a selector.
     #[error("invalid --selector \"{0}\": {1}")]
     Selector(String, &'static str),
+    /// A `--sender` or `--helo` that cannot be used.
+    #[error("invalid {0}: {1}")]
+    Identity(&'static str, String),
     /// `explain` with an unknown rule.
     #[error("unknown rule \"{0}\"; run `mailcheck explain` to list the rules")]
     UnknownRule(String),
     /// The resolver could not be set up.
     #[error(transparent)]
     Resolver(#[from] crate::dns::hickory::ResolverSetupError),
+    /// A --zone, --replay or --save-dns file that cannot be used.
+    #[error(transparent)]
+    Sources(#[from] crate::sources::SourceError),
 }
 
 /// A whole number of at least 1 (for `--concurrency`).
@@ -380,7 +404,24 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             text,
             fail_on,
         }) => lint_record(kind, &text, fail_on, format, out),
-        None => run_audit(&cli.audit, &cli.resolver, format, out, err).await,
+        Some(Command::Spf {
+            domain,
+            ip,
+            sender,
+            helo,
+        }) => {
+            run_spf_check(
+                &domain,
+                ip,
+                sender.as_deref(),
+                helo.as_deref(),
+                &cli.resolver,
+                format,
+                out,
+            )
+            .await
+        }
+        None => run_audit(&cli.audit, &cli.resolver, &cli.sources, format, out, err).await,
     };
     match result {
         Ok(status) => Ok(status),
@@ -452,6 +493,7 @@ impl From<io::Error> for RunError {
 async fn run_audit(
     args: &AuditArgs,
     resolver: &ResolverArgs,
+    sources: &crate::sources::SourceArgs,
     format: Format,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -490,11 +532,11 @@ async fn run_audit(
         }
     }
     options.max_in_flight = Some(audit_share(args.concurrency, domains.len()));
+    options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
     let options = Arc::new(options);
-    let source: Arc<dyn DnsSource> = Arc::new(CachingSource::new(LimitingSource::new(
-        resolver.hickory()?,
-        args.concurrency,
-    )));
+    // --zone, --offline, --replay and --save-dns choose the layers under the cache.
+    let sources = crate::sources::AuditSources::build(sources, resolver, args.concurrency)?;
+    let source: Arc<dyn DnsSource> = sources.shared();
 
     let human = render::human::HumanOptions {
         verbose: args.verbose,
@@ -515,7 +557,8 @@ async fn run_audit(
             let options = Arc::clone(&options);
             async move { audit_with(&domain, &*source, &options).await }
         },
-        |index, report| {
+        |index, mut report| {
+            sources.annotate(&mut report);
             tally.add(&report);
             progress.update(&tally);
             if write_error.is_none() {
@@ -529,6 +572,7 @@ async fn run_audit(
     if let Some(error) = write_error {
         return Err(error.into());
     }
+    sources.finish()?;
     sink.finish(&input_errors)?;
 
     if !input_errors.is_empty() {
@@ -559,6 +603,76 @@ fn write_report(
         }
         Format::Json | Format::Ndjson => render::json::render(report, out),
     }
+}
+
+/// Checks `--sender` and `--helo`: printable ASCII with no spaces (RFC 5321 §4.1.2).
+fn check_identity(what: &'static str, value: &str) -> Result<(), InputError> {
+    if value.is_empty() {
+        return Err(InputError::Identity(what, "it is empty".to_owned()));
+    }
+    if let Some(bad) = value.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(InputError::Identity(
+            what,
+            format!("\"{value}\" contains {bad:?}; use the ASCII form, with no spaces"),
+        ));
+    }
+    if what == "--sender"
+        && let Some((_, domain)) = value.rsplit_once('@')
+        && domain.is_empty()
+    {
+        return Err(InputError::Identity(
+            what,
+            format!("\"{value}\" has no domain after the '@'"),
+        ));
+    }
+    Ok(())
+}
+
+async fn run_spf_check(
+    domain: &str,
+    ip: IpAddr,
+    sender: Option<&str>,
+    helo: Option<&str>,
+    resolver: &ResolverArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    let domain = parse_domain(domain).map_err(InputError::from)?;
+    if let Some(sender) = sender {
+        check_identity("--sender", sender)?;
+    }
+    if let Some(helo) = helo {
+        check_identity("--helo", helo)?;
+    }
+    let sender = sender.map_or_else(|| format!("postmaster@{}", domain.ascii), ToOwned::to_owned);
+    let helo = helo.map_or_else(|| domain.ascii.to_string(), ToOwned::to_owned);
+    let source = resolver.source()?;
+    let params = crate::spf::CheckHost {
+        ip,
+        domain: domain.ascii.to_string(),
+        sender: sender.clone(),
+        helo: helo.clone(),
+    };
+    let options = crate::spf::EvalOptions {
+        timestamp: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs()),
+        ..crate::spf::EvalOptions::default()
+    };
+    let evaluation = crate::spf::check_host(&source, &params, &options).await;
+    let report = Report {
+        spf_check: Some(crate::report::SpfCheckReport {
+            ip: ip.to_string(),
+            domain: domain.ascii.to_string(),
+            sender,
+            helo,
+            evaluation,
+        }),
+        ..Report::of_domains(Vec::new())
+    };
+    write_report(&report, format, false, out)?;
+    // The evaluation ran: its result, whatever it is, is the answer, not a failure.
+    Ok(ExitStatus::Clean)
 }
 
 fn lint_record(

@@ -10,11 +10,16 @@ use crate::dkim::key::{Exponent, KeyMaterial, RsaEncoding, analyze};
 use crate::dkim::{self, KeyType};
 use crate::dns::cache::QueryLogEntry;
 use crate::facts::{Absence, DkimFacts, DkimSelector, Facts, Lookup, MxHost, SelectorMode};
+use crate::lint::RecordText;
 use crate::report::{
     AddressReport, DkimKeyReport, DkimRecordsReport, DkimSelectorReport, MxReport, OverviewLine,
-    PtrReport, QueryReport, Records, Section,
+    PtrReport, QueryReport, Records, Section, SpfNodeReport, SpfPathReport, SpfReport,
+    SpfTermReport,
 };
 use crate::rules::dkim::{KeyContext, Verdict, check_record};
+use crate::spf::eval::{LOOKUP_LIMIT, NAME_LIMIT, VOID_LIMIT};
+use crate::spf::record::parse_record;
+use crate::spf::tree::{SpfFacts, SpfNode, Target, TermDns, WalkStep, reachable_terms};
 
 /// The structured records of `facts`.
 pub fn records(facts: &Facts) -> Records {
@@ -54,6 +59,7 @@ pub fn records(facts: &Facts) -> Records {
         .collect();
     let mut records = Records {
         mx,
+        spf: Some(spf_report(&facts.spf)),
         dkim: dkim_records(facts),
         ..Records::default()
     };
@@ -413,6 +419,7 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
             text,
         });
     };
+    spf_overview(&facts.spf, &mut line);
     let mail = &facts.mail;
     match &mail.mx {
         Lookup::Found(records) => {
@@ -516,4 +523,306 @@ pub fn queries(log: &[QueryLogEntry]) -> Vec<QueryReport> {
                 .collect(),
         })
         .collect()
+}
+
+/// The SPF tree as JSON shows it.
+fn spf_report(spf: &SpfFacts) -> SpfReport {
+    let walk = spf.root.walk();
+    let lookups = walk.last().map_or(0, |step| step.lookups);
+    let voids = walk.last().map_or(0, |step| step.voids);
+    let eleventh = walk
+        .iter()
+        .find(|step| step.lookups == LOOKUP_LIMIT + 1)
+        .map(|step| {
+            step.path
+                .iter()
+                .map(|p| SpfPathReport {
+                    domain: p.domain.to_string(),
+                    term: p.term.text.clone(),
+                })
+                .collect()
+        });
+    SpfReport {
+        lookups,
+        lookups_at_least: spf.root.counts_are_lower_bounds(),
+        lookup_limit: LOOKUP_LIMIT,
+        void_lookups: voids,
+        void_lookup_limit: VOID_LIMIT,
+        eleventh_lookup: eleventh,
+        type99_records: spf
+            .spf_rr
+            .found()
+            .into_iter()
+            .flatten()
+            .map(|strings| String::from_utf8_lossy(&strings.concat()).into_owned())
+            .collect(),
+        tree: spf_node_report(&spf.root),
+    }
+}
+
+fn spf_status(node: &SpfNode) -> &'static str {
+    match &node.records {
+        Lookup::Found(records) if records.len() > 1 => "multiple",
+        Lookup::Found(_) => "found",
+        Lookup::Absent(Absence::NxDomain) => "nxdomain",
+        Lookup::Absent(Absence::NoData) => "missing",
+        Lookup::Failed(_) => "not-verified",
+    }
+}
+
+/// The nested report of a node. The recursion follows the tree, whose depth is capped at
+/// gathering (`gather::SPF_MAX_DEPTH`).
+fn spf_node_report(node: &SpfNode) -> SpfNodeReport {
+    let records: Vec<String> = node
+        .records
+        .found()
+        .into_iter()
+        .flatten()
+        .map(|text| text.text.clone())
+        .collect();
+    SpfNodeReport {
+        domain: node.domain.to_string(),
+        status: spf_status(node),
+        record: node.record.as_ref().map(|record| record.text.clone()),
+        records: if records.len() > 1 {
+            records
+        } else {
+            Vec::new()
+        },
+        own_lookups: node.own_lookups(),
+        cumulative_lookups: node.cumulative_lookups(),
+        own_void_lookups: node.own_voids(),
+        cumulative_void_lookups: node.cumulative_voids(),
+        terms: node
+            .terms
+            .iter()
+            .map(|term| SpfTermReport {
+                term: term.text.clone(),
+                lookups: u32::from(term.reachable && term.costs_lookup),
+                reachable: term.reachable,
+                target: match &term.target {
+                    Target::Name(name) => Some(name.to_string()),
+                    Target::Macro(text) | Target::Invalid(text) => Some(text.clone()),
+                    Target::None => None,
+                },
+                target_depends_on_sender: matches!(term.target, Target::Macro(_)),
+                void: term.reachable && term.is_void(),
+                not_verified: !term.failures().is_empty()
+                    || term
+                        .child()
+                        .is_some_and(|child| child.records.failure().is_some()),
+                mx_names: match &term.dns {
+                    TermDns::Mx(Lookup::Found(names)) => Some(names.len()),
+                    TermDns::Mx(Lookup::Absent(_)) => Some(0),
+                    _ => None,
+                },
+                is_loop: matches!(term.dns, TermDns::Loop),
+                child: term.child().map(|child| Box::new(spf_node_report(child))),
+            })
+            .collect(),
+    }
+}
+
+/// The SPF section of human output: the record, the counts, and the lookup tree with each
+/// record's own and cumulative count. Only terms that lead somewhere or need attention get
+/// a line, so the branch with the 11th lookup stands out.
+fn spf_overview(spf: &SpfFacts, line: &mut impl FnMut(Section, usize, String)) {
+    let root = &spf.root;
+    match &root.records {
+        Lookup::Failed(_) => {
+            line(
+                Section::Spf,
+                0,
+                "SPF record not verified (the TXT lookup failed)".to_owned(),
+            );
+            return;
+        }
+        Lookup::Absent(_) => {
+            line(Section::Spf, 0, "no SPF record".to_owned());
+            return;
+        }
+        Lookup::Found(records) => {
+            for record in records {
+                line(Section::Spf, 0, record.text.clone());
+            }
+        }
+    }
+    if root.record.is_none() {
+        return;
+    }
+    spf_tree_lines(root, line);
+}
+
+/// The counts and the lookup tree of a domain with one SPF record.
+fn spf_tree_lines(root: &SpfNode, line: &mut impl FnMut(Section, usize, String)) {
+    let walk = root.walk();
+    let lookups = walk.last().map_or(0, |step| step.lookups);
+    let voids = walk.last().map_or(0, |step| step.voids);
+    let at_least = if root.counts_are_lower_bounds() {
+        "at least "
+    } else {
+        ""
+    };
+    line(
+        Section::Spf,
+        0,
+        format!(
+            "DNS lookups: {at_least}{lookups} of at most {LOOKUP_LIMIT}{}; void lookups: {voids} \
+             of at most {VOID_LIMIT}",
+            if lookups > LOOKUP_LIMIT {
+                " (over the limit)"
+            } else {
+                ""
+            }
+        ),
+    );
+    let eleventh = walk.iter().find(|step| step.lookups == LOOKUP_LIMIT + 1);
+    let mark = |node: &SpfNode| -> Option<String> {
+        let step = eleventh?;
+        let last = step.term()?;
+        node.terms
+            .iter()
+            .any(|term| std::ptr::eq(term, last.term))
+            .then(|| format!("  ← the 11th lookup is here: {}", last.term.text))
+    };
+    // The tree is worth showing when something leads somewhere or needs attention.
+    let worth_showing = root.nodes().len() > 1
+        || eleventh.is_some()
+        || root
+            .terms
+            .iter()
+            .any(|term| term.reachable && term_remark(term).is_some());
+    if !worth_showing {
+        return;
+    }
+    line(
+        Section::Spf,
+        0,
+        "lookup tree (own / cumulative):".to_owned(),
+    );
+    // Depth-first with an explicit stack; a record's entries are pushed in reverse so they
+    // come out in evaluation order.
+    let mut stack = vec![TreeEntry::Record(root, 1, root.domain.to_string())];
+    while let Some(entry) = stack.pop() {
+        let (node, depth, label) = match entry {
+            TreeEntry::Remark(depth, text) => {
+                line(Section::Spf, depth, text);
+                continue;
+            }
+            TreeEntry::Record(node, depth, label) => (node, depth, label),
+        };
+        let mut text = format!(
+            "{label}  {} / {}",
+            node.own_lookups(),
+            node.cumulative_lookups()
+        );
+        if let Some(marker) = mark(node) {
+            text.push_str(&marker);
+        }
+        line(Section::Spf, depth, text);
+        let mut entries = Vec::new();
+        for index in node.evaluation_order() {
+            let Some(term) = node.terms.get(index).filter(|term| term.reachable) else {
+                continue;
+            };
+            if let Some(child) = term.child().filter(|child| {
+                child
+                    .records
+                    .found()
+                    .is_some_and(|records| records.len() == 1)
+            }) {
+                entries.push(TreeEntry::Record(child, depth + 1, term.text.clone()));
+            } else if let Some(mut remark) = term_remark(term) {
+                if eleventh
+                    .and_then(WalkStep::term)
+                    .is_some_and(|last| std::ptr::eq(last.term, term))
+                {
+                    remark.push_str("  ← the 11th lookup");
+                }
+                entries.push(TreeEntry::Remark(depth + 1, remark));
+            }
+        }
+        stack.extend(entries.into_iter().rev());
+    }
+}
+
+/// A line of the SPF lookup tree: a record, or a remark about a term.
+enum TreeEntry<'a> {
+    Record(&'a SpfNode, usize, String),
+    Remark(usize, String),
+}
+
+/// What the tree says about a term that is not an included record: only what needs
+/// attention (a problem, or a target known only when mail arrives).
+fn term_remark(term: &crate::spf::tree::TermFacts) -> Option<String> {
+    let text = &term.text;
+    match &term.dns {
+        TermDns::Child(child) => match &child.records {
+            Lookup::Found(records) if records.len() > 1 => Some(format!(
+                "{text} → {} SPF records (permerror)",
+                records.len()
+            )),
+            Lookup::Found(_) => None,
+            Lookup::Absent(_) => Some(format!("{text} → no SPF record (permerror)")),
+            Lookup::Failed(_) => Some(format!("{text} → not verified (the TXT lookup failed)")),
+        },
+        TermDns::Loop => Some(format!(
+            "{text} → loop back to {}",
+            term.target
+                .name()
+                .map_or_else(String::new, ToString::to_string)
+        )),
+        TermDns::NotFollowed => Some(format!(
+            "{text} → not followed (the tree is too deep or wide)"
+        )),
+        TermDns::Mx(Lookup::Found(names)) if names.len() > NAME_LIMIT => Some(format!(
+            "{text} → {} MX names (at most {NAME_LIMIT})",
+            names.len()
+        )),
+        _ if !term.failures().is_empty() => Some(format!("{text} → not verified (lookup failed)")),
+        _ if term.is_void() => Some(format!("{text} → void lookup (no records)")),
+        _ if matches!(term.target, Target::Macro(_)) && term.costs_lookup => Some(format!(
+            "{text} → depends on the sender (macro), known only when mail arrives"
+        )),
+        _ => None,
+    }
+}
+
+/// Record mode: what a record says, before publishing it.
+pub fn spf_record_overview(text: &RecordText) -> Vec<OverviewLine> {
+    let record = parse_record(&text.joined);
+    let reachable = reachable_terms(&record);
+    let lookups = record
+        .terms
+        .iter()
+        .zip(&reachable)
+        .filter(|(term, reachable)| **reachable && term.costs_lookup())
+        .count();
+    let mut lines = vec![OverviewLine {
+        section: Section::Spf,
+        depth: 0,
+        text: format!(
+            "{} character-string{}, {} octets; {lookups} term{} causing DNS lookups in the record \
+             itself (includes add theirs; at most {LOOKUP_LIMIT} in all)",
+            text.strings.len(),
+            if text.strings.len() == 1 { "" } else { "s" },
+            text.strings.iter().map(Vec::len).sum::<usize>(),
+            if lookups == 1 { "" } else { "s" },
+        ),
+    }];
+    let unreachable: Vec<&str> = record
+        .terms
+        .iter()
+        .zip(&reachable)
+        .filter(|(_, reachable)| !**reachable)
+        .map(|(term, _)| term.text.as_str())
+        .collect();
+    if !unreachable.is_empty() {
+        lines.push(OverviewLine {
+            section: Section::Spf,
+            depth: 0,
+            text: format!("never evaluated (after all): {}", unreachable.join(" ")),
+        });
+    }
+    lines
 }

@@ -24,6 +24,8 @@ pub struct Facts {
     pub policies: policy::PolicyRecordFacts,
     /// DKIM selectors probed or named, and the key records found.
     pub dkim: DkimFacts,
+    /// The SPF record and the include/redirect tree below it.
+    pub spf: crate::spf::tree::SpfFacts,
     /// Every distinct DNS question asked, in asking order.
     pub queries: Vec<QueryLogEntry>,
 }

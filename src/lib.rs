@@ -24,4 +24,7 @@ pub mod providers;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod sources;
+pub mod spf;
 pub mod tagvalue;
+pub mod zonefile;

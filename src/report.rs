@@ -201,9 +201,28 @@ pub struct Report {
     /// Record mode (`mailcheck record`): one entry per record text checked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lints: Vec<LintReport>,
+    /// `mailcheck spf`: one SPF evaluation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spf_check: Option<SpfCheckReport>,
     /// Lines of `--input` that are not domains (the others were audited).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub input_errors: Vec<crate::batch::InputLineError>,
+}
+
+/// One `check_host()` run (`mailcheck spf`).
+#[derive(Clone, Debug, Serialize)]
+pub struct SpfCheckReport {
+    /// The client address.
+    pub ip: String,
+    /// The domain checked.
+    pub domain: String,
+    /// The sender (MAIL FROM) used.
+    pub sender: String,
+    /// The HELO name used.
+    pub helo: String,
+    /// The evaluation.
+    #[serde(flatten)]
+    pub evaluation: crate::spf::Evaluation,
 }
 
 impl Report {
@@ -214,6 +233,7 @@ impl Report {
             tool: ToolInfo::default(),
             domains,
             lints: Vec::new(),
+            spf_check: None,
             input_errors: Vec::new(),
         }
     }
@@ -339,6 +359,17 @@ impl DomainReport {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|finding| finding.severity).max()
     }
+
+    /// Adds findings and overview lines found outside the audit (the problems of a `--zone`
+    /// file), keeping the sections in display order and the counts right.
+    pub fn add(&mut self, findings: Vec<Finding>, overview: Vec<OverviewLine>) {
+        self.findings.extend(findings);
+        // Stable: within a section, the order they were produced in.
+        self.findings.sort_by_key(|finding| finding.section);
+        self.overview.extend(overview);
+        self.overview.sort_by_key(|line| line.section);
+        self.summary = Summary::count(&self.findings, &self.dns);
+    }
 }
 
 /// Whether every lookup of an audit completed.
@@ -414,6 +445,9 @@ pub struct Records {
     pub bimi: Option<policy::SingleRecordReport<crate::policy::bimi::BimiRecord>>,
     /// DKIM selectors and their keys.
     pub dkim: DkimRecordsReport,
+    /// The SPF record and its include/redirect tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spf: Option<SpfReport>,
 }
 
 /// The DKIM selectors checked and what they publish (JSON `records.dkim`).
@@ -531,4 +565,94 @@ pub struct QueryReport {
     /// The answer's records, in zone-file form (`name TTL TYPE data`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<String>,
+}
+
+/// The domain's SPF policy as JSON shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpfReport {
+    /// Terms that cause DNS lookups, counted in evaluation order through every include.
+    pub lookups: u32,
+    /// Whether `lookups` is a lower bound (an include could not be followed).
+    pub lookups_at_least: bool,
+    /// The limit, 10 (RFC 7208 §4.6.4).
+    pub lookup_limit: u32,
+    /// Lookups that found nothing.
+    pub void_lookups: u32,
+    /// The limit, 2 (RFC 7208 §4.6.4).
+    pub void_lookup_limit: u32,
+    /// When over the limit: the path to the 11th lookup, outermost term first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eleventh_lookup: Option<Vec<SpfPathReport>>,
+    /// Obsolete type-99 SPF records at the domain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub type99_records: Vec<String>,
+    /// The domain's record and what it leads to.
+    pub tree: SpfNodeReport,
+}
+
+/// One term on the way to a lookup.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpfPathReport {
+    /// The domain whose record holds the term.
+    pub domain: String,
+    /// The term.
+    pub term: String,
+}
+
+/// One domain's SPF record in the tree.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpfNodeReport {
+    /// The domain.
+    pub domain: String,
+    /// `found`, `missing` (no SPF record), `multiple`, `nxdomain` or `not-verified`.
+    pub status: &'static str,
+    /// The record's text, when there is exactly one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// Every SPF record's text, when there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
+    /// Lookups caused by this record's own terms.
+    pub own_lookups: u32,
+    /// Lookups of this record and everything below it.
+    pub cumulative_lookups: u32,
+    /// Void lookups of this record's own terms.
+    pub own_void_lookups: u32,
+    /// Void lookups of this record and everything below it.
+    pub cumulative_void_lookups: u32,
+    /// The record's terms.
+    pub terms: Vec<SpfTermReport>,
+}
+
+/// One term of an SPF record.
+#[derive(Clone, Debug, Serialize)]
+#[allow(clippy::struct_excessive_bools)] // independent JSON flags, each omitted when false
+pub struct SpfTermReport {
+    /// The term as written.
+    pub term: String,
+    /// Lookups it costs (0 or 1; 0 when evaluation never reaches it).
+    pub lookups: u32,
+    /// False for terms after `all`, and `redirect` beside `all`: never evaluated.
+    pub reachable: bool,
+    /// The name it looks up, when known without a client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The target holds macros that depend on the sender or client (`%{l}`, `%{i}`…).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub target_depends_on_sender: bool,
+    /// Its lookup found nothing (NXDOMAIN or NODATA).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub void: bool,
+    /// Its lookup failed (timeout, SERVFAIL): not verified.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_verified: bool,
+    /// For `mx`: how many MX names the target has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mx_names: Option<usize>,
+    /// The target is already being evaluated higher up: a loop.
+    #[serde(rename = "loop", skip_serializing_if = "std::ops::Not::not")]
+    pub is_loop: bool,
+    /// For `include` and `redirect`: the target's record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child: Option<Box<SpfNodeReport>>,
 }

@@ -25,17 +25,25 @@ pub struct AuditGuard<'s> {
     permits: Semaphore,
     timeouts: AtomicUsize,
     answered: AtomicUsize,
+    breaker: bool,
 }
 
 impl<'s> AuditGuard<'s> {
-    /// Guards the audit of `domain`: at most `max_in_flight` of its queries at once.
-    pub fn new(inner: &'s dyn DnsSource, domain: &Name, max_in_flight: usize) -> Self {
+    /// Guards the audit of `domain`: at most `max_in_flight` of its queries at once, and, with
+    /// `breaker`, none more once its name servers look dead.
+    pub fn new(
+        inner: &'s dyn DnsSource,
+        domain: &Name,
+        max_in_flight: usize,
+        breaker: bool,
+    ) -> Self {
         AuditGuard {
             inner,
             domain: domain.clone(),
             permits: Semaphore::new(max_in_flight.clamp(1, Semaphore::MAX_PERMITS)),
             timeouts: AtomicUsize::new(0),
             answered: AtomicUsize::new(0),
+            breaker,
         }
     }
 
@@ -48,7 +56,8 @@ impl<'s> AuditGuard<'s> {
     }
 
     fn broken(&self) -> bool {
-        self.timeouts.load(Ordering::Relaxed) >= BREAK_AFTER_TIMEOUTS
+        self.breaker
+            && self.timeouts.load(Ordering::Relaxed) >= BREAK_AFTER_TIMEOUTS
             && self.answered.load(Ordering::Relaxed) == 0
     }
 
@@ -118,7 +127,7 @@ mod tests {
     #[tokio::test]
     async fn a_dead_domain_stops_asking_after_three_timeouts() {
         let source = HalfDead(AtomicUsize::new(0));
-        let guard = AuditGuard::new(&source, &Name::new("dead.test"), 1);
+        let guard = AuditGuard::new(&source, &Name::new("dead.test"), 1, true);
         for label in ["a", "b", "c", "d", "e"] {
             let outcome = guard
                 .query(&Name::new(&format!("{label}.dead.test")), RecordType::Txt)
@@ -135,7 +144,7 @@ mod tests {
     #[tokio::test]
     async fn one_answer_keeps_the_breaker_closed() {
         let source = HalfDead(AtomicUsize::new(0));
-        let guard = AuditGuard::new(&source, &Name::new("test"), 1);
+        let guard = AuditGuard::new(&source, &Name::new("test"), 1, true);
         // "alive.test" answers, so later timeouts under "test" are lost packets, not a dead
         // server: everything is still sent.
         guard.query(&Name::new("alive.test"), RecordType::Txt).await;
@@ -147,10 +156,22 @@ mod tests {
         assert_eq!(source.0.load(Ordering::SeqCst), 5);
     }
 
+    #[tokio::test]
+    async fn without_the_breaker_everything_is_sent() {
+        let source = HalfDead(AtomicUsize::new(0));
+        let guard = AuditGuard::new(&source, &Name::new("dead.test"), 1, false);
+        for label in ["a", "b", "c", "d", "e"] {
+            guard
+                .query(&Name::new(&format!("{label}.dead.test")), RecordType::Txt)
+                .await;
+        }
+        assert_eq!(source.0.load(Ordering::SeqCst), 5);
+    }
+
     #[test]
     fn names_under_the_domain() {
         let source = HalfDead(AtomicUsize::new(0));
-        let guard = AuditGuard::new(&source, &Name::new("example.test"), 1);
+        let guard = AuditGuard::new(&source, &Name::new("example.test"), 1, true);
         assert!(guard.is_under_domain(&Name::new("example.test")));
         assert!(guard.is_under_domain(&Name::new("_dmarc.example.test")));
         assert!(!guard.is_under_domain(&Name::new("badexample.test")));

@@ -10,6 +10,9 @@ pub mod cache;
 pub mod guard;
 pub mod hickory;
 pub mod limit;
+pub mod memory;
+pub mod replay;
+pub mod zone;
 
 use std::fmt;
 use std::future::Future;
@@ -26,6 +29,20 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait DnsSource: Send + Sync {
     /// Asks for the records of `rtype` at `name`. Never fails: every failure is an [`Outcome`].
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome>;
+}
+
+// Sources are layered (a cache over a recorder over zone files over the resolver), and the
+// layers are chosen at run time, so a boxed or shared source is a source too.
+impl<T: DnsSource + ?Sized> DnsSource for Box<T> {
+    fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
+        (**self).query(name, rtype)
+    }
+}
+
+impl<T: DnsSource + ?Sized> DnsSource for std::sync::Arc<T> {
+    fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
+        (**self).query(name, rtype)
+    }
 }
 
 /// A domain name as mailcheck handles it: ASCII (A-labels), lower case, no trailing dot.

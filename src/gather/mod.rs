@@ -8,6 +8,10 @@
 mod dkim;
 mod dmarc;
 mod mail;
+mod spf;
+
+pub use mail::reverse_name;
+pub use spf::MAX_DEPTH as SPF_MAX_DEPTH;
 
 use crate::dns::cache::RecordingSource;
 use crate::dns::guard::AuditGuard;
@@ -25,6 +29,10 @@ pub struct GatherOptions {
     /// Most queries of this audit in flight at once (its share of `--concurrency` in a batch;
     /// `None` for no limit of its own).
     pub max_in_flight: Option<usize>,
+    /// Stop asking about a domain whose name servers never answer (see
+    /// [`AuditGuard`]). Off under `--save-dns` and `--replay`: which questions are skipped
+    /// depends on timing, and a replay must see exactly the questions the saved run asked.
+    pub skip_dead_servers: bool,
 }
 
 /// Gathers every fact about `domain` through `source`.
@@ -43,12 +51,15 @@ pub async fn gather_with(
         source,
         &domain.ascii,
         options.max_in_flight.unwrap_or(usize::MAX),
+        options.skip_dead_servers,
     );
     let recorder = RecordingSource::new(&guard);
-    // Every family starts at once: each one's first lookups go out on the first poll.
-    let (mail, dkim, dmarc, policies) = tokio::join!(
+    // The families are independent: all of them start at once (each one's first lookups go
+    // out on the first poll).
+    let (mail, dkim, spf, dmarc, policies) = tokio::join!(
         mail::gather_mail(&recorder, &domain.ascii),
         dkim::gather_dkim(&recorder, &domain.ascii, &options.dkim_selectors),
+        spf::gather_spf(&recorder, &domain.ascii),
         dmarc::gather_dmarc(&recorder, &domain.ascii),
         dmarc::gather_policy_records(&recorder, &domain.ascii),
     );
@@ -56,6 +67,7 @@ pub async fn gather_with(
         domain: domain.clone(),
         mail,
         dkim,
+        spf,
         dmarc,
         policies,
         queries: recorder.into_log(),

@@ -9,7 +9,10 @@ use super::escape::escape;
 use super::wrap::wrap;
 use clap::ValueEnum;
 
-use crate::report::{AuditStatus, DomainReport, Finding, LintReport, Report, Section, Severity};
+use crate::report::{
+    AuditStatus, DomainReport, Finding, LintReport, Report, Section, Severity, SpfCheckReport,
+};
+use crate::spf::SpfResult;
 
 /// What to show besides the findings.
 #[derive(Clone, Copy, Debug, Default)]
@@ -34,6 +37,81 @@ pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io
             writeln!(out)?;
         }
         render_lint(lint, out)?;
+    }
+    if let Some(check) = &report.spf_check {
+        render_spf_check(check, out)?;
+    }
+    Ok(())
+}
+
+/// `mailcheck spf`: the result first, then what decided it, then the trace.
+fn render_spf_check(check: &SpfCheckReport, out: &mut dyn Write) -> io::Result<()> {
+    let evaluation = &check.evaluation;
+    writeln!(
+        out,
+        "{}",
+        format!("SPF check of {} for {}", escape(&check.domain), check.ip)
+            .bold()
+            .underline()
+    )?;
+    writeln!(
+        out,
+        "  sender {}, HELO {}",
+        escape(&check.sender),
+        escape(&check.helo)
+    )?;
+    let result = evaluation.result.as_str();
+    let result = match evaluation.result {
+        SpfResult::Pass => result.green().bold(),
+        SpfResult::Fail | SpfResult::PermError | SpfResult::TempError => result.red().bold(),
+        SpfResult::SoftFail => result.yellow().bold(),
+        SpfResult::Neutral | SpfResult::None => result.bold(),
+    };
+    writeln!(out)?;
+    writeln!(out, "  {} {result}", "Result:".bold())?;
+    if !evaluation.decided_by.is_empty() {
+        let chain: Vec<String> = evaluation
+            .decided_by
+            .iter()
+            .map(|step| format!("{} (in {})", escape(&step.term), escape(&step.domain)))
+            .collect();
+        writeln!(out, "  {} {}", "Decided by:".bold(), chain.join(" → "))?;
+    }
+    for (i, line) in wrap(&escape(&evaluation.reason), WIDTH - 10)
+        .into_iter()
+        .enumerate()
+    {
+        if i == 0 {
+            writeln!(out, "  {} {line}", "Reason:".bold())?;
+        } else {
+            writeln!(out, "          {line}")?;
+        }
+    }
+    if let Some(explanation) = &evaluation.explanation {
+        writeln!(out, "  {} {}", "Explanation:".bold(), escape(explanation))?;
+    }
+    writeln!(
+        out,
+        "  DNS lookups: {} of at most {}; void lookups: {} of at most {}",
+        evaluation.lookups,
+        crate::spf::eval::LOOKUP_LIMIT,
+        evaluation.void_lookups,
+        crate::spf::eval::VOID_LIMIT
+    )?;
+    writeln!(out)?;
+    writeln!(out, "{}", "Trace".bold())?;
+    let mut domain: Option<(&str, usize)> = None;
+    for step in &evaluation.trace {
+        if domain != Some((step.domain.as_str(), step.depth)) {
+            writeln!(
+                out,
+                "  {}{}",
+                "  ".repeat(step.depth),
+                escape(&step.domain).bold()
+            )?;
+            domain = Some((step.domain.as_str(), step.depth));
+        }
+        writeln!(out, "  {}  {}", "  ".repeat(step.depth), escape(&step.text))?;
     }
     Ok(())
 }

@@ -35,7 +35,9 @@ pub static DKIM_NO_KEY_FOUND: Rule = Rule {
                 below it that were not probed. A selector named with --selector that has no \
                 key is an error: mail signed with it fails DKIM. A probed selector that is an \
                 alias (CNAME) of a name without a key is reported too: the provider's key is \
-                missing. A lookup that failed is reported as not verified, never as a missing \
+                missing. A domain whose SPF record is exactly `v=spf1 -all` says it sends no \
+                mail (RFC 7208 §10.1.2, RFC 7505 §4.2), so discovery finding no key there is \
+                not reported. A lookup that failed is reported as not verified, never as a missing \
                 key.",
     fix: "Turn on DKIM signing where the domain's mail is sent (the provider's DKIM setup, or \
           your own signer), publish the key it gives you as a TXT record at \
@@ -548,6 +550,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let any_failed = dkim.selectors.iter().any(|s| s.txt.failure().is_some());
     let domain_missing = matches!(facts.mail.mx, Lookup::Absent(Absence::NxDomain));
     if dkim.mode == SelectorMode::Discovery
+        && !facts.spf.sends_no_mail()
         && !any_found
         && !any_failed
         && dangling == 0

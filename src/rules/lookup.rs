@@ -133,12 +133,30 @@ fn failure_finding(section: Section, failures: &[&Failure], not_verified: &str) 
             format!("{}; {not_verified} not verified", clauses.join(", and ")),
         )
         .in_section(section)
-        .with_fix(format!(
+        .with_fix(failure_fix(first)),
+    )
+}
+
+/// The fix for a failed lookup: a DNS problem, or a name that `--offline` / `--replay` kept
+/// off the network (`dns::zone`, `dns::replay`).
+fn failure_fix(failure: &Failure) -> String {
+    let name = &failure.name;
+    match &failure.outcome {
+        Outcome::Error(message) if message == crate::dns::zone::OFFLINE_MESSAGE => format!(
+            "Add the zone file that holds {name} with another --zone, or run without --offline \
+             to look it up in DNS."
+        ),
+        Outcome::Error(message) if message == crate::dns::replay::NOT_IN_REPLAY => format!(
+            "The replay file has no answer for {name} {}: save a new one with --save-dns from a \
+             run that asks it, or run without --replay.",
+            failure.rtype
+        ),
+        _ => format!(
             "Check that the name servers answer `dig {name} {}`, fix them if they do not, and \
              run mailcheck again (--timeout and --retries give a slow network more time).",
-            first.rtype
-        )),
-    )
+            failure.rtype
+        ),
+    }
 }
 
 fn describe(outcome: &Outcome) -> String {

@@ -12,7 +12,11 @@ mod lookup;
 pub(crate) mod mta_sts;
 mod mx;
 mod reverse;
+mod spf;
 pub(crate) mod tls_rpt;
+pub mod zone;
+
+pub use spf::check_record as check_spf_record;
 
 use std::collections::HashSet;
 
@@ -55,6 +59,22 @@ pub static RULES: &[&Rule] = &[
     &reverse::PTR_MISSING,
     &reverse::PTR_NOT_FORWARD_CONFIRMED,
     &reverse::PTR_MULTIPLE,
+    &spf::SPF_MISSING,
+    &spf::SPF_MULTIPLE_RECORDS,
+    &spf::SPF_SYNTAX,
+    &spf::SPF_TOO_MANY_LOOKUPS,
+    &spf::SPF_TOO_MANY_VOID_LOOKUPS,
+    &spf::SPF_INCLUDE_LOOP,
+    &spf::SPF_INCLUDE_MISSING_RECORD,
+    &spf::SPF_MX_TOO_MANY_NAMES,
+    &spf::SPF_ALL_PASS,
+    &spf::SPF_ALL_NEUTRAL,
+    &spf::SPF_NO_ALL,
+    &spf::SPF_REDIRECT_IGNORED,
+    &spf::SPF_PTR_MECHANISM,
+    &spf::SPF_UNKNOWN_MODIFIER,
+    &spf::SPF_DEPRECATED_RR_TYPE,
+    &spf::SPF_RECORD_TOO_LONG,
     &dkim::DKIM_NO_KEY_FOUND,
     &dkim::DKIM_SYNTAX,
     &dkim::DKIM_MULTIPLE_RECORDS,
@@ -81,6 +101,9 @@ pub static RULES: &[&Rule] = &[
     &bimi::BIMI_RECORD_INVALID,
     &bimi::BIMI_REQUIRES_DMARC_ENFORCEMENT,
     &lookup::DNS_LOOKUP_FAILED,
+    &zone::ZONE_CNAME_WITH_OTHER_DATA,
+    &zone::ZONE_TXT_STRING_TOO_LONG,
+    &zone::ZONE_PARSE_ERROR,
 ];
 
 /// Looks a rule up by id.
@@ -93,6 +116,7 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     let mut findings = Findings::default();
     mx::check(facts, &mut findings);
     reverse::check(facts, &mut findings);
+    spf::check(facts, &mut findings);
     dkim::check(facts, &mut findings);
     dmarc::check(facts, &mut findings);
     mta_sts::check(facts, &mut findings);

@@ -16,7 +16,8 @@ use hickory_server::Server;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
 use hickory_server::net::xfer::Protocol;
 use hickory_server::proto::op::{Header, HeaderCounts, MessageType, Metadata, ResponseCode};
-use hickory_server::proto::rr::LowerName;
+use hickory_server::proto::rr::rdata::NULL;
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordSet, RecordType, RrKey};
 use hickory_server::proto::serialize::txt::Parser;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
@@ -163,9 +164,34 @@ fn load_catalog(zone_dir: &Path) -> Catalog {
     paths.sort();
     for path in paths {
         let text = std::fs::read_to_string(&path).expect("zone file");
-        let (origin, records) = Parser::new(text, Some(path.clone()), None)
+        // hickory's zone parser has no SPF (type 99) type: such lines are taken out and
+        // added as records of an unknown type.
+        let (text, type99) = extract_type99(&text);
+        let (origin, mut records) = Parser::new(text, Some(path.clone()), None)
             .parse()
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for (owner, strings) in type99 {
+            let name = if owner == "@" {
+                origin.clone()
+            } else {
+                Name::from_ascii(format!("{owner}.{origin}")).expect("SPF owner name")
+            };
+            let mut wire = Vec::new();
+            for string in strings {
+                wire.push(u8::try_from(string.len()).expect("string of at most 255 octets"));
+                wire.extend_from_slice(string.as_bytes());
+            }
+            let rtype = RecordType::Unknown(99);
+            let data = RData::Unknown {
+                code: rtype,
+                rdata: NULL::with(wire),
+            };
+            let key = RrKey::new(LowerName::from(&name), rtype);
+            records
+                .entry(key)
+                .or_insert_with(|| RecordSet::new(name.clone(), rtype, 0))
+                .insert(Record::from_rdata(name.clone(), 3600, data), 0);
+        }
         let zone = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
             origin.clone(),
             records,
@@ -176,6 +202,35 @@ fn load_catalog(zone_dir: &Path) -> Catalog {
         catalog.upsert(LowerName::from(&origin), vec![Arc::new(zone)]);
     }
     catalog
+}
+
+/// Takes the `OWNER SPF "string" …` lines out of a zone file's text (owner relative to the
+/// origin, or `@`), returning the rest and the records.
+fn extract_type99(text: &str) -> (String, Vec<(String, Vec<String>)>) {
+    let mut rest = String::new();
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let spf_at = match tokens.as_slice() {
+            [_, "SPF", ..] => Some(2),
+            [_, "IN", "SPF", ..] => Some(3),
+            _ => None,
+        };
+        if let (Some(at), Some(owner)) = (spf_at, tokens.first().filter(|t| !t.starts_with(';'))) {
+            let data = tokens[at..].join(" ");
+            let strings = data
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect();
+            found.push(((*owner).to_owned(), strings));
+        } else {
+            rest.push_str(line);
+            rest.push('\n');
+        }
+    }
+    (rest, found)
 }
 
 struct Handler {

@@ -1,0 +1,436 @@
+//! An in-memory [`DnsSource`] answering from zone files, as their authoritative server and a
+//! recursive resolver in front of it would (`--zone`, tests, benchmarks).
+//!
+//! The outcomes are those of RFC 1034 §4.3.2: the records asked for; NODATA when the name
+//! exists without them (an empty non-terminal such as `_domainkey.example.com` exists too,
+//! RFC 8020); NXDOMAIN when it does not; a CNAME followed (inside the zones, or through the
+//! fallback when it leaves them) with the chain at the head of the answer, as a recursive
+//! resolver gives it; wildcards (RFC 4592). Names outside every zone, and names at or under a
+//! delegation (NS records below the apex) to a zone not loaded, go to the fallback source: the
+//! live resolver, or [`OfflineSource`] under `--offline`.
+//!
+//! Where the chain ends in NODATA or NXDOMAIN, the outcome is that alone, without the chain:
+//! that is what the live resolver reports too (`hickory-0.26.md`, "CNAME behaviour"), and the
+//! rules must see the same thing either way.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::{BoxFuture, DnsSource, Name, Outcome, Record, RecordData, RecordType};
+use crate::zonefile::{Zone, is_within, type_code, type_name};
+
+/// The longest CNAME chain followed, as resolvers bound it (BIND and Unbound stop near here).
+const MAX_CHAIN: usize = 16;
+
+/// The type code of NS, which marks a zone cut below the apex (RFC 1034 §4.2.1).
+const NS: u16 = 2;
+
+/// The outcome for names that `--offline` keeps off the network.
+pub const OFFLINE_MESSAGE: &str = "offline: not in any --zone file";
+
+/// Answers every query with a failure: under `--offline`, a name outside the zone files is
+/// not verified, never absent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OfflineSource;
+
+impl DnsSource for OfflineSource {
+    fn query<'a>(&'a self, _name: &'a Name, _rtype: RecordType) -> BoxFuture<'a, Outcome> {
+        Box::pin(async { Outcome::Error(OFFLINE_MESSAGE.to_owned()) })
+    }
+}
+
+/// Answers from loaded zones; everything else goes to `fallback`.
+pub struct ZoneSource<F> {
+    zones: Vec<IndexedZone>,
+    fallback: F,
+}
+
+struct IndexedZone {
+    apex: Name,
+    file: Arc<str>,
+    /// Every owner, and every empty non-terminal between an owner and the apex.
+    nodes: HashMap<Name, Node>,
+    /// Names below the apex with NS records: the zone ends there.
+    cuts: HashSet<Name>,
+}
+
+#[derive(Default)]
+struct Node {
+    /// The records mailcheck models.
+    records: Vec<Record>,
+    /// Records that could not be read: `(type code, why)`.
+    unreadable: Vec<(u16, String)>,
+}
+
+/// What one zone says about one name.
+enum Local {
+    /// No loaded zone answers for the name.
+    Outside,
+    /// The answer.
+    Final(Outcome),
+    /// The name is an alias: the CNAME record, and its target.
+    Alias(Record, Name),
+}
+
+impl<F: DnsSource> ZoneSource<F> {
+    /// A source over `zones` (those without a known origin are skipped; when two have the
+    /// same origin, the first one answers).
+    pub fn new(zones: &[Zone], fallback: F) -> Self {
+        let mut indexed: Vec<IndexedZone> = Vec::new();
+        for zone in zones {
+            let Some(apex) = zone.origin.clone() else {
+                continue;
+            };
+            if indexed.iter().any(|other| other.apex == apex) {
+                continue;
+            }
+            indexed.push(IndexedZone::new(apex, zone));
+        }
+        ZoneSource {
+            zones: indexed,
+            fallback,
+        }
+    }
+
+    /// The file of the zone that answers for `name`, if one does (not outside every zone and
+    /// not delegated away from it).
+    pub fn file_for(&self, name: &Name) -> Option<&str> {
+        self.zone_for(name).map(|zone| &*zone.file)
+    }
+
+    /// The deepest zone holding `name`, unless the name is delegated from it.
+    fn zone_for(&self, name: &Name) -> Option<&IndexedZone> {
+        self.zones
+            .iter()
+            .filter(|zone| is_within(name, &zone.apex))
+            .max_by_key(|zone| zone.apex.labels().count())
+            .filter(|zone| !zone.delegated(name))
+    }
+
+    fn answer_local(&self, name: &Name, rtype: RecordType) -> Local {
+        match self.zone_for(name) {
+            Some(zone) => zone.answer(name, rtype),
+            None => Local::Outside,
+        }
+    }
+}
+
+impl<F: DnsSource> DnsSource for ZoneSource<F> {
+    fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            let mut chain: Vec<Record> = Vec::new();
+            let mut current = name.clone();
+            let mut seen = HashSet::from([name.clone()]);
+            for _ in 0..MAX_CHAIN {
+                match self.answer_local(&current, rtype) {
+                    Local::Outside => {
+                        let outcome = self.fallback.query(&current, rtype).await;
+                        return with_chain(chain, outcome);
+                    }
+                    Local::Final(outcome) => return with_chain(chain, outcome),
+                    Local::Alias(record, target) => {
+                        chain.push(record);
+                        if !seen.insert(target.clone()) {
+                            // A recursive resolver answers SERVFAIL here; say why instead.
+                            return Outcome::Error(format!("CNAME loop at {target}"));
+                        }
+                        current = target;
+                    }
+                }
+            }
+            Outcome::Error(format!(
+                "CNAME chain from {name} longer than {MAX_CHAIN} links"
+            ))
+        })
+    }
+}
+
+/// The answer with the CNAME chain in front, when it has records; NODATA, NXDOMAIN and
+/// failures as they are.
+fn with_chain(mut chain: Vec<Record>, outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Records(records) => {
+            chain.extend(records);
+            Outcome::Records(chain)
+        }
+        other => other,
+    }
+}
+
+impl IndexedZone {
+    fn new(apex: Name, zone: &Zone) -> Self {
+        let mut nodes: HashMap<Name, Node> = HashMap::new();
+        let mut cuts = HashSet::new();
+        let mut add_node = |name: &Name| -> () {
+            // The owner and every name between it and the apex exist (RFC 8020).
+            let mut current = Some(name.clone());
+            while let Some(name) = current {
+                if nodes.contains_key(&name) {
+                    break;
+                }
+                nodes.insert(name.clone(), Node::default());
+                current = (name != apex).then(|| parent(&name)).flatten();
+            }
+        };
+        for record in &zone.records {
+            add_node(&record.name);
+            if record.rtype == NS && record.name != apex {
+                cuts.insert(record.name.clone());
+            }
+        }
+        for record in &zone.unreadable {
+            add_node(&record.name);
+        }
+        for record in &zone.records {
+            if let (Some(data), Some(node)) = (&record.data, nodes.get_mut(&record.name)) {
+                node.records.push(Record {
+                    name: record.name.clone(),
+                    ttl: record.ttl,
+                    data: data.clone(),
+                });
+            }
+        }
+        for record in &zone.unreadable {
+            if let Some(node) = nodes.get_mut(&record.name) {
+                node.unreadable.push((
+                    record.rtype,
+                    format!("{}: {}", record.location, record.message),
+                ));
+            }
+        }
+        IndexedZone {
+            apex,
+            file: Arc::clone(&zone.file),
+            nodes,
+            cuts,
+        }
+    }
+
+    /// Whether `name` is at or under a zone cut of this zone (so another zone answers).
+    fn delegated(&self, name: &Name) -> bool {
+        let mut current = Some(name.clone());
+        while let Some(name) = current {
+            if name == self.apex {
+                return false;
+            }
+            if self.cuts.contains(&name) {
+                return true;
+            }
+            current = parent(&name);
+        }
+        false
+    }
+
+    fn answer(&self, name: &Name, rtype: RecordType) -> Local {
+        if let Some(node) = self.nodes.get(name) {
+            return answer_node(node, name, rtype);
+        }
+        // RFC 4592 §3.3.1: the closest existing ancestor, and a wildcard right under it.
+        let mut current = parent(name);
+        while let Some(ancestor) = current {
+            if self.nodes.contains_key(&ancestor) {
+                return match self.nodes.get(&ancestor.prepend("*")) {
+                    Some(wildcard) => answer_node(wildcard, name, rtype),
+                    None => Local::Final(Outcome::NxDomain),
+                };
+            }
+            if ancestor == self.apex {
+                break;
+            }
+            current = parent(&ancestor);
+        }
+        Local::Final(Outcome::NxDomain)
+    }
+}
+
+/// The answer at one node, with the records' owner set to `name` (which differs from the
+/// node's for a wildcard).
+fn answer_node(node: &Node, name: &Name, rtype: RecordType) -> Local {
+    let code = type_code(rtype);
+    let cname = type_code(RecordType::Cname);
+    if let Some((unreadable, why)) = node.unreadable.iter().find(|(unreadable, _)| {
+        *unreadable == code || (*unreadable == cname && rtype != RecordType::Cname)
+    }) {
+        // A record that was written but could not be read is not a missing record.
+        return Local::Final(Outcome::Error(format!(
+            "the {} record could not be read from the zone file ({why})",
+            type_name(*unreadable)
+        )));
+    }
+    let owned = |record: &Record| Record {
+        name: name.clone(),
+        ..record.clone()
+    };
+    let alias = node.records.iter().find_map(|record| match &record.data {
+        RecordData::Cname(target) if rtype != RecordType::Cname => Some((record, target)),
+        _ => None,
+    });
+    if let Some((record, target)) = alias {
+        return Local::Alias(owned(record), target.clone());
+    }
+    let records: Vec<Record> = node
+        .records
+        .iter()
+        .filter(|record| record.data.record_type() == rtype)
+        .map(owned)
+        .collect();
+    if records.is_empty() {
+        Local::Final(Outcome::NoData)
+    } else {
+        Local::Final(Outcome::Records(records))
+    }
+}
+
+/// The name without its first label; `None` for the root.
+fn parent(name: &Name) -> Option<Name> {
+    if name.is_root() {
+        return None;
+    }
+    Some(match name.as_str().split_once('.') {
+        Some((_, rest)) => Name::new(rest),
+        None => Name::root(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zonefile::parse;
+
+    /// A fallback that says which name reached it.
+    struct Network;
+
+    impl DnsSource for Network {
+        fn query<'a>(&'a self, name: &'a Name, _rtype: RecordType) -> BoxFuture<'a, Outcome> {
+            Box::pin(async move {
+                if name.as_str() == "mx.provider.test" {
+                    Outcome::Records(vec![Record {
+                        name: name.clone(),
+                        ttl: 60,
+                        data: RecordData::A("93.184.216.9".parse().unwrap()),
+                    }])
+                } else {
+                    Outcome::Error(format!("network: {name}"))
+                }
+            })
+        }
+    }
+
+    const ZONE: &str = r#"$ORIGIN z.test.
+@ SOA ns h 1 2 3 4 5
+  NS ns
+  MX 10 mail
+mail A 93.184.216.1
+sel._domainkey TXT "v=DKIM1; p=AB"
+www CNAME web
+web CNAME mail
+out CNAME mx.provider.test.
+dangling CNAME nowhere
+loop1 CNAME loop2
+loop2 CNAME loop1
+*.wild TXT "wildcard"
+sub NS ns.elsewhere.test.
+bad A 999.1.1.1
+"#;
+
+    fn source() -> ZoneSource<Network> {
+        ZoneSource::new(&[parse("z.zone", ZONE.as_bytes())], Network)
+    }
+
+    fn ask(name: &str, rtype: RecordType) -> Outcome {
+        let source = source();
+        let name = Name::new(name);
+        futures_util::FutureExt::now_or_never(source.query(&name, rtype))
+            .expect("answers without waiting")
+    }
+
+    fn summary(outcome: &Outcome) -> Vec<String> {
+        outcome
+            .records()
+            .iter()
+            .map(|r| format!("{} {} {}", r.name, r.data.record_type(), r.data))
+            .collect()
+    }
+
+    #[test]
+    fn answers_records_nodata_and_nxdomain() {
+        assert_eq!(
+            summary(&ask("z.test", RecordType::Mx)),
+            vec!["z.test MX 10 mail.z.test."]
+        );
+        assert_eq!(ask("z.test", RecordType::Txt), Outcome::NoData);
+        assert_eq!(
+            ask("_domainkey.z.test", RecordType::Txt),
+            Outcome::NoData,
+            "empty non-terminal"
+        );
+        assert_eq!(ask("nope.z.test", RecordType::A), Outcome::NxDomain);
+        assert_eq!(ask("a.nope.z.test", RecordType::A), Outcome::NxDomain);
+    }
+
+    #[test]
+    fn follows_cname_chains() {
+        assert_eq!(
+            summary(&ask("www.z.test", RecordType::A)),
+            vec![
+                "www.z.test CNAME web.z.test.",
+                "web.z.test CNAME mail.z.test.",
+                "mail.z.test A 93.184.216.1"
+            ]
+        );
+        assert_eq!(
+            summary(&ask("www.z.test", RecordType::Cname)),
+            vec!["www.z.test CNAME web.z.test."]
+        );
+        assert_eq!(ask("www.z.test", RecordType::Txt), Outcome::NoData);
+        assert_eq!(ask("dangling.z.test", RecordType::A), Outcome::NxDomain);
+        assert!(
+            matches!(ask("loop1.z.test", RecordType::A), Outcome::Error(m) if m.contains("loop"))
+        );
+        // Leaving the zones: the rest of the chain comes from the fallback.
+        assert_eq!(
+            summary(&ask("out.z.test", RecordType::A)),
+            vec![
+                "out.z.test CNAME mx.provider.test.",
+                "mx.provider.test A 93.184.216.9"
+            ]
+        );
+    }
+
+    #[test]
+    fn wildcards_delegations_outside_names_and_unreadable_records() {
+        assert_eq!(
+            summary(&ask("x.wild.z.test", RecordType::Txt)),
+            vec!["x.wild.z.test TXT \"wildcard\""]
+        );
+        assert_eq!(
+            ask("wild.z.test", RecordType::Txt),
+            Outcome::NoData,
+            "the wildcard's parent exists"
+        );
+        assert_eq!(
+            ask("www.sub.z.test", RecordType::A),
+            Outcome::Error("network: www.sub.z.test".into())
+        );
+        assert_eq!(
+            ask("other.test", RecordType::A),
+            Outcome::Error("network: other.test".into())
+        );
+        assert!(
+            matches!(ask("bad.z.test", RecordType::A), Outcome::Error(m) if m.contains("z.zone:15"))
+        );
+        assert_eq!(ask("bad.z.test", RecordType::Txt), Outcome::NoData);
+        let source = source();
+        assert_eq!(source.file_for(&Name::new("mail.z.test")), Some("z.zone"));
+        assert_eq!(source.file_for(&Name::new("x.sub.z.test")), None);
+    }
+
+    #[test]
+    fn offline_is_a_failure() {
+        let name = Name::new("x.test");
+        let outcome =
+            futures_util::FutureExt::now_or_never(OfflineSource.query(&name, RecordType::A))
+                .unwrap();
+        assert!(outcome.is_failure());
+    }
+}

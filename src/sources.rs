@@ -1,0 +1,219 @@
+//! Where an audit's DNS answers come from: the network, `--zone` files, a `--replay` file, and
+//! `--save-dns` to write them all down. The layers, top to bottom:
+//!
+//! ```text
+//! CachingSource (single flight: each question once per run)
+//!   └ SavingSource (--save-dns: every answer, as the layers below gave it)
+//!       └ ZoneSource (--zone: names inside the files)
+//!           └ LimitingSource over HickorySource (network, --concurrency)
+//!             | OfflineSource (--offline) | ReplaySource (--replay)
+//! ```
+//!
+//! The rules run unchanged on top. A zone file's own problems (the `zone-*` rules) are added
+//! to the Zone section of every audited domain whose queries that file answered: the file's
+//! problems are part of that domain's DNS (a zone that does not load answers nothing). A file
+//! that cannot answer at all (no SOA and no `$ORIGIN`) reports to every audited domain.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::cli::{InputError, ResolverArgs};
+use crate::dns::cache::CachingSource;
+use crate::dns::limit::LimitingSource;
+use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
+use crate::dns::zone::{OfflineSource, ZoneSource};
+use crate::dns::{DnsSource, Name};
+use crate::report::{DomainReport, Finding, OverviewLine, Section};
+use crate::zonefile::{self, Zone};
+
+/// Options that choose where answers come from.
+#[derive(Debug, Default, clap::Args)]
+pub struct SourceArgs {
+    /// Answer names inside this zone file from the file instead of DNS (repeatable); names
+    /// outside go to DNS, or with --offline are reported as not verified. The file's own
+    /// problems are reported in the Zone file section.
+    #[arg(long = "zone", value_name = "FILE")]
+    pub zones: Vec<PathBuf>,
+    /// Send no DNS query: names outside the --zone files are reported as not verified.
+    #[arg(long, conflicts_with = "nameservers")]
+    pub offline: bool,
+    /// Write every DNS answer of the run to FILE (JSON, read back by --replay).
+    #[arg(long, value_name = "FILE")]
+    pub save_dns: Option<PathBuf>,
+    /// Answer every query from FILE, written by --save-dns, with no network; a query the file
+    /// does not hold is reported as not verified.
+    #[arg(long, value_name = "FILE", conflicts_with = "nameservers")]
+    pub replay: Option<PathBuf>,
+}
+
+/// A file named by one of these options that cannot be used (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// A `--zone` file that cannot be read.
+    #[error("cannot read --zone {}: {error}", path.display())]
+    Zone {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A `--replay` file that cannot be read.
+    #[error("cannot read --replay {}: {error}", path.display())]
+    ReplayRead {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A `--replay` file that is not a saved run.
+    #[error("cannot replay {}: {error}", path.display())]
+    Replay {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: ReplayError,
+    },
+    /// The `--save-dns` file cannot be written.
+    #[error("cannot write --save-dns {}: {error}", path.display())]
+    Save {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
+type Layer = Box<dyn DnsSource>;
+
+/// One `--zone` file with its findings.
+struct LoadedZone {
+    zone: Zone,
+    findings: Vec<Finding>,
+}
+
+/// The sources of one run.
+pub struct AuditSources {
+    cache: Arc<CachingSource<Layer>>,
+    zones: Vec<LoadedZone>,
+    zone_source: Option<Arc<ZoneSource<Layer>>>,
+    saving: Option<(PathBuf, Arc<SavingSource<Layer>>)>,
+}
+
+impl AuditSources {
+    /// Reads the files and builds the layers, with at most `concurrency` network queries in
+    /// flight. Nothing is queried yet.
+    pub fn build(
+        args: &SourceArgs,
+        resolver: &ResolverArgs,
+        concurrency: usize,
+    ) -> Result<Self, InputError> {
+        let zones = args
+            .zones
+            .iter()
+            .map(|path| {
+                zonefile::load(path)
+                    .map(|zone| LoadedZone {
+                        findings: crate::rules::zone::check(&zone),
+                        zone,
+                    })
+                    .map_err(|error| SourceError::Zone {
+                        path: path.clone(),
+                        error,
+                    })
+            })
+            .collect::<Result<Vec<LoadedZone>, SourceError>>()?;
+        let base: Layer = if let Some(path) = &args.replay {
+            Box::new(ReplaySource::new(read_replay(path)?))
+        } else if args.offline {
+            Box::new(OfflineSource)
+        } else {
+            Box::new(LimitingSource::new(resolver.hickory()?, concurrency))
+        };
+        let (layer, zone_source): (Layer, _) = if zones.is_empty() {
+            (base, None)
+        } else {
+            let plain: Vec<Zone> = zones.iter().map(|loaded| loaded.zone.clone()).collect();
+            let source = Arc::new(ZoneSource::new(&plain, base));
+            (Box::new(Arc::clone(&source)), Some(source))
+        };
+        let (layer, saving): (Layer, _) = match &args.save_dns {
+            Some(path) => {
+                let saving = Arc::new(SavingSource::new(layer));
+                (Box::new(Arc::clone(&saving)), Some((path.clone(), saving)))
+            }
+            None => (layer, None),
+        };
+        Ok(AuditSources {
+            cache: Arc::new(CachingSource::new(layer)),
+            zones,
+            zone_source,
+            saving,
+        })
+    }
+
+    /// The source the audits ask (shared: each audit is a task of its own).
+    pub fn shared(&self) -> Arc<dyn DnsSource> {
+        Arc::clone(&self.cache) as Arc<dyn DnsSource>
+    }
+
+    /// Adds the zone files' findings (and a line saying which file answered) to the report of
+    /// one audited domain.
+    pub fn annotate(&self, report: &mut DomainReport) {
+        let mut findings = Vec::new();
+        let mut overview = Vec::new();
+        for loaded in &self.zones {
+            let zone = &loaded.zone;
+            let used = match (&self.zone_source, &zone.origin) {
+                (Some(source), Some(_)) => report
+                    .dns
+                    .iter()
+                    .any(|query| source.file_for(&Name::new(&query.name)) == Some(&*zone.file)),
+                // A file that cannot answer is reported everywhere: nobody would see it else.
+                _ => true,
+            };
+            if !used {
+                continue;
+            }
+            let text = match &zone.origin {
+                Some(origin) => format!(
+                    "{origin} answered from {} ({} records)",
+                    zone.file,
+                    zone.records.len()
+                ),
+                None => format!("{} not used: its zone is unknown", zone.file),
+            };
+            overview.push(OverviewLine {
+                section: Section::Zone,
+                depth: 0,
+                text,
+            });
+            findings.extend(loaded.findings.iter().cloned());
+        }
+        report.add(findings, overview);
+    }
+
+    /// Writes the `--save-dns` file, if asked for.
+    pub fn finish(&self) -> Result<(), InputError> {
+        if let Some((path, saving)) = &self.saving {
+            std::fs::write(path, saving.answers().to_json()).map_err(|error| {
+                SourceError::Save {
+                    path: path.clone(),
+                    error,
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn read_replay(path: &Path) -> Result<DnsAnswers, SourceError> {
+    let text = std::fs::read_to_string(path).map_err(|error| SourceError::ReplayRead {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    DnsAnswers::from_json(&text).map_err(|error| SourceError::Replay {
+        path: path.to_path_buf(),
+        error,
+    })
+}

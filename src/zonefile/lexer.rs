@@ -1,0 +1,366 @@
+//! Splits a zone file into entries and tokens (RFC 1035 §5.1), before `domain` reads them.
+//!
+//! `domain`'s scanner must not be called again after an error (it panics on the next entry),
+//! so mailcheck finds the entry boundaries itself and hands `domain` one entry at a time: one
+//! bad record then costs that record only, and every problem of the file is reported. The
+//! lexer follows the same rules as `domain`'s scanner: `;` starts a comment outside quotes,
+//! parentheses let an entry go on over several lines, quoted strings may hold `;`, `(`, `)`
+//! and line breaks, and a backslash escapes the next character (`\DDD` is three digits, which
+//! are token characters anyway).
+
+use std::ops::Range;
+
+/// One token of an entry: a word or a quoted string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// The raw bytes, quotes included.
+    pub span: Range<usize>,
+    /// Whether it is a quoted string.
+    pub quoted: bool,
+    /// The line it starts on (1-based).
+    pub line: usize,
+    /// How many parentheses were open (in this entry) when the token started.
+    pub depth: usize,
+}
+
+impl Token {
+    /// The raw bytes of the token in `text`, quotes included.
+    pub fn raw<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        text.get(self.span.clone()).unwrap_or(&[])
+    }
+
+    /// The content: for a quoted string, without its quotes (escapes still in place).
+    pub fn content<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        let raw = self.raw(text);
+        if self.quoted {
+            let inner = raw.strip_prefix(b"\"").unwrap_or(raw);
+            inner.strip_suffix(b"\"").unwrap_or(inner)
+        } else {
+            raw
+        }
+    }
+}
+
+/// One entry: a directive or a record, possibly over several lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RawEntry {
+    /// Its tokens.
+    pub tokens: Vec<Token>,
+    /// Whether the line starts with white space, so the owner is the previous one.
+    pub blank_owner: bool,
+    /// The line of its first token.
+    pub line: usize,
+    /// Where it ends (exclusive; the line feed is not included).
+    pub end: usize,
+    /// A problem of the entry's structure: an unterminated quote or parenthesis.
+    pub problem: Option<(usize, String)>,
+}
+
+/// Splits `text` into entries. Blank and comment-only lines give no entry.
+pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
+    let mut entries = Vec::new();
+    let mut pos = 0;
+    let mut line = 1;
+    // Whether `pos` is at the start of a line (the owner field starts there).
+    let mut at_line_start = true;
+    while pos < text.len() {
+        let blank_owner = at_line_start && matches!(text.get(pos), Some(b' ' | b'\t'));
+        let mut entry = RawEntry {
+            tokens: Vec::new(),
+            blank_owner,
+            line,
+            end: pos,
+            problem: None,
+        };
+        let mut depth = 0usize;
+        let mut paren_line = line;
+        at_line_start = false;
+        while let Some(&byte) = text.get(pos) {
+            match byte {
+                b'\n' => {
+                    line += 1;
+                    if depth == 0 {
+                        entry.end = pos;
+                        pos += 1;
+                        at_line_start = true;
+                        break;
+                    }
+                    pos += 1;
+                }
+                b' ' | b'\t' | b'\r' => pos += 1,
+                b';' => {
+                    while text.get(pos).is_some_and(|&b| b != b'\n') {
+                        pos += 1;
+                    }
+                }
+                b'(' => {
+                    if depth == 0 {
+                        paren_line = line;
+                    }
+                    depth += 1;
+                    pos += 1;
+                }
+                b')' => {
+                    if depth == 0 {
+                        entry.problem.get_or_insert((
+                            line,
+                            "closing parenthesis without an opening one".to_owned(),
+                        ));
+                    } else {
+                        depth -= 1;
+                    }
+                    pos += 1;
+                }
+                b'"' => {
+                    let start = pos;
+                    let start_line = line;
+                    let closed;
+                    (pos, line, closed) = quoted(text, pos, line);
+                    if !closed {
+                        entry.problem.get_or_insert((
+                            start_line,
+                            "quoted string is never closed".to_owned(),
+                        ));
+                    }
+                    entry.tokens.push(Token {
+                        span: start..pos,
+                        quoted: true,
+                        line: start_line,
+                        depth,
+                    });
+                }
+                _ => {
+                    let start = pos;
+                    let start_line = line;
+                    (pos, line) = word(text, pos, line);
+                    entry.tokens.push(Token {
+                        span: start..pos,
+                        quoted: false,
+                        line: start_line,
+                        depth,
+                    });
+                }
+            }
+        }
+        if pos >= text.len() {
+            entry.end = text.len();
+            pos = text.len();
+        }
+        if depth > 0 {
+            entry
+                .problem
+                .get_or_insert((paren_line, "opening parenthesis is never closed".to_owned()));
+        }
+        if let Some(first) = entry.tokens.first() {
+            entry.line = first.line;
+            entries.push(entry);
+        } else if entry.problem.is_some() {
+            entries.push(entry);
+        }
+    }
+    entries
+}
+
+/// Scans a quoted string starting at the quote at `pos`: where it ends (after the closing
+/// quote), the line there, and whether it was closed.
+fn quoted(text: &[u8], mut pos: usize, mut line: usize) -> (usize, usize, bool) {
+    pos += 1;
+    while let Some(&byte) = text.get(pos) {
+        pos += 1;
+        match byte {
+            b'\\' => {
+                if text.get(pos) == Some(&b'\n') {
+                    line += 1;
+                }
+                pos += 1;
+            }
+            b'\n' => line += 1,
+            b'"' => return (pos.min(text.len()), line, true),
+            _ => {}
+        }
+    }
+    (text.len(), line, false)
+}
+
+/// Scans a word starting at `pos`: where it ends, and the line there.
+fn word(text: &[u8], mut pos: usize, mut line: usize) -> (usize, usize) {
+    while let Some(&byte) = text.get(pos) {
+        match byte {
+            b'\\' => {
+                // The escaped byte belongs to the word, whatever it is (a line feed after a
+                // backslash is data to `domain` too).
+                if text.get(pos + 1) == Some(&b'\n') {
+                    line += 1;
+                }
+                pos += 2;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"' => break,
+            _ => pos += 1,
+        }
+    }
+    (pos.min(text.len()), line)
+}
+
+/// Decodes a token's content: `\DDD` is the octet DDD, `\X` is X (RFC 1035 §5.1). `None` for
+/// a `\DDD` over 255 or a backslash at the end.
+pub(crate) fn unescape(content: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(content.len());
+    let mut rest = content;
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte != b'\\' {
+            out.push(byte);
+            rest = tail;
+            continue;
+        }
+        match tail {
+            [a, b, c, more @ ..]
+                if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() =>
+            {
+                let value =
+                    u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+                out.push(u8::try_from(value).ok()?);
+                rest = more;
+            }
+            [a, more @ ..] if !a.is_ascii_digit() => {
+                out.push(*a);
+                rest = more;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Reads a TTL: seconds, or BIND's units (`1h`, `1d12h`, `2W`), which real zone files use.
+/// `None` if the token is not a TTL at all; `Some(Err)` if it is one but out of range.
+pub(crate) fn ttl(token: &[u8]) -> Option<Result<u32, String>> {
+    let first = token.first()?;
+    if !first.is_ascii_digit() {
+        return None;
+    }
+    if token.iter().all(u8::is_ascii_digit) {
+        let text = std::str::from_utf8(token).ok()?;
+        return Some(
+            text.parse::<u32>()
+                .map_err(|_| format!("TTL {text} is out of range (at most 4294967295)")),
+        );
+    }
+    let mut total: u64 = 0;
+    let mut number: u64 = 0;
+    let mut digits = 0;
+    for &byte in token {
+        if byte.is_ascii_digit() {
+            number = number
+                .saturating_mul(10)
+                .saturating_add(u64::from(byte - b'0'));
+            digits += 1;
+            continue;
+        }
+        let unit: u64 = match byte.to_ascii_lowercase() {
+            b's' => 1,
+            b'm' => 60,
+            b'h' => 3600,
+            b'd' => 86_400,
+            b'w' => 604_800,
+            _ => return None,
+        };
+        if digits == 0 {
+            return None;
+        }
+        total = total.saturating_add(number.saturating_mul(unit));
+        number = 0;
+        digits = 0;
+    }
+    if digits > 0 {
+        // `1h30` is not a TTL anyone means; refuse rather than guess seconds.
+        return None;
+    }
+    let text = String::from_utf8_lossy(token);
+    Some(
+        u32::try_from(total)
+            .map_err(|_| format!("TTL {text} is out of range (at most 4294967295 seconds)")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<Vec<String>> {
+        entries(text.as_bytes())
+            .iter()
+            .map(|entry| {
+                entry
+                    .tokens
+                    .iter()
+                    .map(|token| String::from_utf8_lossy(token.raw(text.as_bytes())).into_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_entries_over_parentheses_and_comments() {
+        let text = "@ IN SOA ns ( 1 ; serial\n 2 3 4 5 )\n\n; comment\nx TXT ( \"a; b\"\n \"c)\" ) ; \"q\"\n";
+        assert_eq!(
+            words(text),
+            vec![
+                vec!["@", "IN", "SOA", "ns", "1", "2", "3", "4", "5"],
+                vec!["x", "TXT", "\"a; b\"", "\"c)\""],
+            ]
+        );
+        let parsed = entries(text.as_bytes());
+        assert_eq!(parsed[0].line, 1);
+        assert_eq!(parsed[1].line, 5);
+        assert_eq!(parsed[1].tokens[3].line, 6);
+    }
+
+    #[test]
+    fn blank_owner_and_escapes() {
+        let text = "a A 1.2.3.4\n\tTXT a\\;b \"x\\\"y\"\n";
+        let parsed = entries(text.as_bytes());
+        assert!(!parsed[0].blank_owner);
+        assert!(parsed[1].blank_owner);
+        assert_eq!(words(text)[1], vec!["TXT", "a\\;b", "\"x\\\"y\""]);
+    }
+
+    #[test]
+    fn reports_unbalanced_structure() {
+        let parsed = entries(b"a TXT ( \"x\"\nb A 1.2.3.4\n");
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].problem.as_ref().map(|p| p.0), Some(1));
+        let parsed = entries(b"a TXT \"x\n\nb A 1.2.3.4\n");
+        assert!(
+            parsed[0]
+                .problem
+                .as_ref()
+                .is_some_and(|p| p.1.contains("quoted"))
+        );
+        let parsed = entries(b"a A 1.2.3.4 )\nb A 1.2.3.4\n");
+        assert_eq!(parsed.len(), 2);
+        assert!(parsed[0].problem.is_some());
+    }
+
+    #[test]
+    fn unescapes() {
+        assert_eq!(
+            unescape(b"a\\059b\\;c\\\\").as_deref(),
+            Some(&b"a;b;c\\"[..])
+        );
+        assert_eq!(unescape(b"\\256"), None);
+        assert_eq!(unescape(b"x\\"), None);
+        assert_eq!(unescape(b"\\12"), None);
+    }
+
+    #[test]
+    fn reads_ttls() {
+        assert_eq!(ttl(b"300"), Some(Ok(300)));
+        assert_eq!(ttl(b"1h"), Some(Ok(3600)));
+        assert_eq!(ttl(b"1D12h"), Some(Ok(129_600)));
+        assert_eq!(ttl(b"2w"), Some(Ok(1_209_600)));
+        assert_eq!(ttl(b"IN"), None);
+        assert_eq!(ttl(b"1h30"), None);
+        assert!(ttl(b"99999999999").is_some_and(|r| r.is_err()));
+        assert!(ttl(b"99999999w").is_some_and(|r| r.is_err()));
+    }
+}

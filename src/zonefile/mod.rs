@@ -1,0 +1,773 @@
+//! Reading real zone files (RFC 1035 §5) into mailcheck's own types, for `--zone`.
+//!
+//! hickory 0.26's zone parser gets quoted strings inside parentheses and `\DDD` escapes wrong
+//! (`../shared/notes/hickory-0.26.md`, pitfalls 1, 2 and 5), and a DKIM key is usually written
+//! exactly that way. NLnet Labs' `domain` crate reads them correctly, but its scanner stops at
+//! the first error (calling it again after one panics). So `lexer` splits the file into
+//! entries first (it tracks quotes, parentheses, comments and escapes the same way), and each
+//! entry goes to `domain` on its own, with the state carried between entries here: `$ORIGIN`,
+//! `$TTL`, the previous owner (for a blank owner field) and the previous TTL. One bad record
+//! costs only itself, and every problem is reported with its file and line.
+//!
+//! Two things `domain` does not do are done here: BIND's TTL units (`1h`, `2d`, common in real
+//! files) in `$TTL`, the TTL field and the SOA timers; and character-strings over 255 octets,
+//! which `domain` refuses but which mailcheck must keep to report them as
+//! `zone-txt-string-too-long` (and run every other rule on what the author meant). Type-99 SPF
+//! records are read with TXT syntax, which is theirs (RFC 4408 §3.1.1).
+//!
+//! Records of types mailcheck does not model keep their owner and type ([`ZoneRecord::data`]
+//! is `None`): they decide NODATA versus NXDOMAIN, zone cuts (NS) and the CNAME-and-other-data
+//! lint. A record that could not be read is kept as an [`UnreadableRecord`] when its owner and
+//! type are known, so that a query for it fails instead of finding nothing.
+
+pub(crate) mod lexer;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use domain::base::iana::{Class, Rtype};
+use domain::rdata::ZoneRecordData;
+use domain::zonefile::inplace::{Entry, Zonefile};
+
+use crate::dns::{Name, RecordData, RecordType};
+use lexer::{RawEntry, Token};
+
+type DomainName = domain::base::Name<Bytes>;
+
+/// How deep `$INCLUDE` may nest (a file including itself stops here).
+const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// The TTL of a record that has none, before any `$TTL` or explicit TTL (`domain`'s default).
+const DEFAULT_TTL: u32 = 3600;
+
+/// Where something is in the zone files: a file as the user named it, and a line (1-based).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// The file, as given on the command line (or the including file's directory joined with
+    /// the `$INCLUDE` path).
+    pub file: Arc<str>,
+    /// The line, 1-based.
+    pub line: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One record of a zone file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneRecord {
+    /// The owner name, absolute.
+    pub name: Name,
+    /// Its TTL in seconds.
+    pub ttl: u32,
+    /// The type code (1 = A, 16 = TXT, ...), for every type, modelled or not.
+    pub rtype: u16,
+    /// The data, for the types mailcheck models (A, AAAA, CNAME, MX, PTR, TXT, SPF).
+    pub data: Option<RecordData>,
+    /// Where it was written.
+    pub location: Location,
+}
+
+/// A record whose owner and type are known but whose data could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableRecord {
+    /// The owner name.
+    pub name: Name,
+    /// The type code.
+    pub rtype: u16,
+    /// Where it was written.
+    pub location: Location,
+    /// Why it could not be read.
+    pub message: String,
+}
+
+/// Something in the file that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Where.
+    pub location: Location,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+/// A character-string longer than the 255 octets its length byte can count (RFC 1035 §3.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LongString {
+    /// The owner of the record.
+    pub name: Name,
+    /// The record's type code (TXT or SPF).
+    pub rtype: u16,
+    /// Which character-string of the record, 0-based.
+    pub index: usize,
+    /// Its length in octets.
+    pub length: usize,
+    /// Where the record was written.
+    pub location: Location,
+}
+
+/// A zone file, read.
+#[derive(Clone, Debug, Default)]
+pub struct Zone {
+    /// The file, as the user named it.
+    pub file: Arc<str>,
+    /// The zone's apex: the owner of the SOA record, else the first `$ORIGIN` (provider
+    /// exports often have no SOA). `None` when the file has neither, so it cannot be used.
+    pub origin: Option<Name>,
+    /// Every record that was read, in file order.
+    pub records: Vec<ZoneRecord>,
+    /// Records whose data could not be read (also reported in `errors`).
+    pub unreadable: Vec<UnreadableRecord>,
+    /// Everything that could not be read.
+    pub errors: Vec<ParseError>,
+    /// Character-strings over 255 octets (the records are kept, with the strings as written).
+    pub long_strings: Vec<LongString>,
+}
+
+/// The type code of a type mailcheck asks for.
+pub fn type_code(rtype: RecordType) -> u16 {
+    match rtype {
+        RecordType::A => 1,
+        RecordType::Cname => 5,
+        RecordType::Ptr => 12,
+        RecordType::Mx => 15,
+        RecordType::Txt => 16,
+        RecordType::Aaaa => 28,
+        RecordType::Spf => 99,
+    }
+}
+
+/// The mnemonic of a type code (`TXT`, `TYPE65280` for one with no name).
+pub fn type_name(code: u16) -> String {
+    Rtype::from_int(code).to_string()
+}
+
+const SOA: u16 = 6;
+const TXT: u16 = 16;
+const SPF: u16 = 99;
+
+/// Reads a zone file from disk. `$INCLUDE` paths are relative to the including file's
+/// directory. Only a file that cannot be read at all is an error; problems inside it are in
+/// [`Zone::errors`].
+pub fn load(path: &Path) -> std::io::Result<Zone> {
+    let text = std::fs::read(path)?;
+    let label = path.display().to_string();
+    let mut loader = |from: &str, include: &str| {
+        let base = Path::new(from).parent().unwrap_or(Path::new(""));
+        let full: PathBuf = base.join(include);
+        std::fs::read(&full)
+            .map(|text| (full.display().to_string(), text))
+            .map_err(|error| format!("cannot read {}: {error}", full.display()))
+    };
+    Ok(parse_with(&label, &text, None, Some(&mut loader)))
+}
+
+/// Reads zone-file text with no `$INCLUDE` support (an `$INCLUDE` is reported as an error).
+/// `file` is only used to label locations. Never panics, whatever the input.
+pub fn parse(file: &str, text: &[u8]) -> Zone {
+    parse_with(file, text, None, None)
+}
+
+/// Reads an included file: `(including file, path as written)` to `(label, contents)`.
+pub type IncludeLoader<'l> = &'l mut dyn FnMut(&str, &str) -> Result<(String, Vec<u8>), String>;
+
+/// Reads zone-file text starting with `origin` (as if the file began with `$ORIGIN`), using
+/// `loader` for `$INCLUDE`.
+pub fn parse_with(
+    file: &str,
+    text: &[u8],
+    origin: Option<&Name>,
+    loader: Option<IncludeLoader<'_>>,
+) -> Zone {
+    let file: Arc<str> = Arc::from(file);
+    let mut reader = Reader {
+        zone: Zone {
+            file: Arc::clone(&file),
+            ..Zone::default()
+        },
+        state: State {
+            origin: origin.and_then(|name| to_domain_name(name).ok()),
+            last_owner: None,
+            dollar_ttl: None,
+        },
+        last_ttl: DEFAULT_TTL,
+        class: Class::IN,
+        first_origin: None,
+        loader,
+    };
+    reader.first_origin.clone_from(&reader.state.origin);
+    reader.read(&file, text, 0);
+    reader.finish()
+}
+
+/// What `$INCLUDE` saves and restores (RFC 1035 §5.1: the origin and the current owner revert
+/// when the included file ends; `$TTL` too, as BIND does).
+#[derive(Clone)]
+struct State {
+    origin: Option<DomainName>,
+    last_owner: Option<DomainName>,
+    dollar_ttl: Option<u32>,
+}
+
+struct Reader<'l> {
+    zone: Zone,
+    state: State,
+    last_ttl: u32,
+    class: Class,
+    first_origin: Option<DomainName>,
+    loader: Option<IncludeLoader<'l>>,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, file: &Arc<str>, line: usize, message: impl Into<String>) {
+        self.zone.errors.push(ParseError {
+            location: Location {
+                file: Arc::clone(file),
+                line,
+            },
+            message: message.into(),
+        });
+    }
+
+    fn read(&mut self, file: &Arc<str>, text: &[u8], depth: usize) {
+        for entry in lexer::entries(text) {
+            if let Some((line, message)) = &entry.problem {
+                self.error(file, *line, message.clone());
+                continue;
+            }
+            let Some(first) = entry.tokens.first() else {
+                continue;
+            };
+            if !entry.blank_owner && !first.quoted && first.raw(text).starts_with(b"$") {
+                self.directive(file, text, &entry, depth);
+            } else {
+                self.record(file, text, &entry);
+            }
+        }
+    }
+
+    fn directive(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry, depth: usize) {
+        let line = entry.line;
+        let directive = entry
+            .tokens
+            .first()
+            .map(|token| token.raw(text))
+            .unwrap_or_default();
+        let name = String::from_utf8_lossy(directive).to_ascii_uppercase();
+        let args = entry.tokens.get(1..).unwrap_or_default();
+        let arg = |i: usize| args.get(i).map(|token: &Token| token.raw(text));
+        match name.as_str() {
+            "$ORIGIN" => {
+                if args.len() != 1 {
+                    self.error(file, line, "$ORIGIN takes exactly one domain name");
+                    return;
+                }
+                match resolve_name(arg(0).unwrap_or_default(), self.state.origin.as_ref()) {
+                    Ok(origin) => {
+                        if depth == 0 && self.first_origin.is_none() {
+                            self.first_origin = Some(origin.clone());
+                        }
+                        self.state.origin = Some(origin);
+                    }
+                    Err(message) => self.error(file, line, format!("$ORIGIN: {message}")),
+                }
+            }
+            "$TTL" => match (args.len(), arg(0).and_then(lexer::ttl)) {
+                (1, Some(Ok(ttl))) => self.state.dollar_ttl = Some(ttl),
+                (1, Some(Err(message))) => self.error(file, line, format!("$TTL: {message}")),
+                _ => self.error(
+                    file,
+                    line,
+                    "$TTL takes exactly one TTL (seconds, or with units such as 1h or 1d)",
+                ),
+            },
+            "$INCLUDE" => self.include(file, text, entry, depth),
+            _ => self.error(
+                file,
+                line,
+                format!(
+                    "unknown directive {}; only $ORIGIN, $TTL and $INCLUDE are read",
+                    crate::render::escape::escape(&name)
+                ),
+            ),
+        }
+    }
+
+    fn include(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry, depth: usize) {
+        let line = entry.line;
+        let args = entry.tokens.get(1..).unwrap_or_default();
+        let Some(path) = args
+            .first()
+            .and_then(|token| lexer::unescape(token.content(text)))
+            .and_then(|path| String::from_utf8(path).ok())
+        else {
+            self.error(file, line, "$INCLUDE needs a file name");
+            return;
+        };
+        if args.len() > 2 {
+            self.error(
+                file,
+                line,
+                "$INCLUDE takes a file name and an optional origin",
+            );
+            return;
+        }
+        if depth >= MAX_INCLUDE_DEPTH {
+            self.error(
+                file,
+                line,
+                format!("$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep (does a file include itself?)"),
+            );
+            return;
+        }
+        let origin = match args.get(1) {
+            Some(token) => match resolve_name(token.raw(text), self.state.origin.as_ref()) {
+                Ok(origin) => Some(origin),
+                Err(message) => {
+                    self.error(file, line, format!("$INCLUDE origin: {message}"));
+                    return;
+                }
+            },
+            None => self.state.origin.clone(),
+        };
+        let Some(loader) = self.loader.as_mut() else {
+            self.error(file, line, "$INCLUDE is not supported here");
+            return;
+        };
+        let (label, included) = match loader(file, &path) {
+            Ok(contents) => contents,
+            Err(message) => {
+                self.error(file, line, format!("$INCLUDE: {message}"));
+                return;
+            }
+        };
+        let saved = self.state.clone();
+        self.state.origin = origin;
+        self.state.last_owner = None;
+        let label: Arc<str> = Arc::from(label.as_str());
+        self.read(&label, &included, depth + 1);
+        self.state = saved;
+    }
+
+    fn record(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry) {
+        let mut tokens = entry.tokens.iter();
+        let Some(owner) = self.owner(file, text, entry, &mut tokens) else {
+            // Like `domain` and BIND, a later blank owner must not inherit an older owner.
+            self.state.last_owner = None;
+            return;
+        };
+        self.state.last_owner = Some(owner.clone());
+        let owner_name = from_domain_name(&owner);
+        let Some(header) = self.header(file, text, entry, &owner_name, &mut tokens) else {
+            return;
+        };
+        let location = Location {
+            file: Arc::clone(file),
+            line: entry.line,
+        };
+        let rdata: Vec<&Token> = tokens.collect();
+        let own_strings = self.long_strings(text, &header, &rdata, &owner_name, &location);
+        let chunk = domain_chunk(text, entry, &owner, &header, &rdata, own_strings.is_some());
+
+        let mut scanner = Zonefile::new();
+        scanner.extend_from_slice(&chunk);
+        if let Some(origin) = &self.state.origin {
+            scanner.set_origin(origin.clone());
+        }
+        scanner.set_default_class(self.class);
+        let result = match scanner.next_entry() {
+            Ok(Some(Entry::Record(record))) => match scanner.next_entry() {
+                Ok(None) => Ok(record),
+                _ => Err((1, "unexpected data after the record".to_owned())),
+            },
+            Ok(_) => Err((1, "the record data is missing".to_owned())),
+            Err(error) => Err(split_error(&error.to_string())),
+        };
+        let code = header.code;
+        match result {
+            Ok(record) => {
+                if header.class.is_some() {
+                    self.class = record.class();
+                }
+                let data = match own_strings {
+                    Some(strings) if code == SPF => Some(RecordData::Spf(strings)),
+                    Some(strings) => Some(RecordData::Txt(strings)),
+                    None => convert(record.data(), code == SPF),
+                };
+                self.zone.records.push(ZoneRecord {
+                    name: owner_name,
+                    ttl: header.ttl,
+                    rtype: code,
+                    data,
+                    location,
+                });
+            }
+            Err((line, message)) => {
+                // `domain` may count the line feed that ends the entry; stay inside it.
+                let last_line = entry.tokens.last().map_or(entry.line, |token| token.line);
+                let line = (header.rtype.line + line.saturating_sub(1)).min(last_line);
+                let message = format!("{owner_name} {}: {message}", type_name(code));
+                self.zone.unreadable.push(UnreadableRecord {
+                    name: owner_name,
+                    rtype: code,
+                    location,
+                    message: message.clone(),
+                });
+                self.error(file, line, message);
+            }
+        }
+    }
+
+    /// The owner: the first token, or the previous owner when the field is blank.
+    fn owner<'e>(
+        &mut self,
+        file: &Arc<str>,
+        text: &[u8],
+        entry: &RawEntry,
+        tokens: &mut impl Iterator<Item = &'e Token>,
+    ) -> Option<DomainName> {
+        if entry.blank_owner {
+            if self.state.last_owner.is_none() {
+                self.error(
+                    file,
+                    entry.line,
+                    "the owner field is blank but no record comes before it",
+                );
+            }
+            return self.state.last_owner.clone();
+        }
+        let token = tokens
+            .next()
+            .map(|token| token.raw(text))
+            .unwrap_or_default();
+        match resolve_name(token, self.state.origin.as_ref()) {
+            Ok(owner) => Some(owner),
+            Err(message) => {
+                let shown = String::from_utf8_lossy(token);
+                self.error(
+                    file,
+                    entry.line,
+                    format!(
+                        "invalid owner name {}: {message}",
+                        crate::render::escape::escape(&shown)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `[<TTL>] [<class>] <type>` or `[<class>] [<TTL>] <type>` (RFC 1035 §5.1), with the TTL
+    /// filled in from `$TTL` or the previous record when it is not written.
+    fn header<'e>(
+        &mut self,
+        file: &Arc<str>,
+        text: &[u8],
+        entry: &RawEntry,
+        owner: &Name,
+        tokens: &mut impl Iterator<Item = &'e Token>,
+    ) -> Option<Header<'e>> {
+        let mut ttl = None;
+        let mut class = None;
+        let mut rtype = None;
+        for token in tokens.by_ref() {
+            let raw = token.raw(text);
+            let ttl_value = if token.quoted || ttl.is_some() {
+                None
+            } else {
+                lexer::ttl(raw)
+            };
+            if let Some(value) = ttl_value {
+                match value {
+                    Ok(value) => ttl = Some(value),
+                    Err(message) => {
+                        self.error(file, token.line, format!("{owner}: {message}"));
+                        return None;
+                    }
+                }
+                continue;
+            }
+            if !token.quoted
+                && class.is_none()
+                && std::str::from_utf8(raw).is_ok_and(|text| Class::from_str(text).is_ok())
+            {
+                class = Some(token);
+                continue;
+            }
+            rtype = Some(token);
+            break;
+        }
+        let Some(rtype) = rtype else {
+            self.error(file, entry.line, format!("{owner}: no record type"));
+            return None;
+        };
+        let type_text = String::from_utf8_lossy(rtype.raw(text)).into_owned();
+        let code = match Rtype::from_str(&type_text) {
+            Ok(code) if !rtype.quoted => code.to_int(),
+            _ => {
+                self.error(
+                    file,
+                    rtype.line,
+                    format!(
+                        "{owner}: unknown record type {}",
+                        crate::render::escape::escape(&type_text)
+                    ),
+                );
+                return None;
+            }
+        };
+        let ttl = match ttl {
+            Some(ttl) => {
+                self.last_ttl = ttl;
+                ttl
+            }
+            None => self.state.dollar_ttl.unwrap_or(self.last_ttl),
+        };
+        Some(Header {
+            ttl,
+            class,
+            rtype,
+            code,
+        })
+    }
+
+    /// TXT and SPF strings, decoded here as well when one is over 255 octets: `domain` refuses
+    /// them, and mailcheck keeps them to report them (and to audit what the author meant).
+    fn long_strings(
+        &mut self,
+        text: &[u8],
+        header: &Header<'_>,
+        rdata: &[&Token],
+        owner: &Name,
+        location: &Location,
+    ) -> Option<Vec<Vec<u8>>> {
+        if header.code != TXT && header.code != SPF {
+            return None;
+        }
+        let strings: Vec<Vec<u8>> = rdata
+            .iter()
+            .map(|token| lexer::unescape(token.content(text)))
+            .collect::<Option<_>>()?;
+        let mut long = strings
+            .iter()
+            .enumerate()
+            .filter(|(_, string)| string.len() > 255)
+            .peekable();
+        long.peek()?;
+        for (index, string) in long {
+            self.zone.long_strings.push(LongString {
+                name: owner.clone(),
+                rtype: header.code,
+                index,
+                length: string.len(),
+                location: location.clone(),
+            });
+        }
+        Some(strings)
+    }
+
+    fn finish(mut self) -> Zone {
+        let soa = self.zone.records.iter().find(|record| record.rtype == SOA);
+        let origin = soa
+            .map(|record| record.name.clone())
+            .or_else(|| self.first_origin.as_ref().map(from_domain_name));
+        if origin.is_none() && !self.zone.records.is_empty() {
+            let file = Arc::clone(&self.zone.file);
+            self.error(
+                &file,
+                1,
+                "no SOA record and no $ORIGIN, so the zone's name is unknown and the file cannot be used",
+            );
+        }
+        if let Some(apex) = &origin {
+            let (inside, outside): (Vec<ZoneRecord>, Vec<ZoneRecord>) =
+                std::mem::take(&mut self.zone.records)
+                    .into_iter()
+                    .partition(|record| is_within(&record.name, apex));
+            self.zone.records = inside;
+            for record in outside {
+                self.zone.errors.push(ParseError {
+                    location: record.location,
+                    message: format!(
+                        "{} is outside the zone {apex}; name servers ignore it or refuse the zone",
+                        record.name
+                    ),
+                });
+            }
+        }
+        self.zone.origin = origin;
+        self.zone.errors.sort_by(|a, b| a.location.cmp(&b.location));
+        self.zone
+    }
+}
+
+/// The fields of a record before its data.
+struct Header<'e> {
+    ttl: u32,
+    class: Option<&'e Token>,
+    rtype: &'e Token,
+    code: u16,
+}
+
+/// The entry as `domain` gets it: absolute owner, explicit TTL, the class if given, then the
+/// type and data exactly as written (so its line numbers still hold), with TTL units in SOA
+/// timers and over-long strings (`blank_strings`) replaced.
+fn domain_chunk(
+    text: &[u8],
+    entry: &RawEntry,
+    owner: &DomainName,
+    header: &Header<'_>,
+    rdata: &[&Token],
+    blank_strings: bool,
+) -> Vec<u8> {
+    let start = header.rtype.span.start;
+    let mut chunk = Vec::with_capacity(entry.end.saturating_sub(start) + 64);
+    chunk.extend_from_slice(&presentation(owner));
+    chunk.extend_from_slice(format!(" {} ", header.ttl).as_bytes());
+    if let Some(class) = header.class {
+        chunk.extend_from_slice(class.raw(text));
+        chunk.push(b' ');
+    }
+    // Parentheses opened before the type are closed after it.
+    chunk.extend(std::iter::repeat_n(b'(', header.rtype.depth));
+    chunk.extend_from_slice(if header.code == SPF {
+        b"TXT"
+    } else {
+        header.rtype.raw(text)
+    });
+    let mut copied = header.rtype.span.end;
+    for (index, token) in rdata.iter().enumerate() {
+        let raw = token.raw(text);
+        let replacement = if blank_strings {
+            Some(b"\"\"".to_vec())
+        } else if header.code == SOA
+            && (3..=6).contains(&index)
+            && !raw.iter().all(u8::is_ascii_digit)
+        {
+            match lexer::ttl(raw) {
+                Some(Ok(seconds)) => Some(seconds.to_string().into_bytes()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(replacement) = replacement {
+            chunk.extend_from_slice(text.get(copied..token.span.start).unwrap_or_default());
+            chunk.extend_from_slice(&replacement);
+            copied = token.span.end;
+        }
+    }
+    chunk.extend_from_slice(text.get(copied..entry.end).unwrap_or_default());
+    chunk.push(b'\n');
+    chunk
+}
+
+/// Whether `name` is `apex` or below it.
+pub fn is_within(name: &Name, apex: &Name) -> bool {
+    apex.is_root()
+        || name == apex
+        || name
+            .as_str()
+            .strip_suffix(apex.as_str())
+            .is_some_and(|head| head.ends_with('.'))
+}
+
+/// Splits `domain`'s `line:col: message` into the line and a message for people.
+fn split_error(text: &str) -> (usize, String) {
+    let mut parts = text.splitn(3, ':');
+    let line = parts.next().and_then(|line| line.trim().parse().ok());
+    let _column = parts.next();
+    match (line, parts.next()) {
+        (Some(line), Some(message)) => (line, explain_error(message.trim())),
+        _ => (1, explain_error(text)),
+    }
+}
+
+/// `domain`'s terse messages, said in full.
+fn explain_error(message: &str) -> String {
+    let explained = match message {
+        "short buffer" | "unexpected end of entry" => "the record data is incomplete",
+        "trailing tokens" => "unexpected data after the record",
+        "bad name" => "invalid domain name",
+        "bad charstr" => "a character-string is longer than 255 octets",
+        "missing origin" => "a relative name, but no $ORIGIN before it",
+        "unknown record type with concrete data" => {
+            "this record type can only be written in the generic form (\\# LENGTH HEX)"
+        }
+        other => return crate::render::escape::escape(other).into_owned(),
+    };
+    explained.to_owned()
+}
+
+/// Resolves a name as written (relative to `origin` unless it ends with a dot; `@` is the
+/// origin), by handing `domain` a one-line `$ORIGIN` entry.
+fn resolve_name(raw: &[u8], origin: Option<&DomainName>) -> Result<DomainName, String> {
+    if raw == b"@" {
+        return origin
+            .cloned()
+            .ok_or_else(|| "@ is used before any $ORIGIN".to_owned());
+    }
+    let mut scanner = Zonefile::new();
+    scanner.extend_from_slice(b"$ORIGIN ");
+    scanner.extend_from_slice(raw);
+    scanner.extend_from_slice(b"\n");
+    if let Some(origin) = origin {
+        scanner.set_origin(origin.clone());
+    }
+    match scanner.next_entry() {
+        Ok(None) => scanner
+            .origin()
+            .map_err(|error| explain_error(&error.to_string())),
+        Ok(Some(_)) => Err("not a domain name".to_owned()),
+        Err(error) => Err(split_error(&error.to_string()).1),
+    }
+}
+
+fn to_domain_name(name: &Name) -> Result<DomainName, String> {
+    resolve_name(format!("{}.", name.as_str()).as_bytes(), None)
+}
+
+fn from_domain_name(name: &impl fmt::Display) -> Name {
+    Name::new(&name.to_string())
+}
+
+/// The absolute presentation form of `name` (with the trailing dot), to hand back to `domain`.
+fn presentation(name: &DomainName) -> Vec<u8> {
+    let text = name.to_string();
+    if text.ends_with('.') {
+        text.into_bytes()
+    } else {
+        format!("{text}.").into_bytes()
+    }
+}
+
+/// mailcheck's data for the types it models.
+fn convert<N: fmt::Display>(data: &ZoneRecordData<Bytes, N>, spf: bool) -> Option<RecordData> {
+    Some(match data {
+        ZoneRecordData::A(a) => RecordData::A(a.addr()),
+        ZoneRecordData::Aaaa(aaaa) => RecordData::Aaaa(aaaa.addr()),
+        ZoneRecordData::Cname(cname) => RecordData::Cname(from_domain_name(cname.cname())),
+        ZoneRecordData::Mx(mx) => RecordData::Mx {
+            preference: mx.preference(),
+            exchange: from_domain_name(mx.exchange()),
+        },
+        ZoneRecordData::Ptr(ptr) => RecordData::Ptr(from_domain_name(ptr.ptrdname())),
+        ZoneRecordData::Txt(txt) => {
+            let strings = txt.iter().map(<[u8]>::to_vec).collect();
+            if spf {
+                RecordData::Spf(strings)
+            } else {
+                RecordData::Txt(strings)
+            }
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests;

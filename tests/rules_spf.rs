@@ -1,0 +1,567 @@
+//! Every SPF rule fires where it must and stays quiet where it must not: audits run as the
+//! real binary against the fixture zones (`fixtures/zones/spf.test.zone`) served by the
+//! in-process DNS server, and record mode (`mailcheck record spf`) on texts.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use mailcheck::report::Section;
+use mailcheck::rules::RULES;
+use serde_json::Value;
+use support::{mailcheck, mailcheck_fixtures};
+
+/// `(rule, domain, severity, text the subject must contain, text the message must contain)`.
+const FIRES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "spf-missing",
+        "nospf.spf.test",
+        "warning",
+        "nospf.spf.test",
+        "none of the 1 TXT",
+    ),
+    (
+        "spf-missing",
+        "notxt.spf.test",
+        "warning",
+        "notxt.spf.test",
+        "has no TXT record",
+    ),
+    (
+        "spf-missing",
+        "gone.spf.test",
+        "warning",
+        "gone.spf.test",
+        "does not exist (NXDOMAIN)",
+    ),
+    (
+        "spf-multiple-records",
+        "multiple.spf.test",
+        "error",
+        "multiple.spf.test",
+        "2 SPF records",
+    ),
+    (
+        "spf-syntax",
+        "syntax.spf.test",
+        "error",
+        "syntax.spf.test",
+        "not an IPv4 address",
+    ),
+    (
+        "spf-syntax",
+        "syntax.spf.test",
+        "error",
+        "syntax.spf.test",
+        "did you mean include?",
+    ),
+    (
+        "spf-too-many-lookups",
+        "deep.spf.test",
+        "error",
+        "deep.spf.test",
+        "takes 11 DNS lookups",
+    ),
+    (
+        "spf-too-many-lookups",
+        "deep.spf.test",
+        "error",
+        "deep.spf.test",
+        "the 11th, which is `a:out5.spf.test` in the record of _inner.deep.spf.test, reached \
+         through `include:_spf.deep.spf.test` → `include:_inner.deep.spf.test`",
+    ),
+    (
+        "spf-too-many-void-lookups",
+        "void.spf.test",
+        "error",
+        "void.spf.test",
+        "`mx:gone3.spf.test` in the record of void.spf.test",
+    ),
+    (
+        "spf-include-loop",
+        "loop.spf.test",
+        "error",
+        "_loop.loop.spf.test",
+        "leads back to loop.spf.test",
+    ),
+    (
+        "spf-include-missing-record",
+        "include-missing.spf.test",
+        "error",
+        "gone.spf.test",
+        "does not exist (NXDOMAIN)",
+    ),
+    (
+        "spf-include-missing-record",
+        "redirect-missing.spf.test",
+        "error",
+        "nospf.spf.test",
+        "none is an SPF record",
+    ),
+    (
+        "spf-mx-too-many-names",
+        "mxmany.spf.test",
+        "error",
+        "mxmany.spf.test",
+        "11 MX records",
+    ),
+    (
+        "spf-all-pass",
+        "allpass.spf.test",
+        "error",
+        "allpass.spf.test",
+        "ends in `+all`",
+    ),
+    (
+        "spf-all-pass",
+        "incpass.spf.test",
+        "error",
+        "allpass.spf.test",
+        "includes allpass.spf.test",
+    ),
+    (
+        "spf-all-neutral",
+        "allneutral.spf.test",
+        "warning",
+        "allneutral.spf.test",
+        "`?all`",
+    ),
+    (
+        "spf-no-all",
+        "noall.spf.test",
+        "warning",
+        "noall.spf.test",
+        "neither all nor redirect",
+    ),
+    (
+        "spf-redirect-ignored",
+        "redirectignored.spf.test",
+        "warning",
+        "redirectignored.spf.test",
+        "`redirect=good.spf.test`",
+    ),
+    (
+        "spf-ptr-mechanism",
+        "ptr.spf.test",
+        "warning",
+        "ptr.spf.test",
+        "uses `ptr`",
+    ),
+    (
+        "spf-unknown-modifier",
+        "unknownmod.spf.test",
+        "warning",
+        "unknownmod.spf.test",
+        "did you mean redirect=?",
+    ),
+    (
+        "spf-deprecated-rr-type",
+        "type99.spf.test",
+        "info",
+        "type99.spf.test",
+        "type-99",
+    ),
+    (
+        "spf-record-too-long",
+        "long.spf.test",
+        "warning",
+        "long.spf.test",
+        "over 450",
+    ),
+];
+
+/// `(rule, domain, why)`: the rule must not fire for this domain.
+const QUIET: &[(&str, &str, &str)] = &[
+    (
+        "spf-missing",
+        "good.spf.test",
+        "a TXT record starts with v=spf1",
+    ),
+    (
+        "spf-missing",
+        "timeout.failing.test",
+        "a timed-out TXT lookup is not a missing record",
+    ),
+    (
+        "spf-multiple-records",
+        "good.spf.test",
+        "one SPF record among the TXT records",
+    ),
+    (
+        "spf-syntax",
+        "split.spf.test",
+        "the strings are joined with no separator",
+    ),
+    ("spf-syntax", "macro.spf.test", "macros are valid syntax"),
+    (
+        "spf-too-many-lookups",
+        "atlimit.spf.test",
+        "exactly 10 lookups",
+    ),
+    ("spf-too-many-lookups", "good.spf.test", "3 lookups"),
+    (
+        "spf-too-many-void-lookups",
+        "void2.spf.test",
+        "exactly 2 void lookups",
+    ),
+    (
+        "spf-include-loop",
+        "deep.spf.test",
+        "the same hosts in several records are no loop",
+    ),
+    (
+        "spf-include-missing-record",
+        "redirect.spf.test",
+        "every target has a record",
+    ),
+    (
+        "spf-include-missing-record",
+        "include-timeout.spf.test",
+        "a timed-out lookup is not verified, never missing",
+    ),
+    (
+        "spf-include-missing-record",
+        "macro.spf.test",
+        "a target that depends on the sender is not looked up",
+    ),
+    ("spf-mx-too-many-names", "good.spf.test", "one MX name"),
+    ("spf-all-pass", "good.spf.test", "-all"),
+    ("spf-all-neutral", "good.spf.test", "-all"),
+    (
+        "spf-no-all",
+        "redirect.spf.test",
+        "the redirect chain ends in -all",
+    ),
+    (
+        "spf-redirect-ignored",
+        "redirect.spf.test",
+        "no all beside the redirects",
+    ),
+    ("spf-ptr-mechanism", "good.spf.test", "no ptr"),
+    (
+        "spf-unknown-modifier",
+        "redirect.spf.test",
+        "only redirect=",
+    ),
+    ("spf-deprecated-rr-type", "good.spf.test", "TXT only"),
+    (
+        "spf-record-too-long",
+        "split.spf.test",
+        "short, even in three strings",
+    ),
+];
+
+/// Record mode: `(rule, record text, severity)`: the rule must fire on this text.
+const RECORD_FIRES: &[(&str, &str, &str)] = &[
+    ("spf-syntax", "v=spf1 ip4:192.0.2.300 -all", "error"),
+    ("spf-all-pass", "v=spf1 all", "error"),
+    ("spf-all-neutral", "v=spf1 mx ?all", "warning"),
+    ("spf-no-all", "v=spf1 mx", "warning"),
+    (
+        "spf-redirect-ignored",
+        "v=spf1 redirect=example.com -all",
+        "warning",
+    ),
+    (
+        "spf-ptr-mechanism",
+        "v=spf1 ptr:example.com -all",
+        "warning",
+    ),
+    (
+        "spf-unknown-modifier",
+        "v=spf1 -all exq=x.example.com",
+        "warning",
+    ),
+    (
+        "spf-too-many-lookups",
+        "v=spf1 a mx a mx a mx a mx a mx a -all",
+        "error",
+    ),
+];
+
+/// Record mode: `(rule, record text, why)`: the rule must not fire.
+const RECORD_QUIET: &[(&str, &str, &str)] = &[
+    (
+        "spf-syntax",
+        "\"v=spf1 ip4:192.0.2.0/24 \" \"-all\"",
+        "two strings, joined",
+    ),
+    (
+        "spf-no-all",
+        "v=spf1 redirect=_spf.example.com",
+        "the redirect decides",
+    ),
+    (
+        "spf-too-many-lookups",
+        "v=spf1 a mx a mx a mx a mx a mx -all a",
+        "the 11th is after all",
+    ),
+    ("spf-record-too-long", "v=spf1 -all", "short"),
+];
+
+fn audit(domain: &str) -> Value {
+    let output = mailcheck_fixtures()
+        .args(["--format", "json", domain])
+        .output()
+        .expect("run mailcheck");
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{domain}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn lint(text: &str) -> (Value, Option<i32>) {
+    let output = mailcheck()
+        .args(["--format", "json", "record", "spf", text])
+        .output()
+        .expect("run mailcheck");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{text}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    (json, output.status.code())
+}
+
+fn findings(json: &Value) -> &Vec<Value> {
+    json["domains"][0]["findings"].as_array().expect("findings")
+}
+
+#[test]
+fn every_spf_rule_fires_where_it_must() {
+    for (rule, domain, severity, subject, message) in FIRES {
+        let json = audit(domain);
+        let hit = findings(&json).iter().any(|finding| {
+            finding["rule"] == *rule
+                && finding["severity"] == *severity
+                && finding["subject"]
+                    .as_str()
+                    .is_some_and(|text| text.contains(subject))
+                && finding["message"]
+                    .as_str()
+                    .is_some_and(|text| text.contains(message))
+        });
+        assert!(
+            hit,
+            "{rule} ({severity}, subject ~ {subject}, message ~ {message:?}) did not fire for \
+             {domain}: {:#}",
+            json["domains"][0]["findings"]
+        );
+    }
+}
+
+#[test]
+fn every_spf_rule_stays_quiet_where_it_must() {
+    for (rule, domain, why) in QUIET {
+        let json = audit(domain);
+        let fired: Vec<&Value> = findings(&json)
+            .iter()
+            .filter(|finding| finding["rule"] == *rule)
+            .collect();
+        assert!(
+            fired.is_empty(),
+            "{rule} fired for {domain} ({why}): {fired:#?}"
+        );
+    }
+}
+
+#[test]
+fn record_mode_runs_the_rules_that_need_no_lookup() {
+    for (rule, text, severity) in RECORD_FIRES {
+        let (json, code) = lint(text);
+        let found = json["lints"][0]["findings"].as_array().expect("findings");
+        assert!(
+            found
+                .iter()
+                .any(|finding| finding["rule"] == *rule && finding["severity"] == *severity),
+            "{rule} ({severity}) did not fire on {text:?}: {found:#?}"
+        );
+        let expected = i32::from(*severity == "error");
+        assert_eq!(code, Some(expected), "{text:?}: exit code");
+    }
+    for (rule, text, why) in RECORD_QUIET {
+        let (json, _) = lint(text);
+        let found = json["lints"][0]["findings"].as_array().expect("findings");
+        assert!(
+            !found.iter().any(|finding| finding["rule"] == *rule),
+            "{rule} fired on {text:?} ({why}): {found:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_string_over_255_octets_cannot_be_published() {
+    let long = format!("\"v=spf1 {} -all\"", "ip4:192.0.2.1 ".repeat(20));
+    let (json, code) = lint(&long);
+    let found = json["lints"][0]["findings"].as_array().expect("findings");
+    assert!(
+        found
+            .iter()
+            .any(|finding| finding["rule"] == "spf-record-too-long"
+                && finding["severity"] == "error"),
+        "{found:#?}"
+    );
+    assert_eq!(code, Some(1));
+    // The same text in strings of at most 255 octets is only long, not broken.
+    let split = format!(
+        "\"v=spf1 {}\" \"{}-all\"",
+        "ip4:192.0.2.1 ".repeat(10),
+        "ip4:192.0.2.1 ".repeat(10)
+    );
+    let (json, _) = lint(&split);
+    let found = json["lints"][0]["findings"].as_array().expect("findings");
+    assert!(
+        !found
+            .iter()
+            .any(|finding| finding["rule"] == "spf-record-too-long"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn syntax_findings_point_at_the_problem() {
+    let json = audit("syntax.spf.test");
+    let spans: Vec<(String, &str)> = findings(&json)
+        .iter()
+        .filter(|finding| finding["rule"] == "spf-syntax")
+        .map(|finding| {
+            let text = finding["excerpt"]["text"].as_str().expect("excerpt text");
+            let start =
+                usize::try_from(finding["excerpt"]["span"]["start"].as_u64().unwrap()).unwrap();
+            let end = usize::try_from(finding["excerpt"]["span"]["end"].as_u64().unwrap()).unwrap();
+            (text[start..end].to_owned(), text)
+        })
+        .collect();
+    let marked: Vec<&str> = spans.iter().map(|(marked, _)| marked.as_str()).collect();
+    assert_eq!(marked, ["93.184.216.300", "inclde"]);
+}
+
+#[test]
+fn the_good_spf_domain_is_clean() {
+    let json = audit("good.spf.test");
+    let spf: Vec<&Value> = findings(&json)
+        .iter()
+        .filter(|finding| finding["section"] == "spf")
+        .collect();
+    assert!(spf.is_empty(), "{spf:#?}");
+    let tree = &json["domains"][0]["records"]["spf"];
+    assert_eq!(tree["lookups"], 3, "{tree:#}");
+    assert_eq!(tree["tree"]["own_lookups"], 3);
+    assert_eq!(
+        tree["tree"]["terms"][2]["child"]["domain"],
+        "_spf.provider.spf.test"
+    );
+}
+
+#[test]
+fn the_tree_counts_own_and_cumulative_lookups() {
+    let json = audit("deep.spf.test");
+    let spf = &json["domains"][0]["records"]["spf"];
+    assert_eq!(spf["lookups"], 11);
+    assert_eq!(spf["lookups_at_least"], false);
+    let root = &spf["tree"];
+    assert_eq!(
+        (
+            root["own_lookups"].as_u64(),
+            root["cumulative_lookups"].as_u64()
+        ),
+        (Some(3), Some(11))
+    );
+    let first = &root["terms"][2]["child"];
+    assert_eq!(first["domain"], "_spf.deep.spf.test");
+    assert_eq!(
+        (
+            first["own_lookups"].as_u64(),
+            first["cumulative_lookups"].as_u64()
+        ),
+        (Some(3), Some(8))
+    );
+    let inner = &first["terms"][2]["child"];
+    assert_eq!(
+        (
+            inner["own_lookups"].as_u64(),
+            inner["cumulative_lookups"].as_u64()
+        ),
+        (Some(5), Some(5))
+    );
+    let path: Vec<&str> = spf["eleventh_lookup"]
+        .as_array()
+        .expect("path")
+        .iter()
+        .map(|step| step["term"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        path,
+        [
+            "include:_spf.deep.spf.test",
+            "include:_inner.deep.spf.test",
+            "a:out5.spf.test"
+        ]
+    );
+}
+
+#[test]
+fn human_output_shows_where_the_eleventh_lookup_is() {
+    let output = mailcheck_fixtures()
+        .args(["--color", "never", "deep.spf.test"])
+        .output()
+        .expect("run mailcheck");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let section: Vec<&str> = text
+        .lines()
+        .skip_while(|line| *line != "SPF")
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .collect();
+    let marked: Vec<&&str> = section
+        .iter()
+        .filter(|line| line.contains("11th lookup"))
+        .collect();
+    assert_eq!(marked.len(), 1, "{text}");
+    assert!(
+        marked[0]
+            .trim_start()
+            .starts_with("include:_inner.deep.spf.test  5 / 5"),
+        "{text}"
+    );
+    // The marked line is nested under the include that leads to it.
+    assert!(
+        section.contains(&"      include:_spf.deep.spf.test  3 / 8"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_spf_rule_has_fixtures_both_ways() {
+    let fired: BTreeSet<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
+    let quiet: BTreeSet<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
+    for rule in RULES.iter().filter(|rule| rule.section == Section::Spf) {
+        assert!(fired.contains(rule.id), "no fixture fires {}", rule.id);
+        assert!(
+            quiet.contains(rule.id),
+            "no fixture keeps {} quiet",
+            rule.id
+        );
+        assert!(
+            rule.references
+                .iter()
+                .any(|reference| reference.starts_with("RFC")),
+            "{} cites no RFC section",
+            rule.id
+        );
+    }
+    let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
+    for rule in fired
+        .union(&quiet)
+        .chain(RECORD_FIRES.iter().map(|(rule, ..)| rule))
+        .chain(RECORD_QUIET.iter().map(|(rule, ..)| rule))
+    {
+        assert!(
+            known.contains(rule),
+            "{rule} is in a table but not in RULES"
+        );
+    }
+}
