@@ -1,6 +1,8 @@
 //! What was found, described for the report: structured records for JSON and overview lines
 //! for human output. Findings say what is wrong; this says what is there.
 
+pub mod policy;
+
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -55,11 +57,14 @@ pub fn records(facts: &Facts) -> Records {
             }
         })
         .collect();
-    Records {
+    let mut records = Records {
         mx,
         spf: Some(spf_report(&facts.spf)),
         dkim: dkim_records(facts),
-    }
+        ..Records::default()
+    };
+    policy::fill_records(facts, &mut records);
+    records
 }
 
 /// JSON `records.dkim`: the selectors found (discovery) or named, with their keys.
@@ -461,6 +466,7 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
             }
         }
     }
+    policy::overview(facts, &mut lines);
     lines
 }
 

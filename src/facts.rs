@@ -3,6 +3,8 @@
 //! Every looked-up fact is a [`Lookup`], which keeps the three verdicts apart: found, absent
 //! (the DNS said there is nothing) and failed (we could not find out).
 
+pub mod policy;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::dns::cache::QueryLogEntry;
@@ -16,6 +18,10 @@ pub struct Facts {
     pub domain: DomainName,
     /// MX records, their hosts, addresses and reverse DNS.
     pub mail: MailFacts,
+    /// DMARC discovery and report authorization.
+    pub dmarc: policy::DmarcFacts,
+    /// The MTA-STS, TLS-RPT and BIMI records.
+    pub policies: policy::PolicyRecordFacts,
     /// DKIM selectors probed or named, and the key records found.
     pub dkim: DkimFacts,
     /// The SPF record and the include/redirect tree below it.

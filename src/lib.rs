@@ -18,6 +18,7 @@ pub mod facts;
 pub mod gather;
 pub mod lint;
 pub mod output;
+pub mod policy;
 pub mod progress;
 pub mod providers;
 pub mod render;

@@ -120,7 +120,10 @@ pub fn lint(kind: RecordKind, text: &RecordText) -> Option<LintOutput> {
             findings: crate::rules::check_spf_record(text),
             overview: crate::describe::spf_record_overview(text),
         }),
-        RecordKind::Dmarc | RecordKind::MtaSts | RecordKind::TlsRpt | RecordKind::Bimi => None,
+        RecordKind::Dmarc => Some(crate::rules::dmarc::lint(&text.joined)),
+        RecordKind::MtaSts => Some(crate::rules::mta_sts::lint(&text.joined)),
+        RecordKind::TlsRpt => Some(crate::rules::tls_rpt::lint(&text.joined)),
+        RecordKind::Bimi => Some(crate::rules::bimi::lint(&text.joined)),
     }
 }
 

@@ -3,6 +3,8 @@
 //! The JSON form is a contract (`schema_version` 1); see README.md, "JSON output". Adding a
 //! field is compatible; renaming or removing one is a breaking change.
 
+pub mod policy;
+
 use std::fmt;
 
 use serde::Serialize;
@@ -429,6 +431,18 @@ pub struct OverviewLine {
 pub struct Records {
     /// MX records with their hosts' addresses and reverse DNS.
     pub mx: Vec<MxReport>,
+    /// The DMARC record that applies, how it was found, and what it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dmarc: Option<policy::DmarcReport>,
+    /// The MTA-STS record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<policy::SingleRecordReport<crate::policy::mta_sts::MtaStsRecord>>,
+    /// The TLS-RPT record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_rpt: Option<policy::SingleRecordReport<crate::policy::tls_rpt::TlsRptRecord>>,
+    /// The BIMI record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bimi: Option<policy::SingleRecordReport<crate::policy::bimi::BimiRecord>>,
     /// DKIM selectors and their keys.
     pub dkim: DkimRecordsReport,
     /// The SPF record and its include/redirect tree.

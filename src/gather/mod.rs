@@ -6,6 +6,7 @@
 //! questions are answered once by the single-flight cache underneath.
 
 mod dkim;
+mod dmarc;
 mod mail;
 mod spf;
 
@@ -17,6 +18,8 @@ use crate::dns::guard::AuditGuard;
 use crate::dns::{DnsSource, Name, Outcome, RecordType};
 use crate::domain::DomainName;
 use crate::facts::Facts;
+
+pub use dmarc::external_destinations;
 
 /// What to look for besides the defaults.
 #[derive(Clone, Debug, Default)]
@@ -51,17 +54,22 @@ pub async fn gather_with(
         options.skip_dead_servers,
     );
     let recorder = RecordingSource::new(&guard);
-    // The families are independent: all of them start at once.
-    let (mail, dkim, spf) = tokio::join!(
+    // The families are independent: all of them start at once (each one's first lookups go
+    // out on the first poll).
+    let (mail, dkim, spf, dmarc, policies) = tokio::join!(
         mail::gather_mail(&recorder, &domain.ascii),
         dkim::gather_dkim(&recorder, &domain.ascii, &options.dkim_selectors),
         spf::gather_spf(&recorder, &domain.ascii),
+        dmarc::gather_dmarc(&recorder, &domain.ascii),
+        dmarc::gather_policy_records(&recorder, &domain.ascii),
     );
     Facts {
         domain: domain.clone(),
         mail,
         dkim,
         spf,
+        dmarc,
+        policies,
         queries: recorder.into_log(),
     }
 }

@@ -5,11 +5,15 @@
 //! check their facts in a fixed order, so the same facts always give the same findings in the
 //! same order.
 
+pub(crate) mod bimi;
 pub(crate) mod dkim;
+pub(crate) mod dmarc;
 mod lookup;
+pub(crate) mod mta_sts;
 mod mx;
 mod reverse;
 mod spf;
+pub(crate) mod tls_rpt;
 pub mod zone;
 
 pub use spf::check_record as check_spf_record;
@@ -81,6 +85,21 @@ pub static RULES: &[&Rule] = &[
     &dkim::DKIM_KEY_WEAK,
     &dkim::DKIM_TESTING_MODE,
     &dkim::DKIM_SHA1_ONLY,
+    &dmarc::DMARC_MISSING,
+    &dmarc::DMARC_MULTIPLE_RECORDS,
+    &dmarc::DMARC_SYNTAX,
+    &dmarc::DMARC_POLICY_NONE,
+    &dmarc::DMARC_SUBDOMAIN_POLICY_WEAKER,
+    &dmarc::DMARC_PCT_PARTIAL,
+    &dmarc::DMARC_NO_REPORTING,
+    &dmarc::DMARC_REPORT_URI_INVALID,
+    &dmarc::DMARC_REPORT_DESTINATION_UNAUTHORIZED,
+    &mta_sts::MTA_STS_RECORD_INVALID,
+    &mta_sts::MTA_STS_MULTIPLE_RECORDS,
+    &tls_rpt::TLS_RPT_INVALID,
+    &tls_rpt::TLS_RPT_MISSING,
+    &bimi::BIMI_RECORD_INVALID,
+    &bimi::BIMI_REQUIRES_DMARC_ENFORCEMENT,
     &lookup::DNS_LOOKUP_FAILED,
     &zone::ZONE_CNAME_WITH_OTHER_DATA,
     &zone::ZONE_TXT_STRING_TOO_LONG,
@@ -99,6 +118,10 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     reverse::check(facts, &mut findings);
     spf::check(facts, &mut findings);
     dkim::check(facts, &mut findings);
+    dmarc::check(facts, &mut findings);
+    mta_sts::check(facts, &mut findings);
+    tls_rpt::check(facts, &mut findings);
+    bimi::check(facts, &mut findings);
     findings.remaining_failures(facts);
     let mut findings = findings.list;
     // Stable sort: within a section, the order the family produced them in.

@@ -52,6 +52,7 @@ impl Behaviour {
             rules: vec![
                 ("timeout.failing.test".to_owned(), Action::Drop),
                 ("mx.servfail.failing.test".to_owned(), Action::ServFail),
+                ("_dmarc.notverified.dmarc.test".to_owned(), Action::Drop),
                 (
                     "slow.failing.test".to_owned(),
                     Action::Delay(Duration::from_millis(300)),

@@ -1,0 +1,481 @@
+//! What the policy records say, for JSON `records` and the human overview: DMARC (which record
+//! applies and why, the policy, the report destinations, and the step-up path when the policy
+//! is weak), MTA-STS, TLS-RPT and BIMI.
+
+use std::fmt::Write as _;
+
+use crate::dns::Name;
+use crate::facts::Facts;
+use crate::facts::Lookup;
+use crate::facts::policy::{Discovery, DmarcFacts, Published, SingleRecordFacts};
+use crate::policy::dmarc::{self, DmarcRecord, Policy};
+use crate::policy::org::organizational_domain;
+use crate::policy::{bimi, mta_sts, tls_rpt};
+use crate::report::policy::{DestinationReport, DmarcReport, RecordStatus, SingleRecordReport};
+use crate::report::{OverviewLine, Records, Section};
+
+/// Fills the policy records of `records`.
+pub(super) fn fill_records(facts: &Facts, records: &mut Records) {
+    records.dmarc = Some(dmarc_report(&facts.dmarc));
+    let policies = &facts.policies;
+    records.mta_sts = Some(single(
+        &policies.mta_sts,
+        mta_sts::is_mta_sts_record,
+        mta_sts::parse,
+    ));
+    records.tls_rpt = Some(single(
+        &policies.tls_rpt,
+        tls_rpt::is_tls_rpt_record,
+        tls_rpt::parse,
+    ));
+    records.bimi = Some(single(&policies.bimi, bimi::is_bimi_record, bimi::parse));
+}
+
+fn single<T>(
+    facts: &SingleRecordFacts,
+    is_type: fn(&str) -> bool,
+    parse: fn(&str) -> T,
+) -> SingleRecordReport<T> {
+    let (status, record, records) = match facts.published(is_type) {
+        Published::One(text) => (RecordStatus::Found, Some(parse(text)), Vec::new()),
+        Published::Several(texts) => (
+            RecordStatus::Multiple,
+            None,
+            texts.into_iter().map(ToOwned::to_owned).collect(),
+        ),
+        Published::None => (RecordStatus::Missing, None, Vec::new()),
+        Published::NotVerified(_) => (RecordStatus::NotVerified, None, Vec::new()),
+    };
+    SingleRecordReport {
+        name: facts.at.name.to_string(),
+        status,
+        record,
+        records,
+    }
+}
+
+/// Which DMARC record applies to the domain and why, in one sentence.
+pub fn why(dmarc: &DmarcFacts) -> String {
+    let domain = &dmarc.domain;
+    let org = &dmarc.organizational_domain;
+    let suffix = org
+        .as_str()
+        .split_once('.')
+        .map_or_else(String::new, |(_, suffix)| suffix.to_owned());
+    match dmarc.discovery() {
+        Discovery::Found(applied) if applied.inherited => format!(
+            "{} has no DMARC record, so receivers use the one of the organizational domain \
+             {org} (the public suffix {suffix} plus one label, from the Public Suffix List; \
+             RFC 7489 §6.6.3); for {domain} its subdomain policy applies",
+            dmarc.at_domain.name
+        ),
+        Discovery::Found(applied) => {
+            format!("{} holds {domain}'s own DMARC record", applied.name)
+        }
+        Discovery::Multiple { name, records } => format!(
+            "{name} holds {} DMARC records, so receivers apply none (RFC 7489 §6.6.3)",
+            records.len()
+        ),
+        Discovery::Missing if dmarc.at_organization.is_some() => format!(
+            "neither {} nor {} (the organizational domain's) holds a DMARC record",
+            dmarc.at_domain.name,
+            org.prepend("_dmarc")
+        ),
+        Discovery::Missing => format!(
+            "{} holds no DMARC record, and {domain} is its own organizational domain",
+            dmarc.at_domain.name
+        ),
+        Discovery::NotVerified(failure) => format!(
+            "the lookup of {} failed ({}), so which record applies is not verified",
+            failure.name, failure.outcome
+        ),
+    }
+}
+
+fn dmarc_report(dmarc: &DmarcFacts) -> DmarcReport {
+    let mut queried = vec![dmarc.at_domain.name.to_string()];
+    if let Some(org) = &dmarc.at_organization {
+        queried.push(org.name.to_string());
+    }
+    let mut report = DmarcReport {
+        status: RecordStatus::Missing,
+        queried,
+        organizational_domain: dmarc.organizational_domain.to_string(),
+        name: None,
+        policy_domain: None,
+        inherited: false,
+        why: why(dmarc),
+        record: None,
+        records: Vec::new(),
+        effective: None,
+        policy_for_domain: None,
+        report_destinations: Vec::new(),
+    };
+    match dmarc.discovery() {
+        Discovery::Found(applied) => {
+            report.status = RecordStatus::Found;
+            report.name = Some(applied.name.to_string());
+            report.policy_domain = Some(applied.policy_domain.to_string());
+            report.inherited = applied.inherited;
+            report.effective = applied.record.effective().ok();
+            report.policy_for_domain = dmarc.policy_for_domain().found().map(|p| p.policy);
+            for (tag, uris) in [("rua", &applied.record.rua), ("ruf", &applied.record.ruf)] {
+                for uri in uris.iter().filter(|uri| uri.valid) {
+                    let Some(host) = &uri.host else { continue };
+                    let authorization = dmarc.authorization(host);
+                    report.report_destinations.push(DestinationReport {
+                        tag,
+                        uri: uri.text.clone(),
+                        host: host.to_string(),
+                        external: authorization.is_some(),
+                        authorized: authorization
+                            .and_then(|authorization| authorization.authorized().found().copied()),
+                    });
+                }
+            }
+            report.record = Some(applied.record);
+        }
+        Discovery::Multiple { name, records } => {
+            report.status = RecordStatus::Multiple;
+            report.name = Some(name.to_string());
+            report.records = records.into_iter().map(|record| record.text).collect();
+        }
+        Discovery::Missing => {}
+        Discovery::NotVerified(_) => report.status = RecordStatus::NotVerified,
+    }
+    report
+}
+
+/// The overview lines of the DMARC, MTA-STS, TLS-RPT and BIMI sections.
+pub(super) fn overview(facts: &Facts, lines: &mut Vec<OverviewLine>) {
+    let mut push = |section, lines_of: Vec<(usize, String)>| {
+        lines.extend(lines_of.into_iter().map(|(depth, text)| OverviewLine {
+            section,
+            depth,
+            text,
+        }));
+    };
+    push(Section::Dmarc, dmarc_overview(&facts.dmarc));
+    let policies = &facts.policies;
+    push(
+        Section::MtaSts,
+        single_overview(&policies.mta_sts, mta_sts::is_mta_sts_record, |text| {
+            mta_sts_lines(&mta_sts::parse(text))
+        }),
+    );
+    push(
+        Section::TlsRpt,
+        single_overview(&policies.tls_rpt, tls_rpt::is_tls_rpt_record, |text| {
+            tls_rpt_lines(&tls_rpt::parse(text))
+        }),
+    );
+    push(
+        Section::Bimi,
+        single_overview(&policies.bimi, bimi::is_bimi_record, |text| {
+            bimi_lines(&bimi::parse(text))
+        }),
+    );
+}
+
+fn single_overview(
+    facts: &SingleRecordFacts,
+    is_type: fn(&str) -> bool,
+    describe: impl Fn(&str) -> Vec<(usize, String)>,
+) -> Vec<(usize, String)> {
+    let name = &facts.at.name;
+    match facts.published(is_type) {
+        Published::One(text) => {
+            let mut lines = vec![(0, format!("{name}: {text}"))];
+            lines.extend(describe(text));
+            lines
+        }
+        Published::Several(texts) => texts
+            .iter()
+            .map(|text| (0, format!("{name}: {text}")))
+            .collect(),
+        Published::None => vec![(0, format!("no record at {name}"))],
+        Published::NotVerified(_) => vec![(0, format!("{name}: not verified"))],
+    }
+}
+
+fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    match dmarc.discovery() {
+        Discovery::Found(applied) => {
+            lines.push((0, format!("{}: {}", applied.name, applied.record.text)));
+            lines.push((1, why(dmarc)));
+            let for_domain = Some((&dmarc.domain, applied.inherited));
+            lines.extend(dmarc_lines(&applied.record, for_domain));
+            let destinations: Vec<String> = applied
+                .record
+                .rua
+                .iter()
+                .chain(&applied.record.ruf)
+                .filter(|uri| uri.valid)
+                .filter_map(|uri| {
+                    let host = uri.host.as_ref()?;
+                    let authorization = dmarc.authorization(host)?;
+                    let state = match authorization.authorized() {
+                        Lookup::Found(true) => "authorized",
+                        Lookup::Found(false) => "NOT authorized: reports are dropped",
+                        _ => "authorization not verified",
+                    };
+                    Some(format!(
+                        "{} is outside {}'s organization: {state} ({})",
+                        uri.address.as_deref().unwrap_or(&uri.text),
+                        applied.policy_domain,
+                        authorization.at.name
+                    ))
+                })
+                .collect();
+            lines.extend(destinations.into_iter().map(|line| (1, line)));
+            lines.extend(step_up_lines(
+                Some(&applied.record),
+                dmarc
+                    .policy_for_domain()
+                    .found()
+                    .map(|p| (p.policy, p.percent)),
+                &applied.policy_domain,
+            ));
+        }
+        Discovery::Multiple { name, records } => {
+            for record in &records {
+                lines.push((0, format!("{name}: {}", record.text)));
+            }
+            lines.push((1, why(dmarc)));
+        }
+        Discovery::Missing => {
+            lines.push((0, "no DMARC record".to_owned()));
+            lines.push((1, why(dmarc)));
+            lines.extend(step_up_lines(None, None, &dmarc.organizational_domain));
+        }
+        Discovery::NotVerified(_) => {
+            lines.push((0, "DMARC record not verified".to_owned()));
+            lines.push((1, why(dmarc)));
+        }
+    }
+    lines
+}
+
+/// What a DMARC record says, one line per aspect: the policy (for the domain, when known),
+/// alignment, report addresses, and every tag that is invalid or unknown.
+pub fn dmarc_lines(
+    record: &DmarcRecord,
+    for_domain: Option<(&Name, bool)>,
+) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    match record.effective() {
+        Ok(effective) => {
+            let mut text = match for_domain {
+                Some((domain, inherited)) => format!(
+                    "policy for {domain}: {}",
+                    describe_policy(effective.for_domain(!inherited))
+                ),
+                None => format!("policy: {}", describe_policy(effective.policy)),
+            };
+            let _ = write!(
+                text,
+                "; for subdomains: {}; on {}% of failing mail",
+                effective.subdomain_policy, effective.percent
+            );
+            if effective.assumed_none {
+                text.push_str(" (p=none assumed: p is missing or invalid, or sp is invalid)");
+            }
+            lines.push((1, text));
+        }
+        Err(why) => lines.push((
+            1,
+            format!(
+                "receivers ignore this record ({})",
+                match why {
+                    dmarc::Discarded::Version => "it does not start with v=DMARC1",
+                    dmarc::Discarded::Duplicates => "a tag is repeated",
+                    dmarc::Discarded::NoPolicy => "no valid p and no valid rua",
+                }
+            ),
+        )),
+    }
+    lines.push((
+        1,
+        format!(
+            "alignment: DKIM {}, SPF {}",
+            record.adkim.unwrap_or(dmarc::Alignment::Relaxed).as_str(),
+            record.aspf.unwrap_or(dmarc::Alignment::Relaxed).as_str()
+        ),
+    ));
+    for (what, uris) in [
+        ("aggregate reports (rua)", &record.rua),
+        ("failure reports (ruf)", &record.ruf),
+    ] {
+        if uris.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = uris
+            .iter()
+            .map(|uri| {
+                let shown = uri.address.clone().unwrap_or_else(|| uri.text.clone());
+                if uri.valid {
+                    shown
+                } else {
+                    format!("{shown} (invalid)")
+                }
+            })
+            .collect();
+        lines.push((1, format!("{what} → {}", list.join(", "))));
+    }
+    let odd: Vec<String> = record
+        .tags
+        .iter()
+        .filter(|tag| !tag.valid)
+        .map(|tag| {
+            format!(
+                "{}={} ({})",
+                tag.name,
+                tag.value,
+                if tag.known {
+                    "invalid"
+                } else {
+                    "unknown, ignored"
+                }
+            )
+        })
+        .collect();
+    if !odd.is_empty() {
+        lines.push((1, format!("tags not applied: {}", odd.join(", "))));
+    }
+    lines
+}
+
+fn describe_policy(policy: Policy) -> String {
+    match policy {
+        Policy::None => "none (monitoring only: failing mail is delivered)".to_owned(),
+        Policy::Quarantine => "quarantine (failing mail goes to spam)".to_owned(),
+        Policy::Reject => "reject (failing mail is refused)".to_owned(),
+    }
+}
+
+/// The DMARC step-up path (none → quarantine → reject) with the exact record for each step,
+/// shown when the policy for the domain is weaker than reject on all mail (or absent). `now`
+/// is the current policy and percentage; `policy_domain` is where the record lives.
+pub fn step_up_lines(
+    record: Option<&DmarcRecord>,
+    now: Option<(Policy, u8)>,
+    policy_domain: &Name,
+) -> Vec<(usize, String)> {
+    if now.is_some_and(|(policy, percent)| policy == Policy::Reject && percent == 100) {
+        return Vec::new();
+    }
+    if record.is_some() && now.is_none() {
+        return Vec::new(); // the record is ignored: its errors come first
+    }
+    let org = organizational_domain(policy_domain);
+    let rua = format!("dmarc-reports@{org}");
+    let empty = dmarc::parse("v=DMARC1");
+    let base = record.unwrap_or(&empty);
+    let name = policy_domain.prepend("_dmarc");
+    let here = |policy: Policy| {
+        if now.is_some_and(|(current, _)| current == policy) {
+            "  ← you are here"
+        } else {
+            ""
+        }
+    };
+    let mut lines = vec![(
+        1,
+        "Step-up path to full protection, one step at a time (none → quarantine → reject):"
+            .to_owned(),
+    )];
+    let steps = [
+        (
+            Policy::None,
+            "1. none: monitor. Read the aggregate reports until every service that sends as \
+             your domain passes SPF or DKIM with alignment (usually 2 to 4 weeks)",
+        ),
+        (
+            Policy::Quarantine,
+            "2. quarantine: receivers put failing mail in spam. Watch the reports for a few \
+             more weeks",
+        ),
+        (
+            Policy::Reject,
+            "3. reject: receivers refuse failing mail. Nobody can send as your domain any more",
+        ),
+    ];
+    for (policy, text) in steps {
+        lines.push((2, format!("{text}{}", here(policy))));
+        lines.push((
+            3,
+            format!(
+                "{name}. IN TXT \"{}\"",
+                dmarc::step_record(base, policy, &rua)
+            ),
+        ));
+    }
+    if let Some((policy, percent)) = now
+        && percent < 100
+        && policy.is_enforcing()
+    {
+        lines.push((
+            2,
+            format!(
+                "pct={percent}: {policy} applies to only {percent}% of failing mail; the \
+                     record of this step without pct applies it to all"
+            ),
+        ));
+    }
+    lines
+}
+
+/// What an MTA-STS record says.
+pub fn mta_sts_lines(record: &mta_sts::MtaStsRecord) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    match &record.id {
+        Some(id) => lines.push((
+            1,
+            format!("policy id {id} (the policy file itself is not checked)"),
+        )),
+        None => lines.push((1, "no valid id".to_owned())),
+    }
+    if !record.is_valid() {
+        lines.push((1, "senders ignore this record: it is invalid".to_owned()));
+    }
+    lines
+}
+
+/// What a TLS-RPT record says.
+pub fn tls_rpt_lines(record: &tls_rpt::TlsRptRecord) -> Vec<(usize, String)> {
+    let list: Vec<String> = record
+        .rua
+        .iter()
+        .map(|uri| {
+            if uri.valid {
+                uri.text.clone()
+            } else {
+                format!("{} (invalid)", uri.text)
+            }
+        })
+        .collect();
+    let mut lines = Vec::new();
+    if !list.is_empty() {
+        lines.push((1, format!("TLS reports → {}", list.join(", "))));
+    }
+    if !record.is_valid() {
+        lines.push((1, "senders ignore this record: it is invalid".to_owned()));
+    }
+    lines
+}
+
+/// What a BIMI record says.
+pub fn bimi_lines(record: &bimi::BimiRecord) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    if record.declines() {
+        lines.push((1, "declines to publish a logo (l= is empty)".to_owned()));
+    } else if let Some(location) = &record.location {
+        lines.push((1, format!("logo: {location}")));
+    }
+    match record.authority.as_deref() {
+        Some("") | None => {}
+        Some(authority) => lines.push((1, format!("certificate: {authority}"))),
+    }
+    lines
+}

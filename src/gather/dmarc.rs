@@ -1,0 +1,221 @@
+//! DMARC discovery (RFC 7489 §6.6.3) and report authorization (§7.1), and the single TXT
+//! lookups of MTA-STS (RFC 8461 §3.1), TLS-RPT (RFC 8460 §3) and BIMI.
+//!
+//! Dependency chain: `_dmarc.<domain>` → (only when it holds no DMARC record)
+//! `_dmarc.<organizational domain>` → one `<policy domain>._report._dmarc.<destination>`
+//! per external report destination, all at once. The MTA-STS, TLS-RPT and BIMI lookups
+//! depend on nothing and start with `_dmarc.<domain>`.
+
+use futures_util::future::join_all;
+
+use super::ask;
+use crate::dns::{DnsSource, Name, RecordData, RecordType};
+use crate::facts::policy::{
+    AppliedRecord, Authorization, Discovery, DmarcFacts, PolicyRecordFacts, SingleRecordFacts,
+    TxtAt, TxtRecord,
+};
+use crate::facts::{Lookup, extract_sorted};
+use crate::policy::dmarc;
+use crate::policy::org::{organizational_domain, same_organization};
+
+/// Looks up the TXT records at `name`.
+pub(super) async fn txt(source: &dyn DnsSource, name: Name) -> TxtAt {
+    let outcome = ask(source, &name, RecordType::Txt).await;
+    let txt = Lookup::from_outcome(
+        &name,
+        RecordType::Txt,
+        &outcome,
+        extract_sorted(RecordType::Txt, |data| match data {
+            RecordData::Txt(strings) => Some(TxtRecord::new(strings.clone())),
+            _ => None,
+        }),
+    );
+    TxtAt { name, txt }
+}
+
+/// DMARC discovery, then the authorization of every external report destination.
+pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> DmarcFacts {
+    let organizational = organizational_domain(domain);
+    let at_domain = txt(source, domain.prepend("_dmarc")).await;
+    // §6.6.3 step 3: fall back only on an answer without DMARC records, never on a failure
+    // (a timeout says nothing about the record), and only when there is somewhere to go.
+    let needs_fallback = organizational != *domain
+        && match &at_domain.txt {
+            Lookup::Found(_) => at_domain.texts(dmarc::is_dmarc_record).is_empty(),
+            Lookup::Absent(_) => true,
+            Lookup::Failed(_) => false,
+        };
+    let at_organization = if needs_fallback {
+        Some(txt(source, organizational.prepend("_dmarc")).await)
+    } else {
+        None
+    };
+    let mut facts = DmarcFacts {
+        domain: domain.clone(),
+        organizational_domain: organizational,
+        at_domain,
+        at_organization,
+        authorizations: Vec::new(),
+    };
+    if let Discovery::Found(applied) = facts.discovery() {
+        let destinations = external_destinations(&applied);
+        facts.authorizations = join_all(destinations.into_iter().map(|destination| {
+            let policy_domain = applied.policy_domain.clone();
+            async move {
+                let name = destination.prepend(&format!("{policy_domain}._report._dmarc"));
+                Authorization {
+                    at: txt(source, name).await,
+                    policy_domain,
+                    destination,
+                }
+            }
+        }))
+        .await;
+    }
+    facts
+}
+
+/// The hosts of the valid `rua`/`ruf` URIs whose organizational domain differs from the
+/// policy domain's (§7.1: only those need to authorize; the same organization never does),
+/// sorted and without repeats.
+pub fn external_destinations(applied: &AppliedRecord) -> Vec<Name> {
+    let mut hosts: Vec<Name> = applied
+        .record
+        .rua
+        .iter()
+        .chain(&applied.record.ruf)
+        .filter(|uri| uri.valid)
+        .filter_map(|uri| uri.host.clone())
+        .filter(|host| !same_organization(host, &applied.policy_domain))
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+/// The MTA-STS, TLS-RPT and BIMI lookups, all at once.
+pub(super) async fn gather_policy_records(
+    source: &dyn DnsSource,
+    domain: &Name,
+) -> PolicyRecordFacts {
+    let (mta_sts, tls_rpt, bimi) = tokio::join!(
+        txt(source, domain.prepend("_mta-sts")),
+        txt(source, domain.prepend("_smtp._tls")),
+        txt(source, domain.prepend("default._bimi")),
+    );
+    PolicyRecordFacts {
+        mta_sts: SingleRecordFacts { at: mta_sts },
+        tls_rpt: SingleRecordFacts { at: tls_rpt },
+        bimi: SingleRecordFacts { at: bimi },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use crate::dns::{BoxFuture, DnsSource, Name, Outcome, Record, RecordData, RecordType};
+    use crate::domain::parse_domain;
+    use crate::facts::policy::Discovery;
+
+    /// Answers from a table after a fixed delay, NXDOMAIN for anything else.
+    struct Slow {
+        answers: HashMap<(Name, RecordType), Outcome>,
+        delay: Duration,
+    }
+
+    impl DnsSource for Slow {
+        fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
+            Box::pin(async move {
+                tokio::time::sleep(self.delay).await;
+                self.answers
+                    .get(&(name.clone(), rtype))
+                    .cloned()
+                    .unwrap_or(Outcome::NxDomain)
+            })
+        }
+    }
+
+    fn txt(name: &str, text: &str) -> ((Name, RecordType), Outcome) {
+        let name = Name::new(name);
+        let record = Record {
+            name: name.clone(),
+            ttl: 300,
+            data: RecordData::Txt(vec![text.as_bytes().to_vec()]),
+        };
+        ((name, RecordType::Txt), Outcome::Records(vec![record]))
+    }
+
+    /// The four policy lookups start at once; the fallback waits only for `_dmarc.<domain>`,
+    /// and the authorization only for the record that names the destination.
+    #[tokio::test]
+    async fn independent_lookups_start_at_once_and_chains_follow_their_inputs() {
+        let delay = Duration::from_millis(150);
+        let source = Slow {
+            answers: [
+                txt(
+                    "_dmarc.example.co.uk",
+                    "v=DMARC1; p=reject; rua=mailto:a@other.co.uk",
+                ),
+                txt("example.co.uk._report._dmarc.other.co.uk", "v=DMARC1"),
+            ]
+            .into_iter()
+            .collect(),
+            delay,
+        };
+        let domain = parse_domain("sub.example.co.uk").unwrap();
+        let facts = crate::gather::gather(&domain, &source).await;
+        let started = |name: &str| {
+            facts
+                .queries
+                .iter()
+                .find(|query| query.name.as_str() == name && query.rtype == RecordType::Txt)
+                .unwrap_or_else(|| panic!("{name} was not asked"))
+                .started
+        };
+        for name in [
+            "_dmarc.sub.example.co.uk",
+            "_mta-sts.sub.example.co.uk",
+            "_smtp._tls.sub.example.co.uk",
+            "default._bimi.sub.example.co.uk",
+        ] {
+            assert!(
+                started(name) < delay / 2,
+                "{name} waited for another lookup"
+            );
+        }
+        let fallback = started("_dmarc.example.co.uk");
+        assert!(fallback >= delay && fallback < delay * 2, "{fallback:?}");
+        let authorization = started("example.co.uk._report._dmarc.other.co.uk");
+        assert!(
+            authorization >= delay * 2 && authorization < delay * 3,
+            "{authorization:?}"
+        );
+        assert!(matches!(facts.dmarc.discovery(), Discovery::Found(applied) if applied.inherited));
+        assert_eq!(facts.dmarc.authorizations.len(), 1);
+        assert_eq!(
+            facts.dmarc.authorizations[0].authorized(),
+            crate::facts::Lookup::Found(true)
+        );
+    }
+
+    /// A failed `_dmarc` lookup is not a missing record: no fallback, discovery not verified.
+    #[tokio::test]
+    async fn a_failed_lookup_does_not_fall_back() {
+        let source = Slow {
+            answers: [(
+                (Name::new("_dmarc.sub.example.co.uk"), RecordType::Txt),
+                Outcome::Timeout,
+            )]
+            .into_iter()
+            .collect(),
+            delay: Duration::ZERO,
+        };
+        let domain = parse_domain("sub.example.co.uk").unwrap();
+        let facts = crate::gather::gather(&domain, &source).await;
+        assert!(facts.dmarc.at_organization.is_none());
+        assert!(matches!(facts.dmarc.discovery(), Discovery::NotVerified(_)));
+        assert!(facts.dmarc.policy_for_domain().failure().is_some());
+    }
+}

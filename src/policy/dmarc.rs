@@ -1,0 +1,786 @@
+//! DMARC policy records (RFC 7489 §6.3, §6.4), published as TXT at `_dmarc.<domain>`.
+//!
+//! ```text
+//! dmarc-record = dmarc-version dmarc-sep [dmarc-request] [dmarc-sep dmarc-srequest]
+//!                [dmarc-sep dmarc-auri] [dmarc-sep dmarc-furi] [dmarc-sep dmarc-adkim]
+//!                [dmarc-sep dmarc-aspf] [dmarc-sep dmarc-ainterval] [dmarc-sep dmarc-fo]
+//!                [dmarc-sep dmarc-rfmt] [dmarc-sep dmarc-percent] [dmarc-sep]
+//! dmarc-version = "v" *WSP "=" *WSP %x44 %x4d %x41 %x52 %x43 %x31   ; "DMARC1", case-sensitive
+//! ```
+//!
+//! Policy choices where receivers and the specifications disagree (each is tested against the
+//! shared conformance vectors, `tests/conformance_dmarc.rs`):
+//! - Tag names and keyword values are case-insensitive (the ABNF's quoted strings are), but the
+//!   version must be `DMARC1` exactly (`%x` in the ABNF): a lower-case `v=dmarc1` is an error,
+//!   because strict receivers (mox) discard the record.
+//! - `p` not right after `v` is a warning: the RFC 7489 grammar puts it second and strict
+//!   receivers (mox) reject the record otherwise, but §6.3 does not require it and RFC 9989
+//!   allows any order.
+//! - Unknown tags are a warning: receivers MUST ignore them (§6.3), so whatever they were
+//!   meant to say is lost. The RFC 9989 tags `np`, `psd` and `t` are known.
+//! - A missing or invalid `p` (or an invalid `sp`) with a valid `rua` makes receivers act as
+//!   `p=none` (§6.6.3 step 6): that is kept as the effective policy and reported.
+//! - An `rf` keyword other than `afrf` is a warning (the grammar allows any keyword; `afrf` is
+//!   the only format defined); a value that is not a keyword is an error.
+//! - White space inside a report URI (`mailto:a@example.com !10 K`) is an error: no URI holds
+//!   white space, and receivers disagree on what it means.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::uri::{self, ReportUri, UriRules};
+use super::{Issue, ParsedTag, is_wsp, looks_like, report_duplicates, version_value};
+use crate::diagnostic::Span;
+use crate::report::Severity;
+use crate::tagvalue;
+
+/// The tags RFC 7489 §6.3 defines, and the three RFC 9989 added (`np`, `psd`, `t`).
+pub const KNOWN_TAGS: &[&str] = &[
+    "v", "p", "sp", "adkim", "aspf", "pct", "rua", "ruf", "fo", "rf", "ri", "np", "psd", "t",
+];
+
+/// What a receiver is asked to do with mail that fails DMARC (RFC 7489 §6.3 `p`), weakest
+/// first so that `<` means "weaker".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// Monitoring only: no action.
+    None,
+    /// Treat failing mail as suspicious (spam folder).
+    Quarantine,
+    /// Reject failing mail during the SMTP transaction.
+    Reject,
+}
+
+impl Policy {
+    /// The keyword as written in a record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::None => "none",
+            Policy::Quarantine => "quarantine",
+            Policy::Reject => "reject",
+        }
+    }
+
+    /// Whether receivers act on failing mail (quarantine or reject).
+    pub fn is_enforcing(self) -> bool {
+        self != Policy::None
+    }
+
+    fn parse(value: &str) -> Option<Policy> {
+        [Policy::None, Policy::Quarantine, Policy::Reject]
+            .into_iter()
+            .find(|policy| value.eq_ignore_ascii_case(policy.as_str()))
+    }
+}
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Identifier alignment mode (RFC 7489 §3.1, `adkim`/`aspf`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Alignment {
+    /// Organizational domains must match (the default).
+    Relaxed,
+    /// Domains must match exactly.
+    Strict,
+}
+
+impl Alignment {
+    fn parse(value: &str) -> Option<Alignment> {
+        if value.eq_ignore_ascii_case("r") {
+            Some(Alignment::Relaxed)
+        } else if value.eq_ignore_ascii_case("s") {
+            Some(Alignment::Strict)
+        } else {
+            None
+        }
+    }
+
+    /// `relaxed` or `strict`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alignment::Relaxed => "relaxed",
+            Alignment::Strict => "strict",
+        }
+    }
+}
+
+/// Which rule a problem of the record belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IssueKind {
+    /// Record syntax and tag values (`dmarc-syntax`).
+    Syntax,
+    /// A report URI of `rua`/`ruf` (`dmarc-report-uri-invalid`).
+    ReportUri,
+}
+
+/// One problem of a DMARC record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DmarcIssue {
+    /// Which rule reports it.
+    pub kind: IssueKind,
+    /// The problem.
+    #[serde(flatten)]
+    pub issue: Issue,
+}
+
+/// A parsed DMARC record: every tag as written, the values understood, every problem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DmarcRecord {
+    /// The record text (character-strings joined).
+    pub text: String,
+    /// Every tag, in order, valid or not.
+    pub tags: Vec<ParsedTag>,
+    /// Whether the record starts with `v=DMARC1` (version compared case-insensitively; the
+    /// case itself is reported as a problem).
+    pub version_ok: bool,
+    /// `p`, when present and valid.
+    pub policy: Option<Policy>,
+    /// `sp`, when present and valid.
+    pub subdomain_policy: Option<Policy>,
+    /// `np` (RFC 9989, non-existent subdomains), when present and valid.
+    pub nonexistent_policy: Option<Policy>,
+    /// `adkim`, when present and valid.
+    pub adkim: Option<Alignment>,
+    /// `aspf`, when present and valid.
+    pub aspf: Option<Alignment>,
+    /// `pct`, when present and valid.
+    pub pct: Option<u8>,
+    /// `rua` URIs, valid or not.
+    pub rua: Vec<ReportUri>,
+    /// `ruf` URIs, valid or not.
+    pub ruf: Vec<ReportUri>,
+    /// `fo` options, when valid.
+    pub fo: Vec<String>,
+    /// `rf` formats, when valid.
+    pub rf: Vec<String>,
+    /// `ri` seconds, when valid.
+    pub ri: Option<u32>,
+    /// Whether a tag is repeated (which invalidates the whole record, RFC 6376 §3.2).
+    pub has_duplicates: bool,
+    /// Every problem, in order of position.
+    pub issues: Vec<DmarcIssue>,
+}
+
+/// The policy receivers apply after reading the record (RFC 7489 §6.6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Effective {
+    /// For the domain that published the record.
+    pub policy: Policy,
+    /// For its subdomains (`sp`, else `p`).
+    pub subdomain_policy: Policy,
+    /// The share of failing mail the policy applies to (`pct`, default 100).
+    pub percent: u8,
+    /// Whether `p=none` was assumed because `p` was missing or invalid, or `sp` invalid, while
+    /// `rua` holds a valid URI (§6.6.3 step 6).
+    pub assumed_none: bool,
+}
+
+impl Effective {
+    /// The policy for `domain` when the record was found at `policy_domain`: the domain's own
+    /// policy, or the subdomain policy when the record came from the organizational domain.
+    pub fn for_domain(&self, is_policy_domain: bool) -> Policy {
+        if is_policy_domain {
+            self.policy
+        } else {
+            self.subdomain_policy
+        }
+    }
+}
+
+/// Why receivers ignore a record, if they do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Discarded {
+    /// It does not start with `v=DMARC1`.
+    Version,
+    /// A tag appears twice.
+    Duplicates,
+    /// No valid `p` (or an invalid `sp`) and no valid `rua` to fall back on.
+    NoPolicy,
+}
+
+const RUA_RULES: UriRules = UriRules {
+    schemes: &["mailto"],
+    size_suffix: true,
+    tag: "rua",
+    scheme_note: "but receivers send DMARC reports only by email: use mailto: (RFC 7489 §6.2)",
+};
+
+const RUF_RULES: UriRules = UriRules {
+    tag: "ruf",
+    ..RUA_RULES
+};
+
+impl DmarcRecord {
+    /// The policy receivers apply, or why they ignore the record. Judged as a receiver that
+    /// follows §6.6.3 and ignores an invalid optional tag (using its default): errors that
+    /// make strict receivers drop the whole record are reported separately as errors.
+    pub fn effective(&self) -> Result<Effective, Discarded> {
+        if !self.version_ok {
+            return Err(Discarded::Version);
+        }
+        if self.has_duplicates {
+            return Err(Discarded::Duplicates);
+        }
+        let sp_invalid = self.tag("sp").is_some() && self.subdomain_policy.is_none();
+        let percent = self.pct.unwrap_or(100);
+        match self.policy {
+            Some(policy) if !sp_invalid => Ok(Effective {
+                policy,
+                subdomain_policy: self.subdomain_policy.unwrap_or(policy),
+                percent,
+                assumed_none: false,
+            }),
+            _ if self.rua.iter().any(|uri| uri.valid) => Ok(Effective {
+                policy: Policy::None,
+                subdomain_policy: Policy::None,
+                percent,
+                assumed_none: true,
+            }),
+            _ => Err(Discarded::NoPolicy),
+        }
+    }
+
+    /// The first tag called `name` (case-insensitive).
+    pub fn tag(&self, name: &str) -> Option<&ParsedTag> {
+        self.tags
+            .iter()
+            .find(|tag| tag.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.issues
+            .iter()
+            .any(|issue| issue.issue.severity == Severity::Error)
+    }
+
+    fn push(&mut self, kind: IssueKind, issue: Issue) {
+        self.issues.push(DmarcIssue { kind, issue });
+    }
+}
+
+/// Whether a TXT record's text is a DMARC record in the sense of RFC 7489 §6.6.3 step 2: its
+/// first tag is `v=DMARC1` (the case of the version is not held against it here).
+pub fn is_dmarc_record(text: &str) -> bool {
+    version_value(text).is_some_and(|value| value.eq_ignore_ascii_case("DMARC1"))
+}
+
+/// Whether a TXT record's text tries to be a DMARC record but receivers skip it
+/// (`v=DMARC12`, `v=DMARC1 p=none` with its `;` missing).
+pub fn is_lookalike(text: &str) -> bool {
+    !is_dmarc_record(text) && version_value(text).is_some_and(|value| looks_like(value, "dmarc"))
+}
+
+/// Parses a DMARC record. Never panics; every tag is kept, every problem reported.
+#[allow(clippy::too_many_lines)] // one arm per tag reads best in one place
+pub fn parse(text: &str) -> DmarcRecord {
+    let list = tagvalue::parse(text);
+    let mut record = DmarcRecord {
+        text: text.to_owned(),
+        tags: list
+            .tags
+            .iter()
+            .map(|tag| {
+                let known = KNOWN_TAGS
+                    .iter()
+                    .any(|known| tag.name.eq_ignore_ascii_case(known));
+                ParsedTag::from_tag(tag, known)
+            })
+            .collect(),
+        version_ok: false,
+        policy: None,
+        subdomain_policy: None,
+        nonexistent_policy: None,
+        adkim: None,
+        aspf: None,
+        pct: None,
+        rua: Vec::new(),
+        ruf: Vec::new(),
+        fo: Vec::new(),
+        rf: Vec::new(),
+        ri: None,
+        has_duplicates: false,
+        issues: Vec::new(),
+    };
+    for problem in &list.problems {
+        record.push(
+            IssueKind::Syntax,
+            Issue::error(problem.span, problem.message.clone()),
+        );
+    }
+    if text.trim_matches(is_wsp).is_empty() {
+        record.push(
+            IssueKind::Syntax,
+            Issue::error(
+                Span::new(0, text.len()),
+                "the record is empty; a DMARC record starts with v=DMARC1",
+            ),
+        );
+        return record;
+    }
+
+    let mut duplicates = Vec::new();
+    report_duplicates(&mut record.tags, &mut duplicates, |a, b| {
+        a.eq_ignore_ascii_case(b)
+    });
+    record.has_duplicates = !duplicates.is_empty();
+    for issue in duplicates {
+        record.push(IssueKind::Syntax, issue);
+    }
+
+    check_version(&mut record);
+
+    let mut issues = Vec::new();
+    let mut tags = std::mem::take(&mut record.tags);
+    for (index, tag) in tags.iter_mut().enumerate() {
+        if !tag.valid {
+            continue; // a duplicate: reported above, its value is not used
+        }
+        let value = tag.value.as_str();
+        let name = tag.name.to_ascii_lowercase();
+        let span = tag.value_span;
+        let verdict: Result<bool, String> = match name.as_str() {
+            "v" => Ok(index == 0),
+            "p" => {
+                if let Some(policy) = Policy::parse(value) {
+                    record.policy = Some(policy);
+                    if index != 1 {
+                        issues.push((
+                            IssueKind::Syntax,
+                            Issue::warning(
+                                tag.span,
+                                "p should come right after v=DMARC1: the RFC 7489 §6.4 grammar \
+                                 puts it second and strict receivers reject the record \
+                                 otherwise (RFC 9989 allows any order)",
+                            ),
+                        ));
+                    }
+                    Ok(true)
+                } else {
+                    Err(format!(
+                        "p={value} is not a policy; use none, quarantine or reject \
+                         (RFC 7489 §6.3)"
+                    ))
+                }
+            }
+            "sp" | "np" => match Policy::parse(value) {
+                Some(policy) => {
+                    if name == "sp" {
+                        record.subdomain_policy = Some(policy);
+                    } else {
+                        record.nonexistent_policy = Some(policy);
+                    }
+                    Ok(true)
+                }
+                None => Err(format!(
+                    "{name}={value} is not a policy; use none, quarantine or reject{}",
+                    if name == "sp" {
+                        " (an invalid sp makes receivers act as p=none, RFC 7489 §6.6.3)"
+                    } else {
+                        ""
+                    }
+                )),
+            },
+            "adkim" | "aspf" => match Alignment::parse(value) {
+                Some(alignment) => {
+                    if name == "adkim" {
+                        record.adkim = Some(alignment);
+                    } else {
+                        record.aspf = Some(alignment);
+                    }
+                    Ok(true)
+                }
+                None => Err(format!(
+                    "{name}={value} is not an alignment mode; use r (relaxed) or s (strict)"
+                )),
+            },
+            "pct" => match value.parse::<u8>() {
+                Ok(percent)
+                    if percent <= 100
+                        && !value.is_empty()
+                        && value.len() <= 3
+                        && value.chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    record.pct = Some(percent);
+                    Ok(true)
+                }
+                _ => Err(format!(
+                    "pct={value} is not a whole number from 0 to 100 (RFC 7489 §6.3)"
+                )),
+            },
+            "rua" | "ruf" => {
+                let rules = if name == "rua" { RUA_RULES } else { RUF_RULES };
+                let mut uri_issues = Vec::new();
+                let value_text = span.slice(text);
+                let uris = uri::parse_list(text, value_text, span, rules, &mut uri_issues);
+                let ok = !uri_issues
+                    .iter()
+                    .any(|issue| issue.severity == Severity::Error);
+                issues.extend(
+                    uri_issues
+                        .into_iter()
+                        .map(|issue| (IssueKind::ReportUri, issue)),
+                );
+                if name == "rua" {
+                    record.rua = uris;
+                } else {
+                    record.ruf = uris;
+                }
+                Ok(ok)
+            }
+            "fo" => {
+                let options: Vec<&str> = value.split(':').map(|o| o.trim_matches(is_wsp)).collect();
+                if options
+                    .iter()
+                    .all(|o| matches!(o.to_ascii_lowercase().as_str(), "0" | "1" | "d" | "s"))
+                {
+                    record.fo = options.iter().map(|o| o.to_ascii_lowercase()).collect();
+                    Ok(true)
+                } else {
+                    Err(format!(
+                        "fo={value} is not a list of 0, 1, d and s separated by ':' \
+                         (RFC 7489 §6.3)"
+                    ))
+                }
+            }
+            "rf" => {
+                let formats: Vec<&str> = value.split(':').map(|f| f.trim_matches(is_wsp)).collect();
+                if formats.iter().all(|f| is_keyword(f)) {
+                    for format in &formats {
+                        if !format.eq_ignore_ascii_case("afrf") {
+                            issues.push((
+                                IssueKind::Syntax,
+                                Issue::warning(
+                                    span,
+                                    format!(
+                                        "rf names the report format \"{format}\", which is not \
+                                         defined; afrf is the only one (RFC 7489 §6.3)"
+                                    ),
+                                ),
+                            ));
+                        }
+                    }
+                    record.rf = formats.iter().map(|f| f.to_ascii_lowercase()).collect();
+                    Ok(true)
+                } else {
+                    Err(format!(
+                        "rf={value} is not a list of report formats separated by ':' \
+                         (the only one defined is afrf)"
+                    ))
+                }
+            }
+            "ri" => match value.parse::<u32>() {
+                Ok(seconds) if value.chars().all(|c| c.is_ascii_digit()) => {
+                    record.ri = Some(seconds);
+                    Ok(true)
+                }
+                _ => Err(format!(
+                    "ri={value} is not a number of seconds (0 to 4294967295, RFC 7489 §6.3)"
+                )),
+            },
+            "psd"
+                if ["y", "n", "u"]
+                    .iter()
+                    .any(|v| value.eq_ignore_ascii_case(v)) =>
+            {
+                Ok(true)
+            }
+            "psd" => Err(format!("psd={value} must be y, n or u (RFC 9989)")),
+            "t" if ["y", "n"].iter().any(|v| value.eq_ignore_ascii_case(v)) => Ok(true),
+            "t" => Err(format!("t={value} must be y or n (RFC 9989)")),
+            _ => {
+                issues.push((
+                    IssueKind::Syntax,
+                    Issue::warning(
+                        tag.span,
+                        format!(
+                            "unknown tag \"{}\": receivers ignore it (RFC 7489 §6.3); fix its \
+                             spelling or remove it",
+                            tag.name
+                        ),
+                    ),
+                ));
+                Ok(false)
+            }
+        };
+        tag.valid = match verdict {
+            Ok(valid) => valid,
+            Err(message) => {
+                issues.push((IssueKind::Syntax, Issue::error(span, message)));
+                false
+            }
+        };
+    }
+    record.tags = tags;
+    for (kind, issue) in issues {
+        record.push(kind, issue);
+    }
+    check_policy_presence(&mut record);
+    record
+        .issues
+        .sort_by_key(|issue| (issue.issue.span.start, issue.issue.span.end));
+    record
+}
+
+/// `v=DMARC1` must be the first tag, spelled exactly so (RFC 7489 §6.3, §6.4).
+fn check_version(record: &mut DmarcRecord) {
+    let first = record.tags.first().cloned();
+    match first {
+        Some(tag) if tag.name.eq_ignore_ascii_case("v") => {
+            if tag.value == "DMARC1" {
+                record.version_ok = true;
+            } else if tag.value.eq_ignore_ascii_case("DMARC1") {
+                record.version_ok = true;
+                record.push(
+                    IssueKind::Syntax,
+                    Issue::error(
+                        tag.value_span,
+                        format!(
+                            "the version is written \"{}\"; it must be DMARC1 in capitals \
+                             (RFC 7489 §6.4), and strict receivers ignore the record otherwise",
+                            tag.value
+                        ),
+                    ),
+                );
+            } else {
+                record.push(
+                    IssueKind::Syntax,
+                    Issue::error(
+                        tag.value_span,
+                        format!(
+                            "the version is \"{}\", not DMARC1, so receivers ignore the record{}",
+                            tag.value,
+                            if tag.value.contains(char::is_whitespace) {
+                                " (is a ';' missing after DMARC1?)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ),
+                );
+            }
+        }
+        Some(tag) => record.push(
+            IssueKind::Syntax,
+            Issue::error(
+                tag.span,
+                "a DMARC record must start with v=DMARC1 (RFC 7489 §6.3); receivers ignore \
+                 records that do not",
+            ),
+        ),
+        None => record.push(
+            IssueKind::Syntax,
+            Issue::error(
+                Span::new(0, record.text.len()),
+                "no tag could be read; a DMARC record starts with v=DMARC1",
+            ),
+        ),
+    }
+    let later_versions: Vec<Span> = record
+        .tags
+        .iter()
+        .skip(1)
+        .filter(|tag| tag.name.eq_ignore_ascii_case("v") && tag.valid)
+        .map(|tag| tag.span)
+        .collect();
+    for span in later_versions {
+        record.push(
+            IssueKind::Syntax,
+            Issue::error(span, "v= may only be the first tag"),
+        );
+    }
+}
+
+/// `p` is required; without it (or with an invalid one) receivers fall back to `p=none` if
+/// `rua` holds a valid URI, and ignore the record otherwise (RFC 7489 §6.6.3 step 6).
+fn check_policy_presence(record: &mut DmarcRecord) {
+    if !record.version_ok || record.tag("p").is_some() {
+        return;
+    }
+    let has_rua = record.rua.iter().any(|uri| uri.valid);
+    let end = record.text.trim_end_matches(is_wsp).len();
+    let at = record
+        .tags
+        .first()
+        .map_or(Span::new(0, end), |tag| tag.span);
+    let issue = if has_rua {
+        Issue::warning(
+            at,
+            "there is no p tag; receivers treat the record as p=none because rua is valid \
+             (RFC 7489 §6.6.3), but p is required: write p=none (or stronger) right after \
+             v=DMARC1",
+        )
+    } else {
+        Issue::error(
+            at,
+            "there is no p tag and no valid rua, so receivers ignore the record \
+             (RFC 7489 §6.6.3): add p=none (or stronger) right after v=DMARC1",
+        )
+    };
+    record.push(IssueKind::Syntax, issue);
+}
+
+/// `Keyword` of RFC 5321 §4.1.2 (`Ldh-str`): letters, digits and inner hyphens.
+fn is_keyword(text: &str) -> bool {
+    !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !text.ends_with('-')
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// The record as the next step of the step-up path (RFC 7489 §6.6.4 / Appendix C: start at
+/// `none`, then `quarantine`, then `reject`): `v=DMARC1; p=<policy>`, then every other valid
+/// known tag as written, except `pct` (dropped: full enforcement) and an `sp` weaker than the
+/// new policy (dropped, so subdomains follow `p`). `rua` is added when missing, with
+/// `default_rua` as the address to fill in.
+pub fn step_record(record: &DmarcRecord, policy: Policy, default_rua: &str) -> String {
+    let mut parts = vec!["v=DMARC1".to_owned(), format!("p={policy}")];
+    let mut has_rua = false;
+    for tag in &record.tags {
+        let name = tag.name.to_ascii_lowercase();
+        if !tag.valid || !tag.known {
+            continue;
+        }
+        match name.as_str() {
+            "v" | "p" | "pct" => continue,
+            "sp" if record.subdomain_policy.is_some_and(|sp| sp < policy) => continue,
+            "rua" => has_rua = true,
+            _ => {}
+        }
+        parts.push(format!("{name}={}", tag.value));
+    }
+    if !has_rua {
+        parts.insert(2, format!("rua=mailto:{default_rua}"));
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(record: &DmarcRecord) -> Vec<&str> {
+        record
+            .issues
+            .iter()
+            .filter(|issue| issue.issue.severity == Severity::Error)
+            .map(|issue| issue.issue.message.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_full_record() {
+        let text = "v=DMARC1; p=reject; sp=quarantine; adkim=s; aspf=r; pct=50; \
+                    rua=mailto:a@example.com,mailto:b@example.net!10m; ruf=mailto:f@example.com; \
+                    fo=0:d; rf=afrf; ri=3600";
+        let record = parse(text);
+        assert!(record.issues.is_empty(), "{:?}", record.issues);
+        assert_eq!(record.policy, Some(Policy::Reject));
+        assert_eq!(record.subdomain_policy, Some(Policy::Quarantine));
+        assert_eq!(record.adkim, Some(Alignment::Strict));
+        assert_eq!(record.aspf, Some(Alignment::Relaxed));
+        assert_eq!(record.pct, Some(50));
+        assert_eq!(record.rua.len(), 2);
+        assert_eq!(record.ruf.len(), 1);
+        assert_eq!(record.fo, ["0", "d"]);
+        assert_eq!(record.ri, Some(3600));
+        let effective = record.effective().unwrap();
+        assert_eq!(effective.policy, Policy::Reject);
+        assert_eq!(effective.subdomain_policy, Policy::Quarantine);
+        assert_eq!(effective.percent, 50);
+    }
+
+    #[test]
+    fn missing_p_with_rua_is_none() {
+        let record = parse("v=DMARC1; rua=mailto:a@example.com");
+        assert!(errors(&record).is_empty());
+        let effective = record.effective().unwrap();
+        assert_eq!(effective.policy, Policy::None);
+        assert!(effective.assumed_none);
+        let record = parse("v=DMARC1; pct=100");
+        assert_eq!(record.effective(), Err(Discarded::NoPolicy));
+        assert!(!errors(&record).is_empty());
+    }
+
+    #[test]
+    fn invalid_sp_falls_back_to_none() {
+        let record = parse("v=DMARC1; p=reject; sp=invalid; rua=mailto:a@example.com");
+        assert_eq!(record.effective().unwrap().policy, Policy::None);
+        assert_eq!(errors(&record).len(), 1);
+        // Every tag is kept, even the invalid one.
+        assert_eq!(record.tags.len(), 4);
+        assert!(!record.tag("sp").unwrap().valid);
+    }
+
+    #[test]
+    fn every_problem_is_reported_and_tags_kept() {
+        let text = "v=DMARC1; p=bogus; adkim=x; pct=101; rua=bogus; fo=9; foo=bar; ri=-1";
+        let record = parse(text);
+        assert_eq!(record.tags.len(), 8);
+        assert_eq!(errors(&record).len(), 6, "{:?}", record.issues);
+        for issue in &record.issues {
+            assert!(!issue.issue.span.slice(text).is_empty(), "{issue:?}");
+        }
+        assert!(
+            record
+                .issues
+                .iter()
+                .any(|issue| issue.kind == IssueKind::ReportUri)
+        );
+    }
+
+    #[test]
+    fn version_rules() {
+        assert!(!errors(&parse("v=dmarc1; p=none")).is_empty());
+        assert!(parse("v=dmarc1; p=none").effective().is_ok());
+        assert_eq!(
+            parse("v=DMARC12; p=none").effective(),
+            Err(Discarded::Version)
+        );
+        assert_eq!(
+            parse("p=none; v=DMARC1").effective(),
+            Err(Discarded::Version)
+        );
+        assert_eq!(parse("").effective(), Err(Discarded::Version));
+        assert_eq!(
+            parse("v=DMARC1; p=none; p=reject").effective(),
+            Err(Discarded::Duplicates)
+        );
+        assert!(is_dmarc_record(" V = DMARC1 ; p=none"));
+        assert!(!is_dmarc_record("v=DMARC1 p=none"));
+        assert!(is_lookalike("v=DMARC1 p=none"));
+        assert!(!is_lookalike("v=spf1 -all"));
+    }
+
+    #[test]
+    fn p_position_and_unknown_tags_are_warnings() {
+        let record = parse("v=DMARC1; sp=none; p=reject; xyz=1");
+        assert!(errors(&record).is_empty(), "{:?}", record.issues);
+        assert_eq!(record.issues.len(), 2);
+    }
+
+    #[test]
+    fn step_records() {
+        let record = parse("v=DMARC1; p=none; sp=none; pct=20; rua=mailto:d@example.com; adkim=s");
+        assert_eq!(
+            step_record(&record, Policy::Quarantine, "x@example.com"),
+            "v=DMARC1; p=quarantine; rua=mailto:d@example.com; adkim=s"
+        );
+        let record = parse("v=DMARC1; p=none");
+        assert_eq!(
+            step_record(&record, Policy::Reject, "dmarc@example.com"),
+            "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"
+        );
+    }
+}

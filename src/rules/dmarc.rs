@@ -1,0 +1,524 @@
+//! DMARC: discovery (RFC 7489 §6.6.3), the record (§6.3, §6.4), its policy and reporting, and
+//! the authorization of external report destinations (§7.1).
+//!
+//! What can be judged from DNS alone: whether a record applies and which, what it asks
+//! receivers to do, and whether report destinations accept the reports. Whether the domain's
+//! own mail passes DMARC (aligned SPF or DKIM) is only visible in the aggregate reports.
+
+use std::fmt::Write as _;
+
+use super::{Findings, Rule};
+use crate::dns::Name;
+use crate::facts::Facts;
+use crate::facts::Lookup;
+use crate::facts::policy::{AppliedRecord, Discovery, TxtAt};
+use crate::policy::dmarc::{self, DmarcRecord, IssueKind, Policy};
+use crate::policy::org::organizational_domain;
+use crate::report::{Finding, Section, Severity};
+
+/// No DMARC record applies to the domain.
+pub static DMARC_MISSING: Rule = Rule {
+    id: "dmarc-missing",
+    section: Section::Dmarc,
+    severity: Severity::Warning,
+    summary: "No DMARC record applies to the domain: none at _dmarc.<domain>, and none at its \
+              organizational domain.",
+    rationale: "Without DMARC, receivers have no instruction for mail that claims to come from \
+                the domain but fails SPF and DKIM, so spoofed mail is judged by content filters \
+                alone, and the domain owner gets no report of who sends as the domain. Large \
+                mailbox providers (Gmail, Yahoo, Microsoft) require a DMARC record from bulk \
+                senders since 2024. Receivers look at _dmarc.<domain> first and, when it holds \
+                no DMARC record, at _dmarc.<organizational domain> (RFC 7489 §6.6.3); a lookup \
+                that failed is reported as not verified, never as missing.",
+    fix: "Publish a monitoring record first, then step up: `_dmarc.example.com. 3600 IN TXT \
+          \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"`.",
+    references: &["RFC 7489 §6.1", "RFC 7489 §6.6.3"],
+};
+
+/// More than one DMARC record at the name.
+pub static DMARC_MULTIPLE_RECORDS: Rule = Rule {
+    id: "dmarc-multiple-records",
+    section: Section::Dmarc,
+    severity: Severity::Error,
+    summary: "More than one DMARC record is published at the same _dmarc name.",
+    rationale: "When more than one TXT record starting with v=DMARC1 is found, policy discovery \
+                stops and receivers apply no DMARC at all (RFC 7489 §6.6.3 step 5): the domain \
+                is as unprotected as with no record, and no reports are sent.",
+    fix: "Merge the records into one TXT record and delete the others.",
+    references: &["RFC 7489 §6.6.3"],
+};
+
+/// The record has syntax errors or invalid tag values.
+pub static DMARC_SYNTAX: Rule = Rule {
+    id: "dmarc-syntax",
+    section: Section::Dmarc,
+    severity: Severity::Error,
+    summary: "The DMARC record has a syntax error or an invalid tag value.",
+    rationale: "Receivers ignore a record that does not start with v=DMARC1 or that repeats a \
+                tag (RFC 6376 §3.2), fall back to p=none when p or sp is missing or invalid but \
+                rua is valid (RFC 7489 §6.6.3), and otherwise ignore the whole record; strict \
+                receivers also drop a record with any invalid tag value. Errors are reported as \
+                errors; these are warnings: p not right after v (the RFC 7489 grammar puts it \
+                second and strict receivers such as mox reject the record otherwise, though \
+                RFC 9989 allows any order); unknown tags (receivers MUST ignore them, RFC 7489 \
+                §6.3, so whatever they meant is lost; the RFC 9989 tags np, psd and t are \
+                known); an rf format other than afrf; a missing p with a valid rua. The version \
+                must be DMARC1 in capitals (the grammar spells it with %x codes), so \
+                v=dmarc1 is an error. Every tag is still shown, valid or not.",
+    fix: "Correct the tag the finding points at; a minimal valid record is \
+          `v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com`.",
+    references: &[
+        "RFC 7489 §6.3",
+        "RFC 7489 §6.4",
+        "RFC 7489 §6.6.3",
+        "RFC 6376 §3.2",
+    ],
+};
+
+/// The policy is p=none.
+pub static DMARC_POLICY_NONE: Rule = Rule {
+    id: "dmarc-policy-none",
+    section: Section::Dmarc,
+    severity: Severity::Warning,
+    summary: "The DMARC policy that applies to the domain is none: monitoring only.",
+    rationale: "With p=none receivers take no action on mail that fails DMARC: anyone can still \
+                send mail as the domain, and it is delivered as if there were no DMARC. p=none \
+                is the right first step, to collect aggregate reports and find every service \
+                that sends as the domain, but it protects nothing until the policy steps up to \
+                quarantine and then reject.",
+    fix: "Step up in three stages, reading the aggregate (rua) reports at each: keep p=none \
+          until every service that sends as the domain passes SPF or DKIM with alignment; \
+          then publish p=quarantine (failing mail goes to spam); after a few weeks without \
+          legitimate failures, publish p=reject (failing mail is refused).",
+    references: &["RFC 7489 §6.3", "RFC 7489 §6.6.4", "RFC 7489 §7.2"],
+};
+
+/// sp is weaker than p.
+pub static DMARC_SUBDOMAIN_POLICY_WEAKER: Rule = Rule {
+    id: "dmarc-subdomain-policy-weaker",
+    section: Section::Dmarc,
+    severity: Severity::Warning,
+    summary: "The subdomain policy (sp) is weaker than the domain's policy (p).",
+    rationale: "sp applies to every subdomain without a DMARC record of its own, including \
+                names that do not exist, which anyone can put in a From: header \
+                (billing.example.com). A weaker sp leaves exactly those names open to spoofing \
+                while the domain itself looks protected.",
+    fix: "Remove sp so that subdomains follow p, or set it to the same value as p; publish a \
+          separate _dmarc record at any subdomain that needs a weaker policy.",
+    references: &["RFC 7489 §6.3", "RFC 7489 §6.6.3"],
+};
+
+/// pct is under 100.
+pub static DMARC_PCT_PARTIAL: Rule = Rule {
+    id: "dmarc-pct-partial",
+    section: Section::Dmarc,
+    severity: Severity::Warning,
+    summary: "The policy applies to only part of the failing mail (pct under 100).",
+    rationale: "With pct under 100 receivers apply the policy to that share of failing mail \
+                and the next weaker policy to the rest: with p=reject the rest is quarantined, \
+                with p=quarantine the rest is delivered normally (RFC 7489 §6.6.4). pct is a \
+                tool for a gradual rollout, not an end state; pct=0 turns enforcement off in \
+                practice. RFC 9989 removed pct, so newer receivers ignore it and apply the \
+                policy to all failing mail.",
+    fix: "Raise pct step by step while the aggregate reports show no legitimate failures, then \
+          remove it (the default is 100).",
+    references: &["RFC 7489 §6.3", "RFC 7489 §6.6.4"],
+};
+
+/// No rua.
+pub static DMARC_NO_REPORTING: Rule = Rule {
+    id: "dmarc-no-reporting",
+    section: Section::Dmarc,
+    severity: Severity::Info,
+    summary: "The DMARC record asks for no aggregate reports (no rua).",
+    rationale: "Aggregate reports are how a domain owner learns which servers send mail as the \
+                domain and whether it passes SPF and DKIM: without them, stepping up the \
+                policy is guesswork, and a broken sender goes unnoticed until its mail is \
+                rejected. A missing rua also removes the p=none fallback receivers use for a \
+                record with an invalid p (RFC 7489 §6.6.3).",
+    fix: "Add rua with an address that receives and processes the reports, e.g. \
+          `rua=mailto:dmarc-reports@example.com` (or a DMARC reporting service's address).",
+    references: &["RFC 7489 §6.3", "RFC 7489 §7.2"],
+};
+
+/// A report URI is invalid.
+pub static DMARC_REPORT_URI_INVALID: Rule = Rule {
+    id: "dmarc-report-uri-invalid",
+    section: Section::Dmarc,
+    severity: Severity::Error,
+    summary: "A rua or ruf report URI is invalid, so no reports reach it.",
+    rationale: "Receivers send DMARC reports only by email, to mailto: URIs (RFC 7489 §6.2). A \
+                URI without a scheme, with another scheme, with no usable address, with white \
+                space, or with a malformed !size suffix is skipped, and a record whose only rua \
+                is invalid also loses the p=none fallback for an invalid p (§6.6.3).",
+    fix: "Write each report address as mailto:name@domain, separated by commas with no spaces \
+          inside a URI, optionally followed by a size limit such as !10m.",
+    references: &["RFC 7489 §6.2", "RFC 7489 §6.4", "RFC 6068 §2"],
+};
+
+/// An external report destination has not authorized the reports.
+pub static DMARC_REPORT_DESTINATION_UNAUTHORIZED: Rule = Rule {
+    id: "dmarc-report-destination-unauthorized",
+    section: Section::Dmarc,
+    severity: Severity::Warning,
+    summary: "Reports go to an address outside the policy's organization that has not agreed \
+              to receive them.",
+    rationale: "So that nobody can flood a third party with reports, receivers send reports to \
+                an address whose organizational domain differs from the policy domain's only \
+                if the destination publishes <policy domain>._report._dmarc.<destination host> \
+                TXT \"v=DMARC1\" (RFC 7489 §7.1). Without it those reports are silently \
+                dropped. Destinations in the policy's own organization (any subdomain of the \
+                same organizational domain, per the Public Suffix List) need no authorization \
+                and are never reported.",
+    fix: "Ask the destination's operator to publish the authorization record (reporting \
+          services do this on sign-up, often as a wildcard *._report._dmarc.<host>), or send \
+          the reports to an address in your own domain.",
+    references: &["RFC 7489 §7.1", "RFC 7489 §3.2"],
+};
+
+pub(super) fn check(facts: &Facts, findings: &mut Findings) {
+    let dmarc = &facts.dmarc;
+    let mut lookups: Vec<&dyn super::lookup::AsFailure> = vec![&dmarc.at_domain.txt];
+    if let Some(org) = &dmarc.at_organization {
+        lookups.push(&org.txt);
+    }
+    findings.lookups_failed(Section::Dmarc, &lookups, "the DMARC policy was");
+    for at in std::iter::once(&dmarc.at_domain).chain(&dmarc.at_organization) {
+        report_lookalikes(at, findings);
+    }
+    match dmarc.discovery() {
+        Discovery::NotVerified(_) => {}
+        Discovery::Missing => missing(facts, findings),
+        Discovery::Multiple { name, records } => {
+            let texts: Vec<String> = records
+                .iter()
+                .map(|record| format!("\"{}\"", record.text))
+                .collect();
+            findings.push(
+                Finding::new(
+                    &DMARC_MULTIPLE_RECORDS,
+                    &name,
+                    format!(
+                        "{name} holds {} DMARC records ({}); receivers apply none of them \
+                     (RFC 7489 §6.6.3)",
+                        records.len(),
+                        texts.join(", ")
+                    ),
+                )
+                .with_fix(format!(
+                    "Keep one TXT record at {name} that says everything you mean, and delete the \
+                 others."
+                )),
+            );
+        }
+        Discovery::Found(applied) => {
+            let context = Context {
+                domain: Some(&facts.domain.ascii),
+                applied: Some(&applied),
+            };
+            check_record(&applied.record, &applied.name, &context, findings);
+            check_authorizations(facts, &applied, findings);
+        }
+    }
+}
+
+/// TXT records at a `_dmarc` name that try to be DMARC records but are skipped by receivers.
+fn report_lookalikes(at: &TxtAt, findings: &mut Findings) {
+    for text in at.texts(dmarc::is_lookalike) {
+        let record = dmarc::parse(text);
+        let span = record
+            .tags
+            .first()
+            .map_or_else(Default::default, |tag| tag.span);
+        findings.push(
+            Finding::new(
+                &DMARC_SYNTAX,
+                &at.name,
+                format!(
+                    "\"{text}\" at {} does not start with v=DMARC1, so receivers skip it as \
+                     if it were not there (RFC 7489 §6.6.3)",
+                    at.name
+                ),
+            )
+            .with_excerpt(text, span)
+            .with_fix(
+                "Start the record with exactly `v=DMARC1;` (version DMARC1, then a semicolon).",
+            ),
+        );
+    }
+}
+
+fn missing(facts: &Facts, findings: &mut Findings) {
+    let dmarc = &facts.dmarc;
+    let domain = &facts.domain.ascii;
+    let mut asked = vec![dmarc.at_domain.name.to_string()];
+    if let Some(org) = &dmarc.at_organization {
+        asked.push(org.name.to_string());
+    }
+    let others: Vec<String> = std::iter::once(&dmarc.at_domain)
+        .chain(&dmarc.at_organization)
+        .flat_map(|at| at.others(dmarc::is_dmarc_record, dmarc::is_lookalike))
+        .map(|text| format!("\"{text}\""))
+        .collect();
+    let mut message = format!(
+        "no DMARC record applies to {domain}: {} {} no TXT record starting with v=DMARC1",
+        asked.join(" and "),
+        if asked.len() == 1 { "has" } else { "have" },
+    );
+    if asked.len() == 1 && dmarc.organizational_domain == *domain {
+        let _ = write!(
+            message,
+            " ({domain} is its own organizational domain, so there is nothing to fall back to)"
+        );
+    }
+    if !others.is_empty() {
+        let _ = write!(
+            message,
+            "; other TXT records there are not DMARC records: {}",
+            others.join(", ")
+        );
+    }
+    let policy_domain = &dmarc.organizational_domain;
+    findings.push(
+        Finding::new(&DMARC_MISSING, domain, message).with_fix(format!(
+            "Publish a monitoring record at the organizational domain, which also covers its \
+         subdomains: `_dmarc.{policy_domain}. 3600 IN TXT \"v=DMARC1; p=none; \
+         rua=mailto:dmarc-reports@{policy_domain}\"`; read the reports, then step up to \
+         p=quarantine and p=reject."
+        )),
+    );
+}
+
+/// What a record is checked against: the audited domain and where the record was found, when
+/// it came from DNS (record mode has neither).
+pub(crate) struct Context<'a> {
+    /// The domain audited.
+    pub domain: Option<&'a Name>,
+    /// The applicable record's discovery.
+    pub applied: Option<&'a AppliedRecord>,
+}
+
+/// The rules that judge a record on its own (also used by record mode).
+#[allow(clippy::too_many_lines)] // one block per rule, in the order of RULES
+pub(crate) fn check_record(
+    record: &DmarcRecord,
+    subject: &dyn std::fmt::Display,
+    context: &Context<'_>,
+    findings: &mut Findings,
+) {
+    for issue in &record.issues {
+        let rule = match issue.kind {
+            IssueKind::Syntax => &DMARC_SYNTAX,
+            IssueKind::ReportUri => &DMARC_REPORT_URI_INVALID,
+        };
+        findings.push(
+            Finding::new(rule, subject, issue.issue.message.clone())
+                .with_severity(issue.issue.severity)
+                .with_excerpt(&record.text, issue.issue.span),
+        );
+    }
+    let inherited = context.applied.is_some_and(|applied| applied.inherited);
+    let policy_domain = context
+        .applied
+        .map(|applied| applied.policy_domain.clone())
+        .or_else(|| context.domain.cloned());
+    let example_domain = policy_domain
+        .as_ref()
+        .map_or_else(|| "example.com".to_owned(), ToString::to_string);
+    let report_address = format!("dmarc-reports@{example_domain}");
+    let Ok(effective) = record.effective() else {
+        return;
+    };
+    let policy = effective.for_domain(!inherited);
+    if policy == Policy::None {
+        let message = match (context.domain, inherited) {
+            (Some(domain), true) => format!(
+                "{domain} has no DMARC record of its own; the one of {example_domain} applies, \
+                 and its subdomain policy is none{}: receivers take no action on mail that \
+                 fails DMARC, so anyone can still send as {domain}",
+                if record.subdomain_policy.is_some() {
+                    " (sp=none)"
+                } else {
+                    ""
+                }
+            ),
+            _ if effective.assumed_none => "the record has no valid p (or an invalid sp), so \
+                receivers treat it as p=none (RFC 7489 §6.6.3): they take no action on mail \
+                that fails DMARC"
+                .to_owned(),
+            (domain, _) => format!(
+                "p=none asks receivers to take no action on mail that fails DMARC: it only \
+                 monitors, and anyone can still send as {}",
+                domain.map_or_else(|| "the domain".to_owned(), ToString::to_string)
+            ),
+        };
+        let next = dmarc::step_record(record, Policy::Quarantine, &report_address);
+        let last = dmarc::step_record(record, Policy::Reject, &report_address);
+        findings.push(
+            Finding::new(&DMARC_POLICY_NONE, subject, message).with_fix(format!(
+                "Step up in three stages, reading the aggregate reports at each. 1 (now, \
+                 none): keep the policy at none until the reports show every service that \
+                 sends as {example_domain} passing SPF or DKIM with alignment, usually 2 to 4 \
+                 weeks. 2 (quarantine: failing mail goes to spam): publish \
+                 `_dmarc.{example_domain}. IN TXT \"{next}\"`. 3 (reject: failing mail is \
+                 refused): after a few more weeks without legitimate failures, publish \
+                 `_dmarc.{example_domain}. IN TXT \"{last}\"`."
+            )),
+        );
+    }
+    if let (Some(p), Some(sp)) = (record.policy, record.subdomain_policy)
+        && sp < p
+        && !effective.assumed_none
+    {
+        let span = record
+            .tag("sp")
+            .map_or_else(Default::default, |tag| tag.span);
+        findings.push(
+            Finding::new(
+                &DMARC_SUBDOMAIN_POLICY_WEAKER,
+                subject,
+                format!(
+                    "sp={sp} is weaker than p={p}: subdomains of {example_domain} without \
+                         a record of their own, including made-up ones, get {sp}"
+                ),
+            )
+            .with_excerpt(&record.text, span)
+            .with_fix(format!(
+                "Remove sp={sp} from the record (subdomains then follow p={p}), or set \
+                     sp={p}; give a subdomain that needs a weaker policy its own _dmarc record."
+            )),
+        );
+    }
+    let enforcing = policy.is_enforcing() || effective.subdomain_policy.is_enforcing();
+    if effective.percent < 100 && enforcing {
+        let span = record
+            .tag("pct")
+            .map_or_else(Default::default, |tag| tag.span);
+        let strongest = policy.max(effective.subdomain_policy);
+        let rest = match strongest {
+            Policy::Reject => "quarantined",
+            _ => "delivered as usual",
+        };
+        findings.push(
+            Finding::new(
+                &DMARC_PCT_PARTIAL,
+                subject,
+                format!(
+                    "pct={}: {strongest} applies to only {}% of failing mail, the rest is \
+                     {rest} (RFC 7489 §6.6.4){}",
+                    effective.percent,
+                    effective.percent,
+                    if effective.percent == 0 {
+                        "; pct=0 turns enforcement off in practice"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+            .with_excerpt(&record.text, span)
+            .with_fix(format!(
+                "When the reports show no legitimate failures, remove pct (it defaults to \
+                 100): `{}`.",
+                dmarc::step_record(record, strongest, &report_address)
+            )),
+        );
+    }
+    if record.tag("rua").is_none() {
+        findings.push(
+            Finding::new(
+                &DMARC_NO_REPORTING,
+                subject,
+                "the record has no rua, so nobody receives aggregate reports about mail sent \
+                 as the domain",
+            )
+            .with_fix(format!(
+                "Add `rua=mailto:{report_address}` (an address that receives and processes \
+                 the reports, or a reporting service's) after the p tag."
+            )),
+        );
+    }
+}
+
+/// Report destinations outside the policy's organization must authorize (RFC 7489 §7.1).
+fn check_authorizations(facts: &Facts, applied: &AppliedRecord, findings: &mut Findings) {
+    let dmarc = &facts.dmarc;
+    let policy_domain = &applied.policy_domain;
+    for authorization in &dmarc.authorizations {
+        findings.lookups_failed(
+            Section::Dmarc,
+            &[&authorization.at.txt],
+            "the authorization of this report destination was",
+        );
+    }
+    for (tag, uris) in [("rua", &applied.record.rua), ("ruf", &applied.record.ruf)] {
+        for uri in uris.iter().filter(|uri| uri.valid) {
+            let Some(host) = &uri.host else { continue };
+            let Some(authorization) = dmarc.authorization(host) else {
+                continue; // same organization: nothing to authorize
+            };
+            if authorization.authorized() != Lookup::Found(false) {
+                continue;
+            }
+            let name = &authorization.at.name;
+            let destination_org = organizational_domain(host);
+            findings.push(
+                Finding::new(
+                    &DMARC_REPORT_DESTINATION_UNAUTHORIZED,
+                    uri.address.as_deref().unwrap_or(&uri.text),
+                    format!(
+                        "{tag} sends reports for {policy_domain} to {}, in {destination_org}, \
+                         another organization; {name} has no TXT record starting with \
+                         v=DMARC1, so receivers drop these reports (RFC 7489 §7.1)",
+                        uri.address.as_deref().unwrap_or(&uri.text)
+                    ),
+                )
+                .with_excerpt(&applied.record.text, uri.span)
+                .with_fix(format!(
+                    "Ask the operator of {host} to publish `{name}. IN TXT \"v=DMARC1\"` \
+                     (or `*._report._dmarc.{host}. IN TXT \"v=DMARC1\"` for every customer), \
+                     or send the reports to an address at {policy_domain}."
+                )),
+            );
+        }
+    }
+}
+
+/// Record mode: the rules that need no DNS, and what the record says.
+pub(crate) fn lint(text: &str) -> crate::lint::LintOutput {
+    let record = dmarc::parse(text);
+    let mut findings = Findings::default();
+    let context = Context {
+        domain: None,
+        applied: None,
+    };
+    check_record(&record, &"the record", &context, &mut findings);
+    let mut lines = crate::describe::policy::dmarc_lines(&record, None);
+    lines.extend(crate::describe::policy::step_up_lines(
+        Some(&record),
+        record
+            .effective()
+            .ok()
+            .map(|effective| (effective.policy, effective.percent)),
+        &Name::new("example.com"),
+    ));
+    crate::lint::LintOutput {
+        findings: findings.list,
+        overview: overview_lines(Section::Dmarc, lines),
+    }
+}
+
+/// Overview lines of `section` from `(depth, text)` pairs (record mode shows them one level
+/// less deep than an audit, where the record text is the first line).
+pub(super) fn overview_lines(
+    section: Section,
+    lines: Vec<(usize, String)>,
+) -> Vec<crate::report::OverviewLine> {
+    lines
+        .into_iter()
+        .map(|(depth, text)| crate::report::OverviewLine {
+            section,
+            depth: depth.saturating_sub(1),
+            text,
+        })
+        .collect()
+}

@@ -1,0 +1,105 @@
+//! The MTA-STS TXT record (RFC 8461 §3.1). The HTTPS policy it announces is not fetched.
+
+use super::{Findings, Rule};
+use crate::facts::Facts;
+use crate::facts::policy::{Published, TxtAt};
+use crate::policy::mta_sts;
+use crate::report::{Finding, Section, Severity};
+
+/// The record is invalid.
+pub static MTA_STS_RECORD_INVALID: Rule = Rule {
+    id: "mta-sts-record-invalid",
+    section: Section::MtaSts,
+    severity: Severity::Error,
+    summary: "The MTA-STS record at _mta-sts.<domain> is invalid.",
+    rationale: "Senders that cannot parse the record assume the domain has no MTA-STS policy \
+                (RFC 8461 §3.1), so mail to it can again be downgraded to plain text or sent to \
+                a forged MX by an attacker on the path. The grammar is strict: exactly \
+                v=STSv1 first (case-sensitive), then id= with 1 to 32 letters and digits, \
+                fields separated by ';' and no white space around '='.",
+    fix: "Publish exactly `_mta-sts.example.com. IN TXT \"v=STSv1; id=20260101T000000\"`, and \
+          change the id whenever the policy file at \
+          https://mta-sts.example.com/.well-known/mta-sts.txt changes.",
+    references: &["RFC 8461 §3.1"],
+};
+
+/// More than one record.
+pub static MTA_STS_MULTIPLE_RECORDS: Rule = Rule {
+    id: "mta-sts-multiple-records",
+    section: Section::MtaSts,
+    severity: Severity::Error,
+    summary: "More than one MTA-STS record is published at _mta-sts.<domain>.",
+    rationale: "When the number of TXT records starting with v=STSv1 is not exactly one, senders \
+                assume the domain has no MTA-STS policy (RFC 8461 §3.1): the policy is off.",
+    fix: "Keep one record (with the current id) and delete the others.",
+    references: &["RFC 8461 §3.1"],
+};
+
+pub(super) fn check(facts: &Facts, findings: &mut Findings) {
+    let at = &facts.policies.mta_sts.at;
+    findings.lookups_failed(Section::MtaSts, &[&at.txt], "the MTA-STS record was");
+    match facts.policies.mta_sts.published(mta_sts::is_mta_sts_record) {
+        Published::One(text) => check_record(&mta_sts::parse(text), &at.name, findings),
+        Published::Several(texts) => findings.push(Finding::new(
+            &MTA_STS_MULTIPLE_RECORDS,
+            &at.name,
+            format!(
+                "{} holds {} MTA-STS records ({}); senders then use none (RFC 8461 §3.1)",
+                at.name,
+                texts.len(),
+                quoted(&texts)
+            ),
+        )),
+        Published::None | Published::NotVerified(_) => {}
+    }
+    lookalikes(at, findings);
+}
+
+/// Records that try to be MTA-STS records but senders skip.
+fn lookalikes(at: &TxtAt, findings: &mut Findings) {
+    for text in at.texts(mta_sts::is_lookalike) {
+        findings.push(Finding::new(
+            &MTA_STS_RECORD_INVALID,
+            &at.name,
+            format!("\"{text}\" does not start with v=STSv1, so senders skip it"),
+        ));
+    }
+}
+
+/// The record's problems (also used by record mode).
+pub(crate) fn check_record(
+    record: &mta_sts::MtaStsRecord,
+    subject: &dyn std::fmt::Display,
+    findings: &mut Findings,
+) {
+    for issue in &record.issues {
+        findings.push(
+            Finding::new(&MTA_STS_RECORD_INVALID, subject, issue.message.clone())
+                .with_severity(issue.severity)
+                .with_excerpt(&record.text, issue.span),
+        );
+    }
+}
+
+/// `"a", "b"`.
+pub(super) fn quoted(texts: &[&str]) -> String {
+    texts
+        .iter()
+        .map(|text| format!("\"{text}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Record mode: the record's problems and what it says.
+pub(crate) fn lint(text: &str) -> crate::lint::LintOutput {
+    let record = mta_sts::parse(text);
+    let mut findings = Findings::default();
+    check_record(&record, &"the record", &mut findings);
+    crate::lint::LintOutput {
+        findings: findings.list,
+        overview: super::dmarc::overview_lines(
+            Section::MtaSts,
+            crate::describe::policy::mta_sts_lines(&record),
+        ),
+    }
+}

@@ -1,0 +1,118 @@
+//! SMTP TLS Reporting (RFC 8460): the record at `_smtp._tls.<domain>`.
+
+use super::mta_sts::quoted;
+use super::{Findings, Rule};
+use crate::facts::Facts;
+use crate::facts::policy::Published;
+use crate::policy::{mta_sts, tls_rpt};
+use crate::report::{Finding, Section, Severity};
+
+/// The record is invalid.
+pub static TLS_RPT_INVALID: Rule = Rule {
+    id: "tls-rpt-invalid",
+    section: Section::TlsRpt,
+    severity: Severity::Error,
+    summary: "The TLS-RPT record at _smtp._tls.<domain> is invalid, or there is more than one.",
+    rationale: "Senders that cannot parse the record, or find more than one, assume the domain \
+                does not want TLS reports (RFC 8460 §3), so failures to deliver over TLS (an \
+                expired certificate, a broken MTA-STS policy, a downgrade attack) go unreported. \
+                The grammar: exactly v=TLSRPTv1 first (case-sensitive), then rua= with one or \
+                more mailto: or https: URIs separated by commas.",
+    fix: "Publish exactly one record: `_smtp._tls.example.com. IN TXT \"v=TLSRPTv1; \
+          rua=mailto:tls-reports@example.com\"`.",
+    references: &["RFC 8460 §3"],
+};
+
+/// MTA-STS is published without TLS-RPT.
+pub static TLS_RPT_MISSING: Rule = Rule {
+    id: "tls-rpt-missing",
+    section: Section::TlsRpt,
+    severity: Severity::Info,
+    summary: "The domain publishes MTA-STS but no TLS-RPT record.",
+    rationale: "With MTA-STS, senders refuse to deliver when the TLS connection or certificate \
+                does not match the policy. TLS-RPT is how the domain learns that this is \
+                happening (an expired certificate, a policy that names the wrong MX) before \
+                mail is bounced for days; without it such failures are silent.",
+    fix: "Publish `_smtp._tls.example.com. IN TXT \"v=TLSRPTv1; \
+          rua=mailto:tls-reports@example.com\"`.",
+    references: &["RFC 8460 §1", "RFC 8460 §3", "RFC 8461 §7"],
+};
+
+pub(super) fn check(facts: &Facts, findings: &mut Findings) {
+    let at = &facts.policies.tls_rpt.at;
+    let domain = &facts.domain.ascii;
+    findings.lookups_failed(Section::TlsRpt, &[&at.txt], "the TLS-RPT record was");
+    let published = facts.policies.tls_rpt.published(tls_rpt::is_tls_rpt_record);
+    match &published {
+        Published::One(text) => check_record(&tls_rpt::parse(text), &at.name, findings),
+        Published::Several(texts) => findings.push(Finding::new(
+            &TLS_RPT_INVALID,
+            &at.name,
+            format!(
+                "{} holds {} TLS-RPT records ({}); senders then use none (RFC 8460 §3)",
+                at.name,
+                texts.len(),
+                quoted(texts)
+            ),
+        )),
+        Published::None | Published::NotVerified(_) => {}
+    }
+    let lookalikes = at.texts(tls_rpt::is_lookalike);
+    for text in &lookalikes {
+        findings.push(Finding::new(
+            &TLS_RPT_INVALID,
+            &at.name,
+            format!("\"{text}\" does not start with v=TLSRPTv1, so senders skip it"),
+        ));
+    }
+    let has_mta_sts = matches!(
+        facts.policies.mta_sts.published(mta_sts::is_mta_sts_record),
+        Published::One(_) | Published::Several(_)
+    );
+    if has_mta_sts && published == Published::None && lookalikes.is_empty() {
+        findings.push(
+            Finding::new(
+                &TLS_RPT_MISSING,
+                &at.name,
+                format!(
+                    "{domain} publishes MTA-STS but no TLS-RPT record at {}: nobody hears \
+                     about senders that fail to deliver over TLS",
+                    at.name
+                ),
+            )
+            .with_fix(format!(
+                "Publish `{}. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@{domain}\"`.",
+                at.name
+            )),
+        );
+    }
+}
+
+/// The record's problems (also used by record mode).
+pub(crate) fn check_record(
+    record: &tls_rpt::TlsRptRecord,
+    subject: &dyn std::fmt::Display,
+    findings: &mut Findings,
+) {
+    for issue in &record.issues {
+        findings.push(
+            Finding::new(&TLS_RPT_INVALID, subject, issue.message.clone())
+                .with_severity(issue.severity)
+                .with_excerpt(&record.text, issue.span),
+        );
+    }
+}
+
+/// Record mode: the record's problems and what it says.
+pub(crate) fn lint(text: &str) -> crate::lint::LintOutput {
+    let record = tls_rpt::parse(text);
+    let mut findings = Findings::default();
+    check_record(&record, &"the record", &mut findings);
+    crate::lint::LintOutput {
+        findings: findings.list,
+        overview: super::dmarc::overview_lines(
+            Section::TlsRpt,
+            crate::describe::policy::tls_rpt_lines(&record),
+        ),
+    }
+}

@@ -1,0 +1,223 @@
+//! mailcheck's verdict on every DMARC record of the shared conformance vectors
+//! (`../shared/conformance/dmarc/dmarc-record-vectors.json`: mox, OpenDMARC, mail-auth and
+//! checkdmarc test cases, each with its source's expected outcome).
+//!
+//! The verdict is "accept" when parsing the record reports no error-level problem
+//! (`dmarc-syntax` or `dmarc-report-uri-invalid` at severity error), "reject" otherwise. A
+//! vector where the verdict differs from its source's expectation must be listed in
+//! [`DISAGREEMENTS`] with the reason, which is a policy choice documented in the
+//! `dmarc-syntax` rule (`mailcheck explain dmarc-syntax`) and in `src/policy/dmarc.rs`. Every
+//! other vector is pinned to its source's verdict; a listed disagreement that no longer
+//! disagrees fails the test too, so the table stays true.
+//!
+//! The data lives outside the crate. When it is missing the test fails, because a green run
+//! without it would prove nothing; set `MAILCHECK_SKIP_CONFORMANCE=1` to skip it on purpose
+//! (for example when building from a source package that does not ship `../shared`).
+//! `MAILCHECK_CONFORMANCE_DIR`, when set (as `.ci/run` does), names the conformance folder.
+
+#![allow(clippy::print_stderr)] // the score and a deliberate skip are worth seeing in test output
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use mailcheck::policy::dmarc;
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Verdict {
+    Accept,
+    Reject,
+}
+
+use Verdict::{Accept, Reject};
+
+/// `(source, record, mailcheck's verdict, why it differs from the source)`.
+const DISAGREEMENTS: &[(&str, &str, Verdict, &str)] = &[
+    (
+        "mjl-/mox dmarc/parse_test.go:27",
+        "v=DMARC1; sp=reject; p=reject",
+        Accept,
+        "p not right after v is a warning, not an error: RFC 7489 §6.3 does not require the \
+         order (only its ABNF lists p second) and RFC 9989 allows any order; the warning says \
+         strict receivers such as mox reject it",
+    ),
+    (
+        "mjl-/mox dmarc/parse_test.go:91",
+        "v=DMARC1; p=reject; sp=invalid; rua=mailto:mjl@mox.example",
+        Reject,
+        "mox, like RFC 7489 §6.6.3, uses the record as p=none; mailcheck reports the invalid sp \
+         as an error because it silently turns the published p=reject into none",
+    ),
+    (
+        "trusteddomainproject/OpenDMARC libopendmarc/tests/test_dmarc_parse.c:23",
+        "v=DMARC1; p=n;",
+        Reject,
+        "OpenDMARC matches policies by their first letter; the RFC 7489 §6.4 grammar allows \
+         only none, quarantine and reject, and strict receivers drop p=n",
+    ),
+    (
+        "trusteddomainproject/OpenDMARC libopendmarc/tests/test_dmarc_parse.c:30",
+        "v=DMARC1; p=none; rf=bob;",
+        Accept,
+        "rf takes any keyword in the RFC 7489 §6.4 grammar; an unknown format is a warning \
+         (afrf is the only one defined, and RFC 9989 removed rf)",
+    ),
+    (
+        "trusteddomainproject/OpenDMARC libopendmarc/tests/test_dmarc_parse.c:37",
+        "v=DMARC1; p=none; rf=000000000000000000000000000000000",
+        Accept,
+        "a string of digits is a keyword in the grammar, so this is the unknown-format warning",
+    ),
+    (
+        "trusteddomainproject/OpenDMARC libopendmarc/tests/test_dmarc_parse.c:34",
+        "v=DMARC1; p=none; rua=ftp://abuse.com",
+        Reject,
+        "reports are sent only to mailto: (RFC 7489 §6.2): an ftp: rua receives nothing, which \
+         is an error (dmarc-report-uri-invalid) even though the policy itself parses",
+    ),
+    (
+        "trusteddomainproject/OpenDMARC libopendmarc/tests/test_dmarc_parse.c:35",
+        "v=DMARC1; p=none; ruf=mailto://abuse.com",
+        Reject,
+        "mailto://abuse.com holds no address (RFC 6068 §2), so no report reaches it",
+    ),
+    (
+        "trusteddomainproject/OpenDMARC libopendmarc/tests/test_dmarc_parse.c:36",
+        "v=DMARC1; p=none; ruf=mailto://abuse.com; foo=bar; buzz=happy;",
+        Reject,
+        "the same address-less mailto: (the unknown tags are only warnings)",
+    ),
+    (
+        "stalwartlabs/mail-auth src/dmarc/parse.rs parse_dmarc",
+        "v=DMARC1; p=reject; ri = 3600; aspf=r; adkim =r; rua=mailto:dmarc-feedback@example.com!10 K , mailto:user%20@example.com ! 2G;ignore_me= true; fo=s; rf = AfrF; ",
+        Reject,
+        "white space inside a URI (\"!10 K\", \" ! 2G\") is not allowed by the RFC 7489 §6.4 \
+         grammar and receivers disagree on it; mail-auth accepts it",
+    ),
+    (
+        "domainaware/checkdmarc 5.15.5 (0bcdfe2) tests/test_dmarc.py:269 testDMARCInvalidTag",
+        "v=DMARC1; p=reject; xyz=foo",
+        Accept,
+        "unknown tags MUST be ignored (RFC 7489 §6.3): a warning, as checkdmarc itself now \
+         does (its HEAD vector agrees)",
+    ),
+    (
+        "domainaware/checkdmarc 5.15.5 (0bcdfe2) tests/test_dmarc.py:360 testDMARCInvalidRfValue",
+        "v=DMARC1; p=reject; rf=invalid",
+        Accept,
+        "an unknown rf keyword is a warning (see the OpenDMARC rf vectors); checkdmarc HEAD \
+         agrees",
+    ),
+    (
+        "domainaware/checkdmarc 5.15.5 (0bcdfe2) tests/test_dmarc.py:404 testDMARCPTagPosition",
+        "v=DMARC1; sp=none; p=reject",
+        Accept,
+        "p not right after v is a warning (see the mox vector); checkdmarc HEAD agrees",
+    ),
+    (
+        "domainaware/checkdmarc HEAD d4866ca tests/test_dmarc.py:298 testDMARCRiRemovedNotValidated",
+        "v=DMARC1; p=reject; ri=abc",
+        Reject,
+        "ri is 1*DIGIT in RFC 7489 §6.4, which receivers still implement; checkdmarc HEAD only \
+         warns because RFC 9989 removed ri, mox and checkdmarc 5.15 reject it",
+    ),
+];
+
+fn expected(expect: &str) -> Verdict {
+    let reject = expect == "error"
+        || expect.starts_with("DMARC_PARSE_ERROR")
+        || expect.starts_with("raises");
+    let accept =
+        expect.starts_with("valid") || expect == "DMARC_PARSE_OKAY" || expect.starts_with("parsed");
+    assert!(reject != accept, "unknown expectation {expect:?}");
+    if reject { Reject } else { Accept }
+}
+
+fn verdict(record: &str) -> Verdict {
+    if dmarc::parse(record).has_errors() {
+        Reject
+    } else {
+        Accept
+    }
+}
+
+fn vectors() -> Option<Vec<Value>> {
+    // CI may point at the data explicitly; otherwise it is the shared checkout beside the crate.
+    let path = match std::env::var_os("MAILCHECK_CONFORMANCE_DIR") {
+        Some(dir) => Path::new(&dir).join("dmarc/dmarc-record-vectors.json"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/conformance/dmarc/dmarc-record-vectors.json"),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(serde_json::from_str(&text).expect("vectors are JSON")),
+        Err(error) if std::env::var_os("MAILCHECK_SKIP_CONFORMANCE").is_some_and(|v| v == "1") => {
+            eprintln!(
+                "skipping: {} ({error}); MAILCHECK_SKIP_CONFORMANCE is set",
+                path.display()
+            );
+            None
+        }
+        Err(error) => panic!(
+            "{}: {error}. The DMARC conformance vectors live in ../shared next to the crate; \
+             set MAILCHECK_SKIP_CONFORMANCE=1 to skip this test on purpose",
+            path.display()
+        ),
+    }
+}
+
+#[test]
+fn dmarc_record_vectors() {
+    let Some(vectors) = vectors() else { return };
+    let disagreements: BTreeMap<(&str, &str), (Verdict, &str)> = DISAGREEMENTS
+        .iter()
+        .map(|(source, record, verdict, why)| ((*source, *record), (*verdict, *why)))
+        .collect();
+    let mut sources = BTreeSet::new();
+    let mut unexplained = Vec::new();
+    let mut per_source: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for vector in &vectors {
+        let source = vector["source"].as_str().expect("source");
+        let record = vector["record"].as_str().expect("record");
+        let key = (source, record);
+        // A few vectors repeat (one test asserting two things); they count once each.
+        sources.insert(key);
+        let theirs = expected(vector["expect"].as_str().expect("expect"));
+        let ours = verdict(record);
+        let project = source
+            .split_whitespace()
+            .next()
+            .unwrap_or(source)
+            .to_owned();
+        let entry = per_source.entry(project).or_default();
+        entry.1 += 1;
+        if ours == theirs {
+            entry.0 += 1;
+            assert!(
+                !disagreements.contains_key(&key),
+                "{source}: listed as a disagreement, but mailcheck now agrees ({ours:?}) on {record:?}"
+            );
+        } else {
+            match disagreements.get(&key) {
+                Some((listed, _)) => assert_eq!(*listed, ours, "{source}: {record:?}"),
+                None => unexplained.push(format!(
+                    "    (\"{source}\", {record:?}, {ours:?}, \"\"), // {:?} {:?}",
+                    vector["expect"], vector["note"]
+                )),
+            }
+        }
+    }
+    for key in disagreements.keys() {
+        assert!(
+            sources.contains(key),
+            "{key:?} is listed but not in the vectors"
+        );
+    }
+    for (project, (agree, total)) in &per_source {
+        eprintln!("{project}: mailcheck agrees on {agree} of {total}");
+    }
+    assert!(
+        unexplained.is_empty(),
+        "unexplained disagreements:\n{}",
+        unexplained.join("\n")
+    );
+}

@@ -1,0 +1,515 @@
+//! The DMARC, MTA-STS, TLS-RPT and BIMI rules fire where they must and stay quiet where they
+//! must not, run as the real binary against the fixture zones (`fixtures/zones/dmarc.test.zone`,
+//! `reports.test.zone`, `example.co.uk.zone`, `other.co.uk.zone`).
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use mailcheck::report::Section;
+use mailcheck::rules::RULES;
+use serde_json::Value;
+use support::mailcheck_fixtures;
+
+/// The sections this file covers; `tests/rules.rs` covers the others.
+const SECTIONS: &[Section] = &[
+    Section::Dmarc,
+    Section::MtaSts,
+    Section::TlsRpt,
+    Section::Bimi,
+];
+
+/// `(rule, domain, severity, text the subject must contain)`: the rule must fire like this.
+const FIRES: &[(&str, &str, &str, &str)] = &[
+    (
+        "dmarc-missing",
+        "missing.dmarc.test",
+        "warning",
+        "missing.dmarc.test",
+    ),
+    (
+        "dmarc-multiple-records",
+        "multiple.dmarc.test",
+        "error",
+        "_dmarc.multiple.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "syntax.dmarc.test",
+        "error",
+        "_dmarc.syntax.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "lowercase.dmarc.test",
+        "error",
+        "_dmarc.lowercase.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "lookalike.dmarc.test",
+        "error",
+        "_dmarc.lookalike.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "nop.dmarc.test",
+        "warning",
+        "_dmarc.nop.dmarc.test",
+    ),
+    (
+        "dmarc-policy-none",
+        "none.dmarc.test",
+        "warning",
+        "_dmarc.none.dmarc.test",
+    ),
+    (
+        "dmarc-policy-none",
+        "nop.dmarc.test",
+        "warning",
+        "_dmarc.nop.dmarc.test",
+    ),
+    // Inherited: example.co.uk's record has p=reject but sp=none, which applies to sub.
+    (
+        "dmarc-policy-none",
+        "sub.example.co.uk",
+        "warning",
+        "_dmarc.example.co.uk",
+    ),
+    (
+        "dmarc-subdomain-policy-weaker",
+        "weaksp.dmarc.test",
+        "warning",
+        "_dmarc.weaksp.dmarc.test",
+    ),
+    (
+        "dmarc-pct-partial",
+        "pct.dmarc.test",
+        "warning",
+        "_dmarc.pct.dmarc.test",
+    ),
+    (
+        "dmarc-no-reporting",
+        "norua.dmarc.test",
+        "info",
+        "_dmarc.norua.dmarc.test",
+    ),
+    (
+        "dmarc-report-uri-invalid",
+        "baduri.dmarc.test",
+        "error",
+        "_dmarc.baduri.dmarc.test",
+    ),
+    (
+        "dmarc-report-destination-unauthorized",
+        "unauthorized.dmarc.test",
+        "warning",
+        "agg@reports.test",
+    ),
+    (
+        "dmarc-report-destination-unauthorized",
+        "unauthorized.dmarc.test",
+        "warning",
+        "agg@elsewhere.reports.test",
+    ),
+    (
+        "mta-sts-record-invalid",
+        "stsbad.dmarc.test",
+        "error",
+        "_mta-sts.stsbad.dmarc.test",
+    ),
+    (
+        "mta-sts-multiple-records",
+        "stsmulti.dmarc.test",
+        "error",
+        "_mta-sts.stsmulti.dmarc.test",
+    ),
+    (
+        "tls-rpt-invalid",
+        "tlsbad.dmarc.test",
+        "error",
+        "_smtp._tls.tlsbad.dmarc.test",
+    ),
+    (
+        "tls-rpt-missing",
+        "stsbad.dmarc.test",
+        "info",
+        "_smtp._tls.stsbad.dmarc.test",
+    ),
+    (
+        "bimi-record-invalid",
+        "bimibad.dmarc.test",
+        "error",
+        "default._bimi.bimibad.dmarc.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "bimiweak.dmarc.test",
+        "warning",
+        "default._bimi.bimiweak.dmarc.test",
+    ),
+    (
+        "dns-lookup-failed",
+        "notverified.dmarc.test",
+        "warning",
+        "_dmarc.notverified.dmarc.test",
+    ),
+];
+
+/// `(rule, domain, why)`: the rule must not fire for this domain.
+const QUIET: &[(&str, &str, &str)] = &[
+    (
+        "dmarc-missing",
+        "good.test",
+        "the domain has its own record",
+    ),
+    (
+        "dmarc-missing",
+        "sub.example.co.uk",
+        "falls back to the organizational domain example.co.uk (not co.uk)",
+    ),
+    (
+        "dmarc-missing",
+        "notverified.dmarc.test",
+        "a timed-out _dmarc lookup is not a missing record",
+    ),
+    ("dmarc-multiple-records", "good.test", "one record"),
+    (
+        "dmarc-multiple-records",
+        "missing.dmarc.test",
+        "an SPF record at _dmarc is not a DMARC record",
+    ),
+    ("dmarc-syntax", "good.test", "a valid record"),
+    (
+        "dmarc-syntax",
+        "example.co.uk",
+        "a valid record with sp and ruf",
+    ),
+    ("dmarc-policy-none", "good.test", "p=reject"),
+    (
+        "dmarc-policy-none",
+        "example.co.uk",
+        "sp=none applies only to subdomains; example.co.uk itself has p=reject",
+    ),
+    (
+        "dmarc-policy-none",
+        "syntax.dmarc.test",
+        "an invalid adkim does not change p=reject",
+    ),
+    ("dmarc-subdomain-policy-weaker", "good.test", "no sp"),
+    ("dmarc-subdomain-policy-weaker", "none.dmarc.test", "no sp"),
+    ("dmarc-pct-partial", "good.test", "no pct"),
+    ("dmarc-no-reporting", "good.test", "rua is set"),
+    (
+        "dmarc-no-reporting",
+        "baduri.dmarc.test",
+        "rua is there, only invalid",
+    ),
+    ("dmarc-report-uri-invalid", "good.test", "a valid mailto:"),
+    (
+        "dmarc-report-destination-unauthorized",
+        "authorized.dmarc.test",
+        "reports.test publishes authorized.dmarc.test._report._dmarc",
+    ),
+    (
+        "dmarc-report-destination-unauthorized",
+        "sameorg.dmarc.test",
+        "reports.dmarc.test is in the same organization (dmarc.test) as the policy domain",
+    ),
+    (
+        "dmarc-report-destination-unauthorized",
+        "sub.example.co.uk",
+        "reports.example.co.uk is the same organization; other.co.uk authorizes",
+    ),
+    (
+        "dmarc-report-destination-unauthorized",
+        "good.test",
+        "own domain",
+    ),
+    ("mta-sts-record-invalid", "sts.dmarc.test", "a valid record"),
+    ("mta-sts-record-invalid", "good.test", "no MTA-STS at all"),
+    ("mta-sts-multiple-records", "sts.dmarc.test", "one record"),
+    (
+        "tls-rpt-invalid",
+        "sts.dmarc.test",
+        "a valid record with mailto: and https:",
+    ),
+    ("tls-rpt-missing", "sts.dmarc.test", "TLS-RPT is published"),
+    (
+        "tls-rpt-missing",
+        "good.test",
+        "no MTA-STS, so TLS-RPT is not expected",
+    ),
+    ("bimi-record-invalid", "bimi.dmarc.test", "a valid record"),
+    (
+        "bimi-record-invalid",
+        "bimidecline.dmarc.test",
+        "a declination record is valid",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "bimi.dmarc.test",
+        "p=reject",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "bimidecline.dmarc.test",
+        "declining to show a logo needs no enforcement",
+    ),
+    ("bimi-requires-dmarc-enforcement", "good.test", "no BIMI"),
+];
+
+fn audit(domain: &str) -> Value {
+    let output = mailcheck_fixtures()
+        .args(["--format", "json", domain])
+        .output()
+        .expect("run mailcheck");
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{domain}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn findings(json: &Value) -> &Vec<Value> {
+    json["domains"][0]["findings"].as_array().expect("findings")
+}
+
+#[test]
+fn every_rule_fires_where_it_must() {
+    for (rule, domain, severity, subject) in FIRES {
+        let json = audit(domain);
+        let hit = findings(&json).iter().any(|finding| {
+            finding["rule"] == *rule
+                && finding["severity"] == *severity
+                && finding["subject"]
+                    .as_str()
+                    .is_some_and(|text| text.contains(subject))
+        });
+        assert!(
+            hit,
+            "{rule} ({severity}, subject containing {subject}) did not fire for {domain}: {:#}",
+            json["domains"][0]["findings"]
+        );
+    }
+}
+
+#[test]
+fn every_rule_stays_quiet_where_it_must() {
+    for (rule, domain, why) in QUIET {
+        let json = audit(domain);
+        let fired: Vec<&Value> = findings(&json)
+            .iter()
+            .filter(|finding| finding["rule"] == *rule)
+            .collect();
+        assert!(
+            fired.is_empty(),
+            "{rule} fired for {domain} ({why}): {fired:#?}"
+        );
+    }
+}
+
+#[test]
+fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
+    let fired: BTreeSet<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
+    let quiet: BTreeSet<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
+    let mut covered = 0;
+    for rule in RULES.iter().filter(|rule| SECTIONS.contains(&rule.section)) {
+        covered += 1;
+        assert!(fired.contains(rule.id), "no fixture fires {}", rule.id);
+        assert!(
+            quiet.contains(rule.id),
+            "no fixture keeps {} quiet",
+            rule.id
+        );
+        assert!(
+            rule.references
+                .iter()
+                .any(|r| r.contains('§') || r.contains("draft-")),
+            "{}: cite the RFC section",
+            rule.id
+        );
+    }
+    assert_eq!(covered, 15, "the issue lists 15 rules for these sections");
+    let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
+    for rule in fired.union(&quiet) {
+        assert!(
+            known.contains(rule),
+            "{rule} is in a table but not in RULES"
+        );
+    }
+}
+
+/// The org-domain fallback under a multi-label public suffix: the report says which record
+/// applies and why, and that its subdomain policy is the one for the domain.
+#[test]
+fn fallback_to_the_organizational_domain() {
+    let json = audit("sub.example.co.uk");
+    let dmarc = &json["domains"][0]["records"]["dmarc"];
+    assert_eq!(dmarc["status"], "found", "{dmarc:#}");
+    assert_eq!(dmarc["name"], "_dmarc.example.co.uk");
+    assert_eq!(dmarc["policy_domain"], "example.co.uk");
+    assert_eq!(dmarc["organizational_domain"], "example.co.uk");
+    assert_eq!(dmarc["inherited"], true);
+    assert_eq!(dmarc["policy_for_domain"], "none");
+    assert_eq!(dmarc["effective"]["policy"], "reject");
+    assert_eq!(
+        dmarc["queried"],
+        serde_json::json!(["_dmarc.sub.example.co.uk", "_dmarc.example.co.uk"])
+    );
+    assert!(
+        dmarc["why"]
+            .as_str()
+            .unwrap()
+            .contains("organizational domain example.co.uk")
+    );
+    let asked: Vec<&str> = json["domains"][0]["dns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|query| query["name"].as_str())
+        .collect();
+    assert!(!asked.contains(&"_dmarc.co.uk"), "{asked:?}");
+    // other.co.uk is another organization: asked, and it authorizes. reports.example.co.uk is
+    // the same organization: never asked.
+    assert!(
+        asked.contains(&"example.co.uk._report._dmarc.other.co.uk"),
+        "{asked:?}"
+    );
+    assert!(
+        !asked
+            .iter()
+            .any(|name| name.ends_with("._report._dmarc.reports.example.co.uk"))
+    );
+    let destinations = dmarc["report_destinations"].as_array().unwrap();
+    let other = destinations
+        .iter()
+        .find(|d| d["host"] == "other.co.uk")
+        .expect("other.co.uk destination");
+    assert_eq!(other["external"], true);
+    assert_eq!(other["authorized"], true);
+}
+
+/// A domain with a record of its own never asks for the organizational domain's.
+#[test]
+fn no_fallback_when_the_domain_has_a_record() {
+    let json = audit("none.dmarc.test");
+    let dmarc = &json["domains"][0]["records"]["dmarc"];
+    assert_eq!(dmarc["inherited"], false);
+    assert_eq!(
+        dmarc["queried"],
+        serde_json::json!(["_dmarc.none.dmarc.test"])
+    );
+}
+
+/// Every tag is kept in the report, even when the record has errors.
+#[test]
+fn tags_survive_errors() {
+    let json = audit("syntax.dmarc.test");
+    let record = &json["domains"][0]["records"]["dmarc"]["record"];
+    let tags: Vec<(&str, bool)> = record["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tag| {
+            (
+                tag["name"].as_str().unwrap(),
+                tag["valid"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tags,
+        [("v", true), ("p", true), ("adkim", false), ("rua", true)]
+    );
+    assert_eq!(record["policy"], "reject");
+}
+
+/// A newcomer with a weak policy is shown the step-up path with the exact records.
+#[test]
+fn weak_policy_shows_the_step_up_path() {
+    let output = mailcheck_fixtures()
+        .args(["--color", "never", "none.dmarc.test"])
+        .output()
+        .expect("run mailcheck");
+    let text = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "none → quarantine → reject",
+        "1. none: monitor",
+        "← you are here",
+        "_dmarc.none.dmarc.test. IN TXT \"v=DMARC1; p=quarantine; rua=mailto:d@dmarc.test\"",
+        "_dmarc.none.dmarc.test. IN TXT \"v=DMARC1; p=reject; rua=mailto:d@dmarc.test\"",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let output = mailcheck_fixtures()
+        .args(["--color", "never", "good.test"])
+        .output()
+        .expect("run mailcheck");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("Step-up path"), "{text}");
+}
+
+/// Record mode checks DMARC, MTA-STS, TLS-RPT and BIMI text with no DNS.
+#[test]
+fn record_mode() {
+    for (kind, text, code, rule) in [
+        (
+            "dmarc",
+            "v=DMARC1; p=reject; rua=mailto:d@example.com",
+            0,
+            None,
+        ),
+        (
+            "dmarc",
+            "v=DMARC1; p=reject; rua=reports@example.com",
+            1,
+            Some("dmarc-report-uri-invalid"),
+        ),
+        (
+            "dmarc",
+            "v=DMARC1; p=none; rua=mailto:d@example.com",
+            0,
+            Some("dmarc-policy-none"),
+        ),
+        ("mta-sts", "v=STSv1; id=abc123", 0, None),
+        ("mta-sts", "v=STSv1; id=", 1, Some("mta-sts-record-invalid")),
+        (
+            "tls-rpt",
+            "v=TLSRPTv1; rua=https://r.example.com/x",
+            0,
+            None,
+        ),
+        ("tls-rpt", "v=TLSRPTv1", 1, Some("tls-rpt-invalid")),
+        (
+            "bimi",
+            "v=BIMI1; l=https://e.example/l.svg; a=https://e.example/c.pem",
+            0,
+            None,
+        ),
+        (
+            "bimi",
+            "v=BIMI1; l=ftp://e.example/l.svg",
+            1,
+            Some("bimi-record-invalid"),
+        ),
+    ] {
+        let output = support::mailcheck()
+            .args(["record", kind, text, "--format", "json"])
+            .output()
+            .expect("run mailcheck");
+        assert_eq!(output.status.code(), Some(code), "{kind} {text}");
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let rules: Vec<&str> = json["lints"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|finding| finding["rule"].as_str())
+            .collect();
+        match rule {
+            Some(rule) => assert!(rules.contains(&rule), "{kind} {text}: {rules:?}"),
+            None => assert!(rules.is_empty(), "{kind} {text}: {rules:?}"),
+        }
+    }
+}
