@@ -126,6 +126,7 @@ fn offline_audit_from_zone_files_is_complete() {
     let (json, code) = offline(
         &[
             "shop.test.zone",
+            "mail-provider.test.zone",
             "reverse-93.184.216.zone",
             "reverse-2606-2800-220-1.zone",
         ],
@@ -326,7 +327,19 @@ async fn the_zone_source_answers_like_the_server() {
         }
     }
     // The test server mistreats these on purpose (tests/support/server.rs).
-    names.retain(|name| !name.as_str().ends_with("failing.test"));
+    let mistreated = support::server::Behaviour::fixtures().rules;
+    names.retain(|name| {
+        // Below a wildcard's own owner name (`nope.*.example`), RFC 4592 §2.2.1 gives
+        // NXDOMAIN (the closest encloser is `*.example`, and `*.*.example` does not exist);
+        // hickory-server synthesises from the wildcard instead. Not a question mailcheck asks.
+        // hickory-server also answers names under an existing name (`nope.google._domainkey`)
+        // from a wildcard higher up, against RFC 4592 §2.2.1; wildcard.dkim.test has both.
+        !name.labels().skip(1).any(|label| label == "*")
+            && !name.as_str().ends_with("wildcard.dkim.test")
+            && !mistreated.iter().any(|(under, _)| {
+                name.as_str() == under || name.as_str().ends_with(&format!(".{under}"))
+            })
+    });
     let types = [
         RecordType::A,
         RecordType::Aaaa,
