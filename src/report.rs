@@ -317,6 +317,9 @@ pub struct DomainReport {
     pub status: AuditStatus,
     /// Counts of findings by severity.
     pub summary: Summary,
+    /// The mail providers the domain's records point to, and why mailcheck thinks so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<crate::providers::DetectedProvider>,
     /// Every finding, grouped by section, in a stable order.
     pub findings: Vec<Finding>,
     /// The records found, as structured data.
@@ -348,6 +351,7 @@ impl DomainReport {
             domain_unicode: domain.unicode.clone(),
             status,
             summary,
+            providers: Vec::new(),
             findings,
             records,
             overview,

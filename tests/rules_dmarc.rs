@@ -22,6 +22,12 @@ const SECTIONS: &[Section] = &[
 /// `(rule, domain, severity, text the subject must contain)`: the rule must fire like this.
 const FIRES: &[(&str, &str, &str, &str)] = &[
     (
+        "dmarc-enforced-without-authentication",
+        "norua.dmarc.test",
+        "warning",
+        "norua.dmarc.test",
+    ),
+    (
         "dmarc-missing",
         "missing.dmarc.test",
         "warning",
@@ -158,6 +164,26 @@ const FIRES: &[(&str, &str, &str, &str)] = &[
 
 /// `(rule, domain, why)`: the rule must not fire for this domain.
 const QUIET: &[(&str, &str, &str)] = &[
+    (
+        "dmarc-enforced-without-authentication",
+        "good.test",
+        "SPF and a DKIM key authenticate its mail",
+    ),
+    (
+        "dmarc-enforced-without-authentication",
+        "nullmx.test",
+        "v=spf1 -all: a parked domain that sends no mail, rightly at p=reject",
+    ),
+    (
+        "dmarc-enforced-without-authentication",
+        "none.dmarc.test",
+        "p=none enforces nothing",
+    ),
+    (
+        "dmarc-enforced-without-authentication",
+        "notverified.dmarc.test",
+        "the DMARC lookup failed: nothing is known",
+    ),
     (
         "dmarc-missing",
         "good.test",
@@ -331,7 +357,8 @@ fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
             rule.id
         );
     }
-    assert_eq!(covered, 15, "the issue lists 15 rules for these sections");
+    // The 15 rules of the issue, and the cross-record dmarc-enforced-without-authentication.
+    assert_eq!(covered, 16, "the issue lists 16 rules for these sections");
     let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
     for rule in fired.union(&quiet) {
         assert!(
@@ -343,6 +370,33 @@ fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
 
 /// The org-domain fallback under a multi-label public suffix: the report says which record
 /// applies and why, and that its subdomain policy is the one for the domain.
+#[test]
+fn enforcement_without_authentication_is_an_error_for_named_selectors() {
+    let output = mailcheck_fixtures()
+        .args([
+            "--format",
+            "json",
+            "--selector",
+            "google",
+            "norua.dmarc.test",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = findings(&json)
+        .iter()
+        .find(|finding| finding["rule"] == "dmarc-enforced-without-authentication")
+        .expect("the rule fires");
+    assert_eq!(finding["severity"], "error");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("the selector named (google) publish no key"),
+        "{finding:#}"
+    );
+}
+
 #[test]
 fn fallback_to_the_organizational_domain() {
     let json = audit("sub.example.co.uk");

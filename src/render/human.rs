@@ -147,6 +147,14 @@ pub fn render_domain(
         None => domain.domain.clone(),
     };
     writeln!(out, "{}", title.bold().underline())?;
+    for provider in &domain.providers {
+        writeln!(
+            out,
+            "Mail provider: {} ({})",
+            escape(&provider.name).bold(),
+            escape(&provider.evidence.join("; "))
+        )?;
+    }
     for &section in Section::ALL {
         render_section(domain, section, out)?;
     }

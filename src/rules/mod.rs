@@ -6,6 +6,7 @@
 //! same order.
 
 pub(crate) mod bimi;
+mod cross;
 pub(crate) mod dkim;
 pub(crate) mod dmarc;
 mod lookup;
@@ -94,6 +95,7 @@ pub static RULES: &[&Rule] = &[
     &dmarc::DMARC_NO_REPORTING,
     &dmarc::DMARC_REPORT_URI_INVALID,
     &dmarc::DMARC_REPORT_DESTINATION_UNAUTHORIZED,
+    &cross::DMARC_ENFORCED_WITHOUT_AUTHENTICATION,
     &mta_sts::MTA_STS_RECORD_INVALID,
     &mta_sts::MTA_STS_MULTIPLE_RECORDS,
     &tls_rpt::TLS_RPT_INVALID,
@@ -119,6 +121,7 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     spf::check(facts, &mut findings);
     dkim::check(facts, &mut findings);
     dmarc::check(facts, &mut findings);
+    cross::check(facts, &mut findings);
     mta_sts::check(facts, &mut findings);
     tls_rpt::check(facts, &mut findings);
     bimi::check(facts, &mut findings);
