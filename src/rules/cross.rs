@@ -47,7 +47,12 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     // Judged only on what is known: a failed SPF or DKIM lookup leaves it unverified.
     let spf_valid = match &spf.root.records {
         Lookup::Found(records) => {
-            records.len() == 1 && spf.root.record.as_ref().is_some_and(|r| r.is_valid())
+            records.len() == 1
+                && spf
+                    .root
+                    .record
+                    .as_ref()
+                    .is_some_and(crate::spf::record::Record::is_valid)
         }
         Lookup::Absent(_) => false,
         Lookup::Failed(_) => return,
