@@ -119,6 +119,9 @@ pub struct AuditArgs {
     /// the selectors of common providers and mail software are probed.
     #[arg(short = 's', long = "selector", value_name = "NAME")]
     pub selectors: Vec<String>,
+    /// Probe every DKIM selector mailcheck knows (59), not only the 24 most widespread.
+    #[arg(long, conflicts_with = "selectors")]
+    pub all_selectors: bool,
 }
 
 /// How to reach DNS.
@@ -531,6 +534,7 @@ async fn run_audit(
             options.dkim_selectors.push(selector);
         }
     }
+    options.all_selectors = args.all_selectors;
     options.max_in_flight = Some(audit_share(args.concurrency, domains.len()));
     options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
     let options = Arc::new(options);

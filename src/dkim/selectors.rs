@@ -24,10 +24,27 @@ pub struct KnownSelector {
     pub name: &'static str,
     /// Who uses it, and how we know.
     pub used_by: &'static str,
+    /// Whether it is probed by default. The default list is kept to the most widespread
+    /// names: every probe is a query, and a batch of thousands of domains pays for each one.
+    /// `--all-selectors` probes the rest too.
+    pub by_default: bool,
 }
 
 const fn known(name: &'static str, used_by: &'static str) -> KnownSelector {
-    KnownSelector { name, used_by }
+    KnownSelector {
+        name,
+        used_by,
+        by_default: true,
+    }
+}
+
+/// A selector probed only with `--all-selectors`: rarer, or a provider's second key.
+const fn extended(name: &'static str, used_by: &'static str) -> KnownSelector {
+    KnownSelector {
+        name,
+        used_by,
+        by_default: false,
+    }
 }
 
 /// The selectors probed by default, most widespread first.
@@ -50,19 +67,19 @@ pub static COMMON_SELECTORS: &[KnownSelector] = &[
         "Apple iCloud+ custom email domains (vendor setup: CNAME to icloudmailadmin.com)",
     ),
     known("fm1", "Fastmail (vendor setup: CNAME to dkim.fmhosted.com)"),
-    known("fm2", "Fastmail"),
-    known("fm3", "Fastmail"),
+    extended("fm2", "Fastmail"),
+    extended("fm3", "Fastmail"),
     known(
         "protonmail",
         "Proton Mail (vendor setup: CNAME to domains.proton.ch)",
     ),
-    known("protonmail2", "Proton Mail"),
-    known("protonmail3", "Proton Mail"),
+    extended("protonmail2", "Proton Mail"),
+    extended("protonmail3", "Proton Mail"),
     known("zoho", "Zoho Mail (a name commonly chosen in its setup)"),
-    known("zmail", "Zoho Mail (a name commonly chosen in its setup)"),
+    extended("zmail", "Zoho Mail (a name commonly chosen in its setup)"),
     known("s1024", "Yahoo (its own domains' selectors)"),
-    known("s2048", "Yahoo (its own domains' selectors)"),
-    known("mxvault", "MXVault hosted mail (common selector lists)"),
+    extended("s2048", "Yahoo (its own domains' selectors)"),
+    extended("mxvault", "MXVault hosted mail (common selector lists)"),
     // Email sending services.
     known(
         "k1",
@@ -79,44 +96,44 @@ pub static COMMON_SELECTORS: &[KnownSelector] = &[
         "SendGrid (vendor setup: CNAME to sendgrid.net); also NationBuilder",
     ),
     known("s2", "SendGrid (the second, rotating key)"),
-    known("smtpapi", "SendGrid (older accounts)"),
+    extended("smtpapi", "SendGrid (older accounts)"),
     known("smtp", "Mailgun (selector it assigns)"),
     known("mx", "Mailgun (selector it assigns)"),
-    known("krs", "Mailgun (selector it assigns)"),
-    known("pic", "Mailgun (selector it assigns)"),
-    known("mailo", "Mailgun (selector it assigns)"),
+    extended("krs", "Mailgun (selector it assigns)"),
+    extended("pic", "Mailgun (selector it assigns)"),
+    extended("mailo", "Mailgun (selector it assigns)"),
     known("mailjet", "Mailjet (vendor setup)"),
-    known(
+    extended(
         "pm",
         "Postmark-style name (Postmark itself assigns dated <date>pm selectors)",
     ),
     known("cm", "Campaign Monitor (vendor setup)"),
-    known("ctct1", "Constant Contact (vendor setup)"),
-    known("ctct2", "Constant Contact (vendor setup)"),
-    known(
+    extended("ctct1", "Constant Contact (vendor setup)"),
+    extended("ctct2", "Constant Contact (vendor setup)"),
+    extended(
         "hs1",
         "HubSpot (older setups; current ones use hs1-<hub id>)",
     ),
-    known(
+    extended(
         "hs2",
         "HubSpot (older setups; current ones use hs2-<hub id>)",
     ),
-    known("kl", "Klaviyo (vendor setup)"),
-    known("kl2", "Klaviyo (vendor setup)"),
-    known("dk", "ActiveCampaign (vendor setup)"),
-    known("dk2", "ActiveCampaign (vendor setup)"),
-    known("brevo1", "Brevo, formerly Sendinblue (vendor setup)"),
-    known("brevo2", "Brevo, formerly Sendinblue (vendor setup)"),
-    known("litesrv", "MailerLite (vendor setup)"),
-    known("sm", "Blackbaud (common selector lists)"),
+    extended("kl", "Klaviyo (vendor setup)"),
+    extended("kl2", "Klaviyo (vendor setup)"),
+    extended("dk", "ActiveCampaign (vendor setup)"),
+    extended("dk2", "ActiveCampaign (vendor setup)"),
+    extended("brevo1", "Brevo, formerly Sendinblue (vendor setup)"),
+    extended("brevo2", "Brevo, formerly Sendinblue (vendor setup)"),
+    extended("litesrv", "MailerLite (vendor setup)"),
+    extended("sm", "Blackbaud (common selector lists)"),
     known("everlytickey1", "Everlytic (vendor setup)"),
-    known("everlytickey2", "Everlytic (vendor setup)"),
-    known("zendesk1", "Zendesk (vendor setup: CNAME to zendesk.com)"),
-    known("zendesk2", "Zendesk (vendor setup)"),
-    known("intercom", "Intercom (vendor setup)"),
-    known("strong1", "Help Scout (vendor setup)"),
-    known("strong2", "Help Scout (vendor setup)"),
-    known("turbo-smtp", "turboSMTP (vendor setup)"),
+    extended("everlytickey2", "Everlytic (vendor setup)"),
+    extended("zendesk1", "Zendesk (vendor setup: CNAME to zendesk.com)"),
+    extended("zendesk2", "Zendesk (vendor setup)"),
+    extended("intercom", "Intercom (vendor setup)"),
+    extended("strong1", "Help Scout (vendor setup)"),
+    extended("strong2", "Help Scout (vendor setup)"),
+    extended("turbo-smtp", "turboSMTP (vendor setup)"),
     // Mail software and control panels.
     known(
         "default",
@@ -130,10 +147,10 @@ pub static COMMON_SELECTORS: &[KnownSelector] = &[
     // Generic names seen in the wild.
     known("email", "common"),
     known("key1", "common"),
-    known("key2", "common"),
-    known("dkim1", "common"),
-    known("dkim2", "common"),
-    known("sig", "common"),
+    extended("key2", "common"),
+    extended("dkim1", "common"),
+    extended("dkim2", "common"),
+    extended("sig", "common"),
 ];
 
 #[cfg(test)]

@@ -22,13 +22,18 @@ pub(super) async fn gather_dkim(
     source: &dyn DnsSource,
     domain: &Name,
     named: &[String],
+    all_selectors: bool,
 ) -> DkimFacts {
     // `--selector` replaces the built-in list: the user knows the names, and probing sixty
     // others would only add noise and queries.
     let (mode, selectors): (SelectorMode, Vec<&str>) = if named.is_empty() {
         (
             SelectorMode::Discovery,
-            COMMON_SELECTORS.iter().map(|known| known.name).collect(),
+            COMMON_SELECTORS
+                .iter()
+                .filter(|known| all_selectors || known.by_default)
+                .map(|known| known.name)
+                .collect(),
         )
     } else {
         (
@@ -217,6 +222,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_default_probes_are_the_widespread_selectors() {
+        let source = CountingSource {
+            in_flight: 0.into(),
+            peak: 0.into(),
+            asked: 0.into(),
+        };
+        let facts = gather_dkim(&source, &Name::new("example.test"), &[], false).await;
+        let default = COMMON_SELECTORS.iter().filter(|s| s.by_default).count();
+        assert_eq!(default, 24);
+        assert_eq!(facts.selectors.len(), default);
+        assert!(facts.selectors.iter().any(|s| s.selector == "google"));
+        assert!(!facts.selectors.iter().any(|s| s.selector == "turbo-smtp"));
+    }
+
+    #[tokio::test]
     async fn every_probe_is_asked_at_once() {
         use std::sync::atomic::Ordering::SeqCst;
         let source = CountingSource {
@@ -224,7 +244,7 @@ mod tests {
             peak: 0.into(),
             asked: 0.into(),
         };
-        let facts = gather_dkim(&source, &Name::new("example.test"), &[]).await;
+        let facts = gather_dkim(&source, &Name::new("example.test"), &[], true).await;
         let expected = COMMON_SELECTORS.len() + 2;
         assert_eq!(facts.selectors.len(), COMMON_SELECTORS.len());
         assert_eq!(
@@ -245,7 +265,7 @@ mod tests {
             asked: 0.into(),
         };
         let named = vec!["a".to_owned(), "b".to_owned()];
-        let facts = gather_dkim(&source, &Name::new("example.test"), &named).await;
+        let facts = gather_dkim(&source, &Name::new("example.test"), &named, false).await;
         assert_eq!(facts.mode, SelectorMode::Named);
         assert_eq!(source.peak.load(SeqCst), 5);
         assert!(facts.selectors.iter().all(|s| s.cname.is_some()));

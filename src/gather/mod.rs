@@ -26,6 +26,8 @@ pub use dmarc::external_destinations;
 pub struct GatherOptions {
     /// DKIM selectors to check (`--selector`); empty means probe the common ones.
     pub dkim_selectors: Vec<String>,
+    /// Probe every known DKIM selector, not only the most widespread (`--all-selectors`).
+    pub all_selectors: bool,
     /// Most queries of this audit in flight at once (its share of `--concurrency` in a batch;
     /// `None` for no limit of its own).
     pub max_in_flight: Option<usize>,
@@ -58,7 +60,12 @@ pub async fn gather_with(
     // out on the first poll).
     let (mail, dkim, spf, dmarc, policies) = tokio::join!(
         mail::gather_mail(&recorder, &domain.ascii),
-        dkim::gather_dkim(&recorder, &domain.ascii, &options.dkim_selectors),
+        dkim::gather_dkim(
+            &recorder,
+            &domain.ascii,
+            &options.dkim_selectors,
+            options.all_selectors,
+        ),
         spf::gather_spf(&recorder, &domain.ascii),
         dmarc::gather_dmarc(&recorder, &domain.ascii),
         dmarc::gather_policy_records(&recorder, &domain.ascii),
