@@ -47,19 +47,20 @@ pub fn read_domain_list(text: &str) -> (Vec<DomainName>, Vec<InputLineError>) {
     (domains, errors)
 }
 
-/// Domains audited at once for a given limit on queries in flight: an audit keeps several
-/// queries in flight at each step of its chains, so a quarter of the query limit keeps the
-/// limit busy while holding few audits in memory.
+/// Domains audited at once for a given limit on queries in flight: an audit keeps a few
+/// queries in flight at each step of its chains (fewer towards the end of each chain), so half
+/// the query limit in audits keeps the limit busy while holding few audits in memory.
 pub fn domains_in_flight(query_limit: usize) -> usize {
-    (query_limit / 4).max(1)
+    (query_limit / 2).max(1)
 }
 
-/// One audit's share of the query limit when `domains` domains run at once: equal shares, so
-/// a domain whose name servers never answer holds only its own (see
+/// One audit's share of the query limit when `domains` domains run at once: twice an equal
+/// share (audits rarely use all of theirs at the same moment, and the global limit still holds),
+/// so a domain whose name servers never answer holds only a small part of the limit (see
 /// [`crate::dns::guard::AuditGuard`]). A run of one domain gets the whole limit.
 pub fn audit_share(query_limit: usize, domains: usize) -> usize {
     let at_once = domains_in_flight(query_limit).min(domains).max(1);
-    (query_limit / at_once).max(1)
+    (2 * query_limit / at_once).clamp(1, query_limit)
 }
 
 /// Runs `audit` over `items` with at most `in_flight` at once, calling `done` with each item's
@@ -152,7 +153,8 @@ mod tests {
     #[test]
     fn shares_of_the_query_limit() {
         assert_eq!(audit_share(64, 1), 64);
-        assert_eq!(audit_share(64, 2), 32);
+        assert_eq!(audit_share(64, 2), 64);
+        assert_eq!(audit_share(64, 4), 32);
         assert_eq!(audit_share(64, 1000), 4);
         assert_eq!(audit_share(256, 1000), 4);
         assert_eq!(audit_share(1, 10), 1);
