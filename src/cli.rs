@@ -419,6 +419,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
                 sender.as_deref(),
                 helo.as_deref(),
                 &cli.resolver,
+                &cli.sources,
                 format,
                 out,
             )
@@ -638,6 +639,7 @@ async fn run_spf_check(
     sender: Option<&str>,
     helo: Option<&str>,
     resolver: &ResolverArgs,
+    sources: &crate::sources::SourceArgs,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
@@ -650,7 +652,9 @@ async fn run_spf_check(
     }
     let sender = sender.map_or_else(|| format!("postmaster@{}", domain.ascii), ToOwned::to_owned);
     let helo = helo.map_or_else(|| domain.ascii.to_string(), ToOwned::to_owned);
-    let source = resolver.source()?;
+    // The same layers as an audit: --zone, --offline, --replay and --save-dns apply here too.
+    let sources = crate::sources::AuditSources::build(sources, resolver, DEFAULT_CONCURRENCY)?;
+    let source = sources.shared();
     let params = crate::spf::CheckHost {
         ip,
         domain: domain.ascii.to_string(),
@@ -663,7 +667,8 @@ async fn run_spf_check(
             .map_or(0, |elapsed| elapsed.as_secs()),
         ..crate::spf::EvalOptions::default()
     };
-    let evaluation = crate::spf::check_host(&source, &params, &options).await;
+    let evaluation = crate::spf::check_host(&*source, &params, &options).await;
+    sources.finish()?;
     let report = Report {
         spf_check: Some(crate::report::SpfCheckReport {
             ip: ip.to_string(),

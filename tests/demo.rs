@@ -15,16 +15,16 @@ fn readme_first_command() -> Vec<String> {
         .map(str::trim)
         .find(|line| line.starts_with("mailcheck --offline"))
         .expect("the README's first command is an offline demo run");
-    line.split_whitespace()
-        .skip(1)
-        .map(str::to_owned)
-        .collect()
+    line.split_whitespace().skip(1).map(str::to_owned).collect()
 }
 
 #[test]
 fn the_readme_first_command_works_offline() {
     let args = readme_first_command();
-    assert!(args.iter().any(|arg| arg == "fixtures/demo/acme-shop.example.zone"));
+    assert!(
+        args.iter()
+            .any(|arg| arg == "fixtures/demo/acme-shop.example.zone")
+    );
     let output = mailcheck()
         .args(["--color", "never"])
         .args(&args)

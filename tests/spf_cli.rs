@@ -165,3 +165,24 @@ fn bad_input_exits_2() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn the_spf_command_reads_zone_files_offline() {
+    let output = support::mailcheck()
+        .args([
+            "--offline",
+            "--zone",
+            "fixtures/zones/spf.test.zone",
+            "--format",
+            "json",
+            "spf",
+            "deep.spf.test",
+            "--ip",
+            "93.184.216.34",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["spf_check"]["result"], "pass", "{json:#}");
+}
