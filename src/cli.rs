@@ -81,19 +81,23 @@ pub enum Command {
     /// Evaluate DOMAIN's SPF policy for a client address, as a receiver would (RFC 7208
     /// check_host()): the result, the term that decided it, the explanation and a trace.
     /// Exits 0 whenever the evaluation ran, whatever its result; 2 for bad input.
-    Spf {
-        /// The domain whose policy is checked (the MAIL FROM domain, or the HELO name).
-        domain: String,
-        /// The client's IP address.
-        #[arg(long, value_name = "IP")]
-        ip: IpAddr,
-        /// The MAIL FROM address (default: postmaster@DOMAIN).
-        #[arg(long, value_name = "ADDR")]
-        sender: Option<String>,
-        /// The HELO/EHLO name (default: DOMAIN).
-        #[arg(long, value_name = "NAME")]
-        helo: Option<String>,
-    },
+    Spf(SpfArgs),
+}
+
+/// The question `mailcheck spf` answers.
+#[derive(Debug, clap::Args)]
+pub struct SpfArgs {
+    /// The domain whose policy is checked (the MAIL FROM domain, or the HELO name).
+    pub domain: String,
+    /// The client's IP address.
+    #[arg(long, value_name = "IP")]
+    pub ip: IpAddr,
+    /// The MAIL FROM address (default: postmaster@DOMAIN).
+    #[arg(long, value_name = "ADDR")]
+    pub sender: Option<String>,
+    /// The HELO/EHLO name (default: DOMAIN).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
 }
 
 /// Options of an audit.
@@ -407,23 +411,8 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             text,
             fail_on,
         }) => lint_record(kind, &text, fail_on, format, out),
-        Some(Command::Spf {
-            domain,
-            ip,
-            sender,
-            helo,
-        }) => {
-            run_spf_check(
-                &domain,
-                ip,
-                sender.as_deref(),
-                helo.as_deref(),
-                &cli.resolver,
-                &cli.sources,
-                format,
-                out,
-            )
-            .await
+        Some(Command::Spf(spf)) => {
+            run_spf_check(&spf, &cli.resolver, &cli.sources, format, out).await
         }
         None => run_audit(&cli.audit, &cli.resolver, &cli.sources, format, out, err).await,
     };
@@ -634,16 +623,14 @@ fn check_identity(what: &'static str, value: &str) -> Result<(), InputError> {
 }
 
 async fn run_spf_check(
-    domain: &str,
-    ip: IpAddr,
-    sender: Option<&str>,
-    helo: Option<&str>,
+    spf: &SpfArgs,
     resolver: &ResolverArgs,
     sources: &crate::sources::SourceArgs,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
-    let domain = parse_domain(domain).map_err(InputError::from)?;
+    let (ip, sender, helo) = (spf.ip, spf.sender.as_deref(), spf.helo.as_deref());
+    let domain = parse_domain(&spf.domain).map_err(InputError::from)?;
     if let Some(sender) = sender {
         check_identity("--sender", sender)?;
     }
