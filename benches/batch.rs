@@ -47,18 +47,7 @@ fn main() {
     );
     let instant = TestServer::start(&dir.join("zones"), Behaviour::default());
 
-    println!(
-        "{:<34} {:>7} {:>9} {:>9} {:>10} {:>9} {:>9} {:>10} {:>11}",
-        "scenario",
-        "domains",
-        "wall s",
-        "dom/s",
-        "limit/s",
-        "of limit",
-        "q/domain",
-        "peak RSS",
-        "incomplete"
-    );
+    print_header();
     let delayed = (&delayed, DELAY);
     let instant = (&instant, Duration::ZERO);
     let scenarios = [
@@ -139,11 +128,26 @@ fn main() {
     }
 }
 
+fn print_header() {
+    println!(
+        "{:<34} {:>7} {:>9} {:>9} {:>10} {:>9} {:>9} {:>10} {:>11}",
+        "scenario",
+        "domains",
+        "wall s",
+        "dom/s",
+        "limit/s",
+        "of limit",
+        "q/domain",
+        "peak RSS",
+        "incomplete"
+    );
+}
+
 struct Run {
-    incomplete: usize,
     wall: Duration,
     cpu: Duration,
     peak_rss_kb: u64,
+    incomplete: usize,
 }
 
 /// Runs the binary over a list, polling /proc for its peak RSS and CPU time until it exits.
