@@ -291,8 +291,14 @@ const QUIET: &[(&str, &str, &[&str], &str)] = &[
 ];
 
 fn audit(domain: &str, selectors: &[&str]) -> (Value, Option<i32>) {
+    audit_with(domain, selectors, &[])
+}
+
+/// `audit` with extra command-line arguments.
+fn audit_with(domain: &str, selectors: &[&str], extra: &[&str]) -> (Value, Option<i32>) {
     let mut command = mailcheck_fixtures();
     command.args(["--format", "json", domain]);
+    command.args(extra);
     for selector in selectors {
         command.args(["--selector", selector]);
     }
@@ -406,7 +412,14 @@ fn json_records_describe_every_key() {
     let (json, _) = audit("ed25519.dkim.test", &[]);
     let dkim = &json["domains"][0]["records"]["dkim"];
     assert_eq!(dkim["mode"], "discovery");
-    assert!(dkim["selectors_checked"].as_u64().unwrap() > 50);
+    let by_default = mailcheck::dkim::selectors::COMMON_SELECTORS
+        .iter()
+        .filter(|known| known.by_default)
+        .count();
+    assert_eq!(
+        dkim["selectors_checked"].as_u64().unwrap(),
+        by_default as u64
+    );
     assert_eq!(dkim["domainkey"], "nodata");
     let selectors = dkim["selectors"].as_array().unwrap();
     let found: Vec<&str> = selectors
@@ -521,17 +534,27 @@ fn human_overview_shows_selectors_found_and_why_none_was() {
 
 #[test]
 fn discovery_probes_every_common_selector_and_named_selectors_replace_them() {
+    let txt_names = |json: &Value| -> BTreeSet<String> {
+        json["domains"][0]["dns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|query| query["type"] == "TXT")
+            .map(|query| query["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
     let (json, _) = audit("good.test", &[]);
-    let asked: BTreeSet<String> = json["domains"][0]["dns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|query| query["type"] == "TXT")
-        .map(|query| query["name"].as_str().unwrap().to_owned())
-        .collect();
+    let asked = txt_names(&json);
+    let (json, _) = audit_with("good.test", &[], &["--all-selectors"]);
+    let asked_all = txt_names(&json);
     for selector in mailcheck::dkim::selectors::COMMON_SELECTORS {
         let name = format!("{}._domainkey.good.test", selector.name);
-        assert!(asked.contains(&name), "{name} was not probed");
+        assert_eq!(
+            asked.contains(&name),
+            selector.by_default,
+            "{name}: probed by default only when listed so"
+        );
+        assert!(asked_all.contains(&name), "{name}: not probed with --all-selectors");
     }
     assert!(asked.contains("_domainkey.good.test"));
 
