@@ -37,6 +37,12 @@ use crate::zonefile::{self, Location, is_within, type_name};
 
 pub use compare::{Judged, Status, TermVerdict, Verdict, abbreviate, judge, short_data};
 
+/// Entry points for the fuzz targets (`fuzz/fuzz_targets/expect_*.rs`); not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use super::compare::fuzz_txt;
+}
+
 /// An `--expect` file, read once and checked against every audited domain.
 #[derive(Debug)]
 pub struct ExpectFile {
