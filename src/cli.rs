@@ -126,6 +126,11 @@ pub struct AuditArgs {
     /// Probe every DKIM selector mailcheck knows (59), not only the 24 most widespread.
     #[arg(long, conflicts_with = "selectors")]
     pub all_selectors: bool,
+    /// Check that the records in FILE are published: the records a provider told you to add,
+    /// in zone-file syntax (relative names are under each audited domain unless the file sets
+    /// $ORIGIN). Each is reported present, missing or different.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
 }
 
 /// How to reach DNS.
@@ -333,6 +338,9 @@ pub enum InputError {
     /// A --zone, --replay or --save-dns file that cannot be used.
     #[error(transparent)]
     Sources(#[from] crate::sources::SourceError),
+    /// An --expect file that cannot be used.
+    #[error(transparent)]
+    Expect(#[from] crate::expect::ExpectError),
 }
 
 /// A whole number of at least 1 (for `--concurrency`).
@@ -527,6 +535,11 @@ async fn run_audit(
     options.all_selectors = args.all_selectors;
     options.max_in_flight = Some(audit_share(args.concurrency, domains.len()));
     options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
+    if let Some(path) = &args.expect {
+        options.expect = Some(Arc::new(
+            crate::expect::ExpectFile::load(path, &domains).map_err(InputError::from)?,
+        ));
+    }
     let options = Arc::new(options);
     // --zone, --offline, --replay and --save-dns choose the layers under the cache.
     let sources = crate::sources::AuditSources::build(sources, resolver, args.concurrency)?;

@@ -1,6 +1,7 @@
 //! What was found, described for the report: structured records for JSON and overview lines
 //! for human output. Findings say what is wrong; this says what is there.
 
+pub mod expect;
 pub mod policy;
 
 use std::fmt::Write as _;
@@ -64,6 +65,7 @@ pub fn records(facts: &Facts) -> Records {
         ..Records::default()
     };
     policy::fill_records(facts, &mut records);
+    records.expected = expect::records(facts);
     records
 }
 
@@ -467,6 +469,7 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
         }
     }
     policy::overview(facts, &mut lines);
+    expect::overview(facts, &mut lines);
     lines
 }
 

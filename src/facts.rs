@@ -26,6 +26,8 @@ pub struct Facts {
     pub dkim: DkimFacts,
     /// The SPF record and the include/redirect tree below it.
     pub spf: crate::spf::tree::SpfFacts,
+    /// `--expect`: the records expected and what was found for them (`None` without it).
+    pub expected: Option<crate::expect::ExpectFacts>,
     /// Every distinct DNS question asked, in asking order.
     pub queries: Vec<QueryLogEntry>,
 }

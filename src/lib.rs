@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod dkim;
 pub mod dns;
 pub mod domain;
+pub mod expect;
 pub mod facts;
 pub mod gather;
 pub mod lint;

@@ -3,6 +3,7 @@
 //! The JSON form is a contract (`schema_version` 1); see README.md, "JSON output". Adding a
 //! field is compatible; renaming or removing one is a breaking change.
 
+pub mod expect;
 pub mod policy;
 
 use std::fmt;
@@ -452,6 +453,9 @@ pub struct Records {
     /// The SPF record and its include/redirect tree.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spf: Option<SpfReport>,
+    /// `--expect`: each expected record and whether it is published.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expected: Vec<expect::ExpectedRecordReport>,
 }
 
 /// The DKIM selectors checked and what they publish (JSON `records.dkim`).

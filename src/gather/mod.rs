@@ -7,6 +7,7 @@
 
 mod dkim;
 mod dmarc;
+mod expect;
 mod mail;
 mod spf;
 
@@ -35,6 +36,8 @@ pub struct GatherOptions {
     /// [`AuditGuard`]). Off under `--save-dns` and `--replay`: which questions are skipped
     /// depends on timing, and a replay must see exactly the questions the saved run asked.
     pub skip_dead_servers: bool,
+    /// `--expect`: the records to look for, checked for every audited domain.
+    pub expect: Option<std::sync::Arc<crate::expect::ExpectFile>>,
 }
 
 /// Gathers every fact about `domain` through `source`.
@@ -58,7 +61,7 @@ pub async fn gather_with(
     let recorder = RecordingSource::new(&guard);
     // The families are independent: all of them start at once (each one's first lookups go
     // out on the first poll).
-    let (mail, dkim, spf, dmarc, policies) = tokio::join!(
+    let (mail, dkim, spf, dmarc, policies, expected) = tokio::join!(
         mail::gather_mail(&recorder, &domain.ascii),
         dkim::gather_dkim(
             &recorder,
@@ -69,6 +72,7 @@ pub async fn gather_with(
         spf::gather_spf(&recorder, &domain.ascii),
         dmarc::gather_dmarc(&recorder, &domain.ascii),
         dmarc::gather_policy_records(&recorder, &domain.ascii),
+        expect::gather_expected(&recorder, &domain.ascii, options.expect.as_deref()),
     );
     Facts {
         domain: domain.clone(),
@@ -77,6 +81,7 @@ pub async fn gather_with(
         spf,
         dmarc,
         policies,
+        expected,
         queries: recorder.into_log(),
     }
 }

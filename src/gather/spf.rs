@@ -57,7 +57,7 @@ pub(super) async fn gather_spf(source: &dyn DnsSource, domain: &Name) -> SpfFact
     SpfFacts { root: tree, spf_rr }
 }
 
-async fn gather_tree(source: &dyn DnsSource, domain: &Name) -> SpfNode {
+pub(super) async fn gather_tree(source: &dyn DnsSource, domain: &Name) -> SpfNode {
     let mut gathered: HashMap<Name, Gathered> = HashMap::new();
     let mut level = vec![domain.clone()];
     let mut seen: HashSet<Name> = HashSet::from([domain.clone()]);

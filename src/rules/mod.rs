@@ -9,6 +9,7 @@ pub(crate) mod bimi;
 mod cross;
 pub(crate) mod dkim;
 pub(crate) mod dmarc;
+mod expect;
 mod lookup;
 pub(crate) mod mta_sts;
 mod mx;
@@ -106,6 +107,8 @@ pub static RULES: &[&Rule] = &[
     &zone::ZONE_CNAME_WITH_OTHER_DATA,
     &zone::ZONE_TXT_STRING_TOO_LONG,
     &zone::ZONE_PARSE_ERROR,
+    &expect::EXPECTED_RECORD_MISSING,
+    &expect::EXPECTED_RECORD_DIFFERENT,
 ];
 
 /// Looks a rule up by id.
@@ -125,6 +128,7 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     mta_sts::check(facts, &mut findings);
     tls_rpt::check(facts, &mut findings);
     bimi::check(facts, &mut findings);
+    expect::check(facts, &mut findings);
     findings.remaining_failures(facts);
     let mut findings = findings.list;
     // Stable sort: within a section, the order the family produced them in.

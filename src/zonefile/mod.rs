@@ -184,6 +184,24 @@ pub fn parse_with(
     origin: Option<&Name>,
     loader: Option<IncludeLoader<'_>>,
 ) -> Zone {
+    read_text(file, text, origin, loader, false)
+}
+
+/// Reads a list of records in zone-file syntax that is not a zone (an `--expect` file): names
+/// are relative to `origin` until a `$ORIGIN`, and records outside the zone's apex are kept in
+/// [`Zone::records`] for the caller to judge, instead of being reported as errors. `$INCLUDE`
+/// is reported as an error. Never panics, whatever the input.
+pub fn parse_record_list(file: &str, text: &[u8], origin: &Name) -> Zone {
+    read_text(file, text, Some(origin), None, true)
+}
+
+fn read_text(
+    file: &str,
+    text: &[u8],
+    origin: Option<&Name>,
+    loader: Option<IncludeLoader<'_>>,
+    keep_outside: bool,
+) -> Zone {
     let file: Arc<str> = Arc::from(file);
     let mut reader = Reader {
         zone: Zone {
@@ -199,6 +217,7 @@ pub fn parse_with(
         class: Class::IN,
         first_origin: None,
         loader,
+        keep_outside,
     };
     reader.first_origin.clone_from(&reader.state.origin);
     reader.read(&file, text, 0);
@@ -221,6 +240,8 @@ struct Reader<'l> {
     class: Class,
     first_origin: Option<DomainName>,
     loader: Option<IncludeLoader<'l>>,
+    /// Keep records outside the apex (a record list, not a zone).
+    keep_outside: bool,
 }
 
 impl Reader<'_> {
@@ -584,7 +605,7 @@ impl Reader<'_> {
                 "no SOA record and no $ORIGIN, so the zone's name is unknown and the file cannot be used",
             );
         }
-        if let Some(apex) = &origin {
+        if let Some(apex) = origin.as_ref().filter(|_| !self.keep_outside) {
             let (inside, outside): (Vec<ZoneRecord>, Vec<ZoneRecord>) =
                 std::mem::take(&mut self.zone.records)
                     .into_iter()

@@ -61,6 +61,7 @@ impl Behaviour {
                     "google._domainkey.dkimfail.dkim.test".to_owned(),
                     Action::ServFail,
                 ),
+                ("down.expect.test".to_owned(), Action::ServFail),
             ],
             delay: Duration::ZERO,
         }

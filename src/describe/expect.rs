@@ -1,0 +1,110 @@
+//! `--expect`: the Expected records section (one line per expected record, with its SPF
+//! terms below it) and JSON `records.expected`.
+
+use std::fmt::Write as _;
+
+use crate::expect::{Judged, Status, judge, short_data};
+use crate::facts::Facts;
+use crate::report::expect::ExpectedRecordReport;
+use crate::report::{OverviewLine, Section};
+
+/// Characters of record data shown on a line; longer data (a DKIM key) is cut in the middle.
+const SHOWN: usize = 72;
+
+/// JSON `records.expected`: every expected record, in file order.
+pub fn records(facts: &Facts) -> Vec<ExpectedRecordReport> {
+    judge(facts)
+        .into_iter()
+        .map(|Judged { lookup, verdict }| {
+            let record = &lookup.record;
+            ExpectedRecordReport {
+                name: record.name.to_string(),
+                rtype: record.type_name(),
+                expected: record.data.as_ref().map(ToString::to_string),
+                status: verdict.status,
+                found: verdict.found,
+                detail: verdict.detail,
+                source: record.location.to_string(),
+                terms: verdict.terms,
+            }
+        })
+        .collect()
+}
+
+/// The section's lines: a count, then each record with its status.
+pub fn overview(facts: &Facts, lines: &mut Vec<OverviewLine>) {
+    let Some(expect) = &facts.expected else {
+        return;
+    };
+    let judged = judge(facts);
+    let mut line = |depth, text: String| {
+        lines.push(OverviewLine {
+            section: Section::Expected,
+            depth,
+            text,
+        });
+    };
+    let mut counts = Vec::new();
+    for status in [
+        Status::Present,
+        Status::Different,
+        Status::Missing,
+        Status::NotVerified,
+        Status::NotChecked,
+    ] {
+        let count = judged
+            .iter()
+            .filter(|judged| judged.verdict.status == status)
+            .count();
+        if count > 0 {
+            counts.push(format!("{count} {}", status.as_str()));
+        }
+    }
+    line(
+        0,
+        format!(
+            "{} expected by {}: {}",
+            match judged.len() {
+                1 => "1 record".to_owned(),
+                n => format!("{n} records"),
+            },
+            expect.file,
+            counts.join(", ")
+        ),
+    );
+    for Judged { lookup, verdict } in &judged {
+        let record = &lookup.record;
+        let mut text = format!(
+            "{} {:<12} {} {}",
+            verdict.status.mark(),
+            verdict.status.as_str(),
+            record.name,
+            record.type_name()
+        );
+        if let Some(data) = &record.data {
+            let _ = write!(text, " {}", short_data(data, SHOWN));
+        }
+        match verdict.status {
+            Status::Different => {
+                let found: Vec<String> = verdict
+                    .found
+                    .iter()
+                    .map(|found| crate::expect::abbreviate(found, SHOWN))
+                    .collect();
+                let _ = write!(text, " (found {})", found.join(", "));
+            }
+            Status::NotChecked => {
+                let _ = write!(text, " (mailcheck does not look up this type)");
+            }
+            _ => {}
+        }
+        line(1, text);
+        for term in &verdict.terms {
+            let mut text = format!("{} {}", term.status.mark(), term.term);
+            if !term.detail.is_empty() {
+                let _ = write!(text, " ({})", term.detail);
+            }
+            line(2, text);
+        }
+    }
+}

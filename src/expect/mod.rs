@@ -1,0 +1,378 @@
+//! `--expect FILE`: the records someone was told to publish (an email provider's custom-domain
+//! page: MX records, a TXT verification token, DKIM TXT or CNAME records, an SPF include), each
+//! checked against what the audit finds and reported present, missing or different.
+//!
+//! The file is in zone-file syntax and read with [`crate::zonefile`]. Where its names are:
+//! - a relative name (or `@`) is relative to the file's `$ORIGIN`, and before any `$ORIGIN` (or
+//!   in a file with none, the usual case) to the audited domain: `s1._domainkey CNAME …` means
+//!   `s1._domainkey.example.com` when auditing `example.com`;
+//! - an absolute name (with a trailing dot) is taken as written;
+//! - every name must be the audited domain or under it: the checks belong to that domain's
+//!   report. A name outside it is an input error (exit 2, with the file and line), found before
+//!   any query.
+//!
+//! With several domains (a batch run), the file applies to each of them, relative names under
+//! each one: the same provider setup checked on many domains. A file with absolute names or a
+//! `$ORIGIN` is about one domain, and names outside the other domains are input errors.
+//! `$INCLUDE` is not read (an expect file is a short list). TTLs and classes are ignored.
+//!
+//! Record types mailcheck does not look up (SRV, NS, CAA, …) are listed as not checked.
+//!
+//! Gathering (`gather::expect`) asks each expected record's name and type through the audit's
+//! own source, so the single-flight cache answers what the audit already asked; the comparison
+//! ([`judge`]) is pure and feeds both the rules (`rules::expect`) and the report.
+
+mod compare;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::dns::{Name, Outcome, RecordData, RecordType};
+use crate::domain::DomainName;
+use crate::spf::eval::{DecidingTerm, SpfResult};
+use crate::spf::tree::SpfNode;
+use crate::zonefile::{self, Location, is_within, type_name};
+
+pub use compare::{Judged, Status, TermVerdict, Verdict, abbreviate, judge, short_data};
+
+/// Entry points for the fuzz targets (`fuzz/fuzz_targets/expect_*.rs`); not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use super::compare::fuzz_txt;
+}
+
+/// An `--expect` file, read once and checked against every audited domain.
+#[derive(Debug)]
+pub struct ExpectFile {
+    /// The file as the user named it (for locations).
+    label: Arc<str>,
+    /// Its contents.
+    text: Vec<u8>,
+}
+
+/// One record of the file, with its names made absolute for one audited domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedRecord {
+    /// The owner name, absolute.
+    pub name: Name,
+    /// The type code (1 = A, 16 = TXT, 33 = SRV, ...).
+    pub rtype: u16,
+    /// The data, for the types mailcheck looks up (A, AAAA, CNAME, MX, PTR, TXT, SPF); `None`
+    /// for the others, which are not checked.
+    pub data: Option<RecordData>,
+    /// Where it is written.
+    pub location: Location,
+}
+
+impl ExpectedRecord {
+    /// The type to ask for, when mailcheck looks this type up.
+    pub fn query_type(&self) -> Option<RecordType> {
+        self.data.as_ref().map(RecordData::record_type)
+    }
+
+    /// The type's mnemonic (`MX`, `SRV`).
+    pub fn type_name(&self) -> String {
+        type_name(self.rtype)
+    }
+
+    /// The text of an expected SPF record: a TXT record whose strings, joined, start with
+    /// `v=spf1` (RFC 7208 §4.5).
+    pub fn spf_text(&self) -> Option<String> {
+        match &self.data {
+            Some(RecordData::Txt(strings)) => {
+                let joined = strings.concat();
+                crate::spf::record::is_spf_record(&joined)
+                    .then(|| String::from_utf8_lossy(&joined).into_owned())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A problem with the `--expect` file (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExpectError {
+    /// The file cannot be read.
+    #[error("cannot read --expect {}: {error}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The file lists no record.
+    #[error("--expect {} lists no records to check", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Lines that cannot be read, or names outside an audited domain.
+    #[error("invalid --expect file: {}{}", join_problems(problems), if *outside { OUTSIDE_HINT } else { "" })]
+    Invalid {
+        /// Every problem, in file order.
+        problems: Vec<ExpectProblem>,
+        /// Whether some names are outside an audited domain (the error then says the rule).
+        outside: bool,
+    },
+}
+
+/// One problem in the file, at a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectProblem {
+    /// Where.
+    pub location: Location,
+    /// What is wrong.
+    pub message: String,
+    /// Whether it is a name outside the audited domain.
+    pub outside: bool,
+}
+
+impl fmt::Display for ExpectProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Said once after the problems when a name is outside an audited domain.
+const OUTSIDE_HINT: &str = " (an --expect file lists records of the audited domain: relative \
+                            names are under each audited domain unless the file sets $ORIGIN)";
+
+fn join_problems(problems: &[ExpectProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The origin used to check the file's syntax when no domain is audited (every `--input`
+/// line was bad): a reserved name (RFC 2606 §2) that no relative name can clash with.
+const PLACEHOLDER_ORIGIN: &str = "domain.invalid";
+
+impl ExpectFile {
+    /// Reads `path` and checks it for every domain of the run: every line must read, and every
+    /// name must be at or under each domain. Nothing is queried.
+    pub fn load(path: &Path, domains: &[DomainName]) -> Result<Self, ExpectError> {
+        let text = std::fs::read(path).map_err(|error| ExpectError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        let file = ExpectFile {
+            label: Arc::from(path.display().to_string().as_str()),
+            text,
+        };
+        let mut problems: Vec<ExpectProblem> = Vec::new();
+        let placeholder = [Name::new(PLACEHOLDER_ORIGIN)];
+        let names: Vec<&Name> = if domains.is_empty() {
+            placeholder.iter().collect()
+        } else {
+            domains.iter().map(|domain| &domain.ascii).collect()
+        };
+        let mut listed = false;
+        let mut outside = false;
+        for domain in names {
+            let (records, found) = file.read(domain);
+            listed |= !records.is_empty() || !found.is_empty();
+            outside |= found.iter().any(|problem| problem.outside);
+            // The same line fails the same way for every domain: say it once.
+            for problem in found {
+                if !problems
+                    .iter()
+                    .any(|known| known.location == problem.location)
+                {
+                    problems.push(problem);
+                }
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort_by(|a, b| a.location.cmp(&b.location));
+            return Err(ExpectError::Invalid { problems, outside });
+        }
+        if !listed {
+            return Err(ExpectError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        Ok(file)
+    }
+
+    /// Reads zone-file text as an expect file (for tests and fuzzing: no disk).
+    pub fn from_text(label: &str, text: &[u8]) -> Self {
+        ExpectFile {
+            label: Arc::from(label),
+            text: text.to_vec(),
+        }
+    }
+
+    /// The file as the user named it.
+    pub fn label(&self) -> &Arc<str> {
+        &self.label
+    }
+
+    /// The records expected at `domain` (relative names under it), in file order, identical
+    /// ones once. Lines with problems are left out ([`ExpectFile::load`] reported them).
+    pub fn records_for(&self, domain: &Name) -> Vec<ExpectedRecord> {
+        self.read(domain).0
+    }
+
+    /// The records for `domain`, and every problem of the file for it.
+    pub fn read(&self, domain: &Name) -> (Vec<ExpectedRecord>, Vec<ExpectProblem>) {
+        let zone = zonefile::parse_record_list(&self.label, &self.text, domain);
+        let mut problems: Vec<ExpectProblem> = zone
+            .errors
+            .into_iter()
+            .map(|error| ExpectProblem {
+                location: error.location,
+                message: error.message,
+                outside: false,
+            })
+            .collect();
+        let mut records: Vec<ExpectedRecord> = Vec::new();
+        for record in zone.records {
+            if !is_within(&record.name, domain) {
+                problems.push(ExpectProblem {
+                    message: format!("{} is not {domain} or a name under it", record.name),
+                    location: record.location,
+                    outside: true,
+                });
+                continue;
+            }
+            let expected = ExpectedRecord {
+                name: record.name,
+                rtype: record.rtype,
+                data: record.data,
+                location: record.location,
+            };
+            if !records.iter().any(|known| {
+                known.name == expected.name
+                    && known.rtype == expected.rtype
+                    && known.data == expected.data
+            }) {
+                records.push(expected);
+            }
+        }
+        (records, problems)
+    }
+}
+
+/// What an audit found for the expected records (gathered by `gather::expect`).
+#[derive(Clone, Debug)]
+pub struct ExpectFacts {
+    /// The file, as the user named it.
+    pub file: Arc<str>,
+    /// One entry per expected record, in file order.
+    pub records: Vec<ExpectedLookup>,
+}
+
+/// One expected record and the lookups made for it.
+#[derive(Clone, Debug)]
+pub struct ExpectedLookup {
+    /// The record expected.
+    pub record: ExpectedRecord,
+    /// The answer to the query for its name and type; `None` for a type not looked up.
+    pub outcome: Option<Outcome>,
+    /// For an expected SPF record with `include:` terms at a name other than the audited
+    /// domain: that name's SPF tree (the audited domain's own is in [`crate::facts::Facts`]).
+    pub spf_tree: Option<SpfNode>,
+    /// For an expected SPF record: how the published policy treats each `ip4:`/`ip6:` range.
+    pub ranges: Vec<RangeCheck>,
+}
+
+/// How the published SPF policy treats one expected `ip4:` or `ip6:` range: `check_host()`
+/// run for its first and its last address (one address for a single host).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeCheck {
+    /// The expected term, as written.
+    pub term: String,
+    /// The evaluations, first address first.
+    pub addresses: Vec<AddressCheck>,
+}
+
+/// The evaluation of one address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddressCheck {
+    /// The client address evaluated.
+    pub ip: IpAddr,
+    /// The result.
+    pub result: SpfResult,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// The terms that decided it, outermost first.
+    pub decided_by: Vec<DecidingTerm>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str, domain: &str) -> (Vec<ExpectedRecord>, Vec<ExpectProblem>) {
+        ExpectFile::from_text("expect.zone", text.as_bytes()).read(&Name::new(domain))
+    }
+
+    #[test]
+    fn relative_names_are_under_the_audited_domain() {
+        let text = "@ MX 10 mx.mailer.test.\ns1._domainkey CNAME s1.dkim.mailer.test.\n\
+                    em 300 IN CNAME u1.wl.mailer.test.\n";
+        let (records, problems) = read(text, "shop.test");
+        assert_eq!(problems, vec![]);
+        let names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["shop.test", "s1._domainkey.shop.test", "em.shop.test"]
+        );
+        // The same file for another domain.
+        let (records, _) = read(text, "other.test");
+        assert_eq!(records[1].name.as_str(), "s1._domainkey.other.test");
+    }
+
+    #[test]
+    fn origin_and_absolute_names_are_honoured_and_must_be_under_the_domain() {
+        let text = "$ORIGIN shop.test.\n@ MX 10 mx.mailer.test.\nwww.shop.test. A 93.184.216.1\n";
+        let (records, problems) = read(text, "shop.test");
+        assert_eq!((records.len(), problems.len()), (2, 0));
+        let (records, problems) = read(text, "other.test");
+        assert!(records.is_empty());
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].location.line, 2);
+        assert!(
+            problems[0].message.contains("shop.test is not other.test"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_problems_with_their_line_and_the_rest_is_kept() {
+        let text = "@ MX 10 mx.mailer.test.\n@ MX mx.mailer.test.\n@ TXT \"ok\"\n$INCLUDE other\n";
+        let (records, problems) = read(text, "shop.test");
+        assert_eq!(records.len(), 2);
+        let lines: Vec<usize> = problems.iter().map(|p| p.location.line).collect();
+        assert_eq!(lines, [2, 4]);
+    }
+
+    #[test]
+    fn types_not_looked_up_are_kept_without_data_and_duplicates_dropped() {
+        let text =
+            "_sip._tls SRV 100 1 443 sipdir.online.lync.com.\n@ A 93.184.216.1\n@ A 93.184.216.1\n";
+        let (records, problems) = read(text, "shop.test");
+        assert_eq!(problems, vec![]);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].type_name(), "SRV");
+        assert_eq!(records[0].query_type(), None);
+        assert_eq!(records[1].query_type(), Some(RecordType::A));
+    }
+
+    #[test]
+    fn an_spf_record_is_recognised_across_strings() {
+        let (records, _) = read("@ TXT \"v=spf1 \" \"include:x.test ~all\"\n", "shop.test");
+        assert_eq!(
+            records[0].spf_text().as_deref(),
+            Some("v=spf1 include:x.test ~all")
+        );
+        let (records, _) = read("@ TXT \"v=spf10\"\n", "shop.test");
+        assert_eq!(records[0].spf_text(), None);
+    }
+}
