@@ -554,7 +554,10 @@ fn discovery_probes_every_common_selector_and_named_selectors_replace_them() {
             selector.by_default,
             "{name}: probed by default only when listed so"
         );
-        assert!(asked_all.contains(&name), "{name}: not probed with --all-selectors");
+        assert!(
+            asked_all.contains(&name),
+            "{name}: not probed with --all-selectors"
+        );
     }
     assert!(asked.contains("_domainkey.good.test"));
 
