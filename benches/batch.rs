@@ -31,6 +31,14 @@ const DELAY: Duration = Duration::from_millis(20);
 fn main() {
     let quick = std::env::var_os("MAILCHECK_BENCH_QUICK").is_some();
     let (small, large) = if quick { (200, 1000) } else { (1000, 10_000) };
+    // MAILCHECK_BENCH_LARGE=N changes the size of the long NDJSON run (to see how peak
+    // memory follows the count); MAILCHECK_BENCH_ONLY=TEXT runs the scenarios whose label
+    // contains TEXT.
+    let large = std::env::var("MAILCHECK_BENCH_LARGE")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(large);
+    let only = std::env::var("MAILCHECK_BENCH_ONLY").unwrap_or_default();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("batch-bench");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("zones")).expect("bench dir");
@@ -76,7 +84,7 @@ fn main() {
             "ndjson",
         ),
         (
-            "20 ms, 256, NDJSON, 10x domains",
+            "20 ms, 256, NDJSON, long list",
             delayed,
             "large.txt",
             large,
@@ -93,6 +101,9 @@ fn main() {
         ),
     ];
     for (label, (server, delay), list, count, concurrency, format) in scenarios {
+        if !label.contains(&only) {
+            continue;
+        }
         server.clear_received();
         let run = run_mailcheck(server, &dir.join(list), concurrency, format);
         let queries = server.received().iter().filter(|q| !q.tcp).count();
