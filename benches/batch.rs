@@ -29,16 +29,7 @@ use server::{Behaviour, TestServer};
 const DELAY: Duration = Duration::from_millis(20);
 
 fn main() {
-    let quick = std::env::var_os("MAILCHECK_BENCH_QUICK").is_some();
-    let (small, large) = if quick { (200, 1000) } else { (1000, 10_000) };
-    // MAILCHECK_BENCH_LARGE=N changes the size of the long NDJSON run (to see how peak
-    // memory follows the count); MAILCHECK_BENCH_ONLY=TEXT runs the scenarios whose label
-    // contains TEXT.
-    let large = std::env::var("MAILCHECK_BENCH_LARGE")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(large);
-    let only = std::env::var("MAILCHECK_BENCH_ONLY").unwrap_or_default();
+    let (small, large, only) = settings();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("batch-bench");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("zones")).expect("bench dir");
@@ -137,6 +128,21 @@ fn main() {
             );
         }
     }
+}
+
+/// The list sizes and the scenario filter, from the environment: `MAILCHECK_BENCH_QUICK` for
+/// a shorter run, `MAILCHECK_BENCH_LARGE=N` for the size of the long NDJSON run (to see how
+/// peak memory follows the count), `MAILCHECK_BENCH_ONLY=TEXT` for the scenarios whose label
+/// contains TEXT.
+fn settings() -> (usize, usize, String) {
+    let quick = std::env::var_os("MAILCHECK_BENCH_QUICK").is_some();
+    let (small, large) = if quick { (200, 1000) } else { (1000, 10_000) };
+    let large = std::env::var("MAILCHECK_BENCH_LARGE")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(large);
+    let only = std::env::var("MAILCHECK_BENCH_ONLY").unwrap_or_default();
+    (small, large, only)
 }
 
 fn print_header() {
