@@ -18,7 +18,8 @@
 #![allow(clippy::print_stderr)] // the score and a deliberate skip are worth seeing in test output
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+#[path = "support/conformance.rs"]
+mod conformance;
 
 use mailcheck::policy::dmarc;
 use serde_json::Value;
@@ -142,12 +143,7 @@ fn verdict(record: &str) -> Verdict {
 }
 
 fn vectors() -> Option<Vec<Value>> {
-    // CI may point at the data explicitly; otherwise it is the shared checkout beside the crate.
-    let path = match std::env::var_os("MAILCHECK_CONFORMANCE_DIR") {
-        Some(dir) => Path::new(&dir).join("dmarc/dmarc-record-vectors.json"),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/conformance/dmarc/dmarc-record-vectors.json"),
-    };
+    let path = conformance::conformance_root().join("dmarc/dmarc-record-vectors.json");
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(serde_json::from_str(&text).expect("vectors are JSON")),
         Err(error) if std::env::var_os("MAILCHECK_SKIP_CONFORMANCE").is_some_and(|v| v == "1") => {

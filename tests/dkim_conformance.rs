@@ -26,13 +26,15 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
-use std::path::Path;
+#[path = "support/conformance.rs"]
+mod conformance;
 
 use mailcheck::lint::{RecordKind, RecordText, lint};
 use mailcheck::report::Severity;
 use serde_json::Value;
 
-const VECTORS: &str = "../shared/conformance/dkim/dkim-key-record-vectors.json";
+/// The vectors, under the conformance folder.
+const VECTORS: &str = "dkim/dkim-key-record-vectors.json";
 const OPT_OUT: &str = "MAILCHECK_SKIP_CONFORMANCE";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,7 +179,7 @@ const PINS: &[(&str, &str, Class, &str)] = &[
 ];
 
 fn load() -> Option<Vec<Value>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(VECTORS);
+    let path = conformance::conformance_root().join(VECTORS);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(serde_json::from_str(&text).expect("vectors are JSON")),
         Err(error) if std::env::var_os(OPT_OUT).is_some_and(|v| v == "1") => {

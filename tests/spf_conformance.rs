@@ -31,6 +31,9 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
+#[path = "support/conformance.rs"]
+mod conformance;
+
 use mailcheck::dns::memory::MemorySource;
 use mailcheck::dns::{Name, Outcome, RecordData, RecordType};
 use mailcheck::gather::reverse_name;
@@ -67,13 +70,7 @@ const MAIL_AUTH_DEPARTURES: &[(&str, &str)] = &[
 ];
 
 fn conformance_dir() -> Option<PathBuf> {
-    // CI points at the data with MAILCHECK_CONFORMANCE_DIR (see .ci/run); a checkout has it
-    // beside the project.
-    let base = std::env::var_os("MAILCHECK_CONFORMANCE_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
-        PathBuf::from,
-    );
-    let dir = base.join("spf");
+    let dir = conformance::conformance_root().join("spf");
     if dir.is_dir() {
         return Some(dir);
     }
