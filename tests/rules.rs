@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use mailcheck::report::Section;
 use mailcheck::rules::RULES;
 use serde_json::Value;
-use support::mailcheck_fixtures;
+use support::{assert_fixtures_both_ways, findings, findings_of, has_finding, mailcheck_fixtures};
 
 /// `(rule, domain, severity, text the subject must contain)`: the rule must fire like this.
 const FIRES: &[(&str, &str, &str, &str)] = &[
@@ -196,23 +196,12 @@ fn audit(domain: &str) -> (Value, Option<i32>) {
     (json, output.status.code())
 }
 
-fn findings(json: &Value) -> &Vec<Value> {
-    json["domains"][0]["findings"].as_array().expect("findings")
-}
-
 #[test]
 fn every_rule_fires_where_it_must() {
     for (rule, domain, severity, subject) in FIRES {
         let (json, _) = audit(domain);
-        let hit = findings(&json).iter().any(|finding| {
-            finding["rule"] == *rule
-                && finding["severity"] == *severity
-                && finding["subject"]
-                    .as_str()
-                    .is_some_and(|text| text.contains(subject))
-        });
         assert!(
-            hit,
+            has_finding(&json, rule, severity, subject),
             "{rule} ({severity}, subject containing {subject}) did not fire for {domain}: {:#}",
             json["domains"][0]["findings"]
         );
@@ -223,10 +212,7 @@ fn every_rule_fires_where_it_must() {
 fn every_rule_stays_quiet_where_it_must() {
     for (rule, domain, why) in QUIET {
         let (json, _) = audit(domain);
-        let fired: Vec<&Value> = findings(&json)
-            .iter()
-            .filter(|finding| finding["rule"] == *rule)
-            .collect();
+        let fired = findings_of(&json, rule);
         assert!(
             fired.is_empty(),
             "{rule} fired for {domain} ({why}): {fired:#?}"
@@ -244,38 +230,28 @@ fn the_good_domain_is_clean() {
 
 #[test]
 fn every_rule_has_a_firing_and_a_quiet_fixture() {
-    let fired: BTreeSet<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
-    let quiet: BTreeSet<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
+    let fired: Vec<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
+    let quiet: Vec<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
     // Families with tables of their own: SPF in tests/rules_spf.rs, DKIM in
     // tests/rules_dkim.rs, zone-file rules (which judge --zone files) in tests/rules_zone.rs,
     // DMARC, MTA-STS, TLS-RPT and BIMI in tests/rules_dmarc.rs, --expect in tests/expect.rs.
-    for rule in RULES.iter().filter(|rule| {
-        !matches!(
-            rule.section,
-            Section::Spf
-                | Section::Dkim
-                | Section::Zone
-                | Section::Dmarc
-                | Section::MtaSts
-                | Section::TlsRpt
-                | Section::Bimi
-                | Section::Expected
-        )
-    }) {
-        assert!(fired.contains(rule.id), "no fixture fires {}", rule.id);
-        assert!(
-            quiet.contains(rule.id),
-            "no fixture keeps {} quiet",
-            rule.id
-        );
-    }
-    let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
-    for rule in fired.union(&quiet) {
-        assert!(
-            known.contains(rule),
-            "{rule} is in a table but not in RULES"
-        );
-    }
+    assert_fixtures_both_ways(
+        |rule| {
+            !matches!(
+                rule.section,
+                Section::Spf
+                    | Section::Dkim
+                    | Section::Zone
+                    | Section::Dmarc
+                    | Section::MtaSts
+                    | Section::TlsRpt
+                    | Section::Bimi
+                    | Section::Expected
+            )
+        },
+        &fired,
+        &quiet,
+    );
 }
 
 #[test]

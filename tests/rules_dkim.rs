@@ -8,9 +8,8 @@ mod support;
 use std::collections::BTreeSet;
 
 use mailcheck::report::Section;
-use mailcheck::rules::RULES;
 use serde_json::Value;
-use support::mailcheck_fixtures;
+use support::{assert_fixtures_both_ways, findings, findings_of, has_finding, mailcheck_fixtures};
 
 /// `(rule, domain, --selector values, severity, text the subject must contain)`.
 const FIRES: &[(&str, &str, &[&str], &str, &str)] = &[
@@ -322,10 +321,6 @@ fn human(domain: &str, selectors: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 
-fn findings(json: &Value) -> &Vec<Value> {
-    json["domains"][0]["findings"].as_array().expect("findings")
-}
-
 fn dkim_findings(json: &Value) -> Vec<&Value> {
     findings(json)
         .iter()
@@ -337,15 +332,8 @@ fn dkim_findings(json: &Value) -> Vec<&Value> {
 fn every_dkim_rule_fires_where_it_must() {
     for (rule, domain, selectors, severity, subject) in FIRES {
         let (json, _) = audit(domain, selectors);
-        let hit = findings(&json).iter().any(|finding| {
-            finding["rule"] == *rule
-                && finding["severity"] == *severity
-                && finding["subject"]
-                    .as_str()
-                    .is_some_and(|text| text.contains(subject))
-        });
         assert!(
-            hit,
+            has_finding(&json, rule, severity, subject),
             "{rule} ({severity}, subject containing {subject}) did not fire for {domain} \
              {selectors:?}: {:#}",
             json["domains"][0]["findings"]
@@ -357,10 +345,7 @@ fn every_dkim_rule_fires_where_it_must() {
 fn every_dkim_rule_stays_quiet_where_it_must() {
     for (rule, domain, selectors, why) in QUIET {
         let (json, _) = audit(domain, selectors);
-        let fired: Vec<&Value> = findings(&json)
-            .iter()
-            .filter(|finding| finding["rule"] == *rule)
-            .collect();
+        let fired = findings_of(&json, rule);
         assert!(
             fired.is_empty(),
             "{rule} fired for {domain} {selectors:?} ({why}): {fired:#?}"
@@ -370,25 +355,10 @@ fn every_dkim_rule_stays_quiet_where_it_must() {
 
 #[test]
 fn every_dkim_rule_has_a_firing_and_a_quiet_fixture() {
-    let fired: BTreeSet<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
-    let quiet: BTreeSet<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
-    let dkim_rules: Vec<&str> = RULES
-        .iter()
-        .filter(|rule| rule.section == Section::Dkim)
-        .map(|rule| rule.id)
-        .collect();
-    assert_eq!(dkim_rules.len(), 10, "the ten rules of issue 4");
-    for rule in &dkim_rules {
-        assert!(fired.contains(rule), "no fixture fires {rule}");
-        assert!(quiet.contains(rule), "no fixture keeps {rule} quiet");
-    }
-    let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
-    for rule in fired.union(&quiet) {
-        assert!(
-            known.contains(rule),
-            "{rule} is in a table but not in RULES"
-        );
-    }
+    let fired: Vec<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
+    let quiet: Vec<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
+    let family = assert_fixtures_both_ways(|rule| rule.section == Section::Dkim, &fired, &quiet);
+    assert_eq!(family.len(), 10, "the ten rules of issue 4");
 }
 
 #[test]

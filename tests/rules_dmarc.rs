@@ -4,12 +4,9 @@
 
 mod support;
 
-use std::collections::BTreeSet;
-
 use mailcheck::report::Section;
-use mailcheck::rules::RULES;
 use serde_json::Value;
-use support::mailcheck_fixtures;
+use support::{assert_fixtures_both_ways, findings, findings_of, has_finding, mailcheck_fixtures};
 
 /// The sections this file covers; `tests/rules.rs` covers the others.
 const SECTIONS: &[Section] = &[
@@ -298,23 +295,12 @@ fn audit(domain: &str) -> Value {
     })
 }
 
-fn findings(json: &Value) -> &Vec<Value> {
-    json["domains"][0]["findings"].as_array().expect("findings")
-}
-
 #[test]
 fn every_rule_fires_where_it_must() {
     for (rule, domain, severity, subject) in FIRES {
         let json = audit(domain);
-        let hit = findings(&json).iter().any(|finding| {
-            finding["rule"] == *rule
-                && finding["severity"] == *severity
-                && finding["subject"]
-                    .as_str()
-                    .is_some_and(|text| text.contains(subject))
-        });
         assert!(
-            hit,
+            has_finding(&json, rule, severity, subject),
             "{rule} ({severity}, subject containing {subject}) did not fire for {domain}: {:#}",
             json["domains"][0]["findings"]
         );
@@ -325,10 +311,7 @@ fn every_rule_fires_where_it_must() {
 fn every_rule_stays_quiet_where_it_must() {
     for (rule, domain, why) in QUIET {
         let json = audit(domain);
-        let fired: Vec<&Value> = findings(&json)
-            .iter()
-            .filter(|finding| finding["rule"] == *rule)
-            .collect();
+        let fired = findings_of(&json, rule);
         assert!(
             fired.is_empty(),
             "{rule} fired for {domain} ({why}): {fired:#?}"
@@ -338,17 +321,10 @@ fn every_rule_stays_quiet_where_it_must() {
 
 #[test]
 fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
-    let fired: BTreeSet<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
-    let quiet: BTreeSet<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
-    let mut covered = 0;
-    for rule in RULES.iter().filter(|rule| SECTIONS.contains(&rule.section)) {
-        covered += 1;
-        assert!(fired.contains(rule.id), "no fixture fires {}", rule.id);
-        assert!(
-            quiet.contains(rule.id),
-            "no fixture keeps {} quiet",
-            rule.id
-        );
+    let fired: Vec<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
+    let quiet: Vec<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
+    let family = assert_fixtures_both_ways(|rule| SECTIONS.contains(&rule.section), &fired, &quiet);
+    for rule in &family {
         assert!(
             rule.references
                 .iter()
@@ -358,14 +334,11 @@ fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
         );
     }
     // The 15 rules of the issue, and the cross-record dmarc-enforced-without-authentication.
-    assert_eq!(covered, 16, "the issue lists 16 rules for these sections");
-    let known: BTreeSet<&str> = RULES.iter().map(|rule| rule.id).collect();
-    for rule in fired.union(&quiet) {
-        assert!(
-            known.contains(rule),
-            "{rule} is in a table but not in RULES"
-        );
-    }
+    assert_eq!(
+        family.len(),
+        16,
+        "the issue lists 16 rules for these sections"
+    );
 }
 
 /// The org-domain fallback under a multi-label public suffix: the report says which record

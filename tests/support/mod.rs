@@ -40,3 +40,63 @@ pub fn mailcheck_fixtures() -> Command {
         .args(["--timeout", "1.5", "--retries", "0"]);
     command
 }
+
+/// The findings of the first (or only) domain of a JSON report.
+pub fn findings(json: &serde_json::Value) -> &Vec<serde_json::Value> {
+    json["domains"][0]["findings"]
+        .as_array()
+        .expect("a JSON report with findings")
+}
+
+/// Whether the report's first domain has a finding of `rule` at `severity` whose subject
+/// contains `subject`.
+pub fn has_finding(json: &serde_json::Value, rule: &str, severity: &str, subject: &str) -> bool {
+    findings(json).iter().any(|finding| {
+        finding["rule"] == rule
+            && finding["severity"] == severity
+            && finding["subject"]
+                .as_str()
+                .is_some_and(|text| text.contains(subject))
+    })
+}
+
+/// The findings of `rule` in the report's first domain.
+pub fn findings_of<'j>(json: &'j serde_json::Value, rule: &str) -> Vec<&'j serde_json::Value> {
+    findings(json)
+        .iter()
+        .filter(|finding| finding["rule"] == rule)
+        .collect()
+}
+
+/// Checks a rule family's fixture tables against the registry: every rule of the family
+/// (those `in_family` selects) is fired by some fixture and kept quiet by another, and every
+/// id in the tables names a rule. Returns the family's rules for further checks.
+pub fn assert_fixtures_both_ways(
+    in_family: impl Fn(&mailcheck::rules::Rule) -> bool,
+    fired: &[&str],
+    quiet: &[&str],
+) -> Vec<&'static mailcheck::rules::Rule> {
+    let family: Vec<&'static mailcheck::rules::Rule> = mailcheck::rules::RULES
+        .iter()
+        .copied()
+        .filter(|rule| in_family(rule))
+        .collect();
+    assert!(!family.is_empty(), "no rule in this family");
+    for rule in &family {
+        assert!(fired.contains(&rule.id), "no fixture fires {}", rule.id);
+        assert!(
+            quiet.contains(&rule.id),
+            "no fixture keeps {} quiet",
+            rule.id
+        );
+    }
+    // A table may also pin a rule of another family (dns-lookup-failed for a DKIM probe,
+    // say), but every id must be a rule.
+    for id in fired.iter().chain(quiet) {
+        assert!(
+            mailcheck::rules::find_rule(id).is_some(),
+            "{id} is in a fixture table but not in RULES"
+        );
+    }
+    family
+}
