@@ -10,7 +10,7 @@
 
 use futures_util::future::join_all;
 
-use super::ask;
+use super::{ask, cname_lookup};
 use crate::dkim::selectors::{COMMON_SELECTORS, WILDCARD_PROBE};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 use crate::facts::{Absence, DkimFacts, DkimSelector, DkimTxt, Lookup, SelectorMode};
@@ -146,19 +146,6 @@ fn cname_chain(name: &Name, outcome: &Outcome) -> Vec<Name> {
         }
     }
     chain
-}
-
-async fn cname_lookup(source: &dyn DnsSource, name: &Name) -> Lookup<Name> {
-    let outcome = ask(source, name, RecordType::Cname).await;
-    Lookup::from_outcome(name, RecordType::Cname, &outcome, |outcome| {
-        outcome
-            .records()
-            .iter()
-            .find_map(|record| match &record.data {
-                RecordData::Cname(target) if record.name == *name => Some(target.clone()),
-                _ => None,
-            })
-    })
 }
 
 #[cfg(test)]

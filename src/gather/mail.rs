@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use futures_util::future::join_all;
 
-use super::ask;
+use super::{ask, cname_lookup, lookup_v4, lookup_v6};
 use crate::address::non_public_reason;
 use crate::dns::{DnsSource, Name, RecordData, RecordType};
 use crate::facts::{AddressFacts, Lookup, MailFacts, MxHost, MxRecord, PtrName, extract_sorted};
@@ -57,32 +57,6 @@ pub(super) async fn gather_mail(source: &dyn DnsSource, domain: &Name) -> MailFa
     }
 }
 
-async fn lookup_v4(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<std::net::Ipv4Addr>> {
-    let outcome = ask(source, name, RecordType::A).await;
-    Lookup::from_outcome(
-        name,
-        RecordType::A,
-        &outcome,
-        extract_sorted(RecordType::A, |data| match data {
-            RecordData::A(ip) => Some(*ip),
-            _ => None,
-        }),
-    )
-}
-
-async fn lookup_v6(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<std::net::Ipv6Addr>> {
-    let outcome = ask(source, name, RecordType::Aaaa).await;
-    Lookup::from_outcome(
-        name,
-        RecordType::Aaaa,
-        &outcome,
-        extract_sorted(RecordType::Aaaa, |data| match data {
-            RecordData::Aaaa(ip) => Some(*ip),
-            _ => None,
-        }),
-    )
-}
-
 /// A host's addresses and CNAME, and the reverse DNS of each address, each family moving on
 /// to its PTR lookups as soon as its own answer arrives. Addresses that are not public get no
 /// reverse lookup: public DNS has nothing to say about 10.0.0.25, and the address itself is
@@ -114,19 +88,7 @@ async fn gather_host(source: &dyn DnsSource, name: &Name) -> MxHost {
             join_all(ips.into_iter().map(|ip| gather_reverse(source, ip))).await,
         )
     };
-    let cname = async {
-        let outcome = ask(source, name, RecordType::Cname).await;
-        Lookup::from_outcome(name, RecordType::Cname, &outcome, |outcome| {
-            // Only a CNAME owned by the host name itself makes the host an alias.
-            outcome
-                .records()
-                .iter()
-                .find_map(|record| match &record.data {
-                    RecordData::Cname(target) if record.name == *name => Some(target.clone()),
-                    _ => None,
-                })
-        })
-    };
+    let cname = cname_lookup(source, name);
     let ((a, mut addresses), (aaaa, v6_addresses), cname) = tokio::join!(v4, v6, cname);
     addresses.extend(v6_addresses);
     MxHost {

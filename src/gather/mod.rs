@@ -14,11 +14,13 @@ mod spf;
 pub use mail::reverse_name;
 pub use spf::MAX_DEPTH as SPF_MAX_DEPTH;
 
+use std::net::{Ipv4Addr, Ipv6Addr};
+
 use crate::dns::cache::RecordingSource;
 use crate::dns::guard::AuditGuard;
-use crate::dns::{DnsSource, Name, Outcome, RecordType};
+use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 use crate::domain::DomainName;
-use crate::facts::Facts;
+use crate::facts::{Facts, Lookup, extract_sorted};
 
 pub use dmarc::external_destinations;
 
@@ -89,4 +91,47 @@ pub async fn gather_with(
 /// One query, as the gatherers ask it.
 async fn ask(source: &dyn DnsSource, name: &Name, rtype: RecordType) -> Outcome {
     source.query(name, rtype).await
+}
+
+/// The IPv4 addresses of `name`, sorted (MX hosts, PTR names, SPF `a` and `exists` terms).
+async fn lookup_v4(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<Ipv4Addr>> {
+    let outcome = ask(source, name, RecordType::A).await;
+    Lookup::from_outcome(
+        name,
+        RecordType::A,
+        &outcome,
+        extract_sorted(RecordType::A, |data| match data {
+            RecordData::A(ip) => Some(*ip),
+            _ => None,
+        }),
+    )
+}
+
+/// The IPv6 addresses of `name`, sorted.
+async fn lookup_v6(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<Ipv6Addr>> {
+    let outcome = ask(source, name, RecordType::Aaaa).await;
+    Lookup::from_outcome(
+        name,
+        RecordType::Aaaa,
+        &outcome,
+        extract_sorted(RecordType::Aaaa, |data| match data {
+            RecordData::Aaaa(ip) => Some(*ip),
+            _ => None,
+        }),
+    )
+}
+
+/// The CNAME target of `name` itself (an MX host or a DKIM selector that is an alias). Only a
+/// CNAME owned by `name` counts, not one further along a chain.
+async fn cname_lookup(source: &dyn DnsSource, name: &Name) -> Lookup<Name> {
+    let outcome = ask(source, name, RecordType::Cname).await;
+    Lookup::from_outcome(name, RecordType::Cname, &outcome, |outcome| {
+        outcome
+            .records()
+            .iter()
+            .find_map(|record| match &record.data {
+                RecordData::Cname(target) if record.name == *name => Some(target.clone()),
+                _ => None,
+            })
+    })
 }

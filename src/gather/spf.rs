@@ -10,13 +10,12 @@
 //! count is over the limit many times.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use futures_util::future::join_all;
 
-use super::ask;
+use super::{ask, lookup_v4, lookup_v6};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
-use crate::facts::{Absence, Lookup, extract_sorted};
+use crate::facts::{Absence, Lookup};
 use crate::spf::eval::valid_domain;
 use crate::spf::macros::{
     MacroContext, MacroLetter, MacroString, MacroValues, expand, truncate_domain,
@@ -324,30 +323,4 @@ async fn term_dns(
             TermDns::None
         }
     }
-}
-
-async fn lookup_v4(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<Ipv4Addr>> {
-    let outcome = ask(source, name, RecordType::A).await;
-    Lookup::from_outcome(
-        name,
-        RecordType::A,
-        &outcome,
-        extract_sorted(RecordType::A, |data| match data {
-            RecordData::A(ip) => Some(*ip),
-            _ => None,
-        }),
-    )
-}
-
-async fn lookup_v6(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<Ipv6Addr>> {
-    let outcome = ask(source, name, RecordType::Aaaa).await;
-    Lookup::from_outcome(
-        name,
-        RecordType::Aaaa,
-        &outcome,
-        extract_sorted(RecordType::Aaaa, |data| match data {
-            RecordData::Aaaa(ip) => Some(*ip),
-            _ => None,
-        }),
-    )
 }
