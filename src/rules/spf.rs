@@ -120,7 +120,7 @@ pub static SPF_MX_TOO_MANY_NAMES: Rule = Rule {
     summary: "An mx term names a domain with more than 10 MX records.",
     rationale: "Evaluating mx may look up at most 10 MX names; a receiver that needs the 11th \
                 returns permerror (RFC 7208 §4.6.4), so mail from the hosts listed last fails.",
-    fix: "Replace the mx term with ip4:/ip6: ranges of the hosts that send mail, or with a terms \
+    fix: "Replace the mx term with ip4:/ip6: ranges of the hosts that send mail, or with `a` terms \
           for a few of them.",
     references: &["RFC 7208 §4.6.4", "RFC 7208 §5.4"],
 };
