@@ -300,6 +300,16 @@ impl Outcome {
             .map(|record| &record.data)
             .filter(move |data| data.record_type() == rtype)
     }
+
+    /// The character-strings of each TXT record answered, as published (not joined).
+    pub fn txt_strings(&self) -> impl Iterator<Item = &Vec<Vec<u8>>> {
+        self.records()
+            .iter()
+            .filter_map(|record| match &record.data {
+                RecordData::Txt(strings) => Some(strings),
+                _ => None,
+            })
+    }
 }
 
 impl fmt::Display for Outcome {

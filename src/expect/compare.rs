@@ -613,14 +613,7 @@ fn spf_verdict(
 ) -> Verdict {
     let name = &lookup.record.name;
     let checked = checked_terms(expected_text);
-    let txt: Vec<&Vec<Vec<u8>>> = outcome
-        .data_of(RecordType::Txt)
-        .filter_map(|data| match data {
-            RecordData::Txt(strings) => Some(strings),
-            _ => None,
-        })
-        .collect();
-    let published = match select_records(txt.into_iter()) {
+    let published = match select_records(outcome.txt_strings()) {
         Selection::One(one) => one.text,
         other => return unpublished(lookup, outcome, &checked, expected_text, other),
     };

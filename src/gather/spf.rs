@@ -173,15 +173,8 @@ fn build(
 /// One domain: its TXT records, then the lookups of its terms, all at once.
 async fn gather_domain(source: &dyn DnsSource, domain: &Name) -> Gathered {
     let outcome = ask(source, domain, RecordType::Txt).await;
-    let txt: Vec<&Vec<Vec<u8>>> = outcome
-        .data_of(RecordType::Txt)
-        .filter_map(|data| match data {
-            RecordData::Txt(strings) => Some(strings),
-            _ => None,
-        })
-        .collect();
-    let txt_count = txt.len();
-    let records: Lookup<Vec<SpfText>> = match (&outcome, select_records(txt.into_iter())) {
+    let txt_count = outcome.txt_strings().count();
+    let records: Lookup<Vec<SpfText>> = match (&outcome, select_records(outcome.txt_strings())) {
         (Outcome::Records(_), Selection::One(one)) => Lookup::Found(vec![one]),
         (Outcome::Records(_), Selection::Multiple(many)) => Lookup::Found(many),
         (Outcome::Records(_), Selection::None) => Lookup::Absent(Absence::NoData),

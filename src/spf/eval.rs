@@ -544,14 +544,7 @@ impl<'a> Evaluator<'a> {
             self.note(depth, domain, reason.clone());
             return Fetched::Error(SpfResult::TempError, reason);
         }
-        let texts: Vec<&Vec<Vec<u8>>> = outcome
-            .data_of(RecordType::Txt)
-            .filter_map(|data| match data {
-                RecordData::Txt(strings) => Some(strings),
-                _ => None,
-            })
-            .collect();
-        match select_records(texts.into_iter()) {
+        match select_records(outcome.txt_strings()) {
             Selection::None => {
                 let reason = format!("{domain} has no SPF record");
                 self.note(depth, domain, reason.clone());
