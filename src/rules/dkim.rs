@@ -159,6 +159,12 @@ pub static DKIM_KEY_REVOKED: Rule = Rule {
     references: &["RFC 6376 §3.6.1", "RFC 6376 §6.1.2"],
 };
 
+/// The fix for a short RSA key: a new 2048-bit key under a new selector, then revocation.
+const ROTATE_TO_2048: &str = "Generate a 2048-bit key (`openssl genrsa -out new.key 2048`), \
+                              publish its public key under a new selector, switch signing to \
+                              that selector, then revoke the old key by publishing its \
+                              selector with an empty p=.";
+
 /// An RSA key under 1024 bits.
 pub static DKIM_KEY_TOO_SHORT: Rule = Rule {
     id: "dkim-key-too-short",
@@ -169,9 +175,7 @@ pub static DKIM_KEY_TOO_SHORT: Rule = Rule {
                 than 1024 bits valid, so every signature made with this key fails. Such keys \
                 can also be factored cheaply (512-bit RSA falls in hours on rented machines), \
                 after which anyone can sign mail as the domain.",
-    fix: "Generate a 2048-bit key (`openssl genrsa -out new.key 2048`), publish its public key \
-          under a new selector, switch signing to that selector, then revoke the old key by \
-          publishing its selector with an empty p=.",
+    fix: ROTATE_TO_2048,
     references: &["RFC 8301 §3.2", "RFC 6376 §3.3.3"],
 };
 
@@ -185,9 +189,7 @@ pub static DKIM_KEY_WEAK: Rule = Rule {
                 key still verifies, but 1024-bit RSA has been disallowed for new signatures by \
                 NIST since 2013 (SP 800-131A) and is within reach of well-funded attackers; a \
                 DKIM key often stays published for years.",
-    fix: "Generate a 2048-bit key (`openssl genrsa -out new.key 2048`), publish its public key \
-          under a new selector, switch signing to that selector, then revoke the old key by \
-          publishing its selector with an empty p=.",
+    fix: ROTATE_TO_2048,
     references: &["RFC 8301 §3.2", "NIST SP 800-131A Rev. 2 §3"],
 };
 
