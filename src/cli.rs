@@ -14,7 +14,7 @@ use crate::audit::audit_with;
 use crate::batch::{audit_share, domains_in_flight, read_domain_list, run_unordered};
 use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
-use crate::dns::hickory::{HickorySource, ResolverSettings};
+use crate::dns::network::{NetworkSource, ResolverSettings};
 use crate::domain::{DomainName, parse_domain};
 use crate::gather::GatherOptions;
 use crate::lint::{RecordKind, RecordText, lint};
@@ -157,12 +157,12 @@ pub struct ResolverArgs {
 
 impl ResolverArgs {
     /// Checks the options and builds the live resolver behind a single-flight cache.
-    pub fn source(&self) -> Result<CachingSource<HickorySource>, InputError> {
-        Ok(CachingSource::new(self.hickory()?))
+    pub fn source(&self) -> Result<CachingSource<NetworkSource>, InputError> {
+        Ok(CachingSource::new(self.network()?))
     }
 
     /// Checks the options and builds the live resolver.
-    pub fn hickory(&self) -> Result<HickorySource, InputError> {
+    pub fn network(&self) -> Result<NetworkSource, InputError> {
         let nameservers = self
             .nameservers
             .iter()
@@ -176,7 +176,7 @@ impl ResolverArgs {
             timeout: Duration::from_secs_f64(self.timeout),
             retries: self.retries,
         };
-        Ok(HickorySource::new(&settings)?)
+        Ok(NetworkSource::new(&settings)?)
     }
 }
 
@@ -334,7 +334,7 @@ pub enum InputError {
     UnknownRule(String),
     /// The resolver could not be set up.
     #[error(transparent)]
-    Resolver(#[from] crate::dns::hickory::ResolverSetupError),
+    Resolver(#[from] crate::dns::network::ResolverSetupError),
     /// A --zone, --replay or --save-dns file that cannot be used.
     #[error(transparent)]
     Sources(#[from] crate::sources::SourceError),

@@ -5,7 +5,7 @@
 //! CachingSource (single flight: each question once per run)
 //!   └ SavingSource (--save-dns: every answer, as the layers below gave it)
 //!       └ ZoneSource (--zone: names inside the files)
-//!           └ LimitingSource over HickorySource (network, --concurrency)
+//!           └ LimitingSource over NetworkSource (network, --concurrency)
 //!             | OfflineSource (--offline) | ReplaySource (--replay)
 //! ```
 //!
@@ -128,7 +128,7 @@ impl AuditSources {
         } else if args.offline {
             Box::new(OfflineSource)
         } else {
-            Box::new(LimitingSource::new(resolver.hickory()?, concurrency))
+            Box::new(LimitingSource::new(resolver.network()?, concurrency))
         };
         let (layer, zone_source): (Layer, _) = if zones.is_empty() {
             (base, None)

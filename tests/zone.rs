@@ -296,13 +296,13 @@ fn a_zone_file_that_cannot_be_read_is_an_input_error() {
 /// files, must come back the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_zone_source_answers_like_the_server() {
-    use mailcheck::dns::hickory::{HickorySource, ResolverSettings};
+    use mailcheck::dns::network::{NetworkSource, ResolverSettings};
     use mailcheck::dns::zone::{OfflineSource, ZoneSource};
     use mailcheck::dns::{DnsSource, Outcome, RecordType};
     use std::collections::BTreeSet;
 
     let server = fixture_server();
-    let live = HickorySource::new(&ResolverSettings {
+    let live = NetworkSource::new(&ResolverSettings {
         nameservers: vec![server.addr],
         timeout: std::time::Duration::from_secs(2),
         retries: 0,

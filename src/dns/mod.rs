@@ -1,16 +1,16 @@
 //! The one seam between mailcheck and DNS.
 //!
 //! Everything above this module (gathering, rules, renderers) speaks in the plain types defined
-//! here: [`Name`], [`RecordType`], [`Record`], [`Outcome`]. Only [`hickory`] knows the resolver
+//! here: [`Name`], [`RecordType`], [`Record`], [`Outcome`]. Only [`network`] knows the wire
 //! library. The three verdicts the rest of the tool must keep apart start here: an answer with
 //! records, an authoritative "nothing here" (NODATA or NXDOMAIN), and a lookup that failed
 //! (timeout, SERVFAIL, REFUSED), which means "could not verify", never "missing".
 
 pub mod cache;
 pub mod guard;
-pub mod hickory;
 pub mod limit;
 pub mod memory;
+pub mod network;
 pub mod replay;
 pub mod zone;
 

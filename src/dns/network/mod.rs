@@ -1,0 +1,248 @@
+//! The live source: DNS questions sent to the configured (or the system's) resolvers.
+//!
+//! hickory-proto writes and reads the messages; this module does the rest of a stub
+//! resolver's job, leanly, because a batch run sends tens of thousands of queries and each
+//! one's CPU cost bounds how many domains two cores can audit (issue 7): UDP through a few
+//! shared sockets (`udp.rs`), TCP when an answer is truncated (`tcp.rs`), retries over the
+//! servers in order, and CNAME chains followed when a server gives only the first link (an
+//! authoritative server answering for one zone does). hickory-resolver is used only to read
+//! the system's resolver configuration, which it knows how to find on every platform.
+
+mod records;
+mod tcp;
+mod udp;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_resolver::proto::rr::{self as hrr, RData};
+
+use super::{BoxFuture, DnsSource, Name, Outcome, Record, RecordType};
+use records::{convert_record, hickory_type};
+use udp::UdpTransport;
+
+/// The UDP payload size offered with EDNS(0) (RFC 6891): the size the DNS flag day 2020
+/// settled on, large enough for a 4096-bit DKIM key and small enough not to fragment.
+const EDNS_PAYLOAD: u16 = 1232;
+
+/// How many CNAME links one lookup follows across queries before giving up; resolvers use
+/// similar limits (BIND 16, Unbound 11, hickory 8), and mail records never need more.
+const MAX_CNAME_QUERIES: usize = 8;
+
+/// How to reach DNS: which servers, and how patiently.
+#[derive(Clone, Debug)]
+pub struct ResolverSettings {
+    /// Servers to ask, in order; empty means the system resolver (`/etc/resolv.conf`).
+    pub nameservers: Vec<SocketAddr>,
+    /// How long to wait for one try of one query.
+    pub timeout: Duration,
+    /// How many times to try again after a timeout or a server failure.
+    pub retries: usize,
+}
+
+/// A failure to set up the resolver (an unreadable system configuration, say).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the DNS resolver: {0}")]
+pub struct ResolverSetupError(String);
+
+/// The live source. Needs a running tokio runtime to query.
+pub struct NetworkSource {
+    servers: Vec<SocketAddr>,
+    timeout: Duration,
+    retries: usize,
+    udp: UdpTransport,
+}
+
+/// What came back from one try of one query on one server.
+enum Exchange {
+    /// An answer to the question (of any response code).
+    Answer(Message),
+    /// No answer in time.
+    Timeout,
+    /// The query could not be sent, or the answer could not be read.
+    Failed(String),
+}
+
+impl NetworkSource {
+    /// Builds the source from `settings`, reading the system configuration when no server is
+    /// given.
+    pub fn new(settings: &ResolverSettings) -> Result<Self, ResolverSetupError> {
+        let servers = if settings.nameservers.is_empty() {
+            system_nameservers()?
+        } else {
+            settings.nameservers.clone()
+        };
+        Ok(NetworkSource {
+            servers,
+            timeout: settings.timeout,
+            retries: settings.retries,
+            udp: UdpTransport::default(),
+        })
+    }
+
+    /// Looks `name` up, following a CNAME chain that the answers leave unfinished.
+    async fn lookup(&self, name: hrr::Name, wanted: RecordType) -> Outcome {
+        let rtype = hickory_type(wanted);
+        let mut records = Vec::new();
+        let mut asked = Vec::new();
+        let mut current = name;
+        loop {
+            if asked.len() == MAX_CNAME_QUERIES {
+                return Outcome::Error(format!(
+                    "a CNAME chain longer than {MAX_CNAME_QUERIES} links at {}",
+                    asked[0]
+                ));
+            }
+            let answer = match self.ask(&current, rtype).await {
+                Ok(answer) => answer,
+                Err(failure) => return failure,
+            };
+            if answer.metadata.response_code == ResponseCode::NXDomain {
+                return Outcome::NxDomain;
+            }
+            let chain = follow_chain(&answer.answers, &current, rtype);
+            records.extend(chain.records);
+            if chain.complete || rtype == hrr::RecordType::CNAME || chain.end == current {
+                break;
+            }
+            asked.push(current);
+            if asked.contains(&chain.end) {
+                return Outcome::Error(format!("a CNAME loop at {}", chain.end));
+            }
+            current = chain.end;
+        }
+        if records
+            .iter()
+            .any(|record| record.data.record_type() == wanted)
+        {
+            Outcome::Records(records)
+        } else {
+            // A CNAME chain that ends at no record of the type: for the caller, no data
+            // (gathering asks for CNAME records itself where the chain matters).
+            Outcome::NoData
+        }
+    }
+
+    /// Asks the servers in order, each try of each server once per attempt, until one gives
+    /// an answer that is not SERVFAIL or REFUSED; otherwise the last failure.
+    async fn ask(&self, name: &hrr::Name, rtype: hrr::RecordType) -> Result<Message, Outcome> {
+        let question = Query::query(name.clone(), rtype);
+        let query = match encode_query(&question) {
+            Ok(query) => query,
+            Err(error) => return Err(Outcome::Error(error)),
+        };
+        let mut last = Outcome::Error("no name server to ask".to_owned());
+        for _attempt in 0..=self.retries {
+            for &server in &self.servers {
+                let exchange = match self
+                    .udp
+                    .exchange(server, &query, &question, self.timeout)
+                    .await
+                {
+                    Exchange::Answer(answer) if answer.metadata.truncation => {
+                        tcp::exchange(server, &query, &question, self.timeout).await
+                    }
+                    other => other,
+                };
+                last = match exchange {
+                    Exchange::Answer(answer) => match answer.metadata.response_code {
+                        ResponseCode::NoError | ResponseCode::NXDomain => return Ok(answer),
+                        ResponseCode::ServFail => Outcome::ServFail,
+                        ResponseCode::Refused => Outcome::Refused,
+                        other => Outcome::Error(format!("{server} answered {other}")),
+                    },
+                    Exchange::Timeout => Outcome::Timeout,
+                    Exchange::Failed(error) => Outcome::Error(error),
+                };
+            }
+        }
+        Err(last)
+    }
+}
+
+impl DnsSource for NetworkSource {
+    fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            let mut hname = match hrr::Name::from_ascii(name.as_str()) {
+                Ok(hname) => hname,
+                Err(error) => return Outcome::Error(format!("invalid name {name}: {error}")),
+            };
+            // Fully qualified: no search list, no ndots.
+            hname.set_fqdn(true);
+            self.lookup(hname, rtype).await
+        })
+    }
+}
+
+/// A recursive query for `question` with EDNS(0), its id left at 0 for the transport to set.
+fn encode_query(question: &Query) -> Result<Vec<u8>, String> {
+    let mut message = Message::new(0, MessageType::Query, OpCode::Query);
+    message.metadata.recursion_desired = true;
+    message.add_query(question.clone());
+    let mut edns = Edns::new();
+    edns.set_max_payload(EDNS_PAYLOAD);
+    message.set_edns(edns);
+    message
+        .to_vec()
+        .map_err(|error| format!("cannot encode the query for {}: {error}", question.name))
+}
+
+/// The part of an answer section that answers `name`: the CNAME links from it and the records
+/// of `rtype` at the end of them.
+struct Chain {
+    records: Vec<Record>,
+    /// Whether records of the type were found at the end.
+    complete: bool,
+    /// The last name reached (`name` itself when there is no CNAME).
+    end: hrr::Name,
+}
+
+fn follow_chain(answers: &[hrr::Record], name: &hrr::Name, rtype: hrr::RecordType) -> Chain {
+    let mut chain = Chain {
+        records: Vec::new(),
+        complete: false,
+        end: name.clone(),
+    };
+    // Each step moves one link; a loop inside the answer stops after as many steps as records.
+    for _ in 0..=answers.len() {
+        let mut next = None;
+        for record in answers.iter().filter(|record| record.name == chain.end) {
+            if record.record_type() == rtype {
+                chain.complete = true;
+                chain.records.extend(convert_record(record));
+            } else if let RData::CNAME(target) = &record.data {
+                chain.records.extend(convert_record(record));
+                next = Some(target.0.clone());
+            }
+        }
+        match next {
+            Some(target) if !chain.complete => chain.end = target,
+            _ => break,
+        }
+    }
+    chain
+}
+
+/// The name servers of the system configuration (`/etc/resolv.conf` on Unix).
+fn system_nameservers() -> Result<Vec<SocketAddr>, ResolverSetupError> {
+    let (config, _options) = hickory_resolver::system_conf::read_system_conf()
+        .map_err(|error| ResolverSetupError(error.to_string()))?;
+    let servers: Vec<SocketAddr> = config
+        .name_servers()
+        .iter()
+        .map(|server| {
+            let port = server
+                .connections
+                .first()
+                .map_or(53, |connection| connection.port);
+            SocketAddr::new(server.ip, port)
+        })
+        .collect();
+    if servers.is_empty() {
+        return Err(ResolverSetupError(
+            "the system configuration names no DNS server; give one with --nameserver".to_owned(),
+        ));
+    }
+    Ok(servers)
+}
