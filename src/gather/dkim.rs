@@ -8,9 +8,7 @@
 //! about the target), so a CNAME lookup is made as well: at once for named selectors, and after
 //! a NODATA answer for probed ones (most probes are NXDOMAIN and need no second query).
 
-use futures_util::future::join_all;
-
-use super::{ask, cname_lookup};
+use super::{ask, cname_lookup, join_all};
 use crate::dkim::selectors::{COMMON_SELECTORS, WILDCARD_PROBE};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 use crate::facts::{Absence, DkimFacts, DkimSelector, DkimTxt, Lookup, SelectorMode};

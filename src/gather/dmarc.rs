@@ -6,9 +6,7 @@
 //! per external report destination, all at once. The MTA-STS, TLS-RPT and BIMI lookups
 //! depend on nothing and start with `_dmarc.<domain>`.
 
-use futures_util::future::join_all;
-
-use super::ask;
+use super::{ask, join_all};
 use crate::dns::{DnsSource, Name, RecordData, RecordType};
 use crate::facts::policy::{
     AppliedRecord, Authorization, Discovery, DmarcFacts, PolicyRecordFacts, SingleRecordFacts,

@@ -7,9 +7,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use futures_util::future::join_all;
-
-use super::{ask, cname_lookup, lookup_v4, lookup_v6};
+use super::{ask, cname_lookup, join_all, lookup_v4, lookup_v6};
 use crate::address::non_public_reason;
 use crate::dns::{DnsSource, Name, RecordData, RecordType};
 use crate::facts::{AddressFacts, Lookup, MailFacts, MxHost, MxRecord, PtrName, extract_sorted};

@@ -14,7 +14,11 @@ mod spf;
 pub use mail::reverse_name;
 pub use spf::MAX_DEPTH as SPF_MAX_DEPTH;
 
+use std::future::Future;
 use std::net::{Ipv4Addr, Ipv6Addr};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
 
 use crate::dns::cache::RecordingSource;
 use crate::dns::guard::AuditGuard;
@@ -89,6 +93,21 @@ pub async fn gather_with(
 }
 
 /// One query, as the gatherers ask it.
+/// Awaits every future of `futures`, giving their outputs in order.
+///
+/// Unlike `futures_util::future::join_all` below 31 futures (or `tokio::join!`), which poll
+/// every unfinished future each time any one of them is woken, this polls only the future that
+/// was woken. An audit is one task with dozens of lookups in flight (24 DKIM probes alone), and
+/// each answer would otherwise re-poll all of them through every layer of the DNS stack: that
+/// was a fifth of a batch run's CPU time.
+async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    futures
+        .into_iter()
+        .collect::<FuturesOrdered<F>>()
+        .collect()
+        .await
+}
+
 async fn ask(source: &dyn DnsSource, name: &Name, rtype: RecordType) -> Outcome {
     source.query(name, rtype).await
 }
