@@ -2,8 +2,8 @@
 //! putting results back in input order for output that must keep it.
 //!
 //! Domains run concurrently under two limits: the global limit on queries in flight
-//! ([`crate::dns::limit::LimitingSource`], `--concurrency`), which is what the name servers
-//! see, and a limit on domains in flight, which keeps memory flat however long the list is.
+//! ([`NetworkSource::with_max_in_flight`](crate::dns::network::NetworkSource::with_max_in_flight),
+//! `--concurrency`), which is what the name servers see, and a limit on domains in flight, which keeps memory flat however long the list is.
 //! Results arrive as each domain finishes, so one domain stuck on a dead name server delays
 //! only its own result.
 

@@ -5,7 +5,7 @@
 //! CachingSource (single flight: each question once per run)
 //!   └ SavingSource (--save-dns: every answer, as the layers below gave it)
 //!       └ ZoneSource (--zone: names inside the files)
-//!           └ LimitingSource over NetworkSource (network, --concurrency)
+//!           └ NetworkSource (network, at most --concurrency queries in flight)
 //!             | OfflineSource (--offline) | ReplaySource (--replay)
 //! ```
 //!
@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use crate::cli::{InputError, ResolverArgs};
 use crate::dns::cache::CachingSource;
-use crate::dns::limit::LimitingSource;
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSource};
 use crate::dns::{DnsSource, Name};
@@ -128,7 +127,7 @@ impl AuditSources {
         } else if args.offline {
             Box::new(OfflineSource)
         } else {
-            Box::new(LimitingSource::new(resolver.network()?, concurrency))
+            Box::new(resolver.network()?.with_max_in_flight(concurrency))
         };
         let (layer, zone_source): (Layer, _) = if zones.is_empty() {
             (base, None)

@@ -8,7 +8,6 @@
 
 pub mod cache;
 pub mod guard;
-pub mod limit;
 pub mod memory;
 pub mod network;
 pub mod replay;

@@ -13,7 +13,10 @@ mod tcp;
 mod udp;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{self as hrr, RData};
@@ -52,6 +55,7 @@ pub struct NetworkSource {
     timeout: Duration,
     retries: usize,
     udp: UdpTransport,
+    in_flight: Arc<Semaphore>,
 }
 
 /// What came back from one try of one query on one server.
@@ -78,7 +82,27 @@ impl NetworkSource {
             timeout: settings.timeout,
             retries: settings.retries,
             udp: UdpTransport::default(),
+            in_flight: Arc::new(Semaphore::new(Semaphore::MAX_PERMITS)),
         })
+    }
+
+    /// Keeps at most `limit` queries in flight at once (`--concurrency`), shared by every
+    /// audit of the run.
+    ///
+    /// A query holds its permit from sending until its answer arrives (or its try times out),
+    /// and no longer: the task that reads the answer releases it, so the next query can go
+    /// out before the audit that asked has even looked at the answer. (Holding it until the
+    /// asking audit's task next ran cost about a tenth of a batch run's rate at 256 queries
+    /// in flight.) The semaphore is fair, first come first served, so no audit starves.
+    #[must_use]
+    pub fn with_max_in_flight(mut self, limit: usize) -> Self {
+        self.in_flight = Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS)));
+        self
+    }
+
+    /// A permit to send one query; `None` only if the semaphore were closed, which it never is.
+    async fn permit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.in_flight).acquire_owned().await.ok()
     }
 
     /// Looks `name` up, following a CNAME chain that the answers leave unfinished.
@@ -135,12 +159,14 @@ impl NetworkSource {
         let mut last = Outcome::Error("no name server to ask".to_owned());
         for _attempt in 0..=self.retries {
             for &server in &self.servers {
+                let permit = self.permit().await;
                 let exchange = match self
                     .udp
-                    .exchange(server, &query, &question, self.timeout)
+                    .exchange(server, &query, &question, self.timeout, permit)
                     .await
                 {
                     Exchange::Answer(answer) if answer.metadata.truncation => {
+                        let _permit = self.permit().await;
                         tcp::exchange(server, &query, &question, self.timeout).await
                     }
                     other => other,

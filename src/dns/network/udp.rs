@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use hickory_resolver::proto::op::{Message, Query};
 use tokio::net::UdpSocket;
-use tokio::sync::{OnceCell, oneshot};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, oneshot};
 use tokio::task::AbortHandle;
 
 use super::Exchange;
@@ -41,13 +41,15 @@ pub struct UdpTransport {
 
 impl UdpTransport {
     /// Sends `query` (an encoded query asking `question`; its id is replaced by a fresh one) to
-    /// `server` and waits up to `timeout` for the matching answer.
+    /// `server` and waits up to `timeout` for the matching answer. `permit` (a place under
+    /// `--concurrency`) is given back as soon as the answer is read or the wait is over.
     pub async fn exchange(
         &self,
         server: SocketAddr,
         query: &[u8],
         question: &Query,
         timeout: Duration,
+        permit: Option<OwnedSemaphorePermit>,
     ) -> Exchange {
         let cell = if server.is_ipv4() { &self.v4 } else { &self.v6 };
         let sockets = match cell
@@ -59,7 +61,7 @@ impl UdpTransport {
         };
         sockets
             .next()
-            .exchange(server, query, question, timeout)
+            .exchange(server, query, question, timeout, permit)
             .await
     }
 }
@@ -127,6 +129,9 @@ struct Waiter {
     server: SocketAddr,
     question: Query,
     reply: oneshot::Sender<Exchange>,
+    /// The query's place under `--concurrency`, released with the waiter: when the answer is
+    /// read, or when the query stops waiting.
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
 impl SharedSocket {
@@ -136,6 +141,7 @@ impl SharedSocket {
         query: &[u8],
         question: &Query,
         timeout: Duration,
+        permit: Option<OwnedSemaphorePermit>,
     ) -> Exchange {
         let (reply, answer) = oneshot::channel();
         let serial = self.next_serial.fetch_add(1, Ordering::Relaxed);
@@ -144,6 +150,7 @@ impl SharedSocket {
             server,
             question: question.clone(),
             reply,
+            _permit: permit,
         }) else {
             return Exchange::Failed("too many queries in flight on one socket".to_owned());
         };
@@ -253,7 +260,8 @@ async fn read_answers(shared: Arc<SharedSocket>) {
             Ok(answer) => Exchange::Answer(answer),
             Err(error) => Exchange::Failed(format!("malformed answer from {from}: {error}")),
         };
-        // The query may have given up in the meantime; then nobody needs the answer.
+        // The query may have given up in the meantime; then nobody needs the answer. The
+        // waiter, and with it the query's permit, goes now, not when the query next runs.
         let _ = waiter.reply.send(exchange);
     }
 }
@@ -297,6 +305,7 @@ mod tests {
             server,
             question,
             reply,
+            _permit: None,
         };
         (waiter, answer)
     }
