@@ -124,6 +124,11 @@ impl<T> InOrder<T> {
         }
         due
     }
+
+    /// Everything still held, in order (for the end of a run where some result never came).
+    pub fn drain_rest(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.pending).into_values().collect()
+    }
 }
 
 #[cfg(test)]

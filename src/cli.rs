@@ -550,7 +550,7 @@ async fn run_audit(
     };
     let mut sink: Box<dyn ReportSink + '_> = match format {
         Format::Human => Box::new(HumanSink::new(out, human)),
-        Format::Json => Box::new(JsonSink::new(out, domains.len())),
+        Format::Json => Box::new(JsonSink::new(out)),
         Format::Ndjson => Box::new(NdjsonSink::new(out)),
     };
     let progress = Progress::new(domains.len());

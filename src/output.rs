@@ -91,34 +91,86 @@ impl ReportSink for HumanSink<'_> {
     }
 }
 
-/// One JSON document: every report is kept until the end, in input order.
+/// One JSON document, written as it goes: each domain's entry as soon as every domain before it
+/// is done (input order), so only the reports waiting for an earlier one are held, and the
+/// document is nearly all written when the last domain finishes. The bytes are those of
+/// [`render::json::render`] over the whole [`Report`].
 pub struct JsonSink<'w> {
     out: &'w mut dyn Write,
-    reports: Vec<Option<DomainReport>>,
+    order: InOrder<DomainReport>,
+    written: usize,
 }
 
 impl<'w> JsonSink<'w> {
-    /// Writes to `out`; `count` is the number of domains.
-    pub fn new(out: &'w mut dyn Write, count: usize) -> Self {
+    /// Writes to `out`.
+    pub fn new(out: &'w mut dyn Write) -> Self {
         JsonSink {
             out,
-            reports: vec![None; count],
+            order: InOrder::default(),
+            written: 0,
         }
     }
+
+    /// Writes one entry of the `domains` array, opening the document before the first.
+    fn write_domain(&mut self, report: &DomainReport) -> io::Result<()> {
+        if self.written == 0 {
+            let (head, _) = document_around_domains(&[])?;
+            self.out.write_all(head.as_bytes())?;
+            self.out.write_all(b"[\n")?;
+        } else {
+            self.out.write_all(b",\n")?;
+        }
+        // The entry as serde_json pretty-prints it two levels down: every line indented by
+        // four spaces (JSON strings hold no raw newline, so lines are the printer's own).
+        let entry = serde_json::to_string_pretty(report)?;
+        for (number, line) in entry.lines().enumerate() {
+            if number > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            self.out.write_all(b"    ")?;
+            self.out.write_all(line.as_bytes())?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+}
+
+/// The pretty-printed document with an empty `domains` array, split around that array: what
+/// goes before it and what goes after it.
+fn document_around_domains(input_errors: &[InputLineError]) -> io::Result<(String, String)> {
+    let mut report = Report::of_domains(Vec::new());
+    report.input_errors = input_errors.to_vec();
+    let text = serde_json::to_string_pretty(&report)?;
+    let marker = "\"domains\": []";
+    let at = text
+        .find(marker)
+        .ok_or_else(|| io::Error::other("the report has no domains array"))?;
+    let (head, tail) = text.split_at(at + marker.len() - 2);
+    Ok((head.to_owned(), tail[2..].to_owned()))
 }
 
 impl ReportSink for JsonSink<'_> {
     fn domain_done(&mut self, index: usize, report: DomainReport) -> io::Result<()> {
-        if let Some(slot) = self.reports.get_mut(index) {
-            *slot = Some(report);
+        for report in self.order.push(index, report) {
+            self.write_domain(&report)?;
         }
         Ok(())
     }
 
     fn finish(&mut self, input_errors: &[InputLineError]) -> io::Result<()> {
-        let mut report = Report::of_domains(self.reports.drain(..).flatten().collect());
-        report.input_errors = input_errors.to_vec();
-        render::json::render(&report, self.out)
+        for report in self.order.drain_rest() {
+            self.write_domain(&report)?;
+        }
+        let (head, tail) = document_around_domains(input_errors)?;
+        if self.written == 0 {
+            self.out.write_all(head.as_bytes())?;
+            self.out.write_all(b"[]")?;
+        } else {
+            self.out.write_all(b"\n  ]")?;
+        }
+        self.out.write_all(tail.as_bytes())?;
+        writeln!(self.out)?;
+        self.out.flush()
     }
 }
 
@@ -181,5 +233,74 @@ impl ReportSink for NdjsonSink<'_> {
         serde_json::to_writer(&mut *self.out, &line)?;
         writeln!(self.out)?;
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::parse_domain;
+    use crate::report::Records;
+
+    fn report_of(name: &str) -> DomainReport {
+        let domain = parse_domain(name).unwrap();
+        DomainReport::new(
+            &domain,
+            Vec::new(),
+            Records::default(),
+            Vec::new(),
+            Vec::new(),
+        )
+    }
+
+    /// What the streaming sink writes, for reports delivered in `order`.
+    fn streamed(names: &[&str], order: &[usize], errors: &[InputLineError]) -> String {
+        let mut out = Vec::new();
+        let mut sink = JsonSink::new(&mut out);
+        for &index in order {
+            sink.domain_done(index, report_of(names[index])).unwrap();
+        }
+        sink.finish(errors).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// What rendering the whole report at once writes.
+    fn whole(names: &[&str], errors: &[InputLineError]) -> String {
+        let mut report = Report::of_domains(names.iter().map(|name| report_of(name)).collect());
+        report.input_errors = errors.to_vec();
+        let mut out = Vec::new();
+        render::json::render(&report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_streamed_document_is_the_whole_document_byte_for_byte() {
+        let names = ["a.example", "b.example", "c.example"];
+        let errors = vec![InputLineError {
+            line: 4,
+            text: "not a domain!".to_owned(),
+            message: "invalid".to_owned(),
+        }];
+        assert_eq!(
+            streamed(&names, &[2, 0, 1], &errors),
+            whole(&names, &errors)
+        );
+        assert_eq!(streamed(&names, &[0, 1, 2], &[]), whole(&names, &[]));
+        assert_eq!(streamed(&names[..1], &[0], &[]), whole(&names[..1], &[]));
+        assert_eq!(streamed(&[], &[], &errors), whole(&[], &errors));
+        assert_eq!(streamed(&[], &[], &[]), whole(&[], &[]));
+    }
+
+    #[test]
+    fn a_domain_is_written_as_soon_as_those_before_it_are_done() {
+        let mut out = Vec::new();
+        let mut sink = JsonSink::new(&mut out);
+        sink.domain_done(1, report_of("b.example")).unwrap();
+        sink.domain_done(0, report_of("a.example")).unwrap();
+        sink.domain_done(3, report_of("d.example")).unwrap();
+        drop(sink);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("a.example") && text.contains("b.example"));
+        assert!(!text.contains("d.example"), "held until c.example is done");
     }
 }
