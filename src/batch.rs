@@ -54,10 +54,12 @@ pub fn domains_in_flight(query_limit: usize) -> usize {
     (query_limit / 2).max(1)
 }
 
-/// One audit's share of the query limit when `domains` domains run at once: twice an equal
-/// share (audits rarely use all of theirs at the same moment, and the global limit still holds),
-/// so a domain whose name servers never answer holds only a small part of the limit (see
-/// [`crate::dns::guard::AuditGuard`]). A run of one domain gets the whole limit.
+/// One audit's share of the query limit when `domains` domains (this one and those after it in
+/// the list) are left to run at once: twice an equal share (audits rarely use all of theirs at
+/// the same moment, and the global limit still holds), so a domain whose name servers never
+/// answer holds only a small part of the limit (see [`crate::dns::guard::AuditGuard`]). Near
+/// the end of a list the shares grow, so the last audits can use the limit the finished ones
+/// left free; a run of one domain gets the whole limit.
 pub fn audit_share(query_limit: usize, domains: usize) -> usize {
     let at_once = domains_in_flight(query_limit).min(domains).max(1);
     (2 * query_limit / at_once).clamp(1, query_limit)

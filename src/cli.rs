@@ -533,7 +533,6 @@ async fn run_audit(
         }
     }
     options.all_selectors = args.all_selectors;
-    options.max_in_flight = Some(audit_share(args.concurrency, domains.len()));
     options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
     if let Some(path) = &args.expect {
         options.expect = Some(Arc::new(
@@ -556,12 +555,15 @@ async fn run_audit(
     let progress = Progress::new(domains.len());
     let mut tally = Tally::default();
     let mut write_error = None;
+    let count = domains.len();
     run_unordered(
-        domains,
+        domains.into_iter().enumerate().collect(),
         domains_in_flight(args.concurrency),
-        |domain| {
+        |(position, domain)| {
             let source = Arc::clone(&source);
-            let options = Arc::clone(&options);
+            // Each audit's share of --concurrency, from the domains left when it starts.
+            let mut options = GatherOptions::clone(&options);
+            options.max_in_flight = Some(audit_share(args.concurrency, count - position));
             async move { audit_with(&domain, &*source, &options).await }
         },
         |index, mut report| {
