@@ -337,3 +337,48 @@ async fn a_refusal_or_another_error_code_is_not_taken_for_an_absent_record() {
     );
     assert!(outcome.is_failure(), "could not verify, not absent");
 }
+
+/// A server whose every answer is a CNAME loop inside the answer itself: the lookup ends
+/// with an error naming the loop, and the fuzz target's checks hold on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cname_loop_inside_one_answer_ends() {
+    use hickory_resolver::proto::rr::rdata::CNAME;
+    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+    let server = socket.local_addr().unwrap();
+    let looped = |query: &Message| {
+        let mut response = Message::response(query.metadata.id, query.metadata.op_code);
+        response.add_queries(query.queries.clone());
+        let a: hickory_resolver::proto::rr::Name = "a.example.test.".parse().unwrap();
+        let b: hickory_resolver::proto::rr::Name = "b.example.test.".parse().unwrap();
+        response.add_answer(HickoryRecord::from_rdata(
+            a.clone(),
+            60,
+            RData::CNAME(CNAME(b.clone())),
+        ));
+        response.add_answer(HickoryRecord::from_rdata(b, 60, RData::CNAME(CNAME(a))));
+        response.to_vec().unwrap()
+    };
+    let first = {
+        let mut query = Message::query();
+        query.add_query(hickory_resolver::proto::op::Query::query(
+            "a.example.test.".parse().unwrap(),
+            hickory_resolver::proto::rr::RecordType::TXT,
+        ));
+        looped(&query)
+    };
+    mailcheck::dns::network::fuzzing::answer_target(&first);
+    tokio::spawn(async move {
+        loop {
+            let (query, client) = next_query(&socket).await;
+            socket.send_to(&looped(&query), client).await.unwrap();
+        }
+    });
+    let live = source(vec![server], 2000, 0);
+    let outcome = live
+        .query(&Name::new("a.example.test"), RecordType::Txt)
+        .await;
+    assert!(
+        matches!(&outcome, Outcome::Error(message) if message.contains("CNAME loop")),
+        "{outcome:?}"
+    );
+}

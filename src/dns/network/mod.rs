@@ -8,6 +8,7 @@
 //! authoritative server answering for one zone does). hickory-resolver is used only to read
 //! the system's resolver configuration, which it knows how to find on every platform.
 
+pub mod fuzzing;
 mod records;
 mod tcp;
 mod udp;

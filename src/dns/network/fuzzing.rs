@@ -1,0 +1,34 @@
+//! The checks behind the `dns_answer` fuzz target: whatever bytes come back from a name
+//! server, reading them as an answer must never panic, and following the CNAME chain in them
+//! must end (a loop inside one answer included).
+
+use hickory_resolver::proto::op::Message;
+
+use super::follow_chain;
+use super::records::hickory_type;
+use crate::dns::RecordType;
+
+/// Reads `data` as a DNS answer and follows the chain for its question (or a fixed name when
+/// there is none), for every record type an audit asks for.
+pub fn answer_target(data: &[u8]) {
+    let Ok(answer) = Message::from_vec(data) else {
+        return;
+    };
+    let name = answer.queries.first().map_or_else(
+        || "example.test.".parse().expect("a valid name"),
+        |query| query.name.clone(),
+    );
+    for rtype in [
+        RecordType::A,
+        RecordType::Aaaa,
+        RecordType::Cname,
+        RecordType::Mx,
+        RecordType::Ptr,
+        RecordType::Txt,
+        RecordType::Spf,
+    ] {
+        let chain = follow_chain(&answer.answers, &name, hickory_type(rtype));
+        // One step per record at most, each adding at most the records at one name.
+        assert!(chain.records.len() <= answer.answers.len() * (answer.answers.len() + 1));
+    }
+}
