@@ -133,6 +133,17 @@ pub enum RecordType {
 }
 
 impl RecordType {
+    /// Every type mailcheck asks for.
+    pub const ALL: [RecordType; 7] = [
+        RecordType::A,
+        RecordType::Aaaa,
+        RecordType::Cname,
+        RecordType::Mx,
+        RecordType::Ptr,
+        RecordType::Txt,
+        RecordType::Spf,
+    ];
+
     /// The mnemonic, as in a zone file.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -56,15 +56,7 @@ pub const VERSION: u32 = 1;
 pub const NOT_IN_REPLAY: &str = "not in replay file";
 
 /// Every type mailcheck asks for, to read the `type` fields back.
-const TYPES: &[RecordType] = &[
-    RecordType::A,
-    RecordType::Aaaa,
-    RecordType::Cname,
-    RecordType::Mx,
-    RecordType::Ptr,
-    RecordType::Txt,
-    RecordType::Spf,
-];
+const TYPES: &[RecordType] = &RecordType::ALL;
 
 /// A saved file that cannot be replayed.
 #[derive(Debug, thiserror::Error)]
