@@ -14,6 +14,7 @@ use crate::dns::{DnsSource, Name};
 use crate::expect::{
     AddressCheck, ExpectFacts, ExpectFile, ExpectedLookup, ExpectedRecord, RangeCheck,
 };
+use crate::spf::eval::{v4_mask, v6_mask};
 use crate::spf::record::{Mechanism, Record, parse_record};
 use crate::spf::{CheckHost, EvalOptions, check_host};
 
@@ -119,9 +120,7 @@ async fn evaluate(source: &dyn DnsSource, name: &Name, ip: IpAddr) -> AddressChe
 
 /// The first and last address of an IPv4 network (one address for a host).
 pub(crate) fn v4_ends(network: Ipv4Addr, prefix: u8) -> Vec<IpAddr> {
-    let mask = u32::MAX
-        .checked_shl(32 - u32::from(prefix.min(32)))
-        .unwrap_or(0);
+    let mask = v4_mask(prefix);
     let first = u32::from(network) & mask;
     let last = first | !mask;
     let mut ends = vec![IpAddr::V4(first.into())];
@@ -133,9 +132,7 @@ pub(crate) fn v4_ends(network: Ipv4Addr, prefix: u8) -> Vec<IpAddr> {
 
 /// The first and last address of an IPv6 network (one address for a host).
 pub(crate) fn v6_ends(network: Ipv6Addr, prefix: u8) -> Vec<IpAddr> {
-    let mask = u128::MAX
-        .checked_shl(128 - u32::from(prefix.min(128)))
-        .unwrap_or(0);
+    let mask = v6_mask(prefix);
     let first = u128::from(network) & mask;
     let last = first | !mask;
     let mut ends = vec![IpAddr::V6(first.into())];

@@ -1013,19 +1013,29 @@ fn is_under(name: &str, target: &str) -> bool {
 pub fn in_network(ip: IpAddr, network: IpAddr, prefix: u8) -> bool {
     match (ip, network) {
         (IpAddr::V4(ip), IpAddr::V4(network)) => {
-            let mask = u32::MAX
-                .checked_shl(32 - u32::from(prefix.min(32)))
-                .unwrap_or(0);
+            let mask = v4_mask(prefix);
             u32::from(ip) & mask == u32::from(network) & mask
         }
         (IpAddr::V6(ip), IpAddr::V6(network)) => {
-            let mask = u128::MAX
-                .checked_shl(128 - u32::from(prefix.min(128)))
-                .unwrap_or(0);
+            let mask = v6_mask(prefix);
             u128::from(ip) & mask == u128::from(network) & mask
         }
         _ => false,
     }
+}
+
+/// The network mask of an IPv4 prefix length (lengths over 32 count as 32).
+pub fn v4_mask(prefix: u8) -> u32 {
+    u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0)
+}
+
+/// The network mask of an IPv6 prefix length (lengths over 128 count as 128).
+pub fn v6_mask(prefix: u8) -> u128 {
+    u128::MAX
+        .checked_shl(128 - u32::from(prefix.min(128)))
+        .unwrap_or(0)
 }
 
 /// Whether `name` can be asked for: 1 to 253 octets, labels of 1 to 63 octets, printable
