@@ -16,14 +16,18 @@ use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::network::{NetworkSource, ResolverSettings};
 use crate::domain::{DomainName, parse_domain};
+use crate::escape::escape;
+use crate::finding::RecordKind;
+use crate::finding::Rule;
+use crate::finding::Severity;
 use crate::gather::GatherOptions;
-use crate::lint::{RecordKind, RecordText, lint};
+use crate::lint::lint;
 use crate::output::{HumanSink, JsonSink, NdjsonSink, ReportSink, Tally};
 use crate::progress::Progress;
 use crate::render;
-use crate::render::escape::escape;
-use crate::report::{LintReport, Report, SCHEMA_VERSION, Severity, ToolInfo};
-use crate::rules::{RULES, Rule, find_rule};
+use crate::report::{LintReport, Report, SCHEMA_VERSION, ToolInfo};
+use crate::rules::{RULES, find_rule};
+use crate::txt::TxtRecord;
 
 /// Default for `--concurrency`: queries in flight at once. At a 30 ms round trip that is
 /// about 2,000 queries a second, which public and ISP resolvers take without rate-limiting.
@@ -446,7 +450,7 @@ pub fn report_error(
         err,
         "{} {}",
         "error:".red().bold(),
-        crate::render::escape::escape(message)
+        crate::escape::escape(message)
     )?;
     if format != Format::Human {
         #[derive(Serialize)]
@@ -693,12 +697,12 @@ fn lint_record(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
-    let record = RecordText::parse(text);
+    let record = TxtRecord::from_input(text);
     let output = lint(kind, &record).ok_or(InputError::UnsupportedRecordKind(kind))?;
     let report = Report {
         lints: vec![LintReport::new(
             kind,
-            record.joined,
+            record.text,
             output.findings,
             output.overview,
         )],

@@ -11,16 +11,16 @@ use crate::dkim::key::{Exponent, KeyMaterial, RsaEncoding, analyze};
 use crate::dkim::{self, KeyType};
 use crate::dns::cache::QueryLogEntry;
 use crate::facts::{Absence, DkimFacts, DkimSelector, Facts, Lookup, MxHost, SelectorMode};
-use crate::lint::RecordText;
+use crate::finding::Section;
 use crate::report::{
     AddressReport, DkimKeyReport, DkimRecordsReport, DkimSelectorReport, MxReport, OverviewLine,
-    PtrReport, QueryReport, Records, Section, SpfNodeReport, SpfPathReport, SpfReport,
-    SpfTermReport,
+    PtrReport, QueryReport, Records, SpfNodeReport, SpfPathReport, SpfReport, SpfTermReport,
 };
 use crate::rules::dkim::{KeyContext, Verdict, check_record};
 use crate::spf::eval::{LOOKUP_LIMIT, NAME_LIMIT, VOID_LIMIT};
 use crate::spf::record::parse_record;
 use crate::spf::tree::{SpfFacts, SpfNode, Target, TermDns, WalkStep, reachable_terms};
+use crate::txt::TxtRecord;
 
 /// The structured records of `facts`.
 pub fn records(facts: &Facts) -> Records {
@@ -384,15 +384,15 @@ fn selector_lines(selector: &DkimSelector, line: &mut impl FnMut(Section, usize,
 }
 
 /// The overview of one DKIM key record checked on its own (record mode).
-pub fn dkim_record_overview(text: &crate::lint::RecordText) -> Vec<OverviewLine> {
+pub fn dkim_record_overview(text: &crate::txt::TxtRecord) -> Vec<OverviewLine> {
     let mut lines = vec![OverviewLine {
         section: Section::Dkim,
         depth: 0,
-        text: describe_dkim_key(&text.joined),
+        text: describe_dkim_key(&text.text),
     }];
     let longest = text.strings.iter().map(Vec::len).max().unwrap_or(0);
     if longest > 255 {
-        let needed = text.joined.len().div_ceil(255);
+        let needed = text.text.len().div_ceil(255);
         lines.push(OverviewLine {
             section: Section::Dkim,
             depth: 0,
@@ -400,7 +400,7 @@ pub fn dkim_record_overview(text: &crate::lint::RecordText) -> Vec<OverviewLine>
                 "a TXT character-string holds at most 255 bytes and this record is {} bytes: \
                  publish it as at least {needed} quoted strings in one TXT record \
                  (\"part 1\" \"part 2\"), which verifiers join with nothing between them",
-                text.joined.len()
+                text.text.len()
             ),
         });
     }
@@ -792,8 +792,8 @@ fn term_remark(term: &crate::spf::tree::TermFacts) -> Option<String> {
 }
 
 /// Record mode: what a record says, before publishing it.
-pub fn spf_record_overview(text: &RecordText) -> Vec<OverviewLine> {
-    let record = parse_record(&text.joined);
+pub fn spf_record_overview(text: &TxtRecord) -> Vec<OverviewLine> {
+    let record = parse_record(&text.text);
     let reachable = reachable_terms(&record);
     let lookups = record
         .terms

@@ -1,13 +1,75 @@
-//! The domain a user asked to audit: validated, converted to its A-label (punycode) form, and
-//! kept in its Unicode form for display.
+//! Domain names: [`Name`], a DNS name as mailcheck handles every name it reads or asks, and
+//! [`DomainName`], the domain a user asked to audit: validated, converted to its A-label
+//! (punycode) form, and kept in its Unicode form for display.
 
 use std::fmt;
 use std::net::IpAddr;
 
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use crate::dns::Name;
+/// A domain name as mailcheck handles it: ASCII (A-labels), lower case, no trailing dot.
+///
+/// Names are always queried fully qualified: `example.com` means `example.com.`, so no search
+/// list or `ndots` rule can turn it into some other name. The root is the empty string and
+/// displays as `.`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(String);
+
+impl Name {
+    /// Builds a name from its presentation form, folding case and dropping one trailing dot.
+    /// No validation happens here: names from DNS data are taken as they come.
+    pub fn new(text: &str) -> Self {
+        let text = text.strip_suffix('.').unwrap_or(text);
+        Name(text.to_ascii_lowercase())
+    }
+
+    /// The root name `.` (the target of a null MX record, RFC 7505).
+    pub fn root() -> Self {
+        Name(String::new())
+    }
+
+    /// Whether this is the root name.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The name without its trailing dot (empty for the root).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name with `label` prepended, e.g. `_dmarc` + `example.com`.
+    #[must_use]
+    pub fn prepend(&self, label: &str) -> Name {
+        if self.is_root() {
+            Name::new(label)
+        } else {
+            Name::new(&format!("{label}.{}", self.0))
+        }
+    }
+
+    /// The labels of the name, leftmost first.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.0.split('.').filter(|label| !label.is_empty())
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_root() {
+            f.write_str(".")
+        } else {
+            f.write_str(&self.0)
+        }
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
 
 /// A domain name given on the command line, checked to be a plausible mail domain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -10,6 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use crate::dns::cache::QueryLogEntry;
 use crate::dns::{Name, Outcome, RecordData, RecordType};
 use crate::domain::DomainName;
+use crate::txt::TxtRecord;
 
 /// Everything known about one domain after gathering.
 #[derive(Clone, Debug)]
@@ -247,24 +248,24 @@ pub struct DkimFacts {
     /// The TXT lookup of `_domainkey.<domain>` itself. NXDOMAIN there means no name at all
     /// exists below it, so no selector of any name has a key (RFC 8020); NODATA means names
     /// exist below it, possibly selectors that were not probed.
-    pub domainkey: Lookup<Vec<DkimTxt>>,
+    pub domainkey: Lookup<Vec<TxtRecord>>,
     /// Every selector asked for, in the order probed.
     pub selectors: Vec<DkimSelector>,
     /// Discovery only: the TXT lookup of a selector name no one uses
     /// ([`crate::dkim::selectors::WILDCARD_PROBE`]). Records there come from a wildcard, and a
     /// probed selector that gets the same records has no key of its own.
-    pub wildcard: Option<Lookup<Vec<DkimTxt>>>,
+    pub wildcard: Option<Lookup<Vec<TxtRecord>>>,
 }
 
 impl DkimFacts {
     /// The records a wildcard gives every name, if the wildcard probe found some.
-    pub fn wildcard_records(&self) -> Option<&Vec<DkimTxt>> {
+    pub fn wildcard_records(&self) -> Option<&Vec<TxtRecord>> {
         self.wildcard.as_ref().and_then(Lookup::found)
     }
 
     /// The key records of a selector: its TXT records, unless they are only what a wildcard
     /// answers for any name (in discovery).
-    pub fn key_records<'f>(&'f self, selector: &'f DkimSelector) -> Option<&'f Vec<DkimTxt>> {
+    pub fn key_records<'f>(&'f self, selector: &'f DkimSelector) -> Option<&'f Vec<TxtRecord>> {
         let records = selector.txt.found()?;
         if self.mode == SelectorMode::Discovery && self.wildcard_records() == Some(records) {
             None
@@ -275,7 +276,7 @@ impl DkimFacts {
 
     /// The wildcard's records when they are DKIM key records: a key published for every
     /// selector name at once (`*._domainkey.example.com TXT "v=DKIM1; p=…"`).
-    pub fn wildcard_key(&self) -> Option<&Vec<DkimTxt>> {
+    pub fn wildcard_key(&self) -> Option<&Vec<TxtRecord>> {
         self.wildcard_records().filter(|records| {
             records
                 .iter()
@@ -297,7 +298,7 @@ pub struct DkimSelector {
     /// `selector._domainkey.domain`.
     pub name: Name,
     /// Its TXT records (after following any CNAME chain).
-    pub txt: Lookup<Vec<DkimTxt>>,
+    pub txt: Lookup<Vec<TxtRecord>>,
     /// The CNAME chain the TXT answer followed: each alias target in order (empty when the
     /// name holds the records itself).
     pub cname_chain: Vec<Name>,
@@ -311,25 +312,5 @@ impl DkimSelector {
     /// The name the records are published at: the end of the CNAME chain.
     pub fn target(&self) -> &Name {
         self.cname_chain.last().unwrap_or(&self.name)
-    }
-}
-
-/// One TXT record: its character-strings and their joined text.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct DkimTxt {
-    /// The text the record means: the strings joined with nothing between them (RFC 6376
-    /// §3.6.2.2), as UTF-8 (invalid bytes replaced).
-    pub text: String,
-    /// The character-strings as published.
-    pub strings: Vec<Vec<u8>>,
-}
-
-impl DkimTxt {
-    /// A record from its character-strings.
-    pub fn new(strings: Vec<Vec<u8>>) -> Self {
-        DkimTxt {
-            text: String::from_utf8_lossy(&strings.concat()).into_owned(),
-            strings,
-        }
     }
 }

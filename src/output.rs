@@ -6,8 +6,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::batch::{InOrder, InputLineError};
+use crate::finding::Severity;
 use crate::render;
-use crate::report::{AuditStatus, DomainReport, Report, SCHEMA_VERSION, Severity};
+use crate::report::{AuditStatus, DomainReport, Report, SCHEMA_VERSION};
 
 /// Where finished domain reports go.
 pub trait ReportSink {

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::dns::Name;
-use crate::report::Finding;
+use crate::finding::Finding;
 
 /// The provider list, as shipped.
 const PROVIDERS_JSON: &str = include_str!("../data/providers.json");

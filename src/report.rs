@@ -6,189 +6,13 @@
 pub mod expect;
 pub mod policy;
 
-use std::fmt;
-
 use serde::Serialize;
 
-use crate::diagnostic::Span;
 use crate::domain::DomainName;
-use crate::rules::Rule;
+use crate::finding::{Finding, Section, Severity};
 
 /// The version of the JSON document's shape.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// How serious a finding is. Defined once:
-/// - `error`: mail is (or will be) lost, rejected, spoofable or misrouted; fix it.
-/// - `warning`: works today but is fragile, weaker than it should be, or against a SHOULD.
-/// - `info`: worth knowing; nothing to fix unless it is not what you meant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing.
-    Info,
-    /// Should be fixed.
-    Warning,
-    /// Must be fixed.
-    Error,
-}
-
-impl Severity {
-    /// The lower-case name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The part of the report a finding belongs to, in display order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Section {
-    /// Problems of a zone file given with `--zone`.
-    Zone,
-    /// MX records and their hosts.
-    Mx,
-    /// PTR records and forward confirmation of the mail hosts' addresses.
-    ReverseDns,
-    /// The SPF record and its include tree.
-    Spf,
-    /// DKIM keys.
-    Dkim,
-    /// The DMARC policy.
-    Dmarc,
-    /// The MTA-STS record.
-    MtaSts,
-    /// The TLS-RPT record.
-    TlsRpt,
-    /// The BIMI record.
-    Bimi,
-    /// Records someone was told to publish (`--expect`).
-    Expected,
-    /// Lookups that failed and belong to no other section.
-    Dns,
-}
-
-impl Section {
-    /// Every section, in display order.
-    pub const ALL: &'static [Section] = &[
-        Section::Zone,
-        Section::Mx,
-        Section::ReverseDns,
-        Section::Spf,
-        Section::Dkim,
-        Section::Dmarc,
-        Section::MtaSts,
-        Section::TlsRpt,
-        Section::Bimi,
-        Section::Expected,
-        Section::Dns,
-    ];
-
-    /// The heading shown in human output.
-    pub fn title(self) -> &'static str {
-        match self {
-            Section::Zone => "Zone file",
-            Section::Mx => "MX",
-            Section::ReverseDns => "Reverse DNS",
-            Section::Spf => "SPF",
-            Section::Dkim => "DKIM",
-            Section::Dmarc => "DMARC",
-            Section::MtaSts => "MTA-STS",
-            Section::TlsRpt => "TLS-RPT",
-            Section::Bimi => "BIMI",
-            Section::Expected => "Expected records",
-            Section::Dns => "Other DNS lookups",
-        }
-    }
-}
-
-/// One problem found, about one subject.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// The rule's id, e.g. `mx-target-cname`.
-    pub rule: &'static str,
-    /// How serious it is here (a rule may raise or lower its default for a case).
-    pub severity: Severity,
-    /// The part of the report it belongs to.
-    pub section: Section,
-    /// What it is about: a name, a record, an address.
-    pub subject: String,
-    /// What is wrong, in one sentence.
-    pub message: String,
-    /// How to fix it.
-    pub fix: String,
-    /// The record text the finding points into, with the span it is about (syntax problems).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub excerpt: Option<Excerpt>,
-}
-
-/// A record's text and the part of it a finding is about.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Excerpt {
-    /// The whole record text, as published (character-strings joined).
-    pub text: String,
-    /// Byte offsets of the part in question.
-    pub span: Span,
-}
-
-impl Finding {
-    /// A finding of `rule` with its default severity, section and fix.
-    pub fn new(
-        rule: &'static Rule,
-        subject: impl fmt::Display,
-        message: impl Into<String>,
-    ) -> Self {
-        Finding {
-            rule: rule.id,
-            severity: rule.severity,
-            section: rule.section,
-            subject: subject.to_string(),
-            message: message.into(),
-            fix: rule.fix.to_owned(),
-            excerpt: None,
-        }
-    }
-
-    /// The same finding pointing at `span` of the record `text`.
-    #[must_use]
-    pub fn with_excerpt(mut self, text: impl Into<String>, span: Span) -> Self {
-        self.excerpt = Some(Excerpt {
-            text: text.into(),
-            span,
-        });
-        self
-    }
-
-    /// The same finding with another severity.
-    #[must_use]
-    pub fn with_severity(mut self, severity: Severity) -> Self {
-        self.severity = severity;
-        self
-    }
-
-    /// The same finding in another section (a failed lookup is shown where it was needed).
-    #[must_use]
-    pub fn in_section(mut self, section: Section) -> Self {
-        self.section = section;
-        self
-    }
-
-    /// The same finding with a fix made for this case.
-    #[must_use]
-    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
-        self.fix = fix.into();
-        self
-    }
-}
 
 /// A whole run: one entry per domain.
 #[derive(Clone, Debug, Serialize)]
@@ -258,7 +82,7 @@ impl Report {
 #[derive(Clone, Debug, Serialize)]
 pub struct LintReport {
     /// What kind of record it is (`spf`, `dkim`, `dmarc`, …).
-    pub kind: crate::lint::RecordKind,
+    pub kind: crate::finding::RecordKind,
     /// The record text (character-strings joined).
     pub text: String,
     /// Counts of findings by severity.
@@ -273,7 +97,7 @@ pub struct LintReport {
 impl LintReport {
     /// Builds the entry; counts are derived from the findings.
     pub fn new(
-        kind: crate::lint::RecordKind,
+        kind: crate::finding::RecordKind,
         text: String,
         findings: Vec<Finding>,
         overview: Vec<OverviewLine>,

@@ -22,7 +22,8 @@ use crate::dns::cache::CachingSource;
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSource};
 use crate::dns::{DnsSource, Name};
-use crate::report::{DomainReport, Finding, OverviewLine, Section};
+use crate::finding::{Finding, Section};
+use crate::report::{DomainReport, OverviewLine};
 use crate::zonefile::{self, Zone};
 
 /// Options that choose where answers come from.

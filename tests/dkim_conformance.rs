@@ -29,8 +29,12 @@ use std::collections::BTreeMap;
 #[path = "support/conformance.rs"]
 mod conformance;
 
-use mailcheck::lint::{RecordKind, RecordText, lint};
-use mailcheck::report::Severity;
+use mailcheck::lint::lint;
+
+use mailcheck::txt::TxtRecord;
+
+use mailcheck::finding::RecordKind;
+use mailcheck::finding::Severity;
 use serde_json::Value;
 
 /// The vectors, under the conformance folder.
@@ -252,7 +256,7 @@ fn expected(vector: &Value) -> Option<Verdict> {
 
 /// mailcheck's verdict, from the findings of record mode; `ignore` drops one rule's findings.
 fn mailcheck_verdict(record: &str, ignore: Option<&str>) -> (Verdict, Vec<String>) {
-    let output = lint(RecordKind::Dkim, &RecordText::parse(record)).expect("dkim record mode");
+    let output = lint(RecordKind::Dkim, &TxtRecord::from_input(record)).expect("dkim record mode");
     let findings: Vec<_> = output
         .findings
         .iter()

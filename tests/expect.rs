@@ -10,7 +10,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use mailcheck::report::Section;
+use mailcheck::finding::Section;
 use mailcheck::rules::RULES;
 use serde_json::Value;
 use support::{mailcheck, mailcheck_fixtures};

@@ -5,7 +5,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use mailcheck::report::Section;
+use mailcheck::finding::Section;
 use mailcheck::rules::RULES;
 use serde_json::Value;
 use support::{assert_fixtures_both_ways, findings, findings_of, has_finding, mailcheck_fixtures};

@@ -4,7 +4,7 @@
 
 mod support;
 
-use mailcheck::report::Section;
+use mailcheck::finding::Section;
 use serde_json::Value;
 use support::{assert_fixtures_both_ways, findings, findings_of, has_finding, mailcheck_fixtures};
 

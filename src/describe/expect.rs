@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 
 use crate::expect::{Judged, Status, judge, short_data};
 use crate::facts::Facts;
+use crate::finding::Section;
+use crate::report::OverviewLine;
 use crate::report::expect::ExpectedRecordReport;
-use crate::report::{OverviewLine, Section};
 
 /// Characters of record data shown on a line; longer data (a DKIM key) is cut in the middle.
 const SHOWN: usize = 72;

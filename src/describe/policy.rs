@@ -8,11 +8,12 @@ use crate::dns::Name;
 use crate::facts::Facts;
 use crate::facts::Lookup;
 use crate::facts::policy::{Discovery, DmarcFacts, Published, SingleRecordFacts};
+use crate::finding::Section;
 use crate::policy::dmarc::{self, DmarcRecord, Policy};
 use crate::policy::org::organizational_domain;
 use crate::policy::{bimi, mta_sts, tls_rpt};
 use crate::report::policy::{DestinationReport, DmarcReport, RecordStatus, SingleRecordReport};
-use crate::report::{OverviewLine, Records, Section};
+use crate::report::{OverviewLine, Records};
 
 /// Fills the policy records of `records`.
 pub(super) fn fill_records(facts: &Facts, records: &mut Records) {

@@ -4,7 +4,9 @@
 //! breaks a promise: a panic, or a span outside the text or off a character boundary.
 
 use super::{key, parse};
-use crate::lint::{RecordKind, RecordText, lint};
+use crate::finding::RecordKind;
+use crate::lint::lint;
+use crate::txt::TxtRecord;
 
 /// The key-record parser, key validation and record mode on `data`.
 pub fn key_record_target(data: &[u8]) {
@@ -23,7 +25,7 @@ pub fn key_record_target(data: &[u8]) {
         assert!(text.get(problem.span.start..problem.span.end).is_some());
     }
     // The whole of record mode: findings, fixes and the overview.
-    let output = lint(RecordKind::Dkim, &RecordText::parse(&text)).expect("dkim is supported");
+    let output = lint(RecordKind::Dkim, &TxtRecord::from_input(&text)).expect("dkim is supported");
     for finding in &output.findings {
         if let Some(excerpt) = &finding.excerpt {
             assert!(

@@ -25,7 +25,7 @@ use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
 use super::{KeyRecord, KeyType, PublicKeyTag};
 use crate::diagnostic::Span;
-use crate::report::Severity;
+use crate::finding::Severity;
 
 /// `rsaEncryption` (RFC 8017 §A.1).
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");

@@ -6,24 +6,7 @@ use super::{Absence, Failure, ListLookup, Lookup};
 use crate::dns::Name;
 use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy};
 use crate::policy::{bimi, mta_sts, tls_rpt};
-
-/// One TXT record as published: its character-strings, and their concatenation (what every
-/// policy record type evaluates, e.g. RFC 7489 §6.6.3, RFC 8461 §3.1).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TxtRecord {
-    /// The character-strings as sent.
-    pub strings: Vec<Vec<u8>>,
-    /// The strings joined with no separator (invalid UTF-8 replaced).
-    pub text: String,
-}
-
-impl TxtRecord {
-    /// A record from its character-strings.
-    pub fn new(strings: Vec<Vec<u8>>) -> Self {
-        let text = String::from_utf8_lossy(&strings.concat()).into_owned();
-        TxtRecord { strings, text }
-    }
-}
+use crate::txt::TxtRecord;
 
 /// The TXT records at one name.
 #[derive(Clone, Debug, PartialEq, Eq)]

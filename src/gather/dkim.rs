@@ -11,7 +11,8 @@
 use super::{ask, cname_lookup, join_all};
 use crate::dkim::selectors::{COMMON_SELECTORS, WILDCARD_PROBE};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
-use crate::facts::{Absence, DkimFacts, DkimSelector, DkimTxt, Lookup, SelectorMode};
+use crate::facts::{Absence, DkimFacts, DkimSelector, Lookup, SelectorMode};
+use crate::txt::TxtRecord;
 
 /// The longest CNAME chain followed inside one answer (resolvers stop well before this).
 const MAX_CHAIN: usize = 16;
@@ -96,17 +97,17 @@ async fn probe(source: &dyn DnsSource, domain: &Name, selector: &str, named: boo
 }
 
 /// The TXT records of an answer with the CNAME chain that led to them.
-fn txt_lookup(name: &Name, outcome: &Outcome) -> (Lookup<Vec<DkimTxt>>, Vec<Name>) {
+fn txt_lookup(name: &Name, outcome: &Outcome) -> (Lookup<Vec<TxtRecord>>, Vec<Name>) {
     let chain = cname_chain(name, outcome);
     let end = chain.last().unwrap_or(name).clone();
     let lookup = Lookup::from_outcome(name, RecordType::Txt, outcome, |outcome| {
-        let txt_of = |owner: Option<&Name>| -> Vec<DkimTxt> {
+        let txt_of = |owner: Option<&Name>| -> Vec<TxtRecord> {
             outcome
                 .records()
                 .iter()
                 .filter(|record| owner.is_none_or(|owner| record.name == *owner))
                 .filter_map(|record| match &record.data {
-                    RecordData::Txt(strings) => Some(DkimTxt::new(strings.clone())),
+                    RecordData::Txt(strings) => Some(TxtRecord::new(strings.clone())),
                     _ => None,
                 })
                 .collect()

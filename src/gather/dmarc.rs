@@ -10,11 +10,12 @@ use super::{ask, join_all};
 use crate::dns::{DnsSource, Name, RecordData, RecordType};
 use crate::facts::policy::{
     AppliedRecord, Authorization, Discovery, DmarcFacts, PolicyRecordFacts, SingleRecordFacts,
-    TxtAt, TxtRecord,
+    TxtAt,
 };
 use crate::facts::{Lookup, extract_sorted};
 use crate::policy::dmarc;
 use crate::policy::org::{organizational_domain, same_organization};
+use crate::txt::TxtRecord;
 
 /// Looks up the TXT records at `name`.
 pub(super) async fn txt(source: &dyn DnsSource, name: Name) -> TxtAt {

@@ -19,8 +19,9 @@ use crate::spf::macros::{
     MacroContext, MacroLetter, MacroString, MacroValues, expand, truncate_domain,
 };
 use crate::spf::record::{Mechanism, Modifier, Record, TermKind, parse_record};
-use crate::spf::select::{Selection, SpfText, select_records};
+use crate::spf::select::{Selection, select_records};
 use crate::spf::tree::{SpfFacts, SpfNode, Target, TermDns, TermFacts, reachable_terms};
+use crate::txt::TxtRecord;
 
 /// Include/redirect levels followed below the domain's own record.
 pub const MAX_DEPTH: usize = 10;
@@ -30,7 +31,7 @@ pub const MAX_NODES: usize = 64;
 /// One domain's record and term lookups, before the tree is assembled.
 #[derive(Clone, Debug)]
 struct Gathered {
-    records: Lookup<Vec<SpfText>>,
+    records: Lookup<Vec<TxtRecord>>,
     txt_count: usize,
     record: Option<Record>,
     /// Per term: whether reachable, its target, and its DNS facts (children not yet linked).
@@ -172,7 +173,7 @@ fn build(
 async fn gather_domain(source: &dyn DnsSource, domain: &Name) -> Gathered {
     let outcome = ask(source, domain, RecordType::Txt).await;
     let txt_count = outcome.txt_strings().count();
-    let records: Lookup<Vec<SpfText>> = match (&outcome, select_records(outcome.txt_strings())) {
+    let records: Lookup<Vec<TxtRecord>> = match (&outcome, select_records(outcome.txt_strings())) {
         (Outcome::Records(_), Selection::One(one)) => Lookup::Found(vec![one]),
         (Outcome::Records(_), Selection::Multiple(many)) => Lookup::Found(many),
         (Outcome::Records(_), Selection::None) => Lookup::Absent(Absence::NoData),

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::uri::{self, UriRules};
 use super::{Issue, ParsedTag, Span, looks_like, report_duplicates, version_value};
-use crate::dns::Name;
+use crate::domain::Name;
 use crate::tagvalue;
 
 /// A parsed BIMI record.
@@ -40,7 +40,7 @@ impl BimiRecord {
     pub fn has_errors(&self) -> bool {
         self.issues
             .iter()
-            .any(|issue| issue.severity == crate::report::Severity::Error)
+            .any(|issue| issue.severity == crate::finding::Severity::Error)
     }
 }
 
@@ -112,7 +112,7 @@ pub fn parse(text: &str) -> BimiRecord {
                 }
                 tag.valid = !issues[before..]
                     .iter()
-                    .any(|issue| issue.severity == crate::report::Severity::Error);
+                    .any(|issue| issue.severity == crate::finding::Severity::Error);
                 let slot = if tag.name == "l" {
                     &mut location
                 } else {

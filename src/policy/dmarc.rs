@@ -32,7 +32,7 @@ use serde::Serialize;
 use super::uri::{self, ReportUri, UriRules};
 use super::{Issue, ParsedTag, is_wsp, looks_like, report_duplicates, version_value};
 use crate::diagnostic::Span;
-use crate::report::Severity;
+use crate::finding::Severity;
 use crate::tagvalue;
 
 /// The tags RFC 7489 §6.3 defines, and the three RFC 9989 added (`np`, `psd`, `t`).

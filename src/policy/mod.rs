@@ -15,7 +15,7 @@ pub mod uri;
 use serde::Serialize;
 
 use crate::diagnostic::Span;
-use crate::report::Severity;
+use crate::finding::Severity;
 use crate::tagvalue::Tag;
 
 /// One problem in a policy record: where, what, and how serious.

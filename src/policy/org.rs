@@ -8,7 +8,7 @@
 
 use psl::Psl as _;
 
-use crate::dns::Name;
+use crate::domain::Name;
 
 /// The organizational domain of `name`: its registrable domain per the Public Suffix List. A
 /// name that is itself a public suffix (or the root) is its own organizational domain: there

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Issue, is_wsp};
 use crate::diagnostic::Span;
-use crate::dns::Name;
+use crate::domain::Name;
 
 /// One URI of a list, as written and as understood.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -141,7 +141,7 @@ pub fn parse_one(text: &str, uri: &str, rules: UriRules, issues: &mut Vec<Issue>
     }
     parsed.valid = !issues[before..]
         .iter()
-        .any(|issue| issue.severity == crate::report::Severity::Error);
+        .any(|issue| issue.severity == crate::finding::Severity::Error);
     parsed
 }
 
@@ -346,7 +346,7 @@ fn parse_size(text: &str, uri: &str, size: &str, issues: &mut Vec<Issue>) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Severity;
+    use crate::finding::Severity;
 
     const DMARC: UriRules = UriRules {
         schemes: &["mailto"],

@@ -5,13 +5,13 @@ use std::io::{self, Write};
 
 use colored::{ColoredString, Colorize};
 
-use super::escape::escape;
 use super::wrap::wrap;
+use crate::escape::escape;
 use clap::ValueEnum;
 
-use crate::report::{
-    AuditStatus, DomainReport, Finding, LintReport, Report, Section, Severity, SpfCheckReport,
-};
+use crate::report::{AuditStatus, DomainReport, LintReport, Report, SpfCheckReport};
+
+use crate::finding::{Finding, Section, Severity};
 use crate::spf::SpfResult;
 
 /// What to show besides the findings.
@@ -244,7 +244,7 @@ const MARKED_TAIL: usize = 12;
 /// The record with a caret line under the span, cut to a window around the span for long
 /// records (a DKIM key is hundreds of characters). Offsets are counted on the escaped text, so
 /// the carets line up with what is printed.
-fn render_excerpt(excerpt: &crate::report::Excerpt, out: &mut dyn Write) -> io::Result<()> {
+fn render_excerpt(excerpt: &crate::finding::Excerpt, out: &mut dyn Write) -> io::Result<()> {
     let text = &excerpt.text;
     let start = floor_char_boundary(text, excerpt.span.start.min(text.len()));
     let end = floor_char_boundary(text, excerpt.span.end.clamp(start, text.len()));
@@ -357,7 +357,7 @@ fn render_queries(domain: &DomainReport, out: &mut dyn Write) -> io::Result<()> 
 }
 
 /// Writes one rule's documentation (`mailcheck explain RULE`).
-pub fn render_rule(rule: &crate::rules::Rule, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_rule(rule: &crate::finding::Rule, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{} ({}, default severity {})",
@@ -387,7 +387,7 @@ pub fn render_rule(rule: &crate::rules::Rule, out: &mut dyn Write) -> io::Result
 }
 
 /// Writes every rule with its default severity (`mailcheck explain`).
-pub fn render_rule_list(rules: &[&crate::rules::Rule], out: &mut dyn Write) -> io::Result<()> {
+pub fn render_rule_list(rules: &[&crate::finding::Rule], out: &mut dyn Write) -> io::Result<()> {
     let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
     let mut section = None;
     for rule in rules {

@@ -6,8 +6,8 @@ use super::mta_sts::quoted;
 use super::{Findings, Rule};
 use crate::facts::policy::Published;
 use crate::facts::{Facts, Lookup};
+use crate::finding::{Finding, Section, Severity};
 use crate::policy::bimi;
-use crate::report::{Finding, Section, Severity};
 
 /// The record is invalid.
 pub static BIMI_RECORD_INVALID: Rule = Rule {

@@ -2,7 +2,7 @@
 
 use super::{Findings, Rule};
 use crate::facts::{Facts, Lookup, SelectorMode};
-use crate::report::{Finding, Section, Severity};
+use crate::finding::{Finding, Section, Severity};
 
 /// DMARC asks receivers to quarantine or reject mail that the domain cannot authenticate.
 pub static DMARC_ENFORCED_WITHOUT_AUTHENTICATION: Rule = Rule {

@@ -12,10 +12,9 @@ use super::{Findings, Rule};
 use crate::dkim::key::{self, KeyMaterial, RSA_MINIMUM_BITS, RSA_RECOMMENDED_BITS, RsaEncoding};
 use crate::dkim::{self as parser, KeyType};
 use crate::dns::{Name, Outcome};
-use crate::facts::{
-    Absence, DkimFacts, DkimSelector, DkimTxt, Facts, Failure, Lookup, SelectorMode,
-};
-use crate::report::{Finding, Section, Severity};
+use crate::facts::{Absence, DkimFacts, DkimSelector, Facts, Failure, Lookup, SelectorMode};
+use crate::finding::{Finding, Section, Severity};
+use crate::txt::TxtRecord;
 
 /// No DKIM key was found.
 pub static DKIM_NO_KEY_FOUND: Rule = Rule {
@@ -565,7 +564,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
 /// The records of one selector that has some.
 fn check_selector(
     selector: &DkimSelector,
-    records: &[DkimTxt],
+    records: &[TxtRecord],
     domain: &Name,
     mode: SelectorMode,
     findings: &mut Findings,

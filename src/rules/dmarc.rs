@@ -12,9 +12,9 @@ use crate::dns::Name;
 use crate::facts::Facts;
 use crate::facts::Lookup;
 use crate::facts::policy::{AppliedRecord, Discovery, TxtAt};
+use crate::finding::{Finding, Section, Severity};
 use crate::policy::dmarc::{self, DmarcRecord, IssueKind, Policy};
 use crate::policy::org::organizational_domain;
-use crate::report::{Finding, Section, Severity};
 
 /// No DMARC record applies to the domain.
 pub static DMARC_MISSING: Rule = Rule {

@@ -6,7 +6,7 @@ use super::lookup::AsFailure;
 use super::{Findings, Rule};
 use crate::expect::{Status, judge, short_data};
 use crate::facts::Facts;
-use crate::report::{Finding, Section, Severity};
+use crate::finding::{Finding, Section, Severity};
 
 /// An expected record is not published.
 pub static EXPECTED_RECORD_MISSING: Rule = Rule {

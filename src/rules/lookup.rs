@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Findings, Rule};
 use crate::dns::{Name, Outcome, RecordType};
 use crate::facts::{Facts, Failure, Lookup};
-use crate::report::{Finding, Section, Severity};
+use crate::finding::{Finding, Section, Severity};
 
 /// A lookup timed out, or the server answered SERVFAIL or REFUSED.
 pub static DNS_LOOKUP_FAILED: Rule = Rule {

@@ -22,31 +22,11 @@ pub use spf::check_record as check_spf_record;
 
 use std::collections::HashSet;
 
-use serde::Serialize;
-
 use crate::dns::{Name, RecordType};
 
 use crate::facts::Facts;
-use crate::report::{Finding, Section, Severity};
-
-/// The documentation and default severity of one rule.
-#[derive(Debug, Serialize)]
-pub struct Rule {
-    /// Kebab-case name of the problem, e.g. `mx-target-cname`. Never reused.
-    pub id: &'static str,
-    /// The section its findings appear in.
-    pub section: Section,
-    /// The default severity (a rule may raise or lower it for a case it documents).
-    pub severity: Severity,
-    /// What the rule finds, in one sentence.
-    pub summary: &'static str,
-    /// Why it matters.
-    pub rationale: &'static str,
-    /// How to fix it, in general; findings often carry a fix made for their case.
-    pub fix: &'static str,
-    /// Where the requirement comes from, e.g. `RFC 7505 §3`.
-    pub references: &'static [&'static str],
-}
+use crate::finding::Finding;
+use crate::finding::Rule;
 
 /// Every rule, in the order `mailcheck explain` lists them.
 pub static RULES: &[&Rule] = &[

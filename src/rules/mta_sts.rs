@@ -3,8 +3,8 @@
 use super::{Findings, Rule};
 use crate::facts::Facts;
 use crate::facts::policy::{Published, TxtAt};
+use crate::finding::{Finding, Section, Severity};
 use crate::policy::mta_sts;
-use crate::report::{Finding, Section, Severity};
 
 /// The record is invalid.
 pub static MTA_STS_RECORD_INVALID: Rule = Rule {

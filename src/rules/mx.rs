@@ -6,7 +6,7 @@ use super::{Findings, Rule};
 use crate::address::non_public_reason;
 use crate::dns::Name;
 use crate::facts::{Absence, Facts, Lookup, MxHost, MxRecord};
-use crate::report::{Finding, Section, Severity};
+use crate::finding::{Finding, Section, Severity};
 
 /// The domain has no MX record.
 pub static MX_MISSING: Rule = Rule {

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use super::{Findings, Rule};
 use crate::dns::Name;
 use crate::facts::{Facts, ListLookup, Lookup, PtrName};
-use crate::report::{Finding, Section, Severity};
+use crate::finding::{Finding, Section, Severity};
 
 /// An MX host's address has no PTR record.
 pub static PTR_MISSING: Rule = Rule {

@@ -6,11 +6,11 @@
 use super::{Findings, Rule};
 use crate::dns::Name;
 use crate::facts::{Absence, Facts, Lookup};
-use crate::lint::RecordText;
-use crate::report::{Finding, Section, Severity};
+use crate::finding::{Finding, Section, Severity};
 use crate::spf::eval::{LOOKUP_LIMIT, NAME_LIMIT, VOID_LIMIT};
 use crate::spf::record::{Mechanism, Modifier, Qualifier, Record, TermKind, closest, parse_record};
 use crate::spf::tree::{SpfNode, TermDns, TermFacts, WalkStep};
+use crate::txt::TxtRecord;
 
 /// No SPF record.
 pub static SPF_MISSING: Rule = Rule {
@@ -756,9 +756,9 @@ fn describe_step(step: &WalkStep<'_>) -> (String, String) {
 }
 
 /// Record mode: the rules that need no lookup, on a record's text alone.
-pub fn check_record(text: &RecordText) -> Vec<Finding> {
+pub fn check_record(text: &TxtRecord) -> Vec<Finding> {
     let mut findings = Findings::default();
-    let record = parse_record(&text.joined);
+    let record = parse_record(&text.text);
     let subject = "the record";
     // Character-strings over 255 octets cannot be published at all.
     for (i, string) in text.strings.iter().enumerate() {
@@ -777,10 +777,10 @@ pub fn check_record(text: &RecordText) -> Vec<Finding> {
                 )
                 .with_severity(Severity::Error)
                 .with_excerpt(
-                    text.joined.clone(),
+                    text.text.clone(),
                     crate::diagnostic::Span::new(
                         start,
-                        (start + string.len()).min(text.joined.len()),
+                        (start + string.len()).min(text.text.len()),
                     ),
                 )
                 .with_fix(

@@ -4,8 +4,8 @@ use super::mta_sts::quoted;
 use super::{Findings, Rule};
 use crate::facts::Facts;
 use crate::facts::policy::Published;
+use crate::finding::{Finding, Section, Severity};
 use crate::policy::{mta_sts, tls_rpt};
-use crate::report::{Finding, Section, Severity};
 
 /// The record is invalid.
 pub static TLS_RPT_INVALID: Rule = Rule {

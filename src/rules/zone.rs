@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Rule;
 use crate::dns::Name;
-use crate::report::{Finding, Section, Severity};
+use crate::finding::{Finding, Section, Severity};
 use crate::zonefile::{Location, Zone, type_name};
 
 /// A name has a CNAME record and other data.

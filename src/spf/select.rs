@@ -1,24 +1,7 @@
 //! Record selection (RFC 7208 §4.5): which of a domain's TXT records is its SPF record.
 
 use super::record::is_spf_record;
-
-/// One TXT record that is an SPF record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpfText {
-    /// The character-strings as published (each at most 255 octets on the wire).
-    pub strings: Vec<Vec<u8>>,
-    /// The strings joined with no separator (RFC 7208 §3.3), as text. Bytes that are not
-    /// UTF-8 become U+FFFD, which the parser then reports as non-ASCII.
-    pub text: String,
-}
-
-impl SpfText {
-    /// Builds the record from its character-strings.
-    pub fn new(strings: Vec<Vec<u8>>) -> Self {
-        let text = String::from_utf8_lossy(&strings.concat()).into_owned();
-        SpfText { strings, text }
-    }
-}
+use crate::txt::TxtRecord;
 
 /// What selection found among a domain's TXT records.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,17 +9,17 @@ pub enum Selection {
     /// No record starts with `v=spf1`: the result is `none`.
     None,
     /// Exactly one SPF record.
-    One(SpfText),
+    One(TxtRecord),
     /// More than one: a `permerror` (RFC 7208 §4.5).
-    Multiple(Vec<SpfText>),
+    Multiple(Vec<TxtRecord>),
 }
 
 /// Picks the SPF records among TXT records given as character-strings: those whose joined
 /// text starts with `v=spf1` (any case) followed by a space or the end.
 pub fn select_records<'a>(records: impl Iterator<Item = &'a Vec<Vec<u8>>>) -> Selection {
-    let mut found: Vec<SpfText> = records
+    let mut found: Vec<TxtRecord> = records
         .filter(|strings| is_spf_record(&strings.concat()))
-        .map(|strings| SpfText::new(strings.clone()))
+        .map(|strings| TxtRecord::new(strings.clone()))
         .collect();
     match found.len() {
         0 => Selection::None,
@@ -63,7 +46,7 @@ mod tests {
         ];
         assert_eq!(
             select_records(records.iter()),
-            Selection::One(SpfText::new(strings(&["v=spf1 ip4:", "192.0.2.5 -all"])))
+            Selection::One(TxtRecord::new(strings(&["v=spf1 ip4:", "192.0.2.5 -all"])))
         );
         if let Selection::One(found) = select_records(records.iter()) {
             assert_eq!(found.text, "v=spf1 ip4:192.0.2.5 -all");

@@ -11,10 +11,10 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::record::{Mechanism, Modifier, Record, TermKind};
-use super::select::SpfText;
 use crate::diagnostic::Span;
-use crate::dns::Name;
+use crate::domain::Name;
 use crate::facts::{Failure, ListLookup};
+use crate::txt::TxtRecord;
 
 /// Everything an audit found about a domain's SPF policy.
 #[derive(Clone, Debug)]
@@ -51,7 +51,7 @@ pub struct SpfNode {
     pub domain: Name,
     /// The SPF records among the domain's TXT records (`Found` holds at least one).
     /// `Absent` when the domain has no TXT record, or none that is an SPF record.
-    pub records: ListLookup<SpfText>,
+    pub records: ListLookup<TxtRecord>,
     /// How many TXT records the domain has (SPF or not).
     pub txt_count: usize,
     /// The parsed record, when there is exactly one.

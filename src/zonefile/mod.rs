@@ -32,7 +32,8 @@ use domain::base::iana::{Class, Rtype};
 use domain::rdata::ZoneRecordData;
 use domain::zonefile::inplace::{Entry, Zonefile};
 
-use crate::dns::{Name, RecordData, RecordType};
+use crate::domain::Name;
+use crate::rr::{RecordData, RecordType};
 use lexer::{RawEntry, Token};
 
 type DomainName = domain::base::Name<Bytes>;
@@ -313,7 +314,7 @@ impl Reader<'_> {
                 line,
                 format!(
                     "unknown directive {}; only $ORIGIN, $TTL and $INCLUDE are read",
-                    crate::render::escape::escape(&name)
+                    crate::escape::escape(&name)
                 ),
             ),
         }
@@ -475,7 +476,7 @@ impl Reader<'_> {
                     entry.line,
                     format!(
                         "invalid owner name {}: {message}",
-                        crate::render::escape::escape(&shown)
+                        crate::escape::escape(&shown)
                     ),
                 );
                 None
@@ -536,7 +537,7 @@ impl Reader<'_> {
                     rtype.line,
                     format!(
                         "{owner}: unknown record type {}",
-                        crate::render::escape::escape(&type_text)
+                        crate::escape::escape(&type_text)
                     ),
                 );
                 return None;
@@ -720,7 +721,7 @@ fn explain_error(message: &str) -> String {
         "unknown record type with concrete data" => {
             "this record type can only be written in the generic form (\\# LENGTH HEX)"
         }
-        other => return crate::render::escape::escape(other).into_owned(),
+        other => return crate::escape::escape(other).into_owned(),
     };
     explained.to_owned()
 }

@@ -72,11 +72,11 @@ pub fn findings_of<'j>(json: &'j serde_json::Value, rule: &str) -> Vec<&'j serde
 /// (those `in_family` selects) is fired by some fixture and kept quiet by another, and every
 /// id in the tables names a rule. Returns the family's rules for further checks.
 pub fn assert_fixtures_both_ways(
-    in_family: impl Fn(&mailcheck::rules::Rule) -> bool,
+    in_family: impl Fn(&mailcheck::finding::Rule) -> bool,
     fired: &[&str],
     quiet: &[&str],
-) -> Vec<&'static mailcheck::rules::Rule> {
-    let family: Vec<&'static mailcheck::rules::Rule> = mailcheck::rules::RULES
+) -> Vec<&'static mailcheck::finding::Rule> {
+    let family: Vec<&'static mailcheck::finding::Rule> = mailcheck::rules::RULES
         .iter()
         .copied()
         .filter(|rule| in_family(rule))
