@@ -1,11 +1,14 @@
-//! Which IP addresses can be reached from the internet.
+//! IP addresses: which can be reached from the internet, and the reverse-DNS name of each.
 //!
 //! `IpAddr::is_global` is still unstable in std, so this is the IANA special-purpose address
 //! registries (RFC 6890 and its updates) written down as data: every block whose "Globally
 //! Reachable" column is False, plus multicast and the reserved class E, which can never be a
 //! mail host's unicast address.
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::domain::Name;
 
 /// A special-purpose block: network, prefix length, and what it is, for the message.
 struct Block<T> {
@@ -188,9 +191,29 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         .map(|block| block.what)
 }
 
+/// The name a PTR lookup asks for: `d.c.b.a.in-addr.arpa` (RFC 1035 §3.5) or the reversed
+/// nibbles under `ip6.arpa` (RFC 3596 §2.5).
+pub fn reverse_name(ip: IpAddr) -> Name {
+    let text = match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        IpAddr::V6(v6) => {
+            let mut text = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                let _ = write!(text, "{:x}.{:x}.", byte & 0xf, byte >> 4);
+            }
+            text.push_str("ip6.arpa");
+            text
+        }
+    };
+    Name::new(&text)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::non_public_reason;
+    use super::{non_public_reason, reverse_name};
 
     fn reason(ip: &str) -> Option<&'static str> {
         non_public_reason(ip.parse().unwrap())
@@ -244,5 +267,17 @@ mod tests {
             let found = reason(ip).unwrap_or_else(|| panic!("{ip} passed as public"));
             assert!(found.contains(word), "{ip}: {found}");
         }
+    }
+
+    #[test]
+    fn reverse_names() {
+        assert_eq!(
+            reverse_name("192.0.2.10".parse().unwrap()).as_str(),
+            "10.2.0.192.in-addr.arpa"
+        );
+        assert_eq!(
+            reverse_name("2001:db8::1".parse().unwrap()).as_str(),
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+        );
     }
 }

@@ -30,7 +30,7 @@ pub async fn audit_with(
         findings,
         describe::records(&facts),
         describe::overview(&facts),
-        describe::queries(&facts.queries),
+        describe::lookup::queries(&facts.queries),
     );
     report.providers = providers;
     report
@@ -39,8 +39,8 @@ pub async fn audit_with(
 /// The names the domain's records point to, for provider detection.
 fn evidence(facts: &Facts) -> Evidence {
     let mx = facts
-        .mail
         .mx
+        .records
         .found()
         .into_iter()
         .flatten()

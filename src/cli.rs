@@ -21,7 +21,6 @@ use crate::finding::RecordKind;
 use crate::finding::Rule;
 use crate::finding::Severity;
 use crate::gather::GatherOptions;
-use crate::lint::lint;
 use crate::output::{HumanSink, JsonSink, NdjsonSink, ReportSink, Tally};
 use crate::progress::Progress;
 use crate::render;
@@ -324,9 +323,6 @@ pub enum InputError {
     /// `--input` that cannot be read.
     #[error("cannot read --input {path}: {message}", path = .0.display(), message = .1)]
     Input(PathBuf, String),
-    /// `record` with a kind that cannot be checked yet.
-    #[error("checking {0:?} records is not supported yet")]
-    UnsupportedRecordKind(RecordKind),
     /// A `--selector` that is not a selector.
     #[error("invalid --selector \"{0}\": {1}")]
     Selector(String, &'static str),
@@ -698,7 +694,7 @@ fn lint_record(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
     let record = TxtRecord::from_input(text);
-    let output = lint(kind, &record).ok_or(InputError::UnsupportedRecordKind(kind))?;
+    let output = crate::record::check(kind, &record);
     let report = Report {
         lints: vec![LintReport::new(
             kind,

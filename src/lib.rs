@@ -3,7 +3,7 @@
 //!
 //! The pipeline (see `DESIGN.md`): [`gather`] does all the I/O through a [`dns::DnsSource`] and
 //! returns plain [`facts::Facts`]; [`rules`] are pure functions from facts to
-//! [`report::Finding`]s; [`render`] turns the [`report::Report`] into human or JSON output.
+//! [`finding::Finding`]s; [`render`] turns the [`report::Report`] into human or JSON output.
 
 pub mod address;
 pub mod audit;
@@ -19,11 +19,11 @@ pub mod expect;
 pub mod facts;
 pub mod finding;
 pub mod gather;
-pub mod lint;
 pub mod output;
 pub mod policy;
 pub mod progress;
 pub mod providers;
+pub mod record;
 pub mod render;
 pub mod report;
 pub mod rr;

@@ -240,8 +240,8 @@ impl ReportSink for NdjsonSink<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::describe::Records;
     use crate::domain::parse_domain;
-    use crate::report::Records;
 
     fn report_of(name: &str) -> DomainReport {
         let domain = parse_domain(name).unwrap();

@@ -18,12 +18,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::{InputError, ResolverArgs};
+use crate::describe::OverviewLine;
 use crate::dns::cache::CachingSource;
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSource};
 use crate::dns::{DnsSource, Name};
 use crate::finding::{Finding, Section};
-use crate::report::{DomainReport, OverviewLine};
+use crate::report::DomainReport;
 use crate::zonefile::{self, Zone};
 
 /// Options that choose where answers come from.

@@ -29,8 +29,6 @@ use std::collections::BTreeMap;
 #[path = "support/conformance.rs"]
 mod conformance;
 
-use mailcheck::lint::lint;
-
 use mailcheck::txt::TxtRecord;
 
 use mailcheck::finding::RecordKind;
@@ -256,7 +254,7 @@ fn expected(vector: &Value) -> Option<Verdict> {
 
 /// mailcheck's verdict, from the findings of record mode; `ignore` drops one rule's findings.
 fn mailcheck_verdict(record: &str, ignore: Option<&str>) -> (Verdict, Vec<String>) {
-    let output = lint(RecordKind::Dkim, &TxtRecord::from_input(record)).expect("dkim record mode");
+    let output = mailcheck::record::check(RecordKind::Dkim, &TxtRecord::from_input(record));
     let findings: Vec<_> = output
         .findings
         .iter()

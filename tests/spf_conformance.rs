@@ -34,9 +34,9 @@ use std::path::{Path, PathBuf};
 #[path = "support/conformance.rs"]
 mod conformance;
 
+use mailcheck::address::reverse_name;
 use mailcheck::dns::memory::MemorySource;
 use mailcheck::dns::{Name, Outcome, RecordData, RecordType};
-use mailcheck::gather::reverse_name;
 use mailcheck::spf::{CheckHost, EvalOptions, SpfResult, check_host};
 use serde_json::Value;
 

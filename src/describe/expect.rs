@@ -6,8 +6,11 @@ use std::fmt::Write as _;
 use crate::expect::{Judged, Status, judge, short_data};
 use crate::facts::Facts;
 use crate::finding::Section;
-use crate::report::OverviewLine;
-use crate::report::expect::ExpectedRecordReport;
+use serde::Serialize;
+
+use crate::expect::TermVerdict;
+
+use super::overview::OverviewLine;
 
 /// Characters of record data shown on a line; longer data (a DKIM key) is cut in the middle.
 const SHOWN: usize = 72;
@@ -33,17 +36,14 @@ pub fn records(facts: &Facts) -> Vec<ExpectedRecordReport> {
 }
 
 /// The section's lines: a count, then each record with its status.
-pub fn overview(facts: &Facts, lines: &mut Vec<OverviewLine>) {
+pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
+    let mut lines = Vec::new();
     let Some(expect) = &facts.expected else {
-        return;
+        return lines;
     };
     let judged = judge(facts);
     let mut line = |depth, text: String| {
-        lines.push(OverviewLine {
-            section: Section::Expected,
-            depth,
-            text,
-        });
+        lines.push(OverviewLine::new(Section::Expected, depth, text));
     };
     let mut counts = Vec::new();
     for status in [
@@ -108,4 +108,31 @@ pub fn overview(facts: &Facts, lines: &mut Vec<OverviewLine>) {
             line(2, text);
         }
     }
+    lines
+}
+
+/// One expected record and what was found.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpectedRecordReport {
+    /// The owner name, absolute (relative names of the file are under the audited domain).
+    pub name: String,
+    /// The record type (`MX`, `TXT`, `CNAME`…).
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// The expected data in zone-file form; `null` for a type mailcheck does not look up.
+    pub expected: Option<String>,
+    /// `present`, `missing`, `different`, `not-verified` or `not-checked`.
+    pub status: Status,
+    /// The records found that the status is about, in zone-file form: the match when
+    /// present, what stands in its place when different, the published SPF record.
+    pub found: Vec<String>,
+    /// What was found, in one sentence, when not present as written.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// Where the record is written in the file (`FILE:LINE`).
+    pub source: String,
+    /// For an expected SPF record: each include:, ip4: and ip6: term and whether the published
+    /// policy authorizes it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<TermVerdict>,
 }

@@ -2,42 +2,10 @@
 //! report authorization), MTA-STS, TLS-RPT and BIMI. Plain data; the parsers are pure, so
 //! the records are parsed here once and read by rules and renderers alike.
 
-use super::{Absence, Failure, ListLookup, Lookup};
+use super::lookup::{Absence, Failure, Lookup, TxtAt};
 use crate::dns::Name;
 use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy};
 use crate::policy::{bimi, mta_sts, tls_rpt};
-use crate::txt::TxtRecord;
-
-/// The TXT records at one name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TxtAt {
-    /// The name asked for, e.g. `_dmarc.example.com`.
-    pub name: Name,
-    /// What came back.
-    pub txt: ListLookup<TxtRecord>,
-}
-
-impl TxtAt {
-    /// The texts of the TXT records that `pick` keeps (empty when none, absent or failed).
-    pub fn texts(&self, pick: impl Fn(&str) -> bool) -> Vec<&str> {
-        self.txt
-            .found()
-            .into_iter()
-            .flatten()
-            .map(|record| record.text.as_str())
-            .filter(|text| pick(text))
-            .collect()
-    }
-
-    /// The texts of the other TXT records (neither of the type nor look-alikes).
-    pub fn others(
-        &self,
-        is_type: impl Fn(&str) -> bool,
-        lookalike: impl Fn(&str) -> bool,
-    ) -> Vec<&str> {
-        self.texts(|text| !is_type(text) && !lookalike(text))
-    }
-}
 
 /// DMARC facts: the lookups of policy discovery (RFC 7489 §6.6.3) and of report
 /// authorization (§7.1).

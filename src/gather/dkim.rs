@@ -8,7 +8,7 @@
 //! about the target), so a CNAME lookup is made as well: at once for named selectors, and after
 //! a NODATA answer for probed ones (most probes are NXDOMAIN and need no second query).
 
-use super::{ask, cname_lookup, join_all};
+use super::lookup::{ask, cname_lookup, join_all};
 use crate::dkim::selectors::{COMMON_SELECTORS, WILDCARD_PROBE};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 use crate::facts::{Absence, DkimFacts, DkimSelector, Lookup, SelectorMode};

@@ -6,31 +6,14 @@
 //! per external report destination, all at once. The MTA-STS, TLS-RPT and BIMI lookups
 //! depend on nothing and start with `_dmarc.<domain>`.
 
-use super::{ask, join_all};
-use crate::dns::{DnsSource, Name, RecordData, RecordType};
+use super::lookup::{join_all, txt};
+use crate::dns::{DnsSource, Name};
+use crate::facts::Lookup;
 use crate::facts::policy::{
     AppliedRecord, Authorization, Discovery, DmarcFacts, PolicyRecordFacts, SingleRecordFacts,
-    TxtAt,
 };
-use crate::facts::{Lookup, extract_sorted};
 use crate::policy::dmarc;
 use crate::policy::org::{organizational_domain, same_organization};
-use crate::txt::TxtRecord;
-
-/// Looks up the TXT records at `name`.
-pub(super) async fn txt(source: &dyn DnsSource, name: Name) -> TxtAt {
-    let outcome = ask(source, &name, RecordType::Txt).await;
-    let txt = Lookup::from_outcome(
-        &name,
-        RecordType::Txt,
-        &outcome,
-        extract_sorted(RecordType::Txt, |data| match data {
-            RecordData::Txt(strings) => Some(TxtRecord::new(strings.clone())),
-            _ => None,
-        }),
-    );
-    TxtAt { name, txt }
-}
 
 /// DMARC discovery, then the authorization of every external report destination.
 pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> DmarcFacts {

@@ -9,7 +9,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::{ask, join_all};
+use super::lookup::{ask, join_all};
 use crate::dns::{DnsSource, Name};
 use crate::expect::{
     AddressCheck, ExpectFacts, ExpectFile, ExpectedLookup, ExpectedRecord, RangeCheck,

@@ -8,23 +8,18 @@
 mod dkim;
 mod dmarc;
 mod expect;
-mod mail;
+mod lookup;
+mod mx;
+mod reverse;
 mod spf;
 
-pub use mail::reverse_name;
 pub use spf::MAX_DEPTH as SPF_MAX_DEPTH;
 
-use std::future::Future;
-use std::net::{Ipv4Addr, Ipv6Addr};
-
-use futures_util::StreamExt;
-use futures_util::stream::FuturesOrdered;
-
+use crate::dns::DnsSource;
 use crate::dns::cache::RecordingSource;
 use crate::dns::guard::AuditGuard;
-use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 use crate::domain::DomainName;
-use crate::facts::{Facts, Lookup, extract_sorted};
+use crate::facts::Facts;
 
 pub use dmarc::external_destinations;
 
@@ -67,8 +62,8 @@ pub async fn gather_with(
     let recorder = RecordingSource::new(&guard);
     // The families are independent: all of them start at once (each one's first lookups go
     // out on the first poll).
-    let (mail, dkim, spf, dmarc, policies, expected) = tokio::join!(
-        mail::gather_mail(&recorder, &domain.ascii),
+    let (mx, dkim, spf, dmarc, policies, expected) = tokio::join!(
+        mx::gather_mx(&recorder, &domain.ascii),
         dkim::gather_dkim(
             &recorder,
             &domain.ascii,
@@ -82,7 +77,7 @@ pub async fn gather_with(
     );
     Facts {
         domain: domain.clone(),
-        mail,
+        mx,
         dkim,
         spf,
         dmarc,
@@ -90,67 +85,4 @@ pub async fn gather_with(
         expected,
         queries: recorder.into_log(),
     }
-}
-
-/// One query, as the gatherers ask it.
-/// Awaits every future of `futures`, giving their outputs in order.
-///
-/// Unlike `futures_util::future::join_all` below 31 futures (or `tokio::join!`), which poll
-/// every unfinished future each time any one of them is woken, this polls only the future that
-/// was woken. An audit is one task with dozens of lookups in flight (24 DKIM probes alone), and
-/// each answer would otherwise re-poll all of them through every layer of the DNS stack: that
-/// was a fifth of a batch run's CPU time.
-async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    futures
-        .into_iter()
-        .collect::<FuturesOrdered<F>>()
-        .collect()
-        .await
-}
-
-async fn ask(source: &dyn DnsSource, name: &Name, rtype: RecordType) -> Outcome {
-    source.query(name, rtype).await
-}
-
-/// The IPv4 addresses of `name`, sorted (MX hosts, PTR names, SPF `a` and `exists` terms).
-async fn lookup_v4(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<Ipv4Addr>> {
-    let outcome = ask(source, name, RecordType::A).await;
-    Lookup::from_outcome(
-        name,
-        RecordType::A,
-        &outcome,
-        extract_sorted(RecordType::A, |data| match data {
-            RecordData::A(ip) => Some(*ip),
-            _ => None,
-        }),
-    )
-}
-
-/// The IPv6 addresses of `name`, sorted.
-async fn lookup_v6(source: &dyn DnsSource, name: &Name) -> Lookup<Vec<Ipv6Addr>> {
-    let outcome = ask(source, name, RecordType::Aaaa).await;
-    Lookup::from_outcome(
-        name,
-        RecordType::Aaaa,
-        &outcome,
-        extract_sorted(RecordType::Aaaa, |data| match data {
-            RecordData::Aaaa(ip) => Some(*ip),
-            _ => None,
-        }),
-    )
-}
-
-/// The CNAME target of `name` itself (an MX host or a DKIM selector that is an alias). Only a
-/// CNAME owned by `name` counts, not one further along a chain.
-async fn cname_lookup(source: &dyn DnsSource, name: &Name) -> Lookup<Name> {
-    let outcome = ask(source, name, RecordType::Cname).await;
-    Lookup::from_outcome(name, RecordType::Cname, &outcome, |outcome| {
-        outcome
-            .records()
-            .iter()
-            .find_map(|record| match &record.data {
-                RecordData::Cname(target) if record.name == *name => Some(target.clone()),
-                _ => None,
-            })
-    })
 }

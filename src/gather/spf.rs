@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{ask, join_all, lookup_v4, lookup_v6};
+use super::lookup::{ask, join_all, lookup_v4, lookup_v6};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 use crate::facts::{Absence, Lookup};
 use crate::spf::eval::valid_domain;

@@ -55,7 +55,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let record = match facts.policies.bimi.published(bimi::is_bimi_record) {
         Published::One(text) => {
             let record = bimi::parse(text);
-            check_record(&record, &at.name, findings);
+            record_rules(&record, &at.name, findings);
             Some(record)
         }
         Published::Several(texts) => {
@@ -109,8 +109,15 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     );
 }
 
-/// The record's problems (also used by record mode).
-pub(crate) fn check_record(
+/// Record mode: the record's problems, with no DNS (the DMARC policy is not known here).
+pub fn check_record(record: &bimi::BimiRecord) -> Vec<Finding> {
+    let mut findings = Findings::default();
+    record_rules(record, &"the record", &mut findings);
+    findings.list
+}
+
+/// The record's problems.
+pub(super) fn record_rules(
     record: &bimi::BimiRecord,
     subject: &dyn std::fmt::Display,
     findings: &mut Findings,
@@ -121,19 +128,5 @@ pub(crate) fn check_record(
                 .with_severity(issue.severity)
                 .with_excerpt(&record.text, issue.span),
         );
-    }
-}
-
-/// Record mode: the record's problems and what it says (the DMARC policy is not known here).
-pub(crate) fn lint(text: &str) -> crate::lint::LintOutput {
-    let record = bimi::parse(text);
-    let mut findings = Findings::default();
-    check_record(&record, &"the record", &mut findings);
-    crate::lint::LintOutput {
-        findings: findings.list,
-        overview: super::dmarc::overview_lines(
-            Section::Bimi,
-            crate::describe::policy::bimi_lines(&record),
-        ),
     }
 }

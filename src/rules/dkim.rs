@@ -1,8 +1,8 @@
 //! DKIM keys (RFC 6376 §3.6, RFC 8301, RFC 8463): is there a key, does its record parse, is the
 //! key material usable, and is it strong enough.
 //!
-//! The checks of one key record ([`check_record`]) need no DNS and are shared with record mode
-//! (`mailcheck record dkim '<TEXT>'`). [`check`] adds what needs the lookups: whether any
+//! The checks of one key record (`check_record`) need no DNS and are shared with record mode
+//! (`mailcheck record dkim '<TEXT>'`). `check` adds what needs the lookups: whether any
 //! selector has a key, several records at one selector, and failed lookups.
 
 use std::collections::BTreeMap;
@@ -549,7 +549,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let any_found = dkim.selectors.iter().any(|s| dkim.key_records(s).is_some())
         || dkim.wildcard_key().is_some();
     let any_failed = dkim.selectors.iter().any(|s| s.txt.failure().is_some());
-    let domain_missing = matches!(facts.mail.mx, Lookup::Absent(Absence::NxDomain));
+    let domain_missing = matches!(facts.mx.records, Lookup::Absent(Absence::NxDomain));
     if dkim.mode == SelectorMode::Discovery
         && !facts.spf.sends_no_mail()
         && !any_found

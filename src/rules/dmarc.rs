@@ -11,7 +11,8 @@ use super::{Findings, Rule};
 use crate::dns::Name;
 use crate::facts::Facts;
 use crate::facts::Lookup;
-use crate::facts::policy::{AppliedRecord, Discovery, TxtAt};
+use crate::facts::TxtAt;
+use crate::facts::policy::{AppliedRecord, Discovery};
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::dmarc::{self, DmarcRecord, IssueKind, Policy};
 use crate::policy::org::organizational_domain;
@@ -216,7 +217,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                 domain: Some(&facts.domain.ascii),
                 applied: Some(&applied),
             };
-            check_record(&applied.record, &applied.name, &context, findings);
+            record_rules(&applied.record, &applied.name, &context, findings);
             check_authorizations(facts, &applied, findings);
         }
     }
@@ -298,9 +299,20 @@ pub(crate) struct Context<'a> {
     pub applied: Option<&'a AppliedRecord>,
 }
 
-/// The rules that judge a record on its own (also used by record mode).
+/// Record mode: the rules that judge a record on its own, with no DNS.
+pub fn check_record(record: &DmarcRecord) -> Vec<Finding> {
+    let mut findings = Findings::default();
+    let context = Context {
+        domain: None,
+        applied: None,
+    };
+    record_rules(record, &"the record", &context, &mut findings);
+    findings.list
+}
+
+/// The rules that judge a record on its own.
 #[allow(clippy::too_many_lines)] // one block per rule, in the order of RULES
-pub(crate) fn check_record(
+pub(super) fn record_rules(
     record: &DmarcRecord,
     subject: &dyn std::fmt::Display,
     context: &Context<'_>,
@@ -481,44 +493,4 @@ fn check_authorizations(facts: &Facts, applied: &AppliedRecord, findings: &mut F
             );
         }
     }
-}
-
-/// Record mode: the rules that need no DNS, and what the record says.
-pub(crate) fn lint(text: &str) -> crate::lint::LintOutput {
-    let record = dmarc::parse(text);
-    let mut findings = Findings::default();
-    let context = Context {
-        domain: None,
-        applied: None,
-    };
-    check_record(&record, &"the record", &context, &mut findings);
-    let mut lines = crate::describe::policy::dmarc_lines(&record, None);
-    lines.extend(crate::describe::policy::step_up_lines(
-        Some(&record),
-        record
-            .effective()
-            .ok()
-            .map(|effective| (effective.policy, effective.percent)),
-        &Name::new("example.com"),
-    ));
-    crate::lint::LintOutput {
-        findings: findings.list,
-        overview: overview_lines(Section::Dmarc, lines),
-    }
-}
-
-/// Overview lines of `section` from `(depth, text)` pairs (record mode shows them one level
-/// less deep than an audit, where the record text is the first line).
-pub(super) fn overview_lines(
-    section: Section,
-    lines: Vec<(usize, String)>,
-) -> Vec<crate::report::OverviewLine> {
-    lines
-        .into_iter()
-        .map(|(depth, text)| crate::report::OverviewLine {
-            section,
-            depth: depth.saturating_sub(1),
-            text,
-        })
-        .collect()
 }

@@ -5,20 +5,18 @@
 //! check their facts in a fixed order, so the same facts always give the same findings in the
 //! same order.
 
-pub(crate) mod bimi;
+pub mod bimi;
 mod cross;
-pub(crate) mod dkim;
-pub(crate) mod dmarc;
+pub mod dkim;
+pub mod dmarc;
 mod expect;
 mod lookup;
-pub(crate) mod mta_sts;
+pub mod mta_sts;
 mod mx;
 mod reverse;
-mod spf;
-pub(crate) mod tls_rpt;
+pub mod spf;
+pub mod tls_rpt;
 pub mod zone;
-
-pub use spf::check_record as check_spf_record;
 
 use std::collections::HashSet;
 

@@ -2,7 +2,8 @@
 
 use super::{Findings, Rule};
 use crate::facts::Facts;
-use crate::facts::policy::{Published, TxtAt};
+use crate::facts::TxtAt;
+use crate::facts::policy::Published;
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::mta_sts;
 
@@ -39,7 +40,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let at = &facts.policies.mta_sts.at;
     findings.lookups_failed(Section::MtaSts, &[&at.txt], "the MTA-STS record was");
     match facts.policies.mta_sts.published(mta_sts::is_mta_sts_record) {
-        Published::One(text) => check_record(&mta_sts::parse(text), &at.name, findings),
+        Published::One(text) => record_rules(&mta_sts::parse(text), &at.name, findings),
         Published::Several(texts) => findings.push(Finding::new(
             &MTA_STS_MULTIPLE_RECORDS,
             &at.name,
@@ -66,8 +67,15 @@ fn lookalikes(at: &TxtAt, findings: &mut Findings) {
     }
 }
 
-/// The record's problems (also used by record mode).
-pub(crate) fn check_record(
+/// Record mode: the record's problems, with no DNS.
+pub fn check_record(record: &mta_sts::MtaStsRecord) -> Vec<Finding> {
+    let mut findings = Findings::default();
+    record_rules(record, &"the record", &mut findings);
+    findings.list
+}
+
+/// The record's problems.
+pub(super) fn record_rules(
     record: &mta_sts::MtaStsRecord,
     subject: &dyn std::fmt::Display,
     findings: &mut Findings,
@@ -88,18 +96,4 @@ pub(super) fn quoted(texts: &[&str]) -> String {
         .map(|text| format!("\"{text}\""))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Record mode: the record's problems and what it says.
-pub(crate) fn lint(text: &str) -> crate::lint::LintOutput {
-    let record = mta_sts::parse(text);
-    let mut findings = Findings::default();
-    check_record(&record, &"the record", &mut findings);
-    crate::lint::LintOutput {
-        findings: findings.list,
-        overview: super::dmarc::overview_lines(
-            Section::MtaSts,
-            crate::describe::policy::mta_sts_lines(&record),
-        ),
-    }
 }

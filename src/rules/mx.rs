@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use super::{Findings, Rule};
 use crate::address::non_public_reason;
 use crate::dns::Name;
-use crate::facts::{Absence, Facts, Lookup, MxHost, MxRecord};
+use crate::facts::mx::{MxHost, MxRecord};
+use crate::facts::{Absence, Facts, Lookup};
 use crate::finding::{Finding, Section, Severity};
 
 /// The domain has no MX record.
@@ -135,29 +136,29 @@ pub static MX_TARGET_DUPLICATE: Rule = Rule {
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
-    let mail = &facts.mail;
+    let mx = &facts.mx;
     let domain = &facts.domain.ascii;
-    findings.lookups_failed(Section::Mx, &[&mail.mx], "the MX checks were");
-    if mail.mx.found().is_none() {
+    findings.lookups_failed(Section::Mx, &[&mx.records], "the MX checks were");
+    if mx.records.found().is_none() {
         findings.lookups_failed(
             Section::Mx,
-            &[&mail.domain_a, &mail.domain_aaaa],
+            &[&mx.domain_a, &mx.domain_aaaa],
             "the implicit-MX fallback was",
         );
     }
-    match &mail.mx {
+    match &mx.records {
         Lookup::Found(records) => check_records(domain, records, findings),
         Lookup::Absent(absence) => check_missing(facts, *absence, findings),
         Lookup::Failed(_) => {}
     }
-    for host in &mail.hosts {
+    for host in &mx.hosts {
         check_host(host, findings);
     }
 }
 
 /// No MX: is there an address to fall back to?
 fn check_missing(facts: &Facts, absence: Absence, findings: &mut Findings) {
-    let mail = &facts.mail;
+    let mx = &facts.mx;
     let domain = &facts.domain.ascii;
     if absence == Absence::NxDomain {
         findings.push(
@@ -174,8 +175,8 @@ fn check_missing(facts: &Facts, absence: Absence, findings: &mut Findings) {
         );
         return;
     }
-    let has_address = mail.domain_a.found().is_some() || mail.domain_aaaa.found().is_some();
-    let address_unknown = mail.domain_a.failure().is_some() || mail.domain_aaaa.failure().is_some();
+    let has_address = mx.domain_a.found().is_some() || mx.domain_aaaa.found().is_some();
+    let address_unknown = mx.domain_a.failure().is_some() || mx.domain_aaaa.failure().is_some();
     let fix = format!(
         "Publish MX records for the hosts that accept mail for {domain}, e.g. \
          `{domain}. 3600 IN MX 10 mail.{domain}.`; if {domain} never receives mail, publish a \

@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use super::{Findings, Rule};
 use crate::dns::Name;
-use crate::facts::{Facts, ListLookup, Lookup, PtrName};
+use crate::facts::reverse::PtrName;
+use crate::facts::{Facts, ListLookup, Lookup};
 use crate::finding::{Finding, Section, Severity};
 
 /// An MX host's address has no PTR record.
@@ -61,7 +62,7 @@ pub static PTR_MULTIPLE: Rule = Rule {
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     // An address shared by two hosts is checked once, under the first host that has it.
     let mut seen = BTreeSet::new();
-    for host in &facts.mail.hosts {
+    for host in &facts.mx.hosts {
         for address in &host.addresses {
             // A non-public address is not looked up: it is an error of its own.
             let Some(ptr) = &address.ptr else { continue };

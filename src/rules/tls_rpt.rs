@@ -44,7 +44,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     findings.lookups_failed(Section::TlsRpt, &[&at.txt], "the TLS-RPT record was");
     let published = facts.policies.tls_rpt.published(tls_rpt::is_tls_rpt_record);
     match &published {
-        Published::One(text) => check_record(&tls_rpt::parse(text), &at.name, findings),
+        Published::One(text) => record_rules(&tls_rpt::parse(text), &at.name, findings),
         Published::Several(texts) => findings.push(Finding::new(
             &TLS_RPT_INVALID,
             &at.name,
@@ -88,8 +88,15 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     }
 }
 
-/// The record's problems (also used by record mode).
-pub(crate) fn check_record(
+/// Record mode: the record's problems, with no DNS.
+pub fn check_record(record: &tls_rpt::TlsRptRecord) -> Vec<Finding> {
+    let mut findings = Findings::default();
+    record_rules(record, &"the record", &mut findings);
+    findings.list
+}
+
+/// The record's problems.
+pub(super) fn record_rules(
     record: &tls_rpt::TlsRptRecord,
     subject: &dyn std::fmt::Display,
     findings: &mut Findings,
@@ -100,19 +107,5 @@ pub(crate) fn check_record(
                 .with_severity(issue.severity)
                 .with_excerpt(&record.text, issue.span),
         );
-    }
-}
-
-/// Record mode: the record's problems and what it says.
-pub(crate) fn lint(text: &str) -> crate::lint::LintOutput {
-    let record = tls_rpt::parse(text);
-    let mut findings = Findings::default();
-    check_record(&record, &"the record", &mut findings);
-    crate::lint::LintOutput {
-        findings: findings.list,
-        overview: super::dmarc::overview_lines(
-            Section::TlsRpt,
-            crate::describe::policy::tls_rpt_lines(&record),
-        ),
     }
 }

@@ -18,8 +18,8 @@ use super::macros::{
 };
 use super::record::{Directive, Mechanism, Qualifier, Record, TermKind, parse_record};
 use super::select::{Selection, select_records};
+use crate::address::reverse_name;
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
-use crate::gather::reverse_name;
 
 /// The result of `check_host()` (RFC 7208 §2.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -1,59 +1,19 @@
-//! What the policy records say, for JSON `records` and the human overview: DMARC (which record
-//! applies and why, the policy, the report destinations, and the step-up path when the policy
-//! is weak), MTA-STS, TLS-RPT and BIMI.
+//! The DMARC section: which record applies and why, what it says, its report destinations
+//! (JSON `records.dmarc`), the section's overview with the step-up path, and what a record says
+//! before it is published (record mode).
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
+use super::overview::OverviewLine;
+use super::single::RecordStatus;
 use crate::dns::Name;
-use crate::facts::Facts;
 use crate::facts::Lookup;
-use crate::facts::policy::{Discovery, DmarcFacts, Published, SingleRecordFacts};
+use crate::facts::policy::{Discovery, DmarcFacts};
 use crate::finding::Section;
-use crate::policy::dmarc::{self, DmarcRecord, Policy};
+use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy};
 use crate::policy::org::organizational_domain;
-use crate::policy::{bimi, mta_sts, tls_rpt};
-use crate::report::policy::{DestinationReport, DmarcReport, RecordStatus, SingleRecordReport};
-use crate::report::{OverviewLine, Records};
-
-/// Fills the policy records of `records`.
-pub(super) fn fill_records(facts: &Facts, records: &mut Records) {
-    records.dmarc = Some(dmarc_report(&facts.dmarc));
-    let policies = &facts.policies;
-    records.mta_sts = Some(single(
-        &policies.mta_sts,
-        mta_sts::is_mta_sts_record,
-        mta_sts::parse,
-    ));
-    records.tls_rpt = Some(single(
-        &policies.tls_rpt,
-        tls_rpt::is_tls_rpt_record,
-        tls_rpt::parse,
-    ));
-    records.bimi = Some(single(&policies.bimi, bimi::is_bimi_record, bimi::parse));
-}
-
-fn single<T>(
-    facts: &SingleRecordFacts,
-    is_type: fn(&str) -> bool,
-    parse: fn(&str) -> T,
-) -> SingleRecordReport<T> {
-    let (status, record, records) = match facts.published(is_type) {
-        Published::One(text) => (RecordStatus::Found, Some(parse(text)), Vec::new()),
-        Published::Several(texts) => (
-            RecordStatus::Multiple,
-            None,
-            texts.into_iter().map(ToOwned::to_owned).collect(),
-        ),
-        Published::None => (RecordStatus::Missing, None, Vec::new()),
-        Published::NotVerified(_) => (RecordStatus::NotVerified, None, Vec::new()),
-    };
-    SingleRecordReport {
-        name: facts.at.name.to_string(),
-        status,
-        record,
-        records,
-    }
-}
 
 /// Which DMARC record applies to the domain and why, in one sentence.
 pub fn why(dmarc: &DmarcFacts) -> String {
@@ -93,7 +53,8 @@ pub fn why(dmarc: &DmarcFacts) -> String {
     }
 }
 
-fn dmarc_report(dmarc: &DmarcFacts) -> DmarcReport {
+/// JSON `records.dmarc`: which record applies, why, and what it says.
+pub fn records(dmarc: &DmarcFacts) -> DmarcReport {
     let mut queried = vec![dmarc.at_domain.name.to_string()];
     if let Some(org) = &dmarc.at_organization {
         queried.push(org.name.to_string());
@@ -147,56 +108,27 @@ fn dmarc_report(dmarc: &DmarcFacts) -> DmarcReport {
     report
 }
 
-/// The overview lines of the DMARC, MTA-STS, TLS-RPT and BIMI sections.
-pub(super) fn overview(facts: &Facts, lines: &mut Vec<OverviewLine>) {
-    let mut push = |section, lines_of: Vec<(usize, String)>| {
-        lines.extend(lines_of.into_iter().map(|(depth, text)| OverviewLine {
-            section,
-            depth,
-            text,
-        }));
-    };
-    push(Section::Dmarc, dmarc_overview(&facts.dmarc));
-    let policies = &facts.policies;
-    push(
-        Section::MtaSts,
-        single_overview(&policies.mta_sts, mta_sts::is_mta_sts_record, |text| {
-            mta_sts_lines(&mta_sts::parse(text))
-        }),
-    );
-    push(
-        Section::TlsRpt,
-        single_overview(&policies.tls_rpt, tls_rpt::is_tls_rpt_record, |text| {
-            tls_rpt_lines(&tls_rpt::parse(text))
-        }),
-    );
-    push(
-        Section::Bimi,
-        single_overview(&policies.bimi, bimi::is_bimi_record, |text| {
-            bimi_lines(&bimi::parse(text))
-        }),
-    );
+/// Record mode: what a record says, and the step-up path from its policy.
+pub fn record_overview(record: &DmarcRecord) -> Vec<OverviewLine> {
+    let mut lines = dmarc_lines(record, None);
+    lines.extend(step_up_lines(
+        Some(record),
+        record
+            .effective()
+            .ok()
+            .map(|effective| (effective.policy, effective.percent)),
+        &Name::new("example.com"),
+    ));
+    super::overview::record_mode_lines(Section::Dmarc, lines)
 }
 
-fn single_overview(
-    facts: &SingleRecordFacts,
-    is_type: fn(&str) -> bool,
-    describe: impl Fn(&str) -> Vec<(usize, String)>,
-) -> Vec<(usize, String)> {
-    let name = &facts.at.name;
-    match facts.published(is_type) {
-        Published::One(text) => {
-            let mut lines = vec![(0, format!("{name}: {text}"))];
-            lines.extend(describe(text));
-            lines
-        }
-        Published::Several(texts) => texts
-            .iter()
-            .map(|text| (0, format!("{name}: {text}")))
-            .collect(),
-        Published::None => vec![(0, format!("no record at {name}"))],
-        Published::NotVerified(_) => vec![(0, format!("{name}: not verified"))],
-    }
+/// The DMARC section's overview: the record, why it applies, what it says, its report
+/// destinations and the step-up path.
+pub fn overview(dmarc: &DmarcFacts) -> Vec<OverviewLine> {
+    dmarc_overview(dmarc)
+        .into_iter()
+        .map(|(depth, text)| OverviewLine::new(Section::Dmarc, depth, text))
+        .collect()
 }
 
 fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
@@ -427,56 +359,55 @@ pub fn step_up_lines(
     lines
 }
 
-/// What an MTA-STS record says.
-pub fn mta_sts_lines(record: &mta_sts::MtaStsRecord) -> Vec<(usize, String)> {
-    let mut lines = Vec::new();
-    match &record.id {
-        Some(id) => lines.push((
-            1,
-            format!("policy id {id} (the policy file itself is not checked)"),
-        )),
-        None => lines.push((1, "no valid id".to_owned())),
-    }
-    if !record.is_valid() {
-        lines.push((1, "senders ignore this record: it is invalid".to_owned()));
-    }
-    lines
+/// DMARC: which record applies, why, and what it says.
+#[derive(Clone, Debug, Serialize)]
+pub struct DmarcReport {
+    /// `found`, `missing`, `multiple` or `not-verified`.
+    pub status: RecordStatus,
+    /// The `_dmarc` names asked, in discovery order.
+    pub queried: Vec<String>,
+    /// The domain's organizational domain (RFC 7489 §3.2, Public Suffix List).
+    pub organizational_domain: String,
+    /// Where the applicable record (or the several records) is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The domain that published the applicable record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_domain: Option<String>,
+    /// Whether the record came from the organizational domain.
+    pub inherited: bool,
+    /// Which record applies and why, in one sentence.
+    pub why: String,
+    /// The applicable record, parsed: every tag, the values, every problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<DmarcRecord>,
+    /// The texts of every DMARC record when there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
+    /// What receivers apply (absent when they ignore the record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective: Option<Effective>,
+    /// The policy for the audited domain's own mail (`sp` when inherited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_for_domain: Option<Policy>,
+    /// Every valid report address with its authorization state.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub report_destinations: Vec<DestinationReport>,
 }
 
-/// What a TLS-RPT record says.
-pub fn tls_rpt_lines(record: &tls_rpt::TlsRptRecord) -> Vec<(usize, String)> {
-    let list: Vec<String> = record
-        .rua
-        .iter()
-        .map(|uri| {
-            if uri.valid {
-                uri.text.clone()
-            } else {
-                format!("{} (invalid)", uri.text)
-            }
-        })
-        .collect();
-    let mut lines = Vec::new();
-    if !list.is_empty() {
-        lines.push((1, format!("TLS reports → {}", list.join(", "))));
-    }
-    if !record.is_valid() {
-        lines.push((1, "senders ignore this record: it is invalid".to_owned()));
-    }
-    lines
-}
-
-/// What a BIMI record says.
-pub fn bimi_lines(record: &bimi::BimiRecord) -> Vec<(usize, String)> {
-    let mut lines = Vec::new();
-    if record.declines() {
-        lines.push((1, "declines to publish a logo (l= is empty)".to_owned()));
-    } else if let Some(location) = &record.location {
-        lines.push((1, format!("logo: {location}")));
-    }
-    match record.authority.as_deref() {
-        Some("") | None => {}
-        Some(authority) => lines.push((1, format!("certificate: {authority}"))),
-    }
-    lines
+/// One report address of `rua` or `ruf`.
+#[derive(Clone, Debug, Serialize)]
+pub struct DestinationReport {
+    /// `rua` or `ruf`.
+    pub tag: &'static str,
+    /// The URI as written.
+    pub uri: String,
+    /// The destination host.
+    pub host: String,
+    /// Whether it is outside the policy domain's organization.
+    pub external: bool,
+    /// For an external destination: whether it publishes the authorization record (absent
+    /// when the lookup failed or was not needed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorized: Option<bool>,
 }

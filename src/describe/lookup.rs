@@ -1,0 +1,62 @@
+//! The `dns` list of a report: every distinct question an audit asked, with its outcome.
+
+use serde::Serialize;
+
+use crate::dns::cache::QueryLogEntry;
+
+/// The query log as the report shows it, sorted by name and type: concurrent lookups finish
+/// in no fixed order, and a report must not change from run to run.
+pub fn queries(log: &[QueryLogEntry]) -> Vec<QueryReport> {
+    let mut log: Vec<&QueryLogEntry> = log.iter().collect();
+    log.sort_by(|a, b| (&a.name, a.rtype).cmp(&(&b.name, b.rtype)));
+    log.into_iter()
+        .map(|entry| QueryReport {
+            name: entry.name.to_string(),
+            rtype: entry.rtype.to_string(),
+            outcome: entry.outcome.kind(),
+            failed: entry.outcome.is_failure(),
+            error: match &entry.outcome {
+                crate::dns::Outcome::Error(message) => Some(message.clone()),
+                _ => None,
+            },
+            ms: u64::try_from(entry.elapsed.as_millis()).unwrap_or(u64::MAX),
+            answers: entry
+                .outcome
+                .records()
+                .iter()
+                .map(|record| {
+                    format!(
+                        "{}. {} {} {}",
+                        record.name,
+                        record.ttl,
+                        record.data.record_type(),
+                        record.data
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// One DNS question as JSON shows it (and `--verbose` prints).
+#[derive(Clone, Debug, Serialize)]
+pub struct QueryReport {
+    /// The name asked for.
+    pub name: String,
+    /// The type asked for.
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// `records`, `nodata`, `nxdomain`, `servfail`, `refused`, `timeout` or `error`.
+    pub outcome: &'static str,
+    /// Whether the outcome is a failure (the audit is then incomplete).
+    #[serde(skip)]
+    pub failed: bool,
+    /// The error text for `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Milliseconds the audit waited for the answer.
+    pub ms: u64,
+    /// The answer's records, in zone-file form (`name TTL TYPE data`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<String>,
+}

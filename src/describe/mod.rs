@@ -1,0 +1,83 @@
+//! What was found, described: the structured records of JSON `records` and the overview lines
+//! of human output. Findings say what is wrong; this says what is there.
+//!
+//! Each family's file reads that family's facts only and defines the JSON shape of its records;
+//! [`records`] and [`overview()`] put them together for one audit.
+
+pub mod bimi;
+pub mod dkim;
+pub mod dmarc;
+pub mod expect;
+pub mod lookup;
+pub mod mta_sts;
+pub mod mx;
+pub mod overview;
+pub mod reverse;
+pub mod single;
+pub mod spf;
+pub mod tls_rpt;
+
+use serde::Serialize;
+
+pub use overview::OverviewLine;
+
+use crate::facts::Facts;
+use crate::policy::bimi::BimiRecord;
+use crate::policy::mta_sts::MtaStsRecord;
+use crate::policy::tls_rpt::TlsRptRecord;
+use single::SingleRecordReport;
+
+/// The structured records of `facts` (JSON `records`).
+pub fn records(facts: &Facts) -> Records {
+    Records {
+        mx: mx::records(&facts.mx),
+        dmarc: Some(dmarc::records(&facts.dmarc)),
+        mta_sts: Some(mta_sts::records(&facts.policies.mta_sts)),
+        tls_rpt: Some(tls_rpt::records(&facts.policies.tls_rpt)),
+        bimi: Some(bimi::records(&facts.policies.bimi)),
+        dkim: dkim::records(&facts.dkim),
+        spf: Some(spf::records(&facts.spf)),
+        expected: expect::records(facts),
+    }
+}
+
+/// The overview lines of every section, in section order.
+pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
+    let mut lines = mx::overview(&facts.mx);
+    lines.extend(reverse::overview(&facts.mx));
+    lines.extend(spf::overview(&facts.spf));
+    lines.extend(dkim::overview(&facts.dkim, &facts.domain.ascii));
+    lines.extend(dmarc::overview(&facts.dmarc));
+    lines.extend(mta_sts::overview(&facts.policies.mta_sts));
+    lines.extend(tls_rpt::overview(&facts.policies.tls_rpt));
+    lines.extend(bimi::overview(&facts.policies.bimi));
+    lines.extend(expect::overview(facts));
+    lines
+}
+
+/// The records found, as structured data (JSON `records`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Records {
+    /// MX records with their hosts' addresses and reverse DNS.
+    pub mx: Vec<mx::MxReport>,
+    /// The DMARC record that applies, how it was found, and what it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dmarc: Option<dmarc::DmarcReport>,
+    /// The MTA-STS record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<SingleRecordReport<MtaStsRecord>>,
+    /// The TLS-RPT record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_rpt: Option<SingleRecordReport<TlsRptRecord>>,
+    /// The BIMI record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bimi: Option<SingleRecordReport<BimiRecord>>,
+    /// DKIM selectors and their keys.
+    pub dkim: dkim::DkimRecordsReport,
+    /// The SPF record and its include/redirect tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spf: Option<spf::SpfReport>,
+    /// `--expect`: each expected record and whether it is published.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expected: Vec<expect::ExpectedRecordReport>,
+}

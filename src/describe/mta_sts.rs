@@ -1,0 +1,40 @@
+//! The MTA-STS section: the record at its name (JSON `records.mta_sts`) and what it says.
+
+use super::overview::OverviewLine;
+use super::single::{self, SingleRecordReport};
+use crate::facts::policy::SingleRecordFacts;
+use crate::finding::Section;
+use crate::policy::mta_sts::{self, MtaStsRecord};
+
+/// JSON `records.mta_sts`.
+pub fn records(facts: &SingleRecordFacts) -> SingleRecordReport<MtaStsRecord> {
+    single::records(facts, mta_sts::is_mta_sts_record, mta_sts::parse)
+}
+
+/// Record mode: what a record says.
+pub fn record_overview(record: &MtaStsRecord) -> Vec<OverviewLine> {
+    super::overview::record_mode_lines(Section::MtaSts, mta_sts_lines(record))
+}
+
+/// The section's overview: the record and what it says.
+pub fn overview(facts: &SingleRecordFacts) -> Vec<OverviewLine> {
+    single::overview(Section::MtaSts, facts, mta_sts::is_mta_sts_record, |text| {
+        mta_sts_lines(&mta_sts::parse(text))
+    })
+}
+
+/// What an MTA-STS record says.
+pub fn mta_sts_lines(record: &MtaStsRecord) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    match &record.id {
+        Some(id) => lines.push((
+            1,
+            format!("policy id {id} (the policy file itself is not checked)"),
+        )),
+        None => lines.push((1, "no valid id".to_owned())),
+    }
+    if !record.is_valid() {
+        lines.push((1, "senders ignore this record: it is invalid".to_owned()));
+    }
+    lines
+}

@@ -1,0 +1,47 @@
+//! The TLS-RPT section: the record at its name (JSON `records.tls_rpt`) and what it says.
+
+use super::overview::OverviewLine;
+use super::single::{self, SingleRecordReport};
+use crate::facts::policy::SingleRecordFacts;
+use crate::finding::Section;
+use crate::policy::tls_rpt::{self, TlsRptRecord};
+
+/// JSON `records.tls_rpt`.
+pub fn records(facts: &SingleRecordFacts) -> SingleRecordReport<TlsRptRecord> {
+    single::records(facts, tls_rpt::is_tls_rpt_record, tls_rpt::parse)
+}
+
+/// Record mode: what a record says.
+pub fn record_overview(record: &TlsRptRecord) -> Vec<OverviewLine> {
+    super::overview::record_mode_lines(Section::TlsRpt, tls_rpt_lines(record))
+}
+
+/// The section's overview: the record and what it says.
+pub fn overview(facts: &SingleRecordFacts) -> Vec<OverviewLine> {
+    single::overview(Section::TlsRpt, facts, tls_rpt::is_tls_rpt_record, |text| {
+        tls_rpt_lines(&tls_rpt::parse(text))
+    })
+}
+
+/// What a TLS-RPT record says.
+pub fn tls_rpt_lines(record: &TlsRptRecord) -> Vec<(usize, String)> {
+    let list: Vec<String> = record
+        .rua
+        .iter()
+        .map(|uri| {
+            if uri.valid {
+                uri.text.clone()
+            } else {
+                format!("{} (invalid)", uri.text)
+            }
+        })
+        .collect();
+    let mut lines = Vec::new();
+    if !list.is_empty() {
+        lines.push((1, format!("TLS reports → {}", list.join(", "))));
+    }
+    if !record.is_valid() {
+        lines.push((1, "senders ignore this record: it is invalid".to_owned()));
+    }
+    lines
+}
