@@ -6,6 +6,7 @@
 use crate::describe::OverviewLine;
 use crate::finding::{Finding, RecordKind};
 use crate::policy::{bimi, dmarc, mta_sts, tls_rpt};
+use crate::spf;
 use crate::txt::TxtRecord;
 use crate::{describe, rules};
 
@@ -21,10 +22,13 @@ pub struct RecordCheck {
 /// Checks `text` as a record of `kind`.
 pub fn check(kind: RecordKind, text: &TxtRecord) -> RecordCheck {
     match kind {
-        RecordKind::Spf => RecordCheck {
-            findings: rules::spf::check_record(text),
-            overview: describe::spf::record_overview(text),
-        },
+        RecordKind::Spf => {
+            let record = spf::record::parse_record(&text.text);
+            RecordCheck {
+                findings: rules::spf::check_record(text, &record),
+                overview: describe::spf::record_overview(text, &record),
+            }
+        }
         RecordKind::Dkim => RecordCheck {
             findings: rules::dkim::check_record(
                 &text.text,

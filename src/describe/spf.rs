@@ -5,11 +5,12 @@
 use serde::Serialize;
 
 use super::overview::OverviewLine;
+use crate::facts::spf::{SpfFacts, SpfNode, Target, TermDns, TermFacts, WalkStep};
 use crate::facts::{Absence, Lookup};
 use crate::finding::Section;
 use crate::spf::eval::{LOOKUP_LIMIT, NAME_LIMIT, VOID_LIMIT};
-use crate::spf::record::parse_record;
-use crate::spf::tree::{SpfFacts, SpfNode, Target, TermDns, WalkStep, reachable_terms};
+use crate::spf::record::Record;
+use crate::spf::record::reachable_terms;
 use crate::txt::TxtRecord;
 
 /// JSON `records.spf`: the record, the counts, and the tree.
@@ -249,7 +250,7 @@ enum TreeEntry<'a> {
 
 /// What the tree says about a term that is not an included record: only what needs
 /// attention (a problem, or a target known only when mail arrives).
-fn term_remark(term: &crate::spf::tree::TermFacts) -> Option<String> {
+fn term_remark(term: &TermFacts) -> Option<String> {
     let text = &term.text;
     match &term.dns {
         TermDns::Child(child) => match &child.records {
@@ -283,10 +284,9 @@ fn term_remark(term: &crate::spf::tree::TermFacts) -> Option<String> {
     }
 }
 
-/// Record mode: what a record says, before publishing it.
-pub fn record_overview(text: &TxtRecord) -> Vec<OverviewLine> {
-    let record = parse_record(&text.text);
-    let reachable = reachable_terms(&record);
+/// Record mode: what a record says, before publishing it (`record` is `text` parsed).
+pub fn record_overview(text: &TxtRecord, record: &Record) -> Vec<OverviewLine> {
+    let reachable = reachable_terms(record);
     let lookups = record
         .terms
         .iter()

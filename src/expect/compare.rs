@@ -22,12 +22,12 @@ use serde::Serialize;
 
 use super::{ExpectedLookup, RangeCheck};
 use crate::dns::{Name, Outcome, RecordData, RecordType};
+use crate::facts::spf::{SpfNode, Target, TermDns};
 use crate::facts::{Facts, Failure};
 use crate::spf::SpfResult;
 use crate::spf::eval::LOOKUP_LIMIT;
 use crate::spf::record::{Mechanism, Modifier, Qualifier, TermKind, parse_record};
 use crate::spf::select::{Selection, select_records};
-use crate::spf::tree::{SpfNode, Target, TermDns};
 
 /// Whether an expected record is published.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -31,8 +31,8 @@ use std::sync::Arc;
 
 use crate::dns::{Name, Outcome, RecordData, RecordType};
 use crate::domain::DomainName;
+use crate::facts::spf::SpfNode;
 use crate::spf::eval::{DecidingTerm, SpfResult};
-use crate::spf::tree::SpfNode;
 use crate::zonefile::{self, Location, is_within, type_name};
 
 pub use compare::{Judged, Status, TermVerdict, Verdict, abbreviate, judge, short_data};

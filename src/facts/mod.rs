@@ -7,6 +7,7 @@ pub mod lookup;
 pub mod mx;
 pub mod policy;
 pub mod reverse;
+pub mod spf;
 
 pub use lookup::{Absence, Failure, ListLookup, Lookup, TxtAt};
 
@@ -29,7 +30,7 @@ pub struct Facts {
     /// DKIM selectors probed or named, and the key records found.
     pub dkim: DkimFacts,
     /// The SPF record and the include/redirect tree below it.
-    pub spf: crate::spf::tree::SpfFacts,
+    pub spf: spf::SpfFacts,
     /// `--expect`: the records expected and what was found for them (`None` without it).
     pub expected: Option<crate::expect::ExpectFacts>,
     /// Every distinct DNS question asked, in asking order.

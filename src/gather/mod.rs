@@ -13,8 +13,6 @@ mod mx;
 mod reverse;
 mod spf;
 
-pub use spf::MAX_DEPTH as SPF_MAX_DEPTH;
-
 use crate::dns::DnsSource;
 use crate::dns::cache::RecordingSource;
 use crate::dns::guard::AuditGuard;

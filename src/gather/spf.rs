@@ -13,20 +13,15 @@ use std::collections::{HashMap, HashSet};
 
 use super::lookup::{ask, join_all, lookup_v4, lookup_v6};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
+use crate::facts::spf::{MAX_DEPTH, MAX_NODES, SpfFacts, SpfNode, Target, TermDns, TermFacts};
 use crate::facts::{Absence, Lookup};
 use crate::spf::eval::valid_domain;
 use crate::spf::macros::{
     MacroContext, MacroLetter, MacroString, MacroValues, expand, truncate_domain,
 };
-use crate::spf::record::{Mechanism, Modifier, Record, TermKind, parse_record};
+use crate::spf::record::{Mechanism, Modifier, Record, TermKind, parse_record, reachable_terms};
 use crate::spf::select::{Selection, select_records};
-use crate::spf::tree::{SpfFacts, SpfNode, Target, TermDns, TermFacts, reachable_terms};
 use crate::txt::TxtRecord;
-
-/// Include/redirect levels followed below the domain's own record.
-pub const MAX_DEPTH: usize = 10;
-/// Records gathered per audit, at most.
-pub const MAX_NODES: usize = 64;
 
 /// One domain's record and term lookups, before the tree is assembled.
 #[derive(Clone, Debug)]

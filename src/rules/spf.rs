@@ -5,11 +5,11 @@
 
 use super::{Findings, Rule};
 use crate::dns::Name;
+use crate::facts::spf::{SpfNode, TermDns, TermFacts, WalkStep};
 use crate::facts::{Absence, Facts, Lookup};
 use crate::finding::{Finding, Section, Severity};
 use crate::spf::eval::{LOOKUP_LIMIT, NAME_LIMIT, VOID_LIMIT};
-use crate::spf::record::{Mechanism, Modifier, Qualifier, Record, TermKind, closest, parse_record};
-use crate::spf::tree::{SpfNode, TermDns, TermFacts, WalkStep};
+use crate::spf::record::{Mechanism, Modifier, Qualifier, Record, TermKind, closest};
 use crate::txt::TxtRecord;
 
 /// No SPF record.
@@ -565,7 +565,7 @@ fn check_policy(root: &SpfNode, findings: &mut Findings) {
     let mut node = root;
     let mut via: Vec<String> = Vec::new();
     // The chain is at most as deep as the tree (capped when gathered).
-    for _ in 0..=crate::gather::SPF_MAX_DEPTH {
+    for _ in 0..=crate::facts::spf::MAX_DEPTH {
         let Some(record) = &node.record else { return };
         if !record.is_valid() {
             return;
@@ -755,10 +755,10 @@ fn describe_step(step: &WalkStep<'_>) -> (String, String) {
     (term, branch)
 }
 
-/// Record mode: the rules that need no lookup, on a record's text alone.
-pub fn check_record(text: &TxtRecord) -> Vec<Finding> {
+/// Record mode: the rules that need no lookup, on a record's text alone (`record` is `text`
+/// parsed).
+pub fn check_record(text: &TxtRecord, record: &Record) -> Vec<Finding> {
     let mut findings = Findings::default();
-    let record = parse_record(&text.text);
     let subject = "the record";
     // Character-strings over 255 octets cannot be published at all.
     for (i, string) in text.strings.iter().enumerate() {
@@ -799,7 +799,7 @@ pub fn check_record(text: &TxtRecord) -> Vec<Finding> {
             format!("the record is {total} octets long, over {LONG_RECORD}: its answer may not fit in a UDP packet"),
         ));
     }
-    record_rules(&record, subject, "the record", &mut findings);
+    record_rules(record, subject, "the record", &mut findings);
     if record.is_valid() {
         match record.all() {
             Some((term, directive)) => all_rules(
@@ -811,7 +811,7 @@ pub fn check_record(text: &TxtRecord) -> Vec<Finding> {
                 &mut findings,
             ),
             None if record.redirect().is_none() => {
-                no_all(&record, &"the record", "the record", &mut findings);
+                no_all(record, &"the record", "the record", &mut findings);
             }
             None => {}
         }
@@ -819,7 +819,7 @@ pub fn check_record(text: &TxtRecord) -> Vec<Finding> {
     let own = record
         .terms
         .iter()
-        .zip(crate::spf::tree::reachable_terms(&record))
+        .zip(crate::spf::record::reachable_terms(record))
         .filter(|(term, reachable)| *reachable && term.costs_lookup())
         .count();
     if own > LOOKUP_LIMIT as usize {

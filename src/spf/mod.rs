@@ -11,7 +11,6 @@ pub mod fuzzing;
 pub mod macros;
 pub mod record;
 pub mod select;
-pub mod tree;
 
 pub use eval::{CheckHost, EvalOptions, Evaluation, SpfResult, check_host};
 pub use record::{Record, parse_record};

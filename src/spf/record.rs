@@ -822,6 +822,24 @@ fn split_network<'a>(
     ))
 }
 
+/// Which terms of a record evaluation can reach: none after the first `all`, and no
+/// `redirect` when there is an `all` (RFC 7208 §6.1).
+pub fn reachable_terms(record: &Record) -> Vec<bool> {
+    let all = record.terms.iter().position(
+        |term| matches!(&term.kind, TermKind::Directive(d) if d.mechanism == Mechanism::All),
+    );
+    record
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, term)| match (&term.kind, all) {
+            (TermKind::Modifier(Modifier::Redirect(_)), Some(_)) => false,
+            (TermKind::Directive(_), Some(all)) => i <= all,
+            _ => true,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

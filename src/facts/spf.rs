@@ -1,6 +1,6 @@
 //! The static view of a domain's SPF policy: its record, and the records its `include` and
 //! `redirect` terms lead to, as a tree with the DNS facts of every term. Gathering builds it
-//! (`gather::spf`); rules and the report read it.
+//! (`gather::spf`); rules and describers read it.
 //!
 //! Counting follows evaluation order (RFC 7208 §4.6): directives left to right, each
 //! `include` evaluated where it stands, `redirect` last. Terms after an `all` are never
@@ -10,11 +10,16 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::record::{Mechanism, Modifier, Record, TermKind};
+use super::lookup::{Failure, ListLookup};
 use crate::diagnostic::Span;
 use crate::domain::Name;
-use crate::facts::{Failure, ListLookup};
+use crate::spf::record::{Mechanism, Modifier, Record, TermKind};
 use crate::txt::TxtRecord;
+
+/// Include/redirect levels followed below the domain's own record: the tree is never deeper.
+pub const MAX_DEPTH: usize = 10;
+/// Records gathered per audit, at most.
+pub const MAX_NODES: usize = 64;
 
 /// Everything an audit found about a domain's SPF policy.
 #[derive(Clone, Debug)]
@@ -323,22 +328,4 @@ impl WalkStep<'_> {
     pub fn term(&self) -> Option<&PathStep<'_>> {
         self.path.last()
     }
-}
-
-/// Which terms of a record evaluation can reach: none after the first `all`, and no
-/// `redirect` when there is an `all` (RFC 7208 §6.1).
-pub fn reachable_terms(record: &Record) -> Vec<bool> {
-    let all = record.terms.iter().position(
-        |term| matches!(&term.kind, TermKind::Directive(d) if d.mechanism == Mechanism::All),
-    );
-    record
-        .terms
-        .iter()
-        .enumerate()
-        .map(|(i, term)| match (&term.kind, all) {
-            (TermKind::Modifier(Modifier::Redirect(_)), Some(_)) => false,
-            (TermKind::Directive(_), Some(all)) => i <= all,
-            _ => true,
-        })
-        .collect()
 }
