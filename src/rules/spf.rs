@@ -803,7 +803,7 @@ pub fn check_record(text: &TxtRecord, record: &Record) -> Vec<Finding> {
     if record.is_valid() {
         match record.all() {
             Some((term, directive)) => all_rules(
-                &record,
+                record,
                 &"the record",
                 term,
                 directive.qualifier,
