@@ -17,13 +17,14 @@
 //! pin must still match: a change in mailcheck that moves a vector fails the test until the
 //! pin (and the rule docs that state the policy) are updated.
 //!
-//! The data lives outside the repository (it is not ours to copy). When `../shared` is
-//! missing, the test fails, so that a checkout without it never passes silently; set
-//! `MAILCHECK_SKIP_CONFORMANCE=1` to skip it on purpose (the test then prints that it was
-//! skipped).
+//! The data lives outside the repository (it is not ours to copy): `../shared/conformance`
+//! beside the clone, or wherever `MAILCHECK_CONFORMANCE_DIR` points. Where it is absent the
+//! test prints one line saying it skipped the vectors, and passes; where `CI=true` or
+//! `MAILCHECK_REQUIRE_CONFORMANCE=1`, it fails instead, so that CI never passes without them
+//! (`support/conformance.rs` decides).
 
-// The agreement table and a skip notice are this test's report (shown with --nocapture).
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+// The agreement table is this test's report (shown with --nocapture).
+#![allow(clippy::print_stdout)]
 
 use std::collections::BTreeMap;
 #[path = "support/conformance.rs"]
@@ -37,7 +38,6 @@ use serde_json::Value;
 
 /// The vectors, under the conformance folder.
 const VECTORS: &str = "dkim/dkim-key-record-vectors.json";
-const OPT_OUT: &str = "MAILCHECK_SKIP_CONFORMANCE";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verdict {
@@ -180,24 +180,12 @@ const PINS: &[(&str, &str, Class, &str)] = &[
     ),
 ];
 
+/// The vectors, or `None` where the test is to skip (see `support/conformance.rs`).
 fn load() -> Option<Vec<Value>> {
-    let path = conformance::conformance_root().join(VECTORS);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("vectors are JSON")),
-        Err(error) if std::env::var_os(OPT_OUT).is_some_and(|v| v == "1") => {
-            eprintln!(
-                "SKIPPED: {} is not readable ({error}) and {OPT_OUT}=1",
-                path.display()
-            );
-            None
-        }
-        Err(error) => panic!(
-            "cannot read the DKIM conformance vectors at {} ({error}). They live in the shared \
-             checkout next to the project (../shared), which CI provides. Set {OPT_OUT}=1 to \
-             skip this test on purpose.",
-            path.display()
-        ),
-    }
+    let path = conformance::suite_data("DKIM", VECTORS)?;
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    Some(serde_json::from_str(&text).expect("vectors are JSON"))
 }
 
 /// Which implementation a vector comes from.

@@ -3,10 +3,7 @@
 
 mod support;
 
-use std::collections::BTreeSet;
-
 use mailcheck::finding::Section;
-use mailcheck::rules::RULES;
 use serde_json::Value;
 use support::{assert_fixtures_both_ways, findings, findings_of, has_finding, mailcheck_fixtures};
 
@@ -252,37 +249,4 @@ fn every_rule_has_a_firing_and_a_quiet_fixture() {
         &fired,
         &quiet,
     );
-}
-
-#[test]
-fn rule_registry_is_well_formed() {
-    let mut ids = BTreeSet::new();
-    for rule in RULES {
-        assert!(ids.insert(rule.id), "duplicate rule id {}", rule.id);
-        let kebab = rule.id.split('-').all(|word| {
-            !word.is_empty()
-                && word
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        });
-        assert!(kebab, "{} is not kebab-case", rule.id);
-        for (field, text) in [
-            ("summary", rule.summary),
-            ("rationale", rule.rationale),
-            ("fix", rule.fix),
-        ] {
-            assert!(!text.trim().is_empty(), "{}: empty {field}", rule.id);
-            assert!(
-                text.ends_with('.'),
-                "{}: {field} does not end with a full stop",
-                rule.id
-            );
-        }
-        assert!(!rule.references.is_empty(), "{}: no references", rule.id);
-        assert!(
-            rule.summary.chars().next().is_some_and(char::is_uppercase),
-            "{}: summary does not start with a capital",
-            rule.id
-        );
-    }
 }
