@@ -4,6 +4,7 @@
 //! ([`crate::describe`]).
 
 use crate::describe::OverviewLine;
+use crate::facts::dkim::DkimRecord;
 use crate::finding::{Finding, RecordKind};
 use crate::policy::{bimi, dmarc, mta_sts, tls_rpt};
 use crate::spf;
@@ -29,13 +30,13 @@ pub fn check(kind: RecordKind, text: &TxtRecord) -> RecordCheck {
                 overview: describe::spf::record_overview(text, &record),
             }
         }
-        RecordKind::Dkim => RecordCheck {
-            findings: rules::dkim::check_record(
-                &text.text,
-                &rules::dkim::KeyContext::record_mode(),
-            ),
-            overview: describe::dkim::record_overview(text),
-        },
+        RecordKind::Dkim => {
+            let key = DkimRecord::new(text.clone());
+            RecordCheck {
+                findings: rules::dkim::check_record(&key),
+                overview: describe::dkim::record_overview(&key),
+            }
+        }
         RecordKind::Dmarc => {
             let record = dmarc::parse(&text.text);
             RecordCheck {

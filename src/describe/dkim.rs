@@ -6,13 +6,12 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::overview::OverviewLine;
-use crate::dkim::key::{Exponent, KeyMaterial, RsaEncoding, analyze};
+use crate::dkim::key::{Exponent, KeyMaterial, RsaEncoding};
 use crate::dkim::{self, KeyType};
 use crate::dns::Name;
-use crate::facts::{Absence, DkimFacts, DkimSelector, Lookup, SelectorMode};
+use crate::facts::dkim::{DkimFacts, DkimRecord, DkimSelector, SelectorMode};
+use crate::facts::{Absence, Lookup};
 use crate::finding::Section;
-use crate::rules::dkim::{KeyContext, Verdict, check_record};
-use crate::txt::TxtRecord;
 
 /// JSON `records.dkim`: the selectors found (discovery) or named, with their keys.
 pub fn records(dkim: &DkimFacts) -> DkimRecordsReport {
@@ -33,7 +32,7 @@ pub fn records(dkim: &DkimFacts) -> DkimRecordsReport {
                 .found()
                 .into_iter()
                 .flatten()
-                .map(|record| dkim_key_report(&record.text))
+                .map(key_report)
                 .collect(),
         })
         .collect();
@@ -78,16 +77,14 @@ fn lookup_status<T>(lookup: &Lookup<T>) -> &'static str {
         Lookup::Found(_) => "found",
         Lookup::Absent(Absence::NxDomain) => "nxdomain",
         Lookup::Absent(Absence::NoData) => "nodata",
-        Lookup::Failed(_) => "failed",
+        Lookup::Failed(_) => "not-verified",
     }
 }
 
 /// What one DKIM key record holds, as structured data.
-pub fn dkim_key_report(text: &str) -> DkimKeyReport {
-    let record = dkim::parse(text);
-    let analysis = analyze(&record);
-    let findings = check_record(text, &KeyContext::record_mode());
-    let (bits, exponent, encoding) = match analysis.material {
+pub fn key_report(key: &DkimRecord) -> DkimKeyReport {
+    let record = &key.parsed;
+    let (bits, exponent, encoding) = match key.analysis.material {
         KeyMaterial::Rsa {
             bits,
             exponent,
@@ -103,8 +100,8 @@ pub fn dkim_key_report(text: &str) -> DkimKeyReport {
         _ => (None, None, None),
     };
     DkimKeyReport {
-        record: text.to_owned(),
-        status: Verdict::of(&findings).as_str(),
+        record: key.txt.text.clone(),
+        status: key.status.as_str(),
         key_type: record.key_type().as_str().to_owned(),
         bits,
         exponent,
@@ -136,10 +133,10 @@ pub fn dkim_key_report(text: &str) -> DkimKeyReport {
 
 /// One line saying what a DKIM key record holds: `rsa 2048-bit key`, `ed25519 key, testing
 /// mode (t=y)`, `revoked (empty p=)`.
-pub fn describe_dkim_key(text: &str) -> String {
-    let record = dkim::parse(text);
-    let analysis = analyze(&record);
-    let mut description = match (&analysis.material, record.key_type()) {
+pub fn describe_key(key: &DkimRecord) -> String {
+    let text = key.txt.text.as_str();
+    let record = &key.parsed;
+    let mut description = match (&key.analysis.material, record.key_type()) {
         (
             KeyMaterial::Rsa {
                 bits,
@@ -253,14 +250,14 @@ fn dkim_overview(dkim: &DkimFacts, domain: &Name, line: &mut impl FnMut(Section,
                 1,
                 format!(
                     "*._domainkey (a wildcard, for every selector): {}",
-                    describe_dkim_key(&record.text)
+                    describe_key(record)
                 ),
             );
         }
     } else if let Some(records) = dkim.wildcard_records() {
         let texts: Vec<String> = records
             .iter()
-            .map(|record| format!("\"{}\"", record.text))
+            .map(|record| format!("\"{}\"", record.txt.text))
             .collect();
         line(
             Section::Dkim,
@@ -312,7 +309,7 @@ fn selector_lines(selector: &DkimSelector, line: &mut impl FnMut(Section, usize,
     }
     let text = match &selector.txt {
         Lookup::Found(records) if records.len() == 1 => {
-            format!("{label}: {}", describe_dkim_key(&records[0].text))
+            format!("{label}: {}", describe_key(&records[0]))
         }
         Lookup::Found(records) => {
             line(
@@ -321,7 +318,7 @@ fn selector_lines(selector: &DkimSelector, line: &mut impl FnMut(Section, usize,
                 format!("{label}: {} TXT records", records.len()),
             );
             for record in records {
-                line(Section::Dkim, 2, describe_dkim_key(&record.text));
+                line(Section::Dkim, 2, describe_key(record));
             }
             return;
         }
@@ -334,12 +331,9 @@ fn selector_lines(selector: &DkimSelector, line: &mut impl FnMut(Section, usize,
 }
 
 /// The overview of one DKIM key record checked on its own (record mode).
-pub fn record_overview(text: &TxtRecord) -> Vec<OverviewLine> {
-    let mut lines = vec![OverviewLine {
-        section: Section::Dkim,
-        depth: 0,
-        text: describe_dkim_key(&text.text),
-    }];
+pub fn record_overview(key: &DkimRecord) -> Vec<OverviewLine> {
+    let text = &key.txt;
+    let mut lines = vec![OverviewLine::new(Section::Dkim, 0, describe_key(key))];
     let longest = text.strings.iter().map(Vec::len).max().unwrap_or(0);
     if longest > 255 {
         let needed = text.text.len().div_ceil(255);

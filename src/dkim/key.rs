@@ -527,6 +527,53 @@ fn wrap_pkcs1(pkcs1: &[u8]) -> Option<String> {
     Some(Base64::encode_string(der))
 }
 
+/// Whether a key record is usable: what a verifier makes of it. It follows from the record's
+/// parse and its key analysis alone; the DKIM rules raise an error (other than a revocation)
+/// exactly when this is [`KeyStatus::Invalid`], which a test in `rules::dkim` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// No error: signatures made with the key can verify.
+    Usable,
+    /// The key is revoked (empty `p=`), and nothing else is wrong.
+    Revoked,
+    /// An error makes the record or its key unusable.
+    Invalid,
+}
+
+impl KeyStatus {
+    /// The status of a parsed record with its key analysis. Invalid: a syntax error, a key
+    /// type verifiers do not know (RFC 6376 §3.6.1), key material no verifier can use, or an RSA
+    /// key under [`RSA_MINIMUM_BITS`] (RFC 8301 §3.2).
+    pub fn of(record: &KeyRecord, analysis: &KeyAnalysis) -> Self {
+        let unknown_type = record
+            .key_type_tag
+            .as_ref()
+            .is_some_and(|tag| matches!(&tag.value, KeyType::Unknown(name) if !name.is_empty()));
+        let too_short =
+            matches!(analysis.material, KeyMaterial::Rsa { bits, .. } if bits < RSA_MINIMUM_BITS);
+        let unusable = analysis
+            .problems
+            .iter()
+            .any(|problem| problem.severity == Severity::Error);
+        if !record.errors.is_empty() || unknown_type || unusable || too_short {
+            KeyStatus::Invalid
+        } else if analysis.material == KeyMaterial::Revoked {
+            KeyStatus::Revoked
+        } else {
+            KeyStatus::Usable
+        }
+    }
+
+    /// The lower-case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Usable => "valid",
+            KeyStatus::Revoked => "revoked",
+            KeyStatus::Invalid => "invalid",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

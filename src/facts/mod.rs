@@ -3,6 +3,7 @@
 //! Every looked-up fact is a [`Lookup`], which keeps the three verdicts apart: found, absent
 //! (the DNS said there is nothing) and failed (we could not find out).
 
+pub mod dkim;
 pub mod lookup;
 pub mod mx;
 pub mod policy;
@@ -11,10 +12,8 @@ pub mod spf;
 
 pub use lookup::{Absence, Failure, ListLookup, Lookup, TxtAt};
 
-use crate::dns::Name;
 use crate::dns::cache::QueryLogEntry;
 use crate::domain::DomainName;
-use crate::txt::TxtRecord;
 
 /// Everything known about one domain after gathering.
 #[derive(Clone, Debug)]
@@ -28,7 +27,7 @@ pub struct Facts {
     /// The MTA-STS, TLS-RPT and BIMI records.
     pub policies: policy::PolicyRecordFacts,
     /// DKIM selectors probed or named, and the key records found.
-    pub dkim: DkimFacts,
+    pub dkim: dkim::DkimFacts,
     /// The SPF record and the include/redirect tree below it.
     pub spf: spf::SpfFacts,
     /// `--expect`: the records expected and what was found for them (`None` without it).
@@ -41,89 +40,5 @@ impl Facts {
     /// Whether any lookup failed, which makes the audit incomplete.
     pub fn any_lookup_failed(&self) -> bool {
         self.queries.iter().any(|query| query.outcome.is_failure())
-    }
-}
-
-/// How the DKIM selectors to check were chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SelectorMode {
-    /// The built-in list of common selectors was probed ([`crate::dkim::selectors`]).
-    Discovery,
-    /// The user named the selectors (`--selector`).
-    Named,
-}
-
-/// What was found about DKIM keys (RFC 6376 §3.6.2: `selector._domainkey.domain` TXT).
-#[derive(Clone, Debug)]
-pub struct DkimFacts {
-    /// How the selectors were chosen.
-    pub mode: SelectorMode,
-    /// The TXT lookup of `_domainkey.<domain>` itself. NXDOMAIN there means no name at all
-    /// exists below it, so no selector of any name has a key (RFC 8020); NODATA means names
-    /// exist below it, possibly selectors that were not probed.
-    pub domainkey: Lookup<Vec<TxtRecord>>,
-    /// Every selector asked for, in the order probed.
-    pub selectors: Vec<DkimSelector>,
-    /// Discovery only: the TXT lookup of a selector name no one uses
-    /// ([`crate::dkim::selectors::WILDCARD_PROBE`]). Records there come from a wildcard, and a
-    /// probed selector that gets the same records has no key of its own.
-    pub wildcard: Option<Lookup<Vec<TxtRecord>>>,
-}
-
-impl DkimFacts {
-    /// The records a wildcard gives every name, if the wildcard probe found some.
-    pub fn wildcard_records(&self) -> Option<&Vec<TxtRecord>> {
-        self.wildcard.as_ref().and_then(Lookup::found)
-    }
-
-    /// The key records of a selector: its TXT records, unless they are only what a wildcard
-    /// answers for any name (in discovery).
-    pub fn key_records<'f>(&'f self, selector: &'f DkimSelector) -> Option<&'f Vec<TxtRecord>> {
-        let records = selector.txt.found()?;
-        if self.mode == SelectorMode::Discovery && self.wildcard_records() == Some(records) {
-            None
-        } else {
-            Some(records)
-        }
-    }
-
-    /// The wildcard's records when they are DKIM key records: a key published for every
-    /// selector name at once (`*._domainkey.example.com TXT "v=DKIM1; p=…"`).
-    pub fn wildcard_key(&self) -> Option<&Vec<TxtRecord>> {
-        self.wildcard_records().filter(|records| {
-            records
-                .iter()
-                .any(|record| crate::dkim::looks_like_key_record(&record.text))
-        })
-    }
-
-    /// Whether a probed selector's records are only the wildcard's.
-    pub fn is_wildcard_answer(&self, selector: &DkimSelector) -> bool {
-        selector.txt.found().is_some() && self.key_records(selector).is_none()
-    }
-}
-
-/// One selector's lookups.
-#[derive(Clone, Debug)]
-pub struct DkimSelector {
-    /// The selector (`google`, `s1`, …).
-    pub selector: String,
-    /// `selector._domainkey.domain`.
-    pub name: Name,
-    /// Its TXT records (after following any CNAME chain).
-    pub txt: Lookup<Vec<TxtRecord>>,
-    /// The CNAME chain the TXT answer followed: each alias target in order (empty when the
-    /// name holds the records itself).
-    pub cname_chain: Vec<Name>,
-    /// An explicit CNAME lookup of the name: made for named selectors, and for probed ones
-    /// whose TXT lookup found nothing although the name exists (NODATA), to show a CNAME
-    /// whose target has no key (the TXT answer loses the chain then).
-    pub cname: Option<Lookup<Name>>,
-}
-
-impl DkimSelector {
-    /// The name the records are published at: the end of the CNAME chain.
-    pub fn target(&self) -> &Name {
-        self.cname_chain.last().unwrap_or(&self.name)
     }
 }

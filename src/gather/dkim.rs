@@ -11,7 +11,8 @@
 use super::lookup::{ask, cname_lookup, join_all};
 use crate::dkim::selectors::{COMMON_SELECTORS, WILDCARD_PROBE};
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
-use crate::facts::{Absence, DkimFacts, DkimSelector, Lookup, SelectorMode};
+use crate::facts::dkim::{DkimFacts, DkimRecord, DkimSelector, SelectorMode};
+use crate::facts::{Absence, Lookup};
 use crate::txt::TxtRecord;
 
 /// The longest CNAME chain followed inside one answer (resolvers stop well before this).
@@ -56,7 +57,7 @@ pub(super) async fn gather_dkim(
         if mode == SelectorMode::Discovery {
             let name = domain.prepend(&format!("{WILDCARD_PROBE}._domainkey"));
             let outcome = ask(source, &name, RecordType::Txt).await;
-            Some(txt_lookup(&name, &outcome).0)
+            Some(key_records(txt_lookup(&name, &outcome).0))
         } else {
             None
         }
@@ -90,10 +91,15 @@ async fn probe(source: &dyn DnsSource, domain: &Name, selector: &str, named: boo
     DkimSelector {
         selector: selector.to_owned(),
         name,
-        txt,
+        txt: key_records(txt),
         cname_chain,
         cname,
     }
+}
+
+/// Each TXT record read as a DKIM key record, once.
+fn key_records(txt: Lookup<Vec<TxtRecord>>) -> Lookup<Vec<DkimRecord>> {
+    txt.map(|records| records.into_iter().map(DkimRecord::new).collect())
 }
 
 /// The TXT records of an answer with the CNAME chain that led to them.

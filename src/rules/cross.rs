@@ -1,7 +1,8 @@
 //! Rules that read several records at once.
 
 use super::{Findings, Rule};
-use crate::facts::{Facts, Lookup, SelectorMode};
+use crate::facts::dkim::SelectorMode;
+use crate::facts::{Facts, Lookup};
 use crate::finding::{Finding, Section, Severity};
 
 /// DMARC asks receivers to quarantine or reject mail that the domain cannot authenticate.

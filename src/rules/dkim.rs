@@ -1,20 +1,21 @@
 //! DKIM keys (RFC 6376 §3.6, RFC 8301, RFC 8463): is there a key, does its record parse, is the
 //! key material usable, and is it strong enough.
 //!
-//! The checks of one key record (`check_record`) need no DNS and are shared with record mode
-//! (`mailcheck record dkim '<TEXT>'`). `check` adds what needs the lookups: whether any
-//! selector has a key, several records at one selector, and failed lookups.
+//! The checks of one key record ([`check_record`], read once when gathered: [`DkimRecord`])
+//! need no DNS and are shared with record mode (`mailcheck record dkim '<TEXT>'`). The audit's
+//! checks add what needs the lookups: whether any selector has a key, several records at one
+//! selector, and failed lookups.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{Findings, Rule};
-use crate::dkim::key::{self, KeyMaterial, RSA_MINIMUM_BITS, RSA_RECOMMENDED_BITS, RsaEncoding};
+use crate::dkim::key::{KeyMaterial, RSA_MINIMUM_BITS, RSA_RECOMMENDED_BITS, RsaEncoding};
 use crate::dkim::{self as parser, KeyType};
 use crate::dns::{Name, Outcome};
-use crate::facts::{Absence, DkimFacts, DkimSelector, Facts, Failure, Lookup, SelectorMode};
+use crate::facts::dkim::{DkimFacts, DkimRecord, DkimSelector, SelectorMode};
+use crate::facts::{Absence, Facts, Failure, Lookup};
 use crate::finding::{Finding, Section, Severity};
-use crate::txt::TxtRecord;
 
 /// No DKIM key was found.
 pub static DKIM_NO_KEY_FOUND: Rule = Rule {
@@ -249,11 +250,17 @@ impl KeyContext<'_> {
     }
 }
 
-/// Every finding about one key record's text, in a fixed order: syntax, key type, key
-/// material, revocation, key size, flags.
-pub(crate) fn check_record(text: &str, context: &KeyContext<'_>) -> Vec<Finding> {
-    let record = parser::parse(text);
-    let analysis = key::analyze(&record);
+/// Record mode: every finding about one key record, with no DNS and no selector.
+pub fn check_record(key: &DkimRecord) -> Vec<Finding> {
+    check_key(key, &KeyContext::record_mode())
+}
+
+/// Every finding about one key record, in a fixed order: syntax, key type, key material,
+/// revocation, key size, flags.
+pub(crate) fn check_key(key: &DkimRecord, context: &KeyContext<'_>) -> Vec<Finding> {
+    let text = key.txt.text.as_str();
+    let record = &key.parsed;
+    let analysis = &key.analysis;
     let subject = &context.subject;
     let mut findings = Vec::new();
 
@@ -274,7 +281,7 @@ pub(crate) fn check_record(text: &str, context: &KeyContext<'_>) -> Vec<Finding>
         );
     }
 
-    findings.extend(unknown_key_type(text, &record, subject));
+    findings.extend(unknown_key_type(text, record, subject));
 
     for problem in &analysis.problems {
         let mut finding = Finding::new(&DKIM_KEY_INVALID, subject, problem.message.clone())
@@ -288,12 +295,12 @@ pub(crate) fn check_record(text: &str, context: &KeyContext<'_>) -> Vec<Finding>
 
     match &analysis.material {
         KeyMaterial::Revoked => {
-            findings.push(revoked(text, &record, context));
+            findings.push(revoked(text, record, context));
             // t= and h= of a revoked key no longer matter.
             return findings;
         }
         KeyMaterial::Rsa { bits, encoding, .. } => {
-            check_rsa_size(*bits, *encoding, context, text, &record, &mut findings);
+            check_rsa_size(*bits, *encoding, context, text, record, &mut findings);
         }
         _ => {}
     }
@@ -538,7 +545,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
             alias_of: None,
         };
         for record in records {
-            for finding in check_record(&record.text, &context) {
+            for finding in check_key(record, &context) {
                 findings.push(finding);
             }
         }
@@ -564,7 +571,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
 /// The records of one selector that has some.
 fn check_selector(
     selector: &DkimSelector,
-    records: &[TxtRecord],
+    records: &[DkimRecord],
     domain: &Name,
     mode: SelectorMode,
     findings: &mut Findings,
@@ -593,7 +600,7 @@ fn check_selector(
         alias_of: selector.cname_chain.last(),
     };
     for record in records {
-        for finding in check_record(&record.text, &context) {
+        for finding in check_key(record, &context) {
             findings.push(finding);
         }
     }
@@ -745,48 +752,18 @@ fn outcome_words(outcome: &Outcome) -> &'static str {
     }
 }
 
-/// Whether a key record is usable, as its findings say: what a verifier would make of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    /// No error: signatures made with the key can verify.
-    Usable,
-    /// The key is revoked (and nothing else is wrong).
-    Revoked,
-    /// An error makes the record or key unusable.
-    Invalid,
-}
-
-impl Verdict {
-    /// The verdict of a record's findings (from [`check_record`] in discovery or record mode).
-    pub fn of(findings: &[Finding]) -> Self {
-        if findings
-            .iter()
-            .any(|f| f.severity == Severity::Error && f.rule != DKIM_KEY_REVOKED.id)
-        {
-            Verdict::Invalid
-        } else if findings.iter().any(|f| f.rule == DKIM_KEY_REVOKED.id) {
-            Verdict::Revoked
-        } else {
-            Verdict::Usable
-        }
-    }
-
-    /// The lower-case name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Usable => "valid",
-            Verdict::Revoked => "revoked",
-            Verdict::Invalid => "invalid",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dkim::key::KeyStatus;
+    use crate::txt::TxtRecord;
+
+    fn record_of(text: &str) -> DkimRecord {
+        DkimRecord::new(TxtRecord::new(vec![text.as_bytes().to_vec()]))
+    }
 
     fn rules_of(text: &str) -> Vec<(&'static str, Severity)> {
-        check_record(text, &KeyContext::record_mode())
+        check_key(&record_of(text), &KeyContext::record_mode())
             .iter()
             .map(|finding| (finding.rule, finding.severity))
             .collect()
@@ -813,10 +790,7 @@ mod tests {
             rules_of(&format!("p={}", key("rsa1024.spki.b64"))),
             [("dkim-key-weak", Severity::Warning)]
         );
-        let findings = check_record(
-            &format!("p={}", key("rsa1024.spki.b64")),
-            &KeyContext::record_mode(),
-        );
+        let findings = check_record(&record_of(&format!("p={}", key("rsa1024.spki.b64"))));
         assert!(findings[0].message.contains("1024 bits short of the 2048"));
         assert!(findings[0].fix.contains("openssl genrsa -out new.key 2048"));
     }
@@ -831,10 +805,10 @@ mod tests {
             named: true,
             ..KeyContext::record_mode()
         };
-        let findings = check_record("v=DKIM1; t=y; p=", &named);
+        let findings = check_key(&record_of("v=DKIM1; t=y; p="), &named);
         assert_eq!(findings.len(), 1, "t= of a revoked key does not matter");
         assert_eq!(findings[0].severity, Severity::Error);
-        assert_eq!(Verdict::of(&findings), Verdict::Revoked);
+        assert_eq!(record_of("v=DKIM1; t=y; p=").status, KeyStatus::Revoked);
     }
 
     #[test]
@@ -856,7 +830,10 @@ mod tests {
             rules_of("k=RSA; p=AAAA"),
             [("dkim-unknown-key-type", Severity::Error)]
         );
-        let findings = check_record("k=ed25519-sha256; p=", &KeyContext::record_mode());
+        let findings = check_key(
+            &record_of("k=ed25519-sha256; p="),
+            &KeyContext::record_mode(),
+        );
         assert!(findings[0].message.contains("signing algorithm"));
         assert_eq!(
             rules_of("v=DKIM1; p=; p="),
@@ -865,10 +842,7 @@ mod tests {
                 ("dkim-key-revoked", Severity::Info)
             ]
         );
-        assert_eq!(
-            Verdict::of(&check_record("v=DKIM1; p=; p=", &KeyContext::record_mode())),
-            Verdict::Invalid
-        );
+        assert_eq!(record_of("v=DKIM1; p=; p=").status, KeyStatus::Invalid);
     }
 
     #[test]
@@ -881,7 +855,10 @@ mod tests {
             named: false,
             alias_of: Some(&target),
         };
-        let findings = check_record(&format!("p={}", key("rsa1024.spki.b64")), &context);
+        let findings = check_key(
+            &record_of(&format!("p={}", key("rsa1024.spki.b64"))),
+            &context,
+        );
         assert!(
             findings[0]
                 .fix
@@ -891,7 +868,7 @@ mod tests {
             alias_of: None,
             ..context
         };
-        let findings = check_record(&format!("p={}", key("rsa1024.spki.b64")), &own);
+        let findings = check_key(&record_of(&format!("p={}", key("rsa1024.spki.b64"))), &own);
         assert!(
             findings[0]
                 .fix
@@ -902,5 +879,52 @@ mod tests {
                 .fix
                 .contains("s1._domainkey.example.test. TXT \"v=DKIM1; k=rsa; p=\"")
         );
+    }
+
+    /// The status stored with a key record (computed once when gathered, read by the report)
+    /// and the rules agree: invalid exactly when a rule raises an error other than a
+    /// revocation, revoked exactly when the only such finding is the revocation.
+    #[test]
+    fn stored_status_agrees_with_the_rules() {
+        let rsa512 = key("rsa512.spki.b64");
+        let rsa1024 = key("rsa1024.spki.b64");
+        let rsa2048 = key("rsa2048.spki.b64");
+        let ed = key("ed25519.raw.b64");
+        let texts = [
+            format!("v=DKIM1; k=rsa; p={rsa2048}"),
+            format!("v=DKIM1; k=rsa; p={rsa1024}"),
+            format!("v=DKIM1; k=rsa; p={rsa512}"),
+            format!("v=DKIM1; k=ed25519; p={ed}"),
+            format!("v=DKIM1; k=ed25519; t=y; h=sha1; p={ed}"),
+            format!("k=RSA; p={rsa2048}"),
+            format!("v=DKIM1; k=ed25519; p={rsa2048}"),
+            format!("v=DKIM1; p={}", &rsa2048[..rsa2048.len() / 2]),
+            "v=DKIM1; p=".to_owned(),
+            "v=DKIM1; t=y; p=".to_owned(),
+            "v=DKIM1; p=; p=".to_owned(),
+            "v=DKIM1; k=ed25519-sha256; p=".to_owned(),
+            "v=DKIM1; k=; p=AAAA".to_owned(),
+            "v=DKIM1; k=rsa".to_owned(),
+            "p=not base64!".to_owned(),
+            "v=DKIM2; p=".to_owned(),
+            "garbage".to_owned(),
+            String::new(),
+        ];
+        for text in texts {
+            let record = record_of(&text);
+            let findings = check_record(&record);
+            let error = findings
+                .iter()
+                .any(|f| f.severity == Severity::Error && f.rule != DKIM_KEY_REVOKED.id);
+            let revoked = findings.iter().any(|f| f.rule == DKIM_KEY_REVOKED.id);
+            let expected = if error {
+                KeyStatus::Invalid
+            } else if revoked {
+                KeyStatus::Revoked
+            } else {
+                KeyStatus::Usable
+            };
+            assert_eq!(record.status, expected, "{text}");
+        }
     }
 }
