@@ -2,13 +2,13 @@
 
 use super::overview::OverviewLine;
 use super::single::{self, SingleRecordReport};
-use crate::facts::policy::SingleRecordFacts;
+use crate::facts::bimi::BimiFacts;
 use crate::finding::Section;
-use crate::policy::bimi::{self, BimiRecord};
+use crate::policy::bimi::BimiRecord;
 
 /// JSON `records.bimi`.
-pub fn records(facts: &SingleRecordFacts) -> SingleRecordReport<BimiRecord> {
-    single::records(facts, bimi::is_bimi_record, bimi::parse)
+pub fn records(facts: &BimiFacts) -> SingleRecordReport<BimiRecord> {
+    single::records(facts)
 }
 
 /// Record mode: what a record says.
@@ -17,10 +17,8 @@ pub fn record_overview(record: &BimiRecord) -> Vec<OverviewLine> {
 }
 
 /// The section's overview: the record and what it says.
-pub fn overview(facts: &SingleRecordFacts) -> Vec<OverviewLine> {
-    single::overview(Section::Bimi, facts, bimi::is_bimi_record, |text| {
-        bimi_lines(&bimi::parse(text))
-    })
+pub fn overview(facts: &BimiFacts) -> Vec<OverviewLine> {
+    single::overview(Section::Bimi, facts, |record| &record.text, bimi_lines)
 }
 
 /// What a BIMI record says.

@@ -10,7 +10,7 @@ use super::overview::OverviewLine;
 use super::single::RecordStatus;
 use crate::dns::Name;
 use crate::facts::Lookup;
-use crate::facts::policy::{Discovery, DmarcFacts};
+use crate::facts::dmarc::{Discovery, DmarcFacts};
 use crate::finding::Section;
 use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy};
 use crate::policy::org::organizational_domain;
@@ -23,7 +23,7 @@ pub fn why(dmarc: &DmarcFacts) -> String {
         .as_str()
         .split_once('.')
         .map_or_else(String::new, |(_, suffix)| suffix.to_owned());
-    match dmarc.discovery() {
+    match &dmarc.discovery {
         Discovery::Found(applied) if applied.inherited => format!(
             "{} has no DMARC record, so receivers use the one of the organizational domain \
              {org} (the public suffix {suffix} plus one label, from the Public Suffix List; \
@@ -73,14 +73,14 @@ pub fn records(dmarc: &DmarcFacts) -> DmarcReport {
         policy_for_domain: None,
         report_destinations: Vec::new(),
     };
-    match dmarc.discovery() {
+    match &dmarc.discovery {
         Discovery::Found(applied) => {
             report.status = RecordStatus::Found;
             report.name = Some(applied.name.to_string());
             report.policy_domain = Some(applied.policy_domain.to_string());
             report.inherited = applied.inherited;
             report.effective = applied.record.effective().ok();
-            report.policy_for_domain = dmarc.policy_for_domain().found().map(|p| p.policy);
+            report.policy_for_domain = dmarc.policy_for_domain.found().map(|p| p.policy);
             for (tag, uris) in [("rua", &applied.record.rua), ("ruf", &applied.record.ruf)] {
                 for uri in uris.iter().filter(|uri| uri.valid) {
                     let Some(host) = &uri.host else { continue };
@@ -95,12 +95,12 @@ pub fn records(dmarc: &DmarcFacts) -> DmarcReport {
                     });
                 }
             }
-            report.record = Some(applied.record);
+            report.record = Some(applied.record.clone());
         }
         Discovery::Multiple { name, records } => {
             report.status = RecordStatus::Multiple;
             report.name = Some(name.to_string());
-            report.records = records.into_iter().map(|record| record.text).collect();
+            report.records = records.iter().map(|record| record.text.clone()).collect();
         }
         Discovery::Missing => {}
         Discovery::NotVerified(_) => report.status = RecordStatus::NotVerified,
@@ -133,7 +133,7 @@ pub fn overview(dmarc: &DmarcFacts) -> Vec<OverviewLine> {
 
 fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
     let mut lines = Vec::new();
-    match dmarc.discovery() {
+    match &dmarc.discovery {
         Discovery::Found(applied) => {
             lines.push((0, format!("{}: {}", applied.name, applied.record.text)));
             lines.push((1, why(dmarc)));
@@ -165,14 +165,14 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
             lines.extend(step_up_lines(
                 Some(&applied.record),
                 dmarc
-                    .policy_for_domain()
+                    .policy_for_domain
                     .found()
                     .map(|p| (p.policy, p.percent)),
                 &applied.policy_domain,
             ));
         }
         Discovery::Multiple { name, records } => {
-            for record in &records {
+            for record in records {
                 lines.push((0, format!("{name}: {}", record.text)));
             }
             lines.push((1, why(dmarc)));

@@ -32,9 +32,9 @@ pub fn records(facts: &Facts) -> Records {
     Records {
         mx: mx::records(&facts.mx),
         dmarc: Some(dmarc::records(&facts.dmarc)),
-        mta_sts: Some(mta_sts::records(&facts.policies.mta_sts)),
-        tls_rpt: Some(tls_rpt::records(&facts.policies.tls_rpt)),
-        bimi: Some(bimi::records(&facts.policies.bimi)),
+        mta_sts: Some(mta_sts::records(&facts.mta_sts)),
+        tls_rpt: Some(tls_rpt::records(&facts.tls_rpt)),
+        bimi: Some(bimi::records(&facts.bimi)),
         dkim: dkim::records(&facts.dkim),
         spf: Some(spf::records(&facts.spf)),
         expected: expect::records(facts),
@@ -48,9 +48,9 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
     lines.extend(spf::overview(&facts.spf));
     lines.extend(dkim::overview(&facts.dkim, &facts.domain.ascii));
     lines.extend(dmarc::overview(&facts.dmarc));
-    lines.extend(mta_sts::overview(&facts.policies.mta_sts));
-    lines.extend(tls_rpt::overview(&facts.policies.tls_rpt));
-    lines.extend(bimi::overview(&facts.policies.bimi));
+    lines.extend(mta_sts::overview(&facts.mta_sts));
+    lines.extend(tls_rpt::overview(&facts.tls_rpt));
+    lines.extend(bimi::overview(&facts.bimi));
     lines.extend(expect::overview(facts));
     lines
 }

@@ -2,13 +2,13 @@
 
 use super::overview::OverviewLine;
 use super::single::{self, SingleRecordReport};
-use crate::facts::policy::SingleRecordFacts;
+use crate::facts::mta_sts::MtaStsFacts;
 use crate::finding::Section;
-use crate::policy::mta_sts::{self, MtaStsRecord};
+use crate::policy::mta_sts::MtaStsRecord;
 
 /// JSON `records.mta_sts`.
-pub fn records(facts: &SingleRecordFacts) -> SingleRecordReport<MtaStsRecord> {
-    single::records(facts, mta_sts::is_mta_sts_record, mta_sts::parse)
+pub fn records(facts: &MtaStsFacts) -> SingleRecordReport<MtaStsRecord> {
+    single::records(facts)
 }
 
 /// Record mode: what a record says.
@@ -17,10 +17,8 @@ pub fn record_overview(record: &MtaStsRecord) -> Vec<OverviewLine> {
 }
 
 /// The section's overview: the record and what it says.
-pub fn overview(facts: &SingleRecordFacts) -> Vec<OverviewLine> {
-    single::overview(Section::MtaSts, facts, mta_sts::is_mta_sts_record, |text| {
-        mta_sts_lines(&mta_sts::parse(text))
-    })
+pub fn overview(facts: &MtaStsFacts) -> Vec<OverviewLine> {
+    single::overview(Section::MtaSts, facts, |record| &record.text, mta_sts_lines)
 }
 
 /// What an MTA-STS record says.

@@ -4,22 +4,14 @@
 use serde::Serialize;
 
 use super::overview::OverviewLine;
-use crate::facts::policy::{Published, SingleRecordFacts};
+use crate::facts::single::{Published, SingleRecordFacts};
 use crate::finding::Section;
 
-/// The JSON form of a single-record lookup, with the record parsed by `parse`.
-pub(super) fn records<T>(
-    facts: &SingleRecordFacts,
-    is_type: fn(&str) -> bool,
-    parse: fn(&str) -> T,
-) -> SingleRecordReport<T> {
-    let (status, record, records) = match facts.published(is_type) {
-        Published::One(text) => (RecordStatus::Found, Some(parse(text)), Vec::new()),
-        Published::Several(texts) => (
-            RecordStatus::Multiple,
-            None,
-            texts.into_iter().map(ToOwned::to_owned).collect(),
-        ),
+/// The JSON form of a single-record lookup.
+pub(super) fn records<T: Clone>(facts: &SingleRecordFacts<T>) -> SingleRecordReport<T> {
+    let (status, record, records) = match &facts.published {
+        Published::One(record) => (RecordStatus::Found, Some(record.clone()), Vec::new()),
+        Published::Several(texts) => (RecordStatus::Multiple, None, texts.clone()),
         Published::None => (RecordStatus::Missing, None, Vec::new()),
         Published::NotVerified(_) => (RecordStatus::NotVerified, None, Vec::new()),
     };
@@ -31,18 +23,19 @@ pub(super) fn records<T>(
     }
 }
 
-/// The overview of a single-record lookup in `section`; `describe` says what one record holds.
-pub(super) fn overview(
+/// The overview of a single-record lookup in `section`: the record's text (`text`), then what
+/// it holds (`describe`).
+pub(super) fn overview<T>(
     section: Section,
-    facts: &SingleRecordFacts,
-    is_type: fn(&str) -> bool,
-    describe: impl Fn(&str) -> Vec<(usize, String)>,
+    facts: &SingleRecordFacts<T>,
+    text: impl Fn(&T) -> &str,
+    describe: impl Fn(&T) -> Vec<(usize, String)>,
 ) -> Vec<OverviewLine> {
     let name = &facts.at.name;
-    let lines: Vec<(usize, String)> = match facts.published(is_type) {
-        Published::One(text) => {
-            let mut lines = vec![(0, format!("{name}: {text}"))];
-            lines.extend(describe(text));
+    let lines: Vec<(usize, String)> = match &facts.published {
+        Published::One(record) => {
+            let mut lines = vec![(0, format!("{name}: {}", text(record)))];
+            lines.extend(describe(record));
             lines
         }
         Published::Several(texts) => texts

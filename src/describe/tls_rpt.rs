@@ -2,13 +2,13 @@
 
 use super::overview::OverviewLine;
 use super::single::{self, SingleRecordReport};
-use crate::facts::policy::SingleRecordFacts;
+use crate::facts::tls_rpt::TlsRptFacts;
 use crate::finding::Section;
-use crate::policy::tls_rpt::{self, TlsRptRecord};
+use crate::policy::tls_rpt::TlsRptRecord;
 
 /// JSON `records.tls_rpt`.
-pub fn records(facts: &SingleRecordFacts) -> SingleRecordReport<TlsRptRecord> {
-    single::records(facts, tls_rpt::is_tls_rpt_record, tls_rpt::parse)
+pub fn records(facts: &TlsRptFacts) -> SingleRecordReport<TlsRptRecord> {
+    single::records(facts)
 }
 
 /// Record mode: what a record says.
@@ -17,10 +17,8 @@ pub fn record_overview(record: &TlsRptRecord) -> Vec<OverviewLine> {
 }
 
 /// The section's overview: the record and what it says.
-pub fn overview(facts: &SingleRecordFacts) -> Vec<OverviewLine> {
-    single::overview(Section::TlsRpt, facts, tls_rpt::is_tls_rpt_record, |text| {
-        tls_rpt_lines(&tls_rpt::parse(text))
-    })
+pub fn overview(facts: &TlsRptFacts) -> Vec<OverviewLine> {
+    single::overview(Section::TlsRpt, facts, |record| &record.text, tls_rpt_lines)
 }
 
 /// What a TLS-RPT record says.

@@ -1,14 +1,21 @@
-//! What gathering found: plain data, no I/O. Rules read it; renderers show parts of it.
+//! What gathering found: plain data, no I/O. Rules and describers read it; neither computes
+//! anything two of them need (a parsed record, a key's status, the DMARC record that applies):
+//! that is done once, when the facts are gathered, and stored here.
 //!
 //! Every looked-up fact is a [`Lookup`], which keeps the three verdicts apart: found, absent
-//! (the DNS said there is nothing) and failed (we could not find out).
+//! (the DNS said there is nothing) and failed (we could not find out). One file per family, as
+//! in every layer.
 
+pub mod bimi;
 pub mod dkim;
+pub mod dmarc;
 pub mod lookup;
+pub mod mta_sts;
 pub mod mx;
-pub mod policy;
 pub mod reverse;
+pub mod single;
 pub mod spf;
+pub mod tls_rpt;
 
 pub use lookup::{Absence, Failure, ListLookup, Lookup, TxtAt};
 
@@ -23,9 +30,13 @@ pub struct Facts {
     /// MX records, their hosts, addresses and reverse DNS.
     pub mx: mx::MxFacts,
     /// DMARC discovery and report authorization.
-    pub dmarc: policy::DmarcFacts,
-    /// The MTA-STS, TLS-RPT and BIMI records.
-    pub policies: policy::PolicyRecordFacts,
+    pub dmarc: dmarc::DmarcFacts,
+    /// The MTA-STS record.
+    pub mta_sts: mta_sts::MtaStsFacts,
+    /// The TLS-RPT record.
+    pub tls_rpt: tls_rpt::TlsRptFacts,
+    /// The BIMI record.
+    pub bimi: bimi::BimiFacts,
     /// DKIM selectors probed or named, and the key records found.
     pub dkim: dkim::DkimFacts,
     /// The SPF record and the include/redirect tree below it.

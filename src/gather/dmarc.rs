@@ -1,17 +1,14 @@
-//! DMARC discovery (RFC 7489 §6.6.3) and report authorization (§7.1), and the single TXT
-//! lookups of MTA-STS (RFC 8461 §3.1), TLS-RPT (RFC 8460 §3) and BIMI.
+//! DMARC discovery (RFC 7489 §6.6.3) and report authorization (§7.1).
 //!
 //! Dependency chain: `_dmarc.<domain>` → (only when it holds no DMARC record)
 //! `_dmarc.<organizational domain>` → one `<policy domain>._report._dmarc.<destination>`
-//! per external report destination, all at once. The MTA-STS, TLS-RPT and BIMI lookups
-//! depend on nothing and start with `_dmarc.<domain>`.
+//! per external report destination, all at once. Which record applies, and the policy it sets
+//! for the domain, are decided here once and stored in the facts.
 
 use super::lookup::{join_all, txt};
 use crate::dns::{DnsSource, Name};
-use crate::facts::Lookup;
-use crate::facts::policy::{
-    AppliedRecord, Authorization, Discovery, DmarcFacts, PolicyRecordFacts, SingleRecordFacts,
-};
+use crate::facts::dmarc::{AppliedRecord, Authorization, Discovery, DmarcFacts, DomainPolicy};
+use crate::facts::lookup::{Absence, Lookup, TxtAt};
 use crate::policy::dmarc;
 use crate::policy::org::{organizational_domain, same_organization};
 
@@ -32,15 +29,18 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
     } else {
         None
     };
+    let discovery = discover(domain, &at_domain, at_organization.as_ref());
     let mut facts = DmarcFacts {
         domain: domain.clone(),
         organizational_domain: organizational,
         at_domain,
         at_organization,
+        policy_for_domain: policy_for_domain(&discovery),
+        discovery,
         authorizations: Vec::new(),
     };
-    if let Discovery::Found(applied) = facts.discovery() {
-        let destinations = external_destinations(&applied);
+    if let Discovery::Found(applied) = &facts.discovery {
+        let destinations = external_destinations(applied);
         facts.authorizations = join_all(destinations.into_iter().map(|destination| {
             let policy_domain = applied.policy_domain.clone();
             async move {
@@ -57,10 +57,67 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
     facts
 }
 
+/// Which record applies to `domain` and why (RFC 7489 §6.6.3): its own `_dmarc` record, else
+/// the organizational domain's (when that was asked).
+fn discover(domain: &Name, at_domain: &TxtAt, at_organization: Option<&TxtAt>) -> Discovery {
+    let fallback = at_organization.unwrap_or(at_domain);
+    for at in [at_domain, fallback] {
+        if let Lookup::Failed(failure) = &at.txt {
+            return Discovery::NotVerified(failure.clone());
+        }
+        let records = at.texts(dmarc::is_dmarc_record);
+        match records.as_slice() {
+            [] => {}
+            [one] => {
+                let policy_domain = policy_domain(&at.name);
+                return Discovery::Found(AppliedRecord {
+                    name: at.name.clone(),
+                    inherited: policy_domain != *domain,
+                    policy_domain,
+                    record: dmarc::parse(one),
+                });
+            }
+            many => {
+                return Discovery::Multiple {
+                    name: at.name.clone(),
+                    records: many.iter().map(|text| dmarc::parse(text)).collect(),
+                };
+            }
+        }
+    }
+    Discovery::Missing
+}
+
+/// The policy receivers apply to the domain's mail (see [`DmarcFacts::policy_for_domain`]).
+fn policy_for_domain(discovery: &Discovery) -> Lookup<DomainPolicy> {
+    match discovery {
+        Discovery::Found(applied) => match applied.record.effective() {
+            Ok(effective) => Lookup::Found(DomainPolicy {
+                policy: effective.for_domain(!applied.inherited),
+                percent: effective.percent,
+                effective,
+                inherited: applied.inherited,
+            }),
+            Err(_) => Lookup::Absent(Absence::NoData),
+        },
+        Discovery::Multiple { .. } | Discovery::Missing => Lookup::Absent(Absence::NoData),
+        Discovery::NotVerified(failure) => Lookup::Failed(failure.clone()),
+    }
+}
+
+/// The domain a `_dmarc.<domain>` name is about.
+fn policy_domain(name: &Name) -> Name {
+    Name::new(
+        name.as_str()
+            .strip_prefix("_dmarc.")
+            .unwrap_or(name.as_str()),
+    )
+}
+
 /// The hosts of the valid `rua`/`ruf` URIs whose organizational domain differs from the
 /// policy domain's (§7.1: only those need to authorize; the same organization never does),
 /// sorted and without repeats.
-pub fn external_destinations(applied: &AppliedRecord) -> Vec<Name> {
+fn external_destinations(applied: &AppliedRecord) -> Vec<Name> {
     let mut hosts: Vec<Name> = applied
         .record
         .rua
@@ -75,23 +132,6 @@ pub fn external_destinations(applied: &AppliedRecord) -> Vec<Name> {
     hosts
 }
 
-/// The MTA-STS, TLS-RPT and BIMI lookups, all at once.
-pub(super) async fn gather_policy_records(
-    source: &dyn DnsSource,
-    domain: &Name,
-) -> PolicyRecordFacts {
-    let (mta_sts, tls_rpt, bimi) = tokio::join!(
-        txt(source, domain.prepend("_mta-sts")),
-        txt(source, domain.prepend("_smtp._tls")),
-        txt(source, domain.prepend("default._bimi")),
-    );
-    PolicyRecordFacts {
-        mta_sts: SingleRecordFacts { at: mta_sts },
-        tls_rpt: SingleRecordFacts { at: tls_rpt },
-        bimi: SingleRecordFacts { at: bimi },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -99,7 +139,7 @@ mod tests {
 
     use crate::dns::{BoxFuture, DnsSource, Name, Outcome, Record, RecordData, RecordType};
     use crate::domain::parse_domain;
-    use crate::facts::policy::Discovery;
+    use crate::facts::dmarc::Discovery;
 
     /// Answers from a table after a fixed delay, NXDOMAIN for anything else.
     struct Slow {
@@ -174,7 +214,7 @@ mod tests {
             authorization >= delay * 2 && authorization < delay * 3,
             "{authorization:?}"
         );
-        assert!(matches!(facts.dmarc.discovery(), Discovery::Found(applied) if applied.inherited));
+        assert!(matches!(&facts.dmarc.discovery, Discovery::Found(applied) if applied.inherited));
         assert_eq!(facts.dmarc.authorizations.len(), 1);
         assert_eq!(
             facts.dmarc.authorizations[0].authorized(),
@@ -197,7 +237,7 @@ mod tests {
         let domain = parse_domain("sub.example.co.uk").unwrap();
         let facts = crate::gather::gather(&domain, &source).await;
         assert!(facts.dmarc.at_organization.is_none());
-        assert!(matches!(facts.dmarc.discovery(), Discovery::NotVerified(_)));
-        assert!(facts.dmarc.policy_for_domain().failure().is_some());
+        assert!(matches!(&facts.dmarc.discovery, Discovery::NotVerified(_)));
+        assert!(facts.dmarc.policy_for_domain.failure().is_some());
     }
 }

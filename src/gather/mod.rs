@@ -5,21 +5,22 @@
 //! chain of dependent lookups times the round trip, not the number of lookups. Identical
 //! questions are answered once by the single-flight cache underneath.
 
+mod bimi;
 mod dkim;
 mod dmarc;
 mod expect;
 mod lookup;
+mod mta_sts;
 mod mx;
 mod reverse;
 mod spf;
+mod tls_rpt;
 
 use crate::dns::DnsSource;
 use crate::dns::cache::RecordingSource;
 use crate::dns::guard::AuditGuard;
 use crate::domain::DomainName;
 use crate::facts::Facts;
-
-pub use dmarc::external_destinations;
 
 /// What to look for besides the defaults.
 #[derive(Clone, Debug, Default)]
@@ -60,7 +61,7 @@ pub async fn gather_with(
     let recorder = RecordingSource::new(&guard);
     // The families are independent: all of them start at once (each one's first lookups go
     // out on the first poll).
-    let (mx, dkim, spf, dmarc, policies, expected) = tokio::join!(
+    let (mx, dkim, spf, dmarc, mta_sts, tls_rpt, bimi, expected) = tokio::join!(
         mx::gather_mx(&recorder, &domain.ascii),
         dkim::gather_dkim(
             &recorder,
@@ -70,7 +71,9 @@ pub async fn gather_with(
         ),
         spf::gather_spf(&recorder, &domain.ascii),
         dmarc::gather_dmarc(&recorder, &domain.ascii),
-        dmarc::gather_policy_records(&recorder, &domain.ascii),
+        mta_sts::gather_mta_sts(&recorder, &domain.ascii),
+        tls_rpt::gather_tls_rpt(&recorder, &domain.ascii),
+        bimi::gather_bimi(&recorder, &domain.ascii),
         expect::gather_expected(&recorder, &domain.ascii, options.expect.as_deref()),
     );
     Facts {
@@ -79,7 +82,9 @@ pub async fn gather_with(
         dkim,
         spf,
         dmarc,
-        policies,
+        mta_sts,
+        tls_rpt,
+        bimi,
         expected,
         queries: recorder.into_log(),
     }

@@ -4,7 +4,7 @@
 
 use super::mta_sts::quoted;
 use super::{Findings, Rule};
-use crate::facts::policy::Published;
+use crate::facts::single::Published;
 use crate::facts::{Facts, Lookup};
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::bimi;
@@ -49,13 +49,12 @@ pub static BIMI_REQUIRES_DMARC_ENFORCEMENT: Rule = Rule {
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
-    let at = &facts.policies.bimi.at;
+    let at = &facts.bimi.at;
     let domain = &facts.domain.ascii;
     findings.lookups_failed(Section::Bimi, &[&at.txt], "the BIMI record was");
-    let record = match facts.policies.bimi.published(bimi::is_bimi_record) {
-        Published::One(text) => {
-            let record = bimi::parse(text);
-            record_rules(&record, &at.name, findings);
+    let record = match &facts.bimi.published {
+        Published::One(record) => {
+            record_rules(record, &at.name, findings);
             Some(record)
         }
         Published::Several(texts) => {
@@ -66,7 +65,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                     "{} holds {} BIMI records ({}); receivers cannot tell which applies",
                     at.name,
                     texts.len(),
-                    quoted(&texts)
+                    quoted(texts)
                 ),
             ));
             None
@@ -83,7 +82,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let Some(record) = record.filter(|record| !record.declines()) else {
         return;
     };
-    let problem = match facts.dmarc.policy_for_domain() {
+    let problem = match &facts.dmarc.policy_for_domain {
         Lookup::Failed(_) => return, // reported as not verified in the DMARC section
         Lookup::Absent(_) => format!("{domain} has no usable DMARC policy"),
         Lookup::Found(policy) if policy.is_enforced() => return,

@@ -38,7 +38,7 @@ pub static DMARC_ENFORCED_WITHOUT_AUTHENTICATION: Rule = Rule {
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
-    let Lookup::Found(policy) = facts.dmarc.policy_for_domain() else {
+    let Lookup::Found(policy) = &facts.dmarc.policy_for_domain else {
         return;
     };
     if !policy.policy.is_enforcing() {

@@ -12,7 +12,7 @@ use crate::dns::Name;
 use crate::facts::Facts;
 use crate::facts::Lookup;
 use crate::facts::TxtAt;
-use crate::facts::policy::{AppliedRecord, Discovery};
+use crate::facts::dmarc::{AppliedRecord, Discovery};
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::dmarc::{self, DmarcRecord, IssueKind, Policy};
 use crate::policy::org::organizational_domain;
@@ -187,7 +187,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     for at in std::iter::once(&dmarc.at_domain).chain(&dmarc.at_organization) {
         report_lookalikes(at, findings);
     }
-    match dmarc.discovery() {
+    match &dmarc.discovery {
         Discovery::NotVerified(_) => {}
         Discovery::Missing => missing(facts, findings),
         Discovery::Multiple { name, records } => {
@@ -198,7 +198,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
             findings.push(
                 Finding::new(
                     &DMARC_MULTIPLE_RECORDS,
-                    &name,
+                    name,
                     format!(
                         "{name} holds {} DMARC records ({}); receivers apply none of them \
                      (RFC 7489 §6.6.3)",
@@ -215,10 +215,10 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         Discovery::Found(applied) => {
             let context = Context {
                 domain: Some(&facts.domain.ascii),
-                applied: Some(&applied),
+                applied: Some(applied),
             };
             record_rules(&applied.record, &applied.name, &context, findings);
-            check_authorizations(facts, &applied, findings);
+            check_authorizations(facts, applied, findings);
         }
     }
 }

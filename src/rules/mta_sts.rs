@@ -3,7 +3,7 @@
 use super::{Findings, Rule};
 use crate::facts::Facts;
 use crate::facts::TxtAt;
-use crate::facts::policy::Published;
+use crate::facts::single::Published;
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::mta_sts;
 
@@ -37,10 +37,10 @@ pub static MTA_STS_MULTIPLE_RECORDS: Rule = Rule {
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
-    let at = &facts.policies.mta_sts.at;
+    let at = &facts.mta_sts.at;
     findings.lookups_failed(Section::MtaSts, &[&at.txt], "the MTA-STS record was");
-    match facts.policies.mta_sts.published(mta_sts::is_mta_sts_record) {
-        Published::One(text) => record_rules(&mta_sts::parse(text), &at.name, findings),
+    match &facts.mta_sts.published {
+        Published::One(record) => record_rules(record, &at.name, findings),
         Published::Several(texts) => findings.push(Finding::new(
             &MTA_STS_MULTIPLE_RECORDS,
             &at.name,
@@ -48,7 +48,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                 "{} holds {} MTA-STS records ({}); senders then use none (RFC 8461 §3.1)",
                 at.name,
                 texts.len(),
-                quoted(&texts)
+                quoted(texts)
             ),
         )),
         Published::None | Published::NotVerified(_) => {}
@@ -90,10 +90,10 @@ pub(super) fn record_rules(
 }
 
 /// `"a", "b"`.
-pub(super) fn quoted(texts: &[&str]) -> String {
+pub(super) fn quoted(texts: &[impl AsRef<str>]) -> String {
     texts
         .iter()
-        .map(|text| format!("\"{text}\""))
+        .map(|text| format!("\"{}\"", text.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -3,9 +3,9 @@
 use super::mta_sts::quoted;
 use super::{Findings, Rule};
 use crate::facts::Facts;
-use crate::facts::policy::Published;
+use crate::facts::single::Published;
 use crate::finding::{Finding, Section, Severity};
-use crate::policy::{mta_sts, tls_rpt};
+use crate::policy::tls_rpt;
 
 /// The record is invalid.
 pub static TLS_RPT_INVALID: Rule = Rule {
@@ -39,12 +39,12 @@ pub static TLS_RPT_MISSING: Rule = Rule {
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
-    let at = &facts.policies.tls_rpt.at;
+    let at = &facts.tls_rpt.at;
     let domain = &facts.domain.ascii;
     findings.lookups_failed(Section::TlsRpt, &[&at.txt], "the TLS-RPT record was");
-    let published = facts.policies.tls_rpt.published(tls_rpt::is_tls_rpt_record);
-    match &published {
-        Published::One(text) => record_rules(&tls_rpt::parse(text), &at.name, findings),
+    let published = &facts.tls_rpt.published;
+    match published {
+        Published::One(record) => record_rules(record, &at.name, findings),
         Published::Several(texts) => findings.push(Finding::new(
             &TLS_RPT_INVALID,
             &at.name,
@@ -66,10 +66,10 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         ));
     }
     let has_mta_sts = matches!(
-        facts.policies.mta_sts.published(mta_sts::is_mta_sts_record),
+        facts.mta_sts.published,
         Published::One(_) | Published::Several(_)
     );
-    if has_mta_sts && published == Published::None && lookalikes.is_empty() {
+    if has_mta_sts && matches!(published, Published::None) && lookalikes.is_empty() {
         findings.push(
             Finding::new(
                 &TLS_RPT_MISSING,

@@ -1,0 +1,115 @@
+//! DMARC (RFC 7489): the lookups of policy discovery (§6.6.3) and of report authorization
+//! (§7.1), with the applicable record parsed and the policy for the domain decided once, when
+//! gathered (`gather::dmarc`).
+
+use super::lookup::{Failure, Lookup, TxtAt};
+use crate::dns::Name;
+use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy};
+
+/// DMARC facts: the lookups of policy discovery (RFC 7489 §6.6.3) and of report
+/// authorization (§7.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DmarcFacts {
+    /// The domain audited.
+    pub domain: Name,
+    /// Its organizational domain (RFC 7489 §3.2), from the Public Suffix List.
+    pub organizational_domain: Name,
+    /// `_dmarc.<domain>`.
+    pub at_domain: TxtAt,
+    /// `_dmarc.<organizational domain>`, asked only when the domain has no DMARC record and
+    /// is not itself the organizational domain.
+    pub at_organization: Option<TxtAt>,
+    /// Which record applies and why (RFC 7489 §6.6.3), decided when gathered.
+    pub discovery: Discovery,
+    /// The policy receivers apply to the domain's own mail: `Found` with the policy, `Absent`
+    /// when no usable DMARC record applies (none, several, or one receivers ignore), `Failed`
+    /// when discovery could not complete. This is what cross-record rules read ("is DMARC
+    /// enforced?").
+    pub policy_for_domain: Lookup<DomainPolicy>,
+    /// One authorization check per external report destination of the applicable record.
+    pub authorizations: Vec<Authorization>,
+}
+
+/// Which DMARC record applies to the domain, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Discovery {
+    /// Exactly one DMARC record applies.
+    Found(AppliedRecord),
+    /// More than one DMARC record at `name`: receivers apply no DMARC (§6.6.3 step 5).
+    Multiple {
+        /// The `_dmarc` name holding them.
+        name: Name,
+        /// Each record, parsed.
+        records: Vec<DmarcRecord>,
+    },
+    /// Neither the domain nor its organizational domain publishes a DMARC record.
+    Missing,
+    /// A lookup that discovery needed failed: whether a record applies is unknown.
+    NotVerified(Failure),
+}
+
+/// The DMARC record that applies to the domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedRecord {
+    /// Where it was found, e.g. `_dmarc.example.co.uk`.
+    pub name: Name,
+    /// The domain that published it (the policy domain of RFC 7489 §7.1).
+    pub policy_domain: Name,
+    /// Whether it came from the organizational domain because the domain has none.
+    pub inherited: bool,
+    /// The record, parsed.
+    pub record: DmarcRecord,
+}
+
+/// The DMARC policy that applies to the audited domain's own mail, as receivers see it. This
+/// is what cross-record rules read ("is DMARC enforced?").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DomainPolicy {
+    /// The policy for the domain: `p`, or the subdomain policy when inherited.
+    pub policy: Policy,
+    /// The share of failing mail it applies to.
+    pub percent: u8,
+    /// The record's full effective policy.
+    pub effective: Effective,
+    /// Whether the record came from the organizational domain.
+    pub inherited: bool,
+}
+
+impl DomainPolicy {
+    /// Whether receivers are asked to quarantine or reject all failing mail.
+    pub fn is_enforced(&self) -> bool {
+        self.policy.is_enforcing() && self.percent == 100
+    }
+}
+
+impl DmarcFacts {
+    /// The authorization check of a destination, if one was made.
+    pub fn authorization(&self, destination: &Name) -> Option<&Authorization> {
+        self.authorizations
+            .iter()
+            .find(|authorization| authorization.destination == *destination)
+    }
+}
+
+/// An external report destination's authorization record (RFC 7489 §7.1):
+/// `<policy domain>._report._dmarc.<destination host>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorization {
+    /// The domain that published the policy.
+    pub policy_domain: Name,
+    /// The destination host (the domain of a `mailto:` address).
+    pub destination: Name,
+    /// The lookup.
+    pub at: TxtAt,
+}
+
+impl Authorization {
+    /// `Found(true)` when a record starting with `v=DMARC1` is published (§7.1 step 5),
+    /// `Found(false)` when the name has none, `Failed` when the lookup failed.
+    pub fn authorized(&self) -> Lookup<bool> {
+        match &self.at.txt {
+            Lookup::Failed(failure) => Lookup::Failed(failure.clone()),
+            _ => Lookup::Found(!self.at.texts(dmarc::is_dmarc_record).is_empty()),
+        }
+    }
+}
