@@ -18,6 +18,8 @@ pub mod escape;
 pub mod expect;
 pub mod facts;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gather;
 pub mod output;
 pub mod policy;

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use mailcheck::dkim::fuzzing::key_record_target;
+use mailcheck::fuzzing::dkim::key_record_target;
 
 #[test]
 fn dkim_key_record_regressions() {

@@ -790,7 +790,7 @@ async fn nothing_is_asked_twice() {
             .records
             .expected
             .iter()
-            .all(|entry| entry.status == mailcheck::expect::Status::Present)
+            .all(|entry| entry.status == mailcheck::facts::expect::Status::Present)
     );
 }
 

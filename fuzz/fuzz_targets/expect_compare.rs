@@ -10,5 +10,5 @@ fuzz_target!(|data: &[u8]| {
         Some(at) => (&data[..at], &data[at + 1..]),
         None => (data, data),
     };
-    let _ = mailcheck::expect::fuzzing::fuzz_txt(expected, found);
+    let _ = mailcheck::fuzzing::expect::fuzz_txt(expected, found);
 });

@@ -3,45 +3,44 @@
 
 use std::fmt::Write as _;
 
-use crate::expect::{Judged, Status, judge, short_data};
-use crate::facts::Facts;
-use crate::finding::Section;
 use serde::Serialize;
 
-use crate::expect::TermVerdict;
-
 use super::overview::OverviewLine;
+use crate::expect::{abbreviate, short_data};
+use crate::facts::expect::{ExpectFacts, ExpectedRecordFacts, Status, TermVerdict};
+use crate::finding::Section;
 
 /// Characters of record data shown on a line; longer data (a DKIM key) is cut in the middle.
 const SHOWN: usize = 72;
 
 /// JSON `records.expected`: every expected record, in file order.
-pub fn records(facts: &Facts) -> Vec<ExpectedRecordReport> {
-    judge(facts)
+pub fn records(expected: Option<&ExpectFacts>) -> Vec<ExpectedRecordReport> {
+    expected
         .into_iter()
-        .map(|Judged { lookup, verdict }| {
+        .flat_map(|expected| &expected.records)
+        .map(|ExpectedRecordFacts { lookup, verdict }| {
             let record = &lookup.record;
             ExpectedRecordReport {
                 name: record.name.to_string(),
                 rtype: record.type_name(),
                 expected: record.data.as_ref().map(ToString::to_string),
                 status: verdict.status,
-                found: verdict.found,
-                detail: verdict.detail,
+                found: verdict.found.clone(),
+                detail: verdict.detail.clone(),
                 source: record.location.to_string(),
-                terms: verdict.terms,
+                terms: verdict.terms.clone(),
             }
         })
         .collect()
 }
 
 /// The section's lines: a count, then each record with its status.
-pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
+pub fn overview(expected: Option<&ExpectFacts>) -> Vec<OverviewLine> {
     let mut lines = Vec::new();
-    let Some(expect) = &facts.expected else {
+    let Some(expect) = expected else {
         return lines;
     };
-    let judged = judge(facts);
+    let judged = &expect.records;
     let mut line = |depth, text: String| {
         lines.push(OverviewLine::new(Section::Expected, depth, text));
     };
@@ -73,7 +72,7 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
             counts.join(", ")
         ),
     );
-    for Judged { lookup, verdict } in &judged {
+    for ExpectedRecordFacts { lookup, verdict } in judged {
         let record = &lookup.record;
         let mut text = format!(
             "{} {:<12} {} {}",
@@ -90,7 +89,7 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
                 let found: Vec<String> = verdict
                     .found
                     .iter()
-                    .map(|found| crate::expect::abbreviate(found, SHOWN))
+                    .map(|found| abbreviate(found, SHOWN))
                     .collect();
                 let _ = write!(text, " (found {})", found.join(", "));
             }

@@ -17,8 +17,6 @@
 //!   `s=` that names no known service type makes verifiers ignore the key for mail: warning
 //!   (the selector may serve another protocol).
 
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod key;
 pub mod selectors;
 

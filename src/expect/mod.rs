@@ -18,30 +18,19 @@
 //!
 //! Record types mailcheck does not look up (SRV, NS, CAA, …) are listed as not checked.
 //!
-//! Gathering (`gather::expect`) asks each expected record's name and type through the audit's
-//! own source, so the single-flight cache answers what the audit already asked; the comparison
-//! ([`judge`]) is pure and feeds both the rules (`rules::expect`) and the report.
-
-mod compare;
+//! This module reads the file, and shows expected data in a line ([`short_data`],
+//! [`zone_line`]). Gathering (`gather::expect`) asks each expected record's name and type
+//! through the audit's own source, so the single-flight cache answers what the audit already
+//! asked, then compares once what was found with what was expected; the verdicts are facts
+//! (`facts::expect`), read by the rules (`rules::expect`) and the describer.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::dns::{Name, Outcome, RecordData, RecordType};
+use crate::dns::{Name, RecordData, RecordType};
 use crate::domain::DomainName;
-use crate::facts::spf::SpfNode;
-use crate::spf::eval::{DecidingTerm, SpfResult};
 use crate::zonefile::{self, Location, is_within, type_name};
-
-pub use compare::{Judged, Status, TermVerdict, Verdict, abbreviate, judge, short_data};
-
-/// Entry points for the fuzz targets (`fuzz/fuzz_targets/expect_*.rs`); not an API.
-#[doc(hidden)]
-pub mod fuzzing {
-    pub use super::compare::fuzz_txt;
-}
 
 /// An `--expect` file, read once and checked against every audited domain.
 #[derive(Debug)]
@@ -258,50 +247,58 @@ impl ExpectFile {
     }
 }
 
-/// What an audit found for the expected records (gathered by `gather::expect`).
-#[derive(Clone, Debug)]
-pub struct ExpectFacts {
-    /// The file, as the user named it.
-    pub file: Arc<str>,
-    /// One entry per expected record, in file order.
-    pub records: Vec<ExpectedLookup>,
+/// The data in zone-file form, with TXT strings joined into one (what the record means),
+/// cut in the middle past `max` characters: for one line of human output.
+pub fn short_data(data: &RecordData, max: usize) -> String {
+    let text = match data {
+        RecordData::Txt(strings) => RecordData::Txt(vec![strings.concat()]).to_string(),
+        RecordData::Spf(strings) => RecordData::Spf(vec![strings.concat()]).to_string(),
+        other => other.to_string(),
+    };
+    abbreviate(&text, max)
 }
 
-/// One expected record and the lookups made for it.
-#[derive(Clone, Debug)]
-pub struct ExpectedLookup {
-    /// The record expected.
-    pub record: ExpectedRecord,
-    /// The answer to the query for its name and type; `None` for a type not looked up.
-    pub outcome: Option<Outcome>,
-    /// For an expected SPF record with `include:` terms at a name other than the audited
-    /// domain: that name's SPF tree (the audited domain's own is in [`crate::facts::Facts`]).
-    pub spf_tree: Option<SpfNode>,
-    /// For an expected SPF record: how the published policy treats each `ip4:`/`ip6:` range.
-    pub ranges: Vec<RangeCheck>,
+/// The data as people read it: names without the trailing dot, text quoted.
+pub fn plain(data: &RecordData) -> String {
+    match data {
+        RecordData::Mx {
+            preference,
+            exchange,
+        } => format!("{preference} {exchange}"),
+        RecordData::Cname(name) | RecordData::Ptr(name) => name.to_string(),
+        RecordData::Txt(_) | RecordData::Spf(_) => short_data(data, 100),
+        RecordData::A(ip) => ip.to_string(),
+        RecordData::Aaaa(ip) => ip.to_string(),
+    }
 }
 
-/// How the published SPF policy treats one expected `ip4:` or `ip6:` range: `check_host()`
-/// run for its first and its last address (one address for a single host).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RangeCheck {
-    /// The expected term, as written.
-    pub term: String,
-    /// The evaluations, first address first.
-    pub addresses: Vec<AddressCheck>,
+/// The record as a zone-file line, TXT text in as few strings of at most 255 octets as it
+/// takes (RFC 1035 §3.3), so it can be pasted as it is.
+pub fn zone_line(name: &Name, data: &RecordData) -> String {
+    let data = match data {
+        RecordData::Txt(strings) => {
+            let joined = strings.concat();
+            let mut chunks: Vec<Vec<u8>> = joined.chunks(255).map(<[u8]>::to_vec).collect();
+            if chunks.is_empty() {
+                chunks.push(Vec::new());
+            }
+            RecordData::Txt(chunks)
+        }
+        other => other.clone(),
+    };
+    format!("{name}. {} {data}", data.record_type())
 }
 
-/// The evaluation of one address.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AddressCheck {
-    /// The client address evaluated.
-    pub ip: IpAddr,
-    /// The result.
-    pub result: SpfResult,
-    /// Why, in one sentence.
-    pub reason: String,
-    /// The terms that decided it, outermost first.
-    pub decided_by: Vec<DecidingTerm>,
+/// `text` cut in the middle when longer than `max` characters (a DKIM key is hundreds).
+pub fn abbreviate(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_owned();
+    }
+    let tail = max / 4;
+    let head: String = text.chars().take(max.saturating_sub(tail + 1)).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{head}…{end}")
 }
 
 #[cfg(test)]

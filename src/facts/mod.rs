@@ -9,6 +9,7 @@
 pub mod bimi;
 pub mod dkim;
 pub mod dmarc;
+pub mod expect;
 pub mod lookup;
 pub mod mta_sts;
 pub mod mx;
@@ -42,7 +43,7 @@ pub struct Facts {
     /// The SPF record and the include/redirect tree below it.
     pub spf: spf::SpfFacts,
     /// `--expect`: the records expected and what was found for them (`None` without it).
-    pub expected: Option<crate::expect::ExpectFacts>,
+    pub expected: Option<expect::ExpectFacts>,
     /// Every distinct DNS question asked, in asking order.
     pub queries: Vec<QueryLogEntry>,
 }

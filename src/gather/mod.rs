@@ -8,7 +8,7 @@
 mod bimi;
 mod dkim;
 mod dmarc;
-mod expect;
+pub(crate) mod expect;
 mod lookup;
 mod mta_sts;
 mod mx;
@@ -76,7 +76,7 @@ pub async fn gather_with(
         bimi::gather_bimi(&recorder, &domain.ascii),
         expect::gather_expected(&recorder, &domain.ascii, options.expect.as_deref()),
     );
-    Facts {
+    let mut facts = Facts {
         domain: domain.clone(),
         mx,
         dkim,
@@ -85,7 +85,10 @@ pub async fn gather_with(
         mta_sts,
         tls_rpt,
         bimi,
-        expected,
+        expected: None,
         queries: recorder.into_log(),
-    }
+    };
+    // The verdicts on the expected records read what every family found.
+    facts.expected = expected.map(|(file, lookups)| expect::judge(&facts, file, lookups));
+    facts
 }

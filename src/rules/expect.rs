@@ -4,8 +4,9 @@
 
 use super::lookup::AsFailure;
 use super::{Findings, Rule};
-use crate::expect::{Status, judge, short_data};
+use crate::expect::short_data;
 use crate::facts::Facts;
+use crate::facts::expect::Status;
 use crate::finding::{Finding, Section, Severity};
 
 /// An expected record is not published.
@@ -67,7 +68,10 @@ const SUBJECT_DATA: usize = 48;
 /// Reports every expected record that is missing or different; failed lookups as not
 /// verified.
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
-    for judged in judge(facts) {
+    let Some(expected) = &facts.expected else {
+        return;
+    };
+    for judged in &expected.records {
         let record = &judged.lookup.record;
         let verdict = &judged.verdict;
         // The record itself: a name can have several records of a type (TXT at the apex).

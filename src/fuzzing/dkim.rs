@@ -3,7 +3,7 @@
 //! ones on the committed inputs. Panics if the parser, the key validation or record mode
 //! breaks a promise: a panic, or a span outside the text or off a character boundary.
 
-use super::{key, parse};
+use crate::dkim::{key, parse};
 use crate::finding::RecordKind;
 use crate::txt::TxtRecord;
 

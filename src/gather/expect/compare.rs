@@ -1,4 +1,5 @@
-//! The comparison of expected records with what was found: pure, over [`Facts`].
+//! The comparison of expected records with what was found: pure, over [`Facts`], run once
+//! when every family is gathered (the domain's own SPF tree is the SPF family's).
 //!
 //! Each expected record gets one [`Verdict`]:
 //! - **present**: a record of the same name and type with the same data was found. TTLs are
@@ -17,11 +18,13 @@
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
+use std::sync::Arc;
 
-use serde::Serialize;
-
-use super::{ExpectedLookup, RangeCheck};
 use crate::dns::{Name, Outcome, RecordData, RecordType};
+use crate::expect::{abbreviate, plain, zone_line};
+use crate::facts::expect::{
+    ExpectFacts, ExpectedLookup, ExpectedRecordFacts, RangeCheck, Status, TermVerdict, Verdict,
+};
 use crate::facts::spf::{SpfNode, Target, TermDns};
 use crate::facts::{Facts, Failure};
 use crate::spf::SpfResult;
@@ -29,117 +32,40 @@ use crate::spf::eval::LOOKUP_LIMIT;
 use crate::spf::record::{Mechanism, Modifier, Qualifier, TermKind, parse_record};
 use crate::spf::select::{Selection, select_records};
 
-/// Whether an expected record is published.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Published as expected.
-    Present,
-    /// Not published (for SPF: a term the published policy does not authorize).
-    Missing,
-    /// Published with other data.
-    Different,
-    /// A lookup failed: unknown.
-    NotVerified,
-    /// A record type mailcheck does not look up.
-    NotChecked,
-}
-
-impl Status {
-    /// The name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Present => "present",
-            Status::Missing => "missing",
-            Status::Different => "different",
-            Status::NotVerified => "not verified",
-            Status::NotChecked => "not checked",
-        }
-    }
-
-    /// The mark shown before it in human output.
-    pub fn mark(self) -> &'static str {
-        match self {
-            Status::Present => "✔",
-            Status::Missing | Status::Different => "✖",
-            Status::NotVerified => "?",
-            Status::NotChecked => "–",
-        }
+/// A verdict with no records, fix or terms yet.
+fn new_verdict(status: Status, detail: impl Into<String>) -> Verdict {
+    Verdict {
+        status,
+        found: Vec::new(),
+        detail: detail.into(),
+        fix: String::new(),
+        terms: Vec::new(),
+        failures: Vec::new(),
     }
 }
 
-/// The verdict on one expected record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
-    /// Present, missing, different, not verified or not checked.
-    pub status: Status,
-    /// The records found that the verdict is about (the match, or what stands in its place),
-    /// in zone-file form.
-    pub found: Vec<String>,
-    /// What was found, in one sentence (empty when present as written).
-    pub detail: String,
-    /// The fix, for missing and different.
-    pub fix: String,
-    /// For an expected SPF record: each `include:`, `ip4:` and `ip6:` term.
-    pub terms: Vec<TermVerdict>,
-    /// The failed lookups behind a "not verified".
-    pub failures: Vec<Failure>,
-}
-
-impl Verdict {
-    fn new(status: Status, detail: impl Into<String>) -> Self {
-        Verdict {
-            status,
-            found: Vec::new(),
-            detail: detail.into(),
-            fix: String::new(),
-            terms: Vec::new(),
-            failures: Vec::new(),
-        }
-    }
-}
-
-/// The verdict on one term of an expected SPF record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TermVerdict {
-    /// The term, as written in the expect file.
-    pub term: String,
-    /// Present (authorized), missing or not verified.
-    pub status: Status,
-    /// How it is authorized, or why not.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub detail: String,
-}
-
-/// One expected record with its verdict.
-#[derive(Clone, Debug)]
-pub struct Judged<'f> {
-    /// The record and its lookups.
-    pub lookup: &'f ExpectedLookup,
-    /// The verdict.
-    pub verdict: Verdict,
-}
-
-/// The verdicts on every expected record, in file order (empty without `--expect`).
-pub fn judge(facts: &Facts) -> Vec<Judged<'_>> {
-    let Some(expect) = &facts.expected else {
-        return Vec::new();
-    };
-    expect
-        .records
+/// The verdicts on every expected record of `file`, in file order, against everything the
+/// audit gathered.
+pub(super) fn judge(facts: &Facts, file: Arc<str>, lookups: Vec<ExpectedLookup>) -> ExpectFacts {
+    let verdicts: Vec<Verdict> = lookups
         .iter()
-        .map(|lookup| Judged {
-            lookup,
-            verdict: verdict(facts, &expect.records, lookup),
-        })
-        .collect()
+        .map(|lookup| verdict(facts, &lookups, lookup))
+        .collect();
+    ExpectFacts {
+        file,
+        records: lookups
+            .into_iter()
+            .zip(verdicts)
+            .map(|(lookup, verdict)| ExpectedRecordFacts { lookup, verdict })
+            .collect(),
+    }
 }
 
 fn verdict(facts: &Facts, all: &[ExpectedLookup], lookup: &ExpectedLookup) -> Verdict {
     let record = &lookup.record;
     let name = &record.name;
     let (Some(data), Some(outcome)) = (&record.data, &lookup.outcome) else {
-        return Verdict::new(
+        return new_verdict(
             Status::NotChecked,
             format!(
                 "mailcheck does not look up {} records, so this one was not checked",
@@ -149,7 +75,7 @@ fn verdict(facts: &Facts, all: &[ExpectedLookup], lookup: &ExpectedLookup) -> Ve
     };
     let rtype = data.record_type();
     if outcome.is_failure() {
-        let mut verdict = Verdict::new(
+        let mut verdict = new_verdict(
             Status::NotVerified,
             format!("the {rtype} lookup of {name} failed ({outcome}), so it was not verified"),
         );
@@ -165,7 +91,7 @@ fn verdict(facts: &Facts, all: &[ExpectedLookup], lookup: &ExpectedLookup) -> Ve
     }
     let found = found_data(outcome, name, rtype);
     if let Some(same) = found.iter().find(|f| equivalent(data, f, name)) {
-        let mut verdict = Verdict::new(Status::Present, String::new());
+        let mut verdict = new_verdict(Status::Present, String::new());
         verdict.found.push(same.to_string());
         return verdict;
     }
@@ -188,12 +114,12 @@ fn verdict(facts: &Facts, all: &[ExpectedLookup], lookup: &ExpectedLookup) -> Ve
             .sort_by_key(|f| !matches!(f, RecordData::Mx { exchange: e, .. } if e == exchange));
     }
     if let Some(first) = candidates.first() {
-        let mut verdict = Verdict::new(Status::Different, difference(data, first, name));
+        let mut verdict = new_verdict(Status::Different, difference(data, first, name));
         verdict.found = candidates.iter().map(ToString::to_string).collect();
         verdict.fix = different_fix(name, data, &candidates);
         return verdict;
     }
-    let mut verdict = Verdict::new(
+    let mut verdict = new_verdict(
         Status::Missing,
         format!(
             "expected {rtype} {} at {name}, but {}",
@@ -537,60 +463,6 @@ fn different_fix(name: &Name, expected: &RecordData, found: &[&RecordData]) -> S
     }
 }
 
-/// The data in zone-file form, with TXT strings joined into one (what the record means),
-/// cut in the middle past `max` characters: for one line of human output.
-pub fn short_data(data: &RecordData, max: usize) -> String {
-    let text = match data {
-        RecordData::Txt(strings) => RecordData::Txt(vec![strings.concat()]).to_string(),
-        RecordData::Spf(strings) => RecordData::Spf(vec![strings.concat()]).to_string(),
-        other => other.to_string(),
-    };
-    abbreviate(&text, max)
-}
-
-/// The data as people read it: names without the trailing dot, text quoted.
-fn plain(data: &RecordData) -> String {
-    match data {
-        RecordData::Mx {
-            preference,
-            exchange,
-        } => format!("{preference} {exchange}"),
-        RecordData::Cname(name) | RecordData::Ptr(name) => name.to_string(),
-        RecordData::Txt(_) | RecordData::Spf(_) => short_data(data, 100),
-        RecordData::A(ip) => ip.to_string(),
-        RecordData::Aaaa(ip) => ip.to_string(),
-    }
-}
-
-/// The record as a zone-file line, TXT text in as few strings of at most 255 octets as it
-/// takes (RFC 1035 §3.3), so it can be pasted as it is.
-pub(crate) fn zone_line(name: &Name, data: &RecordData) -> String {
-    let data = match data {
-        RecordData::Txt(strings) => {
-            let joined = strings.concat();
-            let mut chunks: Vec<Vec<u8>> = joined.chunks(255).map(<[u8]>::to_vec).collect();
-            if chunks.is_empty() {
-                chunks.push(Vec::new());
-            }
-            RecordData::Txt(chunks)
-        }
-        other => other.clone(),
-    };
-    format!("{name}. {} {data}", data.record_type())
-}
-
-/// `text` cut in the middle when longer than `max` characters (a DKIM key is hundreds).
-pub fn abbreviate(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    if count <= max {
-        return text.to_owned();
-    }
-    let tail = max / 4;
-    let head: String = text.chars().take(max.saturating_sub(tail + 1)).collect();
-    let end: String = text.chars().skip(count - tail).collect();
-    format!("{head}…{end}")
-}
-
 /// An expected SPF record. The whole record need not match: the expected `include:`, `ip4:`
 /// and `ip6:` terms must be authorized by the published policy (RFC 7208 §5.2, §5.6).
 /// - `include:D` is present when the published record, or a record it leads to through
@@ -666,7 +538,7 @@ fn unpublished(
 ) -> Verdict {
     let name = &lookup.record.name;
     let mut verdict = if let Selection::Multiple(records) = selection {
-        let mut verdict = Verdict::new(
+        let mut verdict = new_verdict(
             Status::Missing,
             format!(
                 "{name} publishes {} SPF records, which receivers treat as a permanent \
@@ -691,7 +563,7 @@ fn unpublished(
             Outcome::NxDomain => format!("{name} does not exist (NXDOMAIN)"),
             _ => format!("{name} publishes no SPF record"),
         };
-        let mut verdict = Verdict::new(
+        let mut verdict = new_verdict(
             Status::Missing,
             format!("expected an SPF record at {name}, but {why}"),
         );
@@ -724,9 +596,9 @@ fn whole_record(name: &Name, published: &str, expected_text: &str) -> Verdict {
             .join(" ")
     };
     let mut verdict = if normal(published) == normal(expected_text) {
-        Verdict::new(Status::Present, String::new())
+        new_verdict(Status::Present, String::new())
     } else {
-        let mut verdict = Verdict::new(
+        let mut verdict = new_verdict(
             Status::Different,
             format!("expected the SPF record \"{expected_text}\" at {name}, found \"{published}\""),
         );
@@ -756,7 +628,7 @@ fn terms_verdict(
     } else {
         Status::Present
     };
-    let mut verdict = Verdict::new(status, String::new());
+    let mut verdict = new_verdict(status, String::new());
     match status {
         Status::Missing => {
             let reasons: Vec<String> = missing
@@ -1013,8 +885,7 @@ fn join_and(items: &[String]) -> String {
 /// Runs every comparison of two TXT texts both ways that DNS data can reach them, for the
 /// fuzzer (`fuzz/fuzz_targets/expect_compare.rs`): no input may panic. Returns a number that
 /// depends on all the results, so nothing is optimized away.
-#[doc(hidden)]
-pub fn fuzz_txt(expected: &[u8], found: &[u8]) -> usize {
+pub(super) fn fuzz_txt(expected: &[u8], found: &[u8]) -> usize {
     let mut total = 0;
     let e = RecordData::Txt(vec![expected.to_vec()]);
     let f = RecordData::Txt(found.chunks(255).map(<[u8]>::to_vec).collect());

@@ -9,20 +9,25 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+mod compare;
+
+use std::sync::Arc;
+
 use super::lookup::{ask, join_all};
 use crate::dns::{DnsSource, Name};
-use crate::expect::{
-    AddressCheck, ExpectFacts, ExpectFile, ExpectedLookup, ExpectedRecord, RangeCheck,
-};
+use crate::expect::{ExpectFile, ExpectedRecord};
+use crate::facts::Facts;
+use crate::facts::expect::{AddressCheck, ExpectFacts, ExpectedLookup, RangeCheck};
 use crate::spf::eval::{v4_mask, v6_mask};
 use crate::spf::record::{Mechanism, Record, parse_record};
 use crate::spf::{CheckHost, EvalOptions, check_host};
 
+/// The lookups of every record `file` expects at `domain`, all at once.
 pub(super) async fn gather_expected(
     source: &dyn DnsSource,
     domain: &Name,
     file: Option<&ExpectFile>,
-) -> Option<ExpectFacts> {
+) -> Option<(Arc<str>, Vec<ExpectedLookup>)> {
     let file = file?;
     let records = file.records_for(domain);
     let records = join_all(
@@ -31,10 +36,18 @@ pub(super) async fn gather_expected(
             .map(|record| gather_record(source, domain, record)),
     )
     .await;
-    Some(ExpectFacts {
-        file: std::sync::Arc::clone(file.label()),
-        records,
-    })
+    Some((Arc::clone(file.label()), records))
+}
+
+/// The verdict on each expected record, once everything else is gathered: an expected SPF
+/// include is judged against the domain's own SPF tree.
+pub(super) fn judge(facts: &Facts, file: Arc<str>, lookups: Vec<ExpectedLookup>) -> ExpectFacts {
+    compare::judge(facts, file, lookups)
+}
+
+/// The comparisons the `expect_compare` fuzz target runs (`crate::fuzzing::expect`).
+pub(crate) fn fuzz_txt(expected: &[u8], found: &[u8]) -> usize {
+    compare::fuzz_txt(expected, found)
 }
 
 async fn gather_record(
