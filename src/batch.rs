@@ -1,28 +1,16 @@
-//! Many domains in one run: reading a domain list, auditing with bounded concurrency, and
-//! putting results back in input order for output that must keep it.
+//! Many domains in one run: reading a domain list and auditing with bounded concurrency.
 //!
 //! Domains run concurrently under two limits: the global limit on queries in flight
 //! ([`NetworkSource::with_max_in_flight`](crate::dns::network::NetworkSource::with_max_in_flight),
-//! `--concurrency`), which is what the name servers see, and a limit on domains in flight, which keeps memory flat however long the list is.
-//! Results arrive as each domain finishes, so one domain stuck on a dead name server delays
-//! only its own result.
-
-use std::collections::BTreeMap;
+//! `--concurrency`), which is what the name servers see, and a limit on domains in flight,
+//! which keeps memory flat however long the list is. Results arrive as each domain finishes,
+//! so one domain stuck on a dead name server delays only its own result; the output puts them
+//! back in input order where it must (`output::InOrder`).
 
 use tokio::task::JoinSet;
 
 use crate::domain::{DomainName, parse_domain};
-
-/// A line of a domain list that is not a domain.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct InputLineError {
-    /// 1-based line number.
-    pub line: usize,
-    /// The line as given (trimmed).
-    pub text: String,
-    /// Why it is not a domain.
-    pub message: String,
-}
+use crate::report::InputLineError;
 
 /// Reads a domain list: one domain per line; blank lines and `#` comments (whole-line or
 /// after the domain) are ignored. Invalid lines are returned apart, with their line numbers,
@@ -98,41 +86,6 @@ pub async fn run_unordered<T, R, F, Fut>(
     }
 }
 
-/// Puts results that finish in any order back into input order: each result is held until
-/// every earlier one has been released.
-#[derive(Debug)]
-pub struct InOrder<T> {
-    next: usize,
-    pending: BTreeMap<usize, T>,
-}
-
-impl<T> Default for InOrder<T> {
-    fn default() -> Self {
-        InOrder {
-            next: 0,
-            pending: BTreeMap::new(),
-        }
-    }
-}
-
-impl<T> InOrder<T> {
-    /// Adds result `index` and returns every result that is now due, in order.
-    pub fn push(&mut self, index: usize, item: T) -> Vec<T> {
-        self.pending.insert(index, item);
-        let mut due = Vec::new();
-        while let Some(item) = self.pending.remove(&self.next) {
-            due.push(item);
-            self.next += 1;
-        }
-        due
-    }
-
-    /// Everything still held, in order (for the end of a run where some result never came).
-    pub fn drain_rest(&mut self) -> Vec<T> {
-        std::mem::take(&mut self.pending).into_values().collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -165,15 +118,6 @@ mod tests {
         assert_eq!(audit_share(64, 1000), 4);
         assert_eq!(audit_share(256, 1000), 4);
         assert_eq!(audit_share(1, 10), 1);
-    }
-
-    #[test]
-    fn in_order_releases_in_input_order() {
-        let mut order = InOrder::default();
-        assert!(order.push(2, "c").is_empty());
-        assert!(order.push(1, "b").is_empty());
-        assert_eq!(order.push(0, "a"), ["a", "b", "c"]);
-        assert_eq!(order.push(3, "d"), ["d"]);
     }
 
     #[tokio::test(start_paused = true)]

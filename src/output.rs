@@ -1,14 +1,14 @@
 //! Writing a run's results as domains finish: human output in input order, one JSON document,
 //! or NDJSON (a line per domain as soon as it is done, then a summary line).
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::batch::{InOrder, InputLineError};
 use crate::finding::Severity;
 use crate::render;
-use crate::report::{AuditStatus, DomainReport, Report, SCHEMA_VERSION};
+use crate::report::{AuditStatus, DomainReport, InputLineError, Report, SCHEMA_VERSION};
 
 /// Where finished domain reports go.
 pub trait ReportSink {
@@ -237,6 +237,41 @@ impl ReportSink for NdjsonSink<'_> {
     }
 }
 
+/// Puts results that finish in any order back into input order: each result is held until
+/// every earlier one has been released.
+#[derive(Debug)]
+pub struct InOrder<T> {
+    next: usize,
+    pending: BTreeMap<usize, T>,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            next: 0,
+            pending: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    /// Adds result `index` and returns every result that is now due, in order.
+    pub fn push(&mut self, index: usize, item: T) -> Vec<T> {
+        self.pending.insert(index, item);
+        let mut due = Vec::new();
+        while let Some(item) = self.pending.remove(&self.next) {
+            due.push(item);
+            self.next += 1;
+        }
+        due
+    }
+
+    /// Everything still held, in order (for the end of a run where some result never came).
+    pub fn drain_rest(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.pending).into_values().collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,5 +338,14 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("a.example") && text.contains("b.example"));
         assert!(!text.contains("d.example"), "held until c.example is done");
+    }
+
+    #[test]
+    fn in_order_releases_in_input_order() {
+        let mut order = InOrder::default();
+        assert!(order.push(2, "c").is_empty());
+        assert!(order.push(1, "b").is_empty());
+        assert_eq!(order.push(0, "a"), ["a", "b", "c"]);
+        assert_eq!(order.push(3, "d"), ["d"]);
     }
 }

@@ -30,7 +30,7 @@ pub struct Report {
     pub spf_check: Option<SpfCheckReport>,
     /// Lines of `--input` that are not domains (the others were audited).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub input_errors: Vec<crate::batch::InputLineError>,
+    pub input_errors: Vec<InputLineError>,
 }
 
 /// One `check_host()` run (`mailcheck spf`).
@@ -241,4 +241,15 @@ impl Summary {
             lookups_failed: dns.iter().filter(|query| query.failed).count(),
         }
     }
+}
+
+/// A line of a domain list that is not a domain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputLineError {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line as given (trimmed).
+    pub text: String,
+    /// Why it is not a domain.
+    pub message: String,
 }

@@ -2,10 +2,11 @@
 //! `default._bimi.<domain>`, and the DMARC policy BIMI needs. The logo and certificate
 //! themselves are not fetched.
 
-use super::mta_sts::quoted;
-use super::{Findings, Rule};
+use super::findings::Findings;
+use super::findings::quoted;
 use crate::facts::single::Published;
 use crate::facts::{Facts, Lookup};
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::bimi;
 

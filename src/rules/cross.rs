@@ -1,8 +1,9 @@
 //! Rules that read several records at once.
 
-use super::{Findings, Rule};
+use super::findings::Findings;
 use crate::facts::dkim::SelectorMode;
 use crate::facts::{Facts, Lookup};
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 
 /// DMARC asks receivers to quarantine or reject mail that the domain cannot authenticate.

@@ -9,12 +9,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Findings, Rule};
+use super::findings::Findings;
 use crate::dkim::key::{KeyMaterial, RSA_MINIMUM_BITS, RSA_RECOMMENDED_BITS, RsaEncoding};
 use crate::dkim::{self as parser, KeyType};
 use crate::dns::{Name, Outcome};
 use crate::facts::dkim::{DkimFacts, DkimRecord, DkimSelector, SelectorMode};
 use crate::facts::{Absence, Facts, Failure, Lookup};
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 
 /// No DKIM key was found.

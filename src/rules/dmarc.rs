@@ -7,12 +7,13 @@
 
 use std::fmt::Write as _;
 
-use super::{Findings, Rule};
+use super::findings::Findings;
 use crate::dns::Name;
 use crate::facts::Facts;
 use crate::facts::Lookup;
 use crate::facts::TxtAt;
 use crate::facts::dmarc::{AppliedRecord, Discovery};
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::dmarc::{self, DmarcRecord, IssueKind, Policy};
 use crate::policy::org::organizational_domain;

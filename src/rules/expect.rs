@@ -2,11 +2,12 @@
 //! found. The comparison itself is [`crate::expect::judge`]; a lookup that failed makes a
 //! record "not verified" (`dns-lookup-failed`), never missing.
 
+use super::findings::Findings;
 use super::lookup::AsFailure;
-use super::{Findings, Rule};
 use crate::expect::short_data;
 use crate::facts::Facts;
 use crate::facts::expect::Status;
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 
 /// An expected record is not published.

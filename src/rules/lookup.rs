@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Findings, Rule};
+use super::findings::Findings;
 use crate::dns::{Name, Outcome, RecordType};
 use crate::facts::{Facts, Failure, Lookup};
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 
 /// A lookup timed out, or the server answered SERVFAIL or REFUSED.

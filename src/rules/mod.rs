@@ -10,6 +10,7 @@ mod cross;
 pub mod dkim;
 pub mod dmarc;
 mod expect;
+mod findings;
 mod lookup;
 pub mod mta_sts;
 mod mx;
@@ -18,13 +19,9 @@ pub mod spf;
 pub mod tls_rpt;
 pub mod zone;
 
-use std::collections::HashSet;
-
-use crate::dns::{Name, RecordType};
-
 use crate::facts::Facts;
-use crate::finding::Finding;
-use crate::finding::Rule;
+use crate::finding::{Finding, Rule};
+use findings::Findings;
 
 /// Every rule, in the order `mailcheck explain` lists them.
 pub static RULES: &[&Rule] = &[
@@ -112,19 +109,4 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     // Stable sort: within a section, the order the family produced them in.
     findings.sort_by_key(|finding| finding.section);
     findings
-}
-
-/// The findings of one audit as the families add them, with the failed lookups reported so
-/// far (each is reported once, where it was first needed).
-#[derive(Default)]
-pub(crate) struct Findings {
-    list: Vec<Finding>,
-    reported_failures: HashSet<(Name, RecordType)>,
-}
-
-impl Findings {
-    /// Adds a finding.
-    pub(crate) fn push(&mut self, finding: Finding) {
-        self.list.push(finding);
-    }
 }

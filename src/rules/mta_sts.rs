@@ -1,9 +1,10 @@
 //! The MTA-STS TXT record (RFC 8461 §3.1). The HTTPS policy it announces is not fetched.
 
-use super::{Findings, Rule};
+use super::findings::{Findings, quoted};
 use crate::facts::Facts;
 use crate::facts::TxtAt;
 use crate::facts::single::Published;
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::mta_sts;
 
@@ -87,13 +88,4 @@ pub(super) fn record_rules(
                 .with_excerpt(&record.text, issue.span),
         );
     }
-}
-
-/// `"a", "b"`.
-pub(super) fn quoted(texts: &[impl AsRef<str>]) -> String {
-    texts
-        .iter()
-        .map(|text| format!("\"{}\"", text.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use super::{Findings, Rule};
+use super::findings::Findings;
 use crate::address::non_public_reason;
 use crate::dns::Name;
 use crate::facts::mx::{MxHost, MxRecord};
 use crate::facts::{Absence, Facts, Lookup};
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 
 /// The domain has no MX record.

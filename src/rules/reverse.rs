@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::{Findings, Rule};
+use super::findings::Findings;
 use crate::dns::Name;
 use crate::facts::reverse::PtrName;
 use crate::facts::{Facts, ListLookup, Lookup};
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 
 /// An MX host's address has no PTR record.

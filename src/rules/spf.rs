@@ -3,10 +3,11 @@
 //! The audit reads the tree gathered in `gather::spf`; record mode (`mailcheck record spf`)
 //! runs the rules that need no lookup on a record's text alone.
 
-use super::{Findings, Rule};
+use super::findings::Findings;
 use crate::dns::Name;
 use crate::facts::spf::{SpfNode, TermDns, TermFacts, WalkStep};
 use crate::facts::{Absence, Facts, Lookup};
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::spf::eval::{LOOKUP_LIMIT, NAME_LIMIT, VOID_LIMIT};
 use crate::spf::record::{Mechanism, Modifier, Qualifier, Record, TermKind, closest};

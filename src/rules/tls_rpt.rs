@@ -1,9 +1,10 @@
 //! SMTP TLS Reporting (RFC 8460): the record at `_smtp._tls.<domain>`.
 
-use super::mta_sts::quoted;
-use super::{Findings, Rule};
+use super::findings::Findings;
+use super::findings::quoted;
 use crate::facts::Facts;
 use crate::facts::single::Published;
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::tls_rpt;
 

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::Rule;
 use crate::dns::Name;
+use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::zonefile::{Location, Zone, type_name};
 
