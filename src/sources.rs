@@ -17,9 +17,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cli::{InputError, ResolverArgs};
 use crate::describe::OverviewLine;
 use crate::dns::cache::CachingSource;
+use crate::dns::network::{NetworkSource, ResolverSettings, ResolverSetupError};
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSource};
 use crate::dns::{DnsSource, Name};
@@ -27,23 +27,16 @@ use crate::finding::{Finding, Section};
 use crate::report::DomainReport;
 use crate::zonefile::{self, Zone};
 
-/// Options that choose where answers come from.
-#[derive(Debug, Default, clap::Args)]
-pub struct SourceArgs {
-    /// Answer names inside this zone file from the file instead of DNS (repeatable); names
-    /// outside go to DNS, or with --offline are reported as not verified. The file's own
-    /// problems are reported in the Zone file section.
-    #[arg(long = "zone", value_name = "FILE")]
+/// Where an audit's answers come from (`--zone`, `--offline`, `--save-dns`, `--replay`).
+#[derive(Clone, Debug, Default)]
+pub struct SourceSettings {
+    /// Zone files whose names are answered from the file.
     pub zones: Vec<PathBuf>,
-    /// Send no DNS query: names outside the --zone files are reported as not verified.
-    #[arg(long, conflicts_with = "nameservers")]
+    /// Send no DNS query.
     pub offline: bool,
-    /// Write every DNS answer of the run to FILE (JSON, read back by --replay).
-    #[arg(long, value_name = "FILE")]
+    /// Write every answer of the run to this file.
     pub save_dns: Option<PathBuf>,
-    /// Answer every query from FILE, written by --save-dns, with no network; a query the file
-    /// does not hold is reported as not verified.
-    #[arg(long, value_name = "FILE", conflicts_with = "nameservers")]
+    /// Answer every query from this file.
     pub replay: Option<PathBuf>,
 }
 
@@ -75,6 +68,9 @@ pub enum SourceError {
         /// Why.
         error: ReplayError,
     },
+    /// The live resolver could not be set up.
+    #[error(transparent)]
+    Resolver(#[from] ResolverSetupError),
     /// The `--save-dns` file cannot be written.
     #[error("cannot write --save-dns {}: {error}", path.display())]
     Save {
@@ -105,10 +101,10 @@ impl AuditSources {
     /// Reads the files and builds the layers, with at most `concurrency` network queries in
     /// flight. Nothing is queried yet.
     pub fn build(
-        args: &SourceArgs,
-        resolver: &ResolverArgs,
+        args: &SourceSettings,
+        resolver: &ResolverSettings,
         concurrency: usize,
-    ) -> Result<Self, InputError> {
+    ) -> Result<Self, SourceError> {
         let zones = args
             .zones
             .iter()
@@ -129,7 +125,7 @@ impl AuditSources {
         } else if args.offline {
             Box::new(OfflineSource)
         } else {
-            Box::new(resolver.network()?.with_max_in_flight(concurrency))
+            Box::new(NetworkSource::new(resolver)?.with_max_in_flight(concurrency))
         };
         let (layer, zone_source): (Layer, _) = if zones.is_empty() {
             (base, None)
@@ -195,7 +191,7 @@ impl AuditSources {
     }
 
     /// Writes the `--save-dns` file, if asked for.
-    pub fn finish(&self) -> Result<(), InputError> {
+    pub fn finish(&self) -> Result<(), SourceError> {
         if let Some((path, saving)) = &self.saving {
             std::fs::write(path, saving.answers().to_json()).map_err(|error| {
                 SourceError::Save {

@@ -1,0 +1,343 @@
+//! The command line's arguments, as clap reads them, and the checks of the values clap cannot
+//! make (a name server's address, a DKIM selector).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::exit::{EXIT_CODES, FailOn, InputError};
+use crate::dns::network::ResolverSettings;
+use crate::finding::RecordKind;
+use crate::sources::SourceSettings;
+
+/// Default for `--concurrency`: queries in flight at once. At a 30 ms round trip that is
+/// about 2,000 queries a second, which public and ISP resolvers take without rate-limiting.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+
+/// Audits the DNS records a domain needs for email and says how to fix what is wrong.
+#[derive(Debug, Parser)]
+#[command(name = "mailcheck", version, about, after_help = EXIT_CODES)]
+#[command(subcommand_negates_reqs = true)]
+pub struct Cli {
+    /// What to do; without one, audit the domains.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The audit's options.
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// How to reach DNS, for every command that looks things up.
+    #[command(flatten)]
+    pub resolver: ResolverArgs,
+    /// Output options, for every command.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Where an audit's answers come from: --zone, --offline, --save-dns, --replay.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Explain a rule: what it finds, why it matters, how to fix it. Without RULE, list them.
+    Explain {
+        /// A rule id, e.g. mx-target-cname.
+        rule: Option<String>,
+    },
+    /// Check a record's text before publishing it, with no DNS lookups.
+    Record {
+        /// What kind of record it is.
+        #[arg(value_enum)]
+        kind: RecordKind,
+        /// The record text: plain (v=spf1 -all) or as zone-file strings ("part 1" "part 2").
+        text: String,
+        /// Exit 1 when a finding is at or above this severity.
+        #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+    },
+    /// Evaluate DOMAIN's SPF policy for a client address, as a receiver would (RFC 7208
+    /// check_host()): the result, the term that decided it, the explanation and a trace.
+    /// Exits 0 whenever the evaluation ran, whatever its result; 2 for bad input.
+    Spf(SpfArgs),
+}
+
+/// The question `mailcheck spf` answers.
+#[derive(Debug, clap::Args)]
+pub struct SpfArgs {
+    /// The domain whose policy is checked (the MAIL FROM domain, or the HELO name).
+    pub domain: String,
+    /// The client's IP address.
+    #[arg(long, value_name = "IP")]
+    pub ip: IpAddr,
+    /// The MAIL FROM address (default: postmaster@DOMAIN).
+    #[arg(long, value_name = "ADDR")]
+    pub sender: Option<String>,
+    /// The HELO/EHLO name (default: DOMAIN).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+}
+
+/// Options of an audit.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Domains to audit (Unicode names are converted to A-labels).
+    #[arg(value_name = "DOMAIN", required_unless_present = "input")]
+    pub domains: Vec<String>,
+    /// Read domains from a file (or - for stdin): one per line, blank lines and # comments
+    /// ignored. An invalid line is reported with its line number and the others are audited.
+    #[arg(long, value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+    /// Most DNS queries in flight at once, over all domains.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_positive)]
+    pub concurrency: usize,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Show every DNS query with its outcome and time.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// DKIM selector to check (the s= of your DKIM-Signature headers); repeatable. Without it,
+    /// the selectors of common providers and mail software are probed.
+    #[arg(short = 's', long = "selector", value_name = "NAME")]
+    pub selectors: Vec<String>,
+    /// Probe every DKIM selector mailcheck knows (59), not only the 24 most widespread.
+    #[arg(long, conflicts_with = "selectors")]
+    pub all_selectors: bool,
+    /// Check that the records in FILE are published: the records a provider told you to add,
+    /// in zone-file syntax (relative names are under each audited domain unless the file sets
+    /// $ORIGIN). Each is reported present, missing or different.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
+}
+
+/// How to reach DNS.
+#[derive(Debug, clap::Args)]
+pub struct ResolverArgs {
+    /// DNS server to ask, as IP or IP:PORT (IPv6 with a port as [::1]:5353); repeatable.
+    /// Default: the system resolver.
+    // The brackets are --help text, not an intra-doc link.
+    #[allow(rustdoc::broken_intra_doc_links)]
+    #[arg(
+        short = 'n',
+        long = "nameserver",
+        value_name = "IP[:PORT]",
+        global = true
+    )]
+    pub nameservers: Vec<String>,
+    /// Seconds to wait for each try of a query.
+    #[arg(long, value_name = "SECONDS", default_value = "3", global = true)]
+    pub timeout: f64,
+    /// Times to retry a query that timed out or failed.
+    #[arg(long, value_name = "N", default_value_t = 1, global = true)]
+    pub retries: usize,
+}
+
+impl ResolverArgs {
+    /// Checks the options: the settings of the live resolver.
+    pub fn settings(&self) -> Result<ResolverSettings, InputError> {
+        let nameservers = self
+            .nameservers
+            .iter()
+            .map(|text| parse_nameserver(text))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            return Err(InputError::Timeout(self.timeout));
+        }
+        Ok(ResolverSettings {
+            nameservers,
+            timeout: Duration::from_secs_f64(self.timeout),
+            retries: self.retries,
+        })
+    }
+}
+
+/// Options of the output.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human, global = true)]
+    pub format: Format,
+    /// Short for --format json.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to colour human output (NO_COLOR and a non-terminal stdout mean never under auto).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+impl OutputArgs {
+    /// The format in effect.
+    pub fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
+    }
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: sections, findings, fixes.
+    Human,
+    /// One JSON document (schema_version 1).
+    Json,
+    /// One JSON object per line: each domain as soon as it is done, then a summary line.
+    Ndjson,
+}
+
+/// When to colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// A whole number of at least 1 (for `--concurrency`).
+fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of at least 1, not \"{text}\""
+        )),
+    }
+}
+
+/// Parses a `--nameserver` value: `IP`, `IP:PORT`, or `[IPv6]:PORT`; port 53 by default.
+pub fn parse_nameserver(text: &str) -> Result<SocketAddr, InputError> {
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let bare = text
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(text);
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| InputError::Nameserver(text.to_owned()))
+}
+
+/// Checks a `--selector` value: one or more DNS labels (RFC 6376 §3.1 allows dots), given
+/// without `._domainkey`. Returns it in lower case.
+pub fn parse_selector(text: &str) -> Result<String, InputError> {
+    let error = |reason| Err(InputError::Selector(text.to_owned(), reason));
+    let selector = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    if selector.contains("_domainkey") {
+        return error("give the selector alone (s1 for s1._domainkey.example.com)");
+    }
+    if selector.is_empty() {
+        return error("it is empty");
+    }
+    if selector.len() > 200 {
+        return error("it is too long for a DNS name");
+    }
+    for label in selector.split('.') {
+        if label.is_empty() {
+            return error("it has an empty label (two dots in a row, or a leading dot)");
+        }
+        if label.len() > 63 {
+            return error("a label is longer than 63 characters");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return error("a selector holds only letters, digits, '-', '_' and dots");
+        }
+    }
+    Ok(selector)
+}
+
+/// Decides colouring once, as `colored` should see it: `--color`, then `NO_COLOR`, then
+/// whether stdout is a terminal. JSON is never coloured.
+pub fn colour_override(choice: ColorChoice, format: Format, no_color: bool, is_tty: bool) -> bool {
+    format == Format::Human
+        && match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && is_tty,
+        }
+}
+
+/// Options that choose where answers come from.
+#[derive(Debug, Default, clap::Args)]
+pub struct SourceArgs {
+    /// Answer names inside this zone file from the file instead of DNS (repeatable); names
+    /// outside go to DNS, or with --offline are reported as not verified. The file's own
+    /// problems are reported in the Zone file section.
+    #[arg(long = "zone", value_name = "FILE")]
+    pub zones: Vec<PathBuf>,
+    /// Send no DNS query: names outside the --zone files are reported as not verified.
+    #[arg(long, conflicts_with = "nameservers")]
+    pub offline: bool,
+    /// Write every DNS answer of the run to FILE (JSON, read back by --replay).
+    #[arg(long, value_name = "FILE")]
+    pub save_dns: Option<PathBuf>,
+    /// Answer every query from FILE, written by --save-dns, with no network; a query the file
+    /// does not hold is reported as not verified.
+    #[arg(long, value_name = "FILE", conflicts_with = "nameservers")]
+    pub replay: Option<PathBuf>,
+}
+
+impl SourceArgs {
+    /// The settings these options give.
+    pub fn settings(&self) -> SourceSettings {
+        SourceSettings {
+            zones: self.zones.clone(),
+            offline: self.offline,
+            save_dns: self.save_dns.clone(),
+            replay: self.replay.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nameservers() {
+        let parse = |text| parse_nameserver(text).map(|a| a.to_string()).ok();
+        assert_eq!(parse("127.0.0.1").as_deref(), Some("127.0.0.1:53"));
+        assert_eq!(parse("127.0.0.1:5353").as_deref(), Some("127.0.0.1:5353"));
+        assert_eq!(parse("::1").as_deref(), Some("[::1]:53"));
+        assert_eq!(parse("[::1]").as_deref(), Some("[::1]:53"));
+        assert_eq!(parse("[::1]:5353").as_deref(), Some("[::1]:5353"));
+        assert_eq!(parse("dns.example"), None);
+        assert_eq!(parse("127.0.0.1:99999"), None);
+        assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn parses_selectors() {
+        let parse = |text| parse_selector(text).ok();
+        assert_eq!(parse("S1").as_deref(), Some("s1"));
+        assert_eq!(parse("2026q4.eu").as_deref(), Some("2026q4.eu"));
+        assert_eq!(parse("hs1-12345").as_deref(), Some("hs1-12345"));
+        assert_eq!(parse("s1._domainkey.example.com"), None);
+        assert_eq!(parse(""), None);
+        assert_eq!(parse("a..b"), None);
+        assert_eq!(parse("a b"), None);
+        assert_eq!(parse(&"x".repeat(64)), None);
+    }
+
+    #[test]
+    fn colour_is_decided_once() {
+        use ColorChoice::{Always, Auto, Never};
+        assert!(colour_override(Always, Format::Human, true, false));
+        assert!(!colour_override(Never, Format::Human, false, true));
+        assert!(colour_override(Auto, Format::Human, false, true));
+        assert!(!colour_override(Auto, Format::Human, true, true));
+        assert!(!colour_override(Auto, Format::Human, false, false));
+        assert!(!colour_override(Always, Format::Json, false, true));
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,135 @@
+//! The exit-code contract (0 clean, 1 findings, 2 input error, 3 incomplete) and the input
+//! errors that give exit code 2.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use crate::finding::Severity;
+use crate::output::Tally;
+use crate::report::Report;
+
+pub(super) const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding at or above --fail-on, and every lookup was answered
+  1  at least one finding at or above --fail-on
+  2  usage or input error
+  3  no finding at or above --fail-on, but some lookups failed (timeout, SERVFAIL),
+     so the audit is incomplete";
+
+/// The exit codes of DESIGN.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: nothing at or above --fail-on, and the audit is complete.
+    Clean,
+    /// 1: a finding at or above --fail-on.
+    Findings,
+    /// 2: usage or input error.
+    InputError,
+    /// 3: nothing at or above --fail-on, but some lookups failed.
+    Incomplete,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Clean => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::InputError => 2,
+            ExitStatus::Incomplete => 3,
+        }
+    }
+
+    /// The status a run earns under `fail_on`, from its tally.
+    pub fn of_tally(tally: &Tally, fail_on: FailOn) -> Self {
+        let failed = fail_on
+            .threshold()
+            .zip(tally.worst)
+            .is_some_and(|(threshold, worst)| worst >= threshold);
+        if failed {
+            ExitStatus::Findings
+        } else if tally.incomplete > 0 {
+            ExitStatus::Incomplete
+        } else {
+            ExitStatus::Clean
+        }
+    }
+
+    /// The status a finished report earns under `fail_on`.
+    pub fn of_report(report: &Report, fail_on: FailOn) -> Self {
+        let failed = fail_on
+            .threshold()
+            .zip(report.worst())
+            .is_some_and(|(threshold, worst)| worst >= threshold);
+        if failed {
+            ExitStatus::Findings
+        } else if report.incomplete() {
+            ExitStatus::Incomplete
+        } else {
+            ExitStatus::Clean
+        }
+    }
+}
+
+/// A problem with what the user asked for (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// A domain that cannot be audited.
+    #[error("invalid domain: {0}")]
+    Domain(#[from] crate::domain::DomainError),
+    /// A `--nameserver` that is not an address.
+    #[error(
+        "invalid --nameserver \"{0}\": expected an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353)"
+    )]
+    Nameserver(String),
+    /// A `--timeout` that is not a positive number of seconds.
+    #[error("invalid --timeout {0}: expected a number of seconds greater than 0")]
+    Timeout(f64),
+    /// `--input` that cannot be read.
+    #[error("cannot read --input {path}: {message}", path = .0.display(), message = .1)]
+    Input(PathBuf, String),
+    /// A `--selector` that is not a selector.
+    #[error("invalid --selector \"{0}\": {1}")]
+    Selector(String, &'static str),
+    /// A `--sender` or `--helo` that cannot be used.
+    #[error("invalid {0}: {1}")]
+    Identity(&'static str, String),
+    /// `explain` with an unknown rule.
+    #[error("unknown rule \"{0}\"; run `mailcheck explain` to list the rules")]
+    UnknownRule(String),
+    /// The resolver could not be set up.
+    #[error(transparent)]
+    Resolver(#[from] crate::dns::network::ResolverSetupError),
+    /// A --zone, --replay or --save-dns file that cannot be used.
+    #[error(transparent)]
+    Sources(#[from] crate::sources::SourceError),
+    /// An --expect file that cannot be used.
+    #[error(transparent)]
+    Expect(#[from] crate::expect::ExpectError),
+}
+
+/// The lowest severity that fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Errors only.
+    Error,
+    /// Warnings and errors.
+    Warning,
+    /// Any finding.
+    Info,
+    /// Never fail on findings (failed lookups still exit 3).
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The command line: its arguments ([`args`]), running them ([`run`]), and the exit status a
+//! run earns ([`exit`]).
+
+pub mod args;
+pub mod exit;
+pub mod run;
+
+pub use args::{
+    AuditArgs, Cli, ColorChoice, Command, DEFAULT_CONCURRENCY, Format, OutputArgs, ResolverArgs,
+    SourceArgs, SpfArgs, colour_override, parse_nameserver, parse_selector,
+};
+pub use exit::{ExitStatus, FailOn, InputError};
+pub use run::{report_error, run};

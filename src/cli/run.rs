@@ -1,0 +1,354 @@
+//! Running a parsed command line: an audit of one or many domains, record mode, `spf`, and
+//! `explain`, each writing its output and returning its exit status.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use colored::Colorize;
+use serde::Serialize;
+
+use super::args::{
+    AuditArgs, Cli, Command, DEFAULT_CONCURRENCY, Format, ResolverArgs, SourceArgs, SpfArgs,
+    parse_selector,
+};
+use super::exit::{ExitStatus, FailOn, InputError};
+use crate::audit::audit_with;
+use crate::batch::{audit_share, domains_in_flight, read_domain_list, run_unordered};
+use crate::dns::DnsSource;
+use crate::domain::{DomainName, parse_domain};
+use crate::escape::escape;
+use crate::finding::{RecordKind, Rule};
+use crate::gather::GatherOptions;
+use crate::output::{HumanSink, JsonSink, NdjsonSink, ReportSink, Tally};
+use crate::progress::Progress;
+use crate::render;
+use crate::report::{LintReport, Report, SCHEMA_VERSION, ToolInfo};
+use crate::rules::{RULES, find_rule};
+use crate::sources::AuditSources;
+use crate::txt::TxtRecord;
+
+/// Runs the parsed command line, writing results to `out` and problems to `err`.
+pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
+    let format = cli.output.format();
+    let result = match cli.command {
+        Some(Command::Explain { rule }) => explain(rule.as_deref(), format, out),
+        Some(Command::Record {
+            kind,
+            text,
+            fail_on,
+        }) => lint_record(kind, &text, fail_on, format, out),
+        Some(Command::Spf(spf)) => {
+            run_spf_check(&spf, &cli.resolver, &cli.sources, format, out).await
+        }
+        None => run_audit(&cli.audit, &cli.resolver, &cli.sources, format, out, err).await,
+    };
+    match result {
+        Ok(status) => Ok(status),
+        Err(RunError::Io(error)) => Err(error),
+        Err(RunError::Input(error)) => {
+            report_error(&error.to_string(), format, out, err)?;
+            Ok(ExitStatus::InputError)
+        }
+    }
+}
+
+/// Writes a usage or input error: one line on stderr, and under JSON a JSON document on stdout.
+pub fn report_error(
+    message: &str,
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    // The message may quote what the user typed, escape sequences included.
+    writeln!(
+        err,
+        "{} {}",
+        "error:".red().bold(),
+        crate::escape::escape(message)
+    )?;
+    if format != Format::Human {
+        #[derive(Serialize)]
+        struct ErrorDocument<'a> {
+            schema_version: u32,
+            tool: ToolInfo,
+            error: ErrorBody<'a>,
+        }
+        #[derive(Serialize)]
+        struct ErrorBody<'a> {
+            kind: &'static str,
+            message: &'a str,
+        }
+        let document = ErrorDocument {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::default(),
+            error: ErrorBody {
+                kind: "input",
+                message,
+            },
+        };
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+enum RunError {
+    Input(InputError),
+    Io(io::Error),
+}
+
+impl From<InputError> for RunError {
+    fn from(error: InputError) -> Self {
+        RunError::Input(error)
+    }
+}
+
+impl From<io::Error> for RunError {
+    fn from(error: io::Error) -> Self {
+        RunError::Io(error)
+    }
+}
+
+async fn run_audit(
+    args: &AuditArgs,
+    resolver: &ResolverArgs,
+    sources: &SourceArgs,
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    // Validate everything before the first query: bad input never costs a lookup. Domains on
+    // the command line must all be valid; a list file may have bad lines, which are reported
+    // and skipped.
+    let mut domains = args
+        .domains
+        .iter()
+        .map(|domain| parse_domain(domain))
+        .collect::<Result<Vec<DomainName>, _>>()
+        .map_err(InputError::from)?;
+    let mut input_errors = Vec::new();
+    if let Some(path) = &args.input {
+        let text = read_input(path)?;
+        let (listed, errors) = read_domain_list(&text);
+        for error in &errors {
+            writeln!(
+                err,
+                "{} {}:{}: {}",
+                "error:".red().bold(),
+                path.display(),
+                error.line,
+                escape(&error.message)
+            )?;
+        }
+        domains.extend(listed);
+        input_errors = errors;
+    }
+    let mut options = GatherOptions::default();
+    for text in &args.selectors {
+        let selector = parse_selector(text)?;
+        if !options.dkim_selectors.contains(&selector) {
+            options.dkim_selectors.push(selector);
+        }
+    }
+    options.all_selectors = args.all_selectors;
+    options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
+    if let Some(path) = &args.expect {
+        options.expect = Some(Arc::new(
+            crate::expect::ExpectFile::load(path, &domains).map_err(InputError::from)?,
+        ));
+    }
+    let options = Arc::new(options);
+    // --zone, --offline, --replay and --save-dns choose the layers under the cache.
+    let sources = AuditSources::build(&sources.settings(), &resolver.settings()?, args.concurrency)
+        .map_err(InputError::from)?;
+    let source: Arc<dyn DnsSource> = sources.shared();
+
+    let human = render::human::HumanOptions {
+        verbose: args.verbose,
+    };
+    let mut sink: Box<dyn ReportSink + '_> = match format {
+        Format::Human => Box::new(HumanSink::new(out, human)),
+        Format::Json => Box::new(JsonSink::new(out)),
+        Format::Ndjson => Box::new(NdjsonSink::new(out)),
+    };
+    let progress = Progress::new(domains.len());
+    let mut tally = Tally::default();
+    let mut write_error = None;
+    let count = domains.len();
+    run_unordered(
+        domains.into_iter().enumerate().collect(),
+        domains_in_flight(args.concurrency),
+        |(position, domain)| {
+            let source = Arc::clone(&source);
+            // Each audit's share of --concurrency, from the domains left when it starts.
+            let mut options = GatherOptions::clone(&options);
+            options.max_in_flight = Some(audit_share(args.concurrency, count - position));
+            async move { audit_with(&domain, &*source, &options).await }
+        },
+        |index, mut report| {
+            sources.annotate(&mut report);
+            tally.add(&report);
+            progress.update(&tally);
+            if write_error.is_none() {
+                let written = progress.suspend(|| sink.domain_done(index, report));
+                write_error = written.err();
+            }
+        },
+    )
+    .await;
+    progress.finish();
+    if let Some(error) = write_error {
+        return Err(error.into());
+    }
+    sources.finish().map_err(InputError::from)?;
+    sink.finish(&input_errors)?;
+
+    if !input_errors.is_empty() {
+        return Ok(ExitStatus::InputError);
+    }
+    Ok(ExitStatus::of_tally(&tally, args.fail_on))
+}
+
+/// The text of `--input`: a file, or stdin for `-`.
+fn read_input(path: &Path) -> Result<String, InputError> {
+    let unreadable = |error: io::Error| InputError::Input(path.to_owned(), error.to_string());
+    if path == Path::new("-") {
+        io::read_to_string(io::stdin()).map_err(unreadable)
+    } else {
+        std::fs::read_to_string(path).map_err(unreadable)
+    }
+}
+
+fn write_report(
+    report: &Report,
+    format: Format,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => {
+            render::human::render(report, render::human::HumanOptions { verbose }, out)
+        }
+        Format::Json | Format::Ndjson => render::json::render(report, out),
+    }
+}
+
+/// Checks `--sender` and `--helo`: printable ASCII with no spaces (RFC 5321 §4.1.2).
+fn check_identity(what: &'static str, value: &str) -> Result<(), InputError> {
+    if value.is_empty() {
+        return Err(InputError::Identity(what, "it is empty".to_owned()));
+    }
+    if let Some(bad) = value.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(InputError::Identity(
+            what,
+            format!("\"{value}\" contains {bad:?}; use the ASCII form, with no spaces"),
+        ));
+    }
+    if what == "--sender"
+        && let Some((_, domain)) = value.rsplit_once('@')
+        && domain.is_empty()
+    {
+        return Err(InputError::Identity(
+            what,
+            format!("\"{value}\" has no domain after the '@'"),
+        ));
+    }
+    Ok(())
+}
+
+async fn run_spf_check(
+    spf: &SpfArgs,
+    resolver: &ResolverArgs,
+    sources: &SourceArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    let (ip, sender, helo) = (spf.ip, spf.sender.as_deref(), spf.helo.as_deref());
+    let domain = parse_domain(&spf.domain).map_err(InputError::from)?;
+    if let Some(sender) = sender {
+        check_identity("--sender", sender)?;
+    }
+    if let Some(helo) = helo {
+        check_identity("--helo", helo)?;
+    }
+    let sender = sender.map_or_else(|| format!("postmaster@{}", domain.ascii), ToOwned::to_owned);
+    let helo = helo.map_or_else(|| domain.ascii.to_string(), ToOwned::to_owned);
+    // The same layers as an audit: --zone, --offline, --replay and --save-dns apply here too.
+    let sources = AuditSources::build(
+        &sources.settings(),
+        &resolver.settings()?,
+        DEFAULT_CONCURRENCY,
+    )
+    .map_err(InputError::from)?;
+    let source = sources.shared();
+    let params = crate::spf::CheckHost {
+        ip,
+        domain: domain.ascii.to_string(),
+        sender: sender.clone(),
+        helo: helo.clone(),
+    };
+    let options = crate::spf::EvalOptions {
+        timestamp: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs()),
+        ..crate::spf::EvalOptions::default()
+    };
+    let evaluation = crate::spf::check_host(&*source, &params, &options).await;
+    sources.finish().map_err(InputError::from)?;
+    let report = Report {
+        spf_check: Some(crate::report::SpfCheckReport {
+            ip: ip.to_string(),
+            domain: domain.ascii.to_string(),
+            sender,
+            helo,
+            evaluation,
+        }),
+        ..Report::of_domains(Vec::new())
+    };
+    write_report(&report, format, false, out)?;
+    // The evaluation ran: its result, whatever it is, is the answer, not a failure.
+    Ok(ExitStatus::Clean)
+}
+
+fn lint_record(
+    kind: RecordKind,
+    text: &str,
+    fail_on: FailOn,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    let record = TxtRecord::from_input(text);
+    let output = crate::record::check(kind, &record);
+    let report = Report {
+        lints: vec![LintReport::new(
+            kind,
+            record.text,
+            output.findings,
+            output.overview,
+        )],
+        ..Report::of_domains(Vec::new())
+    };
+    write_report(&report, format, false, out)?;
+    Ok(ExitStatus::of_report(&report, fail_on))
+}
+
+fn explain(
+    rule: Option<&str>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    let rules: Vec<&Rule> = match rule {
+        Some(id) => vec![find_rule(id).ok_or_else(|| InputError::UnknownRule(id.to_owned()))?],
+        None => RULES.to_vec(),
+    };
+    match format {
+        Format::Json | Format::Ndjson => {
+            serde_json::to_writer_pretty(&mut *out, &rules).map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
+        Format::Human if rule.is_some() => render::human::render_rule(rules[0], out)?,
+        Format::Human => render::human::render_rule_list(&rules, out)?,
+    }
+    Ok(ExitStatus::Clean)
+}
