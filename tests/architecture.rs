@@ -51,7 +51,7 @@ use std::path::Path;
 #[rustfmt::skip]
 const LAYERS: &[Layer] = &[
     layer("leaves",           Peers::Allowed,   &["diagnostic", "escape", "domain", "address",
-                                                  "tagvalue", "txt", "finding"]),
+                                                  "rr", "tagvalue", "txt", "finding"]),
     layer("seam and parsers", Peers::Allowed,   &["dns", "zonefile", "spf", "dkim", "policy", "expect"]),
     layer("facts",            Peers::Allowed,   &["facts"]),
     layer("gather",           Peers::Allowed,   &["gather"]),
@@ -59,7 +59,7 @@ const LAYERS: &[Layer] = &[
     layer("report",           Peers::Allowed,   &["report"]),
     layer("render",           Peers::Allowed,   &["render"]),
     layer("output",           Peers::Allowed,   &["output", "progress"]),
-    layer("run",              Peers::Allowed,   &["audit", "record", "sources", "batch"]),
+    layer("run",              Peers::Allowed,   &["audit", "record", "sources", "batch", "fuzzing"]),
     layer("cli",              Peers::Allowed,   &["cli"]),
     layer("binary",           Peers::Allowed,   &["main"]),
 ];
