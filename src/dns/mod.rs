@@ -4,7 +4,9 @@
 //! here: [`Name`], [`RecordType`], [`Record`], [`Outcome`]. Only [`network`] knows the wire
 //! library. The three verdicts the rest of the tool must keep apart start here: an answer with
 //! records, an authoritative "nothing here" (NODATA or NXDOMAIN), and a lookup that failed
-//! (timeout, SERVFAIL, REFUSED), which means "could not verify", never "missing".
+//! (timeout, SERVFAIL, REFUSED), which means "could not verify", never "missing". A question
+//! that no server was asked (`--offline`, or a `--replay` file without it) is a failure too,
+//! with its typed reason ([`NotAsked`]).
 
 pub mod cache;
 pub mod guard;
@@ -63,6 +65,47 @@ pub enum Outcome {
     Timeout,
     /// Any other failure (a network error, an answer that could not be decoded).
     Error(String),
+    /// No server was asked (`--offline`, `--replay`): a failure, never an absence. Written
+    /// (JSON, `--save-dns`) and shown as an error with the reason's message, like
+    /// [`Outcome::Error`].
+    NotAsked(NotAsked),
+}
+
+/// Why a question was not asked of any server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NotAsked {
+    /// `--offline`, and no `--zone` file holds the name.
+    Offline,
+    /// `--replay`, and the file holds no answer to the question.
+    NotInReplay,
+}
+
+impl NotAsked {
+    /// Every reason.
+    pub const ALL: [NotAsked; 2] = [NotAsked::Offline, NotAsked::NotInReplay];
+
+    /// The message shown and written for it (the `error` of the JSON report and of a saved
+    /// file).
+    pub fn message(self) -> &'static str {
+        match self {
+            NotAsked::Offline => zone::OFFLINE_MESSAGE,
+            NotAsked::NotInReplay => replay::NOT_IN_REPLAY,
+        }
+    }
+
+    /// The reason whose [`message`](Self::message) is `message`, if any: how a saved file's
+    /// `error` text is read back.
+    pub fn from_message(message: &str) -> Option<NotAsked> {
+        NotAsked::ALL
+            .into_iter()
+            .find(|reason| reason.message() == message)
+    }
+}
+
+impl fmt::Display for NotAsked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
 }
 
 impl Outcome {
@@ -70,7 +113,11 @@ impl Outcome {
     pub fn is_failure(&self) -> bool {
         matches!(
             self,
-            Outcome::ServFail | Outcome::Refused | Outcome::Timeout | Outcome::Error(_)
+            Outcome::ServFail
+                | Outcome::Refused
+                | Outcome::Timeout
+                | Outcome::Error(_)
+                | Outcome::NotAsked(_)
         )
     }
 
@@ -83,7 +130,17 @@ impl Outcome {
             Outcome::ServFail => "servfail",
             Outcome::Refused => "refused",
             Outcome::Timeout => "timeout",
-            Outcome::Error(_) => "error",
+            Outcome::Error(_) | Outcome::NotAsked(_) => "error",
+        }
+    }
+
+    /// The message of an error ([`Outcome::Error`], or the reason of [`Outcome::NotAsked`]), as
+    /// JSON and saved files write it.
+    pub fn error_message(&self) -> Option<&str> {
+        match self {
+            Outcome::Error(message) => Some(message),
+            Outcome::NotAsked(reason) => Some(reason.message()),
+            _ => None,
         }
     }
 
@@ -126,6 +183,35 @@ impl fmt::Display for Outcome {
             Outcome::Refused => f.write_str("query refused (REFUSED)"),
             Outcome::Timeout => f.write_str("timed out"),
             Outcome::Error(message) => write!(f, "error: {message}"),
+            Outcome::NotAsked(reason) => write!(f, "error: {reason}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_asked_is_a_failure_shown_as_the_error_it_replaced() {
+        for reason in NotAsked::ALL {
+            let typed = Outcome::NotAsked(reason);
+            let untyped = Outcome::Error(reason.message().to_owned());
+            assert!(typed.is_failure());
+            assert_eq!(typed.kind(), untyped.kind());
+            assert_eq!(typed.to_string(), untyped.to_string());
+            assert_eq!(typed.error_message(), untyped.error_message());
+            assert_eq!(NotAsked::from_message(reason.message()), Some(reason));
+        }
+        assert_eq!(
+            Outcome::NotAsked(NotAsked::Offline).to_string(),
+            "error: offline: not in any --zone file"
+        );
+        assert_eq!(
+            Outcome::NotAsked(NotAsked::NotInReplay).to_string(),
+            "error: not in replay file"
+        );
+        assert_eq!(NotAsked::from_message("not in replay"), None);
+        assert_eq!(Outcome::Timeout.error_message(), None);
     }
 }

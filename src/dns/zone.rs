@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{BoxFuture, DnsSource, Name, Outcome, Record, RecordData, RecordType};
+use super::{BoxFuture, DnsSource, Name, NotAsked, Outcome, Record, RecordData, RecordType};
 use crate::zonefile::{Zone, is_within, type_code, type_name};
 
 /// The longest CNAME chain followed, as resolvers bound it (BIND and Unbound stop near here).
@@ -25,7 +25,7 @@ const MAX_CHAIN: usize = 16;
 /// The type code of NS, which marks a zone cut below the apex (RFC 1034 §4.2.1).
 const NS: u16 = 2;
 
-/// The outcome for names that `--offline` keeps off the network.
+/// The message of [`NotAsked::Offline`]: names that `--offline` keeps off the network.
 pub const OFFLINE_MESSAGE: &str = "offline: not in any --zone file";
 
 /// Answers every query with a failure: under `--offline`, a name outside the zone files is
@@ -35,7 +35,7 @@ pub struct OfflineSource;
 
 impl DnsSource for OfflineSource {
     fn query<'a>(&'a self, _name: &'a Name, _rtype: RecordType) -> BoxFuture<'a, Outcome> {
-        Box::pin(async { Outcome::Error(OFFLINE_MESSAGE.to_owned()) })
+        Box::pin(async { Outcome::NotAsked(NotAsked::Offline) })
     }
 }
 
@@ -431,6 +431,7 @@ bad A 999.1.1.1
         let outcome =
             futures_util::FutureExt::now_or_never(OfflineSource.query(&name, RecordType::A))
                 .unwrap();
+        assert_eq!(outcome, Outcome::NotAsked(NotAsked::Offline));
         assert!(outcome.is_failure());
     }
 }
