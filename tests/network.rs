@@ -265,6 +265,10 @@ async fn a_malformed_answer_is_an_error_not_a_timeout() {
 
 /// Many queries at once on the shared sockets, answered in reverse order: each gets its own
 /// answer (the ids keep them apart, and an id freed by one query may be taken by the next).
+///
+/// At most 100 are in flight: the fake server reads one socket, whose kernel buffer (212 KB
+/// by default on Linux) holds only about 200 small datagrams, and 600 sent at once overflowed
+/// it whenever the reader was slow to run (a shared machine): a dropped query was a timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_queries_each_get_their_own_answer() {
     const QUERIES: usize = 600;
@@ -295,7 +299,7 @@ async fn concurrent_queries_each_get_their_own_answer() {
             }
         }
     });
-    let live = source(vec![server], 5000, 0);
+    let live = source(vec![server], 5000, 0).with_max_in_flight(100);
     let names: Vec<Name> = (0..QUERIES)
         .map(|n| Name::new(&format!("host-{n}.example.test")))
         .collect();
