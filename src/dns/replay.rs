@@ -30,8 +30,8 @@
 //! - `answers` is sorted by name, then type; one entry per distinct question.
 //! - `outcome` is `records`, `nodata`, `nxdomain`, `servfail`, `refused`, `timeout` or `error`
 //!   (the same words as the report's `dns[].outcome`); `error` carries the message. A question
-//!   no server was asked ([`NotAsked`](super::NotAsked): offline, not in a replay file) is an
-//!   `error` with that reason's message, and is read back as the typed reason.
+//!   no server was asked ([`NotAsked`]: offline, not in a replay file) is an `error` with that
+//!   reason's message, and is read back as the typed reason.
 //! - `records` is the answer section in order (a CNAME chain comes first). Names have no
 //!   trailing dot; `data` is the zone-file form: an address, a name with its trailing dot,
 //!   `PREFERENCE EXCHANGE` for MX, and for TXT and SPF every character-string in quotes with
