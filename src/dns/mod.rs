@@ -9,6 +9,7 @@
 //! with its typed reason ([`NotAsked`]).
 
 pub mod cache;
+pub mod chase;
 pub mod guard;
 pub mod memory;
 pub mod network;
@@ -18,6 +19,7 @@ pub mod zone;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 pub use crate::domain::Name;
 pub use crate::rr::{Record, RecordData, RecordType};
@@ -30,6 +32,31 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait DnsSource: Send + Sync {
     /// Asks for the records of `rtype` at `name`. Never fails: every failure is an [`Outcome`].
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome>;
+
+    /// Asks like [`query`](Self::query), and tells `observer` about every further question
+    /// asked on the way: the links of a CNAME chain that [`chase::ChasingSource`] follows.
+    /// An audit's query log ([`cache::RecordingSource`]) passes itself here, so that the links
+    /// its questions caused are in its log.
+    ///
+    /// A source that asks nothing further needs nothing more than this default; a layer that
+    /// passes questions on to another source (the audit guard) passes the observer on too.
+    fn query_observed<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: &'a dyn QueryObserver,
+    ) -> BoxFuture<'a, Outcome> {
+        let _ = observer;
+        self.query(name, rtype)
+    }
+}
+
+/// Told about the questions a source asks on its caller's behalf (see
+/// [`DnsSource::query_observed`]).
+pub trait QueryObserver: Send + Sync {
+    /// `name`/`rtype` was asked from `started` until now, and `outcome` came back (the
+    /// answer to that question alone: for a chain's link, its own records).
+    fn link_asked(&self, name: &Name, rtype: RecordType, outcome: &Outcome, started: Instant);
 }
 
 // Sources are layered (a cache over a recorder over zone files over the resolver), and the
@@ -38,11 +65,29 @@ impl<T: DnsSource + ?Sized> DnsSource for Box<T> {
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
         (**self).query(name, rtype)
     }
+
+    fn query_observed<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: &'a dyn QueryObserver,
+    ) -> BoxFuture<'a, Outcome> {
+        (**self).query_observed(name, rtype, observer)
+    }
 }
 
 impl<T: DnsSource + ?Sized> DnsSource for std::sync::Arc<T> {
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
         (**self).query(name, rtype)
+    }
+
+    fn query_observed<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: &'a dyn QueryObserver,
+    ) -> BoxFuture<'a, Outcome> {
+        (**self).query_observed(name, rtype, observer)
     }
 }
 
