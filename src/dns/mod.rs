@@ -7,6 +7,16 @@
 //! (timeout, SERVFAIL, REFUSED), which means "could not verify", never "missing". A question
 //! that no server was asked (`--offline`, or a `--replay` file without it) is a failure too,
 //! with its typed reason ([`NotAsked`]).
+//!
+//! A run stacks the sources (`sources.rs`): [`chase`] over the single-flight [`cache`] over
+//! `--save-dns` ([`replay`]) over `--zone` files ([`zone`]) over the [`network`] (or
+//! `--offline`, or a `--replay` file); each audit puts its [`guard`] and its query log
+//! ([`cache::RecordingSource`]) on top. Everything below the cache answers a question the way
+//! a server does, which for an authoritative server is the first links of a CNAME chain that
+//! leaves its zones, and only that. The chain is followed above the cache, one link per
+//! question, so that each link is asked once per run, saved and replayed as an answer of its
+//! own, and shown in the log of the audit that caused it; the chase layer tells that log about
+//! the links through [`DnsSource::query_observed`].
 
 pub mod cache;
 pub mod chase;

@@ -3,7 +3,10 @@
 //!
 //! [`SavingSource`] sits under the single-flight cache, so it sees each distinct question once
 //! and writes down the outcome as the source below gave it: records, NODATA, NXDOMAIN,
-//! SERVFAIL, REFUSED, timeout or another error. [`ReplaySource`] answers from the file; a
+//! SERVFAIL, REFUSED, timeout or another error. A CNAME chain that a server left at its first
+//! link is saved that way, link by link: the chase layer above the cache asks each further
+//! link as a question of its own ([`super::chase`]), and follows the same links again when
+//! the file is replayed. [`ReplaySource`] answers from the file; a
 //! question the file does not hold is a failure ("not in replay file"), never a missing
 //! record, so a replay can make an audit incomplete but never wrong.
 //!
@@ -32,7 +35,8 @@
 //!   (the same words as the report's `dns[].outcome`); `error` carries the message. A question
 //!   no server was asked ([`NotAsked`]: offline, not in a replay file) is an `error` with that
 //!   reason's message, and is read back as the typed reason.
-//! - `records` is the answer section in order (a CNAME chain comes first). Names have no
+//! - `records` is the answer section in order (a CNAME chain comes first; it may be the
+//!   chain's first links only, the rest being other entries). Names have no
 //!   trailing dot; `data` is the zone-file form: an address, a name with its trailing dot,
 //!   `PREFERENCE EXCHANGE` for MX, and for TXT and SPF every character-string in quotes with
 //!   `\"`, `\\` and `\DDD` escapes, so any byte survives the round trip.
