@@ -70,9 +70,16 @@ impl<S: DnsSource> ChasingSource<S> {
         let Outcome::Records(records) = first else {
             return first;
         };
+        // Nearly every answer has no CNAME at all: nothing to follow, nothing to allocate.
+        if !records
+            .iter()
+            .any(|record| matches!(record.data, RecordData::Cname(_)))
+        {
+            return Outcome::Records(records);
+        }
         let mut visited = vec![name.clone()];
         let mut current = match walk(&records, name, rtype, &mut visited) {
-            // Nearly every answer: complete, as a recursive resolver gives it.
+            // A whole chain, as a recursive resolver gives it.
             Walk::Complete | Walk::Nothing => return Outcome::Records(records),
             Walk::Loop(at) => return loop_error(&at),
             Walk::Unfinished(end) => end,

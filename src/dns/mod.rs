@@ -106,7 +106,10 @@ impl<T: DnsSource + ?Sized> DnsSource for std::sync::Arc<T> {
 /// say "we could not find out".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// The answer section (it may hold a CNAME chain before the records asked for).
+    /// The answer section (it may hold a CNAME chain before the records asked for). Below the
+    /// chase layer ([`chase`]) it may also be the first links of a chain only, with no record
+    /// of the type asked for: what an authoritative server answers for a chain leaving its
+    /// zones.
     Records(Vec<Record>),
     /// The name exists but has no record of this type.
     NoData,
