@@ -2,12 +2,20 @@
 //! `--save-dns` to write them all down. The layers, top to bottom:
 //!
 //! ```text
-//! CachingSource (single flight: each question once per run)
-//!   └ SavingSource (--save-dns: every answer, as the layers below gave it)
-//!       └ ZoneSource (--zone: names inside the files)
-//!           └ NetworkSource (network, at most --concurrency queries in flight)
-//!             | OfflineSource (--offline) | ReplaySource (--replay)
+//! ChasingSource (CNAME chains the answers leave unfinished, one link at a time)
+//!   └ CachingSource (single flight: each question once per run, links included)
+//!       └ SavingSource (--save-dns: every answer, as the layers below gave it)
+//!           └ ZoneSource (--zone: names inside the files)
+//!               └ NetworkSource (network, at most --concurrency queries in flight)
+//!                 | OfflineSource (--offline) | ReplaySource (--replay)
 //! ```
+//!
+//! Each audit adds its own layers above these (`gather`): its query log and its guard. The
+//! sources below the cache answer each question as a server would, which may be the first
+//! links of a CNAME chain only (an authoritative `--nameserver`, a chain leaving the `--zone`
+//! files); the chase layer asks for each further link through the cache, so that a link is
+//! sent once however many lookups reach it, is saved as its own answer (and so replayed the
+//! same way), and is in the query log of the audit that caused it.
 //!
 //! The rules run unchanged on top. A zone file's own problems (the `zone-*` rules) are added
 //! to the Zone section of every audited domain whose queries that file answered: the file's
@@ -19,6 +27,7 @@ use std::sync::Arc;
 
 use crate::describe::OverviewLine;
 use crate::dns::cache::CachingSource;
+use crate::dns::chase::ChasingSource;
 use crate::dns::network::{NetworkSource, ResolverSettings, ResolverSetupError};
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSource};
@@ -91,7 +100,7 @@ struct LoadedZone {
 
 /// The sources of one run.
 pub struct AuditSources {
-    cache: Arc<CachingSource<Layer>>,
+    top: Arc<ChasingSource<CachingSource<Layer>>>,
     zones: Vec<LoadedZone>,
     zone_source: Option<Arc<ZoneSource<Layer>>>,
     saving: Option<(PathBuf, Arc<SavingSource<Layer>>)>,
@@ -142,7 +151,7 @@ impl AuditSources {
             None => (layer, None),
         };
         Ok(AuditSources {
-            cache: Arc::new(CachingSource::new(layer)),
+            top: Arc::new(ChasingSource::new(CachingSource::new(layer))),
             zones,
             zone_source,
             saving,
@@ -151,7 +160,7 @@ impl AuditSources {
 
     /// The source the audits ask (shared: each audit is a task of its own).
     pub fn shared(&self) -> Arc<dyn DnsSource> {
-        Arc::clone(&self.cache) as Arc<dyn DnsSource>
+        Arc::clone(&self.top) as Arc<dyn DnsSource>
     }
 
     /// Adds the zone files' findings (and a line saying which file answered) to the report of

@@ -10,10 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 use support::{mailcheck, mailcheck_fixtures};
 
-/// Domains whose answers cover every outcome: records, NODATA, NXDOMAIN, SERVFAIL, timeout.
+/// Domains whose answers cover every outcome: records, NODATA, NXDOMAIN, SERVFAIL, timeout;
+/// and CNAME chains into other zones, which the server answers with the first link only.
 const DOMAINS: &[&str] = &[
     "good.test",
     "mx-cname.test",
+    "cname.dkim.test",
     "mx-unresolvable.test",
     "nullmx.test",
     "nomx-noaddr.test",
@@ -124,7 +126,8 @@ fn the_saved_file_holds_every_outcome() {
     for kind in ["records", "nodata", "nxdomain", "servfail", "timeout"] {
         assert!(kinds.contains(kind), "no {kind} answer saved: {kinds:?}");
     }
-    // One entry per distinct question of the run, sorted.
+    // One entry per distinct question of the run, sorted: the questions in the audits' query
+    // logs, which include the links of the CNAME chains followed for them.
     let mut asked: Vec<(String, String)> = report["domains"]
         .as_array()
         .unwrap()
@@ -172,6 +175,78 @@ fn the_saved_file_holds_every_outcome() {
         .collect();
     assert_eq!(data.len(), 2);
     assert!(data.contains(&"10 mx1.good.test."), "{data:?}");
+}
+
+/// A CNAME chain that the server leaves at its first link (the MX host of `mx-cname.test`, a
+/// DKIM selector of `cname.dkim.test`, both aliases into other zones) is followed above the
+/// cache, link by link: the file holds each link as the answer to its own question, and a
+/// replay follows the same links to the same report and the same query log.
+#[test]
+fn cross_zone_chains_are_saved_link_by_link_and_replayed_the_same() {
+    let domains = ["mx-cname.test", "cname.dkim.test"];
+    let saved = temp_file("chains");
+    let live = mailcheck_fixtures()
+        .args(["--format", "json", "--save-dns"])
+        .arg(&saved)
+        .args(domains)
+        .output()
+        .unwrap();
+    let replayed = mailcheck()
+        .args(["--format", "json", "--replay"])
+        .arg(&saved)
+        .args(domains)
+        .output()
+        .unwrap();
+    let live_json = json_of(&live);
+    assert_eq!(
+        without_timings(json_of(&replayed)),
+        without_timings(live_json.clone())
+    );
+    assert_eq!(replayed.status.code(), live.status.code());
+    assert_eq!(live.status.code(), Some(1), "mx-target-cname is an error");
+
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let answer = |name: &str, rtype: &str| -> Vec<String> {
+        let answer = file["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|answer| answer["name"] == name && answer["type"] == rtype)
+            .unwrap_or_else(|| panic!("{rtype} {name} not saved"));
+        answer["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|record| format!("{} {} {}", record["name"], record["type"], record["data"]))
+            .collect()
+    };
+    // Each question's own answer: the alias's first link alone, its target on its own.
+    assert_eq!(
+        answer("mail.mx-cname.test", "A"),
+        vec![r#""mail.mx-cname.test" "CNAME" "mx1.good.test.""#]
+    );
+    assert_eq!(
+        answer("mx1.good.test", "A"),
+        vec![r#""mx1.good.test" "A" "93.184.216.10""#]
+    );
+    assert_eq!(
+        answer("selector1._domainkey.cname.dkim.test", "TXT").len(),
+        1,
+        "the CNAME alone"
+    );
+    assert_eq!(
+        answer("selector1-cname-dkim-test._domainkey.provider.test", "TXT").len(),
+        1
+    );
+    // The report shows what the audit got: the whole chain.
+    let mx_cname = &live_json["domains"][0];
+    let host_a = mx_cname["dns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|query| query["name"] == "mail.mx-cname.test" && query["type"] == "A")
+        .unwrap();
+    assert_eq!(host_a["answers"].as_array().unwrap().len(), 2, "{host_a:#}");
 }
 
 #[test]

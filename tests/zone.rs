@@ -292,22 +292,26 @@ fn a_zone_file_that_cannot_be_read_is_an_input_error() {
 
 /// The in-memory zone source gives the outcomes a real server and resolver give: every name
 /// of the fixture zones (owners, names under them, empty non-terminals), every type, asked
-/// of the hickory test server through the live resolver and of a `ZoneSource` over the same
+/// of the hickory test server through the live resolver (with the chase layer, which asks for
+/// the links of a chain that leaves the server's zone) and of a `ZoneSource` over the same
 /// files, must come back the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_zone_source_answers_like_the_server() {
+    use mailcheck::dns::chase::ChasingSource;
     use mailcheck::dns::network::{NetworkSource, ResolverSettings};
     use mailcheck::dns::zone::{OfflineSource, ZoneSource};
     use mailcheck::dns::{DnsSource, Outcome, RecordType};
     use std::collections::BTreeSet;
 
     let server = fixture_server();
-    let live = NetworkSource::new(&ResolverSettings {
-        nameservers: vec![server.addr],
-        timeout: std::time::Duration::from_secs(2),
-        retries: 0,
-    })
-    .unwrap();
+    let live = ChasingSource::new(
+        NetworkSource::new(&ResolverSettings {
+            nameservers: vec![server.addr],
+            timeout: std::time::Duration::from_secs(2),
+            retries: 0,
+        })
+        .unwrap(),
+    );
     let mut zones = Vec::new();
     for entry in std::fs::read_dir("fixtures/zones").unwrap() {
         let path = entry.unwrap().path();

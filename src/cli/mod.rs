@@ -1,4 +1,4 @@
-//! The command line: its arguments ([`args`]), running them ([`run`]), and the exit status a
+//! The command line: its arguments ([`args`]), running them ([`mod@run`]), and the exit status a
 //! run earns ([`exit`]).
 
 pub mod args;

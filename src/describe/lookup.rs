@@ -15,10 +15,7 @@ pub fn queries(log: &[QueryLogEntry]) -> Vec<QueryReport> {
             rtype: entry.rtype.to_string(),
             outcome: entry.outcome.kind(),
             failed: entry.outcome.is_failure(),
-            error: match &entry.outcome {
-                crate::dns::Outcome::Error(message) => Some(message.clone()),
-                _ => None,
-            },
+            error: entry.outcome.error_message().map(str::to_owned),
             ms: u64::try_from(entry.elapsed.as_millis()).unwrap_or(u64::MAX),
             answers: entry
                 .outcome

@@ -2,9 +2,10 @@
 //!
 //! [`CachingSource`] sits in front of the real source for a whole run: the first request for a
 //! `(name, type)` pair sends the query, every later request (while it is in flight, or after it
-//! is done) waits for and shares that one answer. [`RecordingSource`] sits in front of the cache
-//! for one audit and writes down every distinct question that audit asked, with its outcome and
-//! how long the audit waited for it: that log is what `--verbose` and the JSON `dns` section show.
+//! is done) waits for and shares that one answer. [`RecordingSource`] sits in front of the whole
+//! stack for one audit and writes down every distinct question that audit asked or caused (the
+//! links of the CNAME chains followed for it, [`super::chase`]), with its outcome and how long
+//! the audit waited for it: that log is what `--verbose` and the JSON `dns` section show.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use super::{BoxFuture, DnsSource, Name, Outcome, RecordType};
+use super::{BoxFuture, DnsSource, Name, Outcome, QueryObserver, RecordType};
 
 type Key = (Name, RecordType);
 
@@ -149,12 +150,34 @@ pub struct QueryLogEntry {
     pub elapsed: Duration,
 }
 
-/// Records the distinct questions of one audit, in the order they were asked.
+/// Records the distinct questions of one audit, in the order they were asked: those the audit
+/// asked, and the links of the CNAME chains they led to, which the chase layer asks on the
+/// audit's behalf ([`super::chase`]) and reports here through
+/// [`DnsSource::query_observed`]. Both are questions the audit caused, each sent (through the
+/// cache) as a question of its own, and written by `--save-dns` as such.
+///
+/// A question the audit asked shows what the audit got for it: the whole chain, spliced. A
+/// question that was only ever a link shows what that query got (its own records, the next
+/// link for a chain that goes on). When a name is both, the audit's own question wins, however
+/// the two were timed, so the log does not depend on the order in which answers arrive.
 pub struct RecordingSource<'s> {
     inner: &'s dyn DnsSource,
     start: Instant,
-    log: Mutex<Vec<Option<QueryLogEntry>>>,
-    asked: Mutex<HashMap<Key, usize>>,
+    log: Mutex<Log>,
+}
+
+/// The entries, and where each question's entry is.
+#[derive(Default)]
+struct Log {
+    entries: Vec<Option<QueryLogEntry>>,
+    slots: HashMap<Key, Slot>,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    index: usize,
+    /// Whether the audit asked this question itself (not only as a link).
+    asked: bool,
 }
 
 impl<'s> RecordingSource<'s> {
@@ -163,8 +186,7 @@ impl<'s> RecordingSource<'s> {
         RecordingSource {
             inner,
             start: Instant::now(),
-            log: Mutex::new(Vec::new()),
-            asked: Mutex::new(HashMap::new()),
+            log: Mutex::new(Log::default()),
         }
     }
 
@@ -173,9 +195,14 @@ impl<'s> RecordingSource<'s> {
         self.log
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner)
+            .entries
             .into_iter()
             .flatten()
             .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -183,21 +210,27 @@ impl DnsSource for RecordingSource<'_> {
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             // Reserve a slot in asking order on the first request; later requests for the same
-            // question are answered by the cache below and need no second entry.
+            // question are answered by the cache below and need no second entry. A slot that
+            // a chain's link took is taken over: the audit's own question shows what it got.
             let slot = {
-                let mut asked = self.asked.lock().unwrap_or_else(PoisonError::into_inner);
-                match asked.entry((name.clone(), rtype)) {
-                    Entry::Occupied(_) => None,
+                let mut log = self.lock();
+                let log = &mut *log;
+                match log.slots.entry((name.clone(), rtype)) {
+                    Entry::Occupied(entry) if entry.get().asked => None,
+                    Entry::Occupied(mut entry) => {
+                        entry.get_mut().asked = true;
+                        Some(entry.get().index)
+                    }
                     Entry::Vacant(entry) => {
-                        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
-                        entry.insert(log.len());
-                        log.push(None);
-                        Some(log.len() - 1)
+                        let index = log.entries.len();
+                        log.entries.push(None);
+                        entry.insert(Slot { index, asked: true });
+                        Some(index)
                     }
                 }
             };
             let started = self.start.elapsed();
-            let outcome = self.inner.query(name, rtype).await;
+            let outcome = self.inner.query_observed(name, rtype, self).await;
             if let Some(slot) = slot {
                 let entry = QueryLogEntry {
                     name: name.clone(),
@@ -206,10 +239,32 @@ impl DnsSource for RecordingSource<'_> {
                     started,
                     elapsed: self.start.elapsed().saturating_sub(started),
                 };
-                self.log.lock().unwrap_or_else(PoisonError::into_inner)[slot] = Some(entry);
+                self.lock().entries[slot] = Some(entry);
             }
             outcome
         })
+    }
+}
+
+impl QueryObserver for RecordingSource<'_> {
+    fn link_asked(&self, name: &Name, rtype: RecordType, outcome: &Outcome, started: Instant) {
+        let mut log = self.lock();
+        let log = &mut *log;
+        // Asked by the audit too (its entry wins), or by another chain (the cache gave both
+        // the same answer): one entry is enough.
+        if let Entry::Vacant(entry) = log.slots.entry((name.clone(), rtype)) {
+            entry.insert(Slot {
+                index: log.entries.len(),
+                asked: false,
+            });
+            log.entries.push(Some(QueryLogEntry {
+                name: name.clone(),
+                rtype,
+                outcome: outcome.clone(),
+                started: started.saturating_duration_since(self.start),
+                elapsed: started.elapsed(),
+            }));
+        }
     }
 }
 
@@ -253,6 +308,79 @@ mod tests {
         // Another type is another question.
         cache.query(&name, RecordType::Txt).await;
         assert_eq!(cache.stats().sent, 2);
+    }
+
+    /// Answers like an authoritative server that stops at every CNAME: `a -> b -> c`, and an
+    /// address at `c`.
+    struct FirstLinkOnly;
+
+    impl DnsSource for FirstLinkOnly {
+        fn query<'a>(&'a self, name: &'a Name, _rtype: RecordType) -> BoxFuture<'a, Outcome> {
+            use crate::dns::{Record, RecordData};
+            let data = match name.as_str() {
+                "a.test" => RecordData::Cname(Name::new("b.test")),
+                "b.test" => RecordData::Cname(Name::new("c.test")),
+                "c.test" => RecordData::A("192.0.2.1".parse().unwrap()),
+                _ => return Box::pin(async { Outcome::NxDomain }),
+            };
+            let record = Record {
+                name: name.clone(),
+                ttl: 60,
+                data,
+            };
+            Box::pin(async move { Outcome::Records(vec![record]) })
+        }
+    }
+
+    fn logged(log: &[QueryLogEntry]) -> Vec<(String, usize)> {
+        log.iter()
+            .map(|entry| (entry.name.to_string(), entry.outcome.records().len()))
+            .collect()
+    }
+
+    /// The links a chain led to are in the log with their own answers; a question the audit
+    /// asked itself shows what it got (the whole chain), whichever was asked first.
+    #[tokio::test]
+    async fn the_log_holds_the_links_and_the_audits_own_questions_win() {
+        use crate::dns::chase::ChasingSource;
+        let stack = ChasingSource::new(CachingSource::new(FirstLinkOnly));
+        let recorder = RecordingSource::new(&stack);
+        let outcome = recorder.query(&Name::new("a.test"), RecordType::A).await;
+        assert_eq!(outcome.records().len(), 3);
+        // b was a link: its own answer, the next link.
+        assert_eq!(
+            logged(&RecordingSource::into_log(recorder)),
+            vec![
+                ("a.test".to_owned(), 3),
+                ("b.test".to_owned(), 1),
+                ("c.test".to_owned(), 1)
+            ]
+        );
+        // Asked by the audit after being a link, or before: what the audit got.
+        for b_first in [false, true] {
+            let recorder = RecordingSource::new(&stack);
+            let (a, b) = (Name::new("a.test"), Name::new("b.test"));
+            if b_first {
+                recorder.query(&b, RecordType::A).await;
+                recorder.query(&a, RecordType::A).await;
+            } else {
+                recorder.query(&a, RecordType::A).await;
+                recorder.query(&b, RecordType::A).await;
+            }
+            let mut log = logged(&recorder.into_log());
+            log.sort();
+            assert_eq!(
+                log,
+                vec![
+                    ("a.test".to_owned(), 3),
+                    ("b.test".to_owned(), 2),
+                    ("c.test".to_owned(), 1)
+                ],
+                "b asked first: {b_first}"
+            );
+        }
+        // Each question went below the cache once.
+        assert_eq!(stack.inner().stats().sent, 3);
     }
 
     #[tokio::test]

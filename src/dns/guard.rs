@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::Semaphore;
 
-use super::{BoxFuture, DnsSource, Name, Outcome, RecordType};
+use super::{BoxFuture, DnsSource, Name, Outcome, QueryObserver, RecordType};
 
 /// Timeouts under the audited domain, with no answer, after which its other questions are not
 /// sent. Three: more than one lost packet, fewer than a whole DKIM discovery.
@@ -71,8 +71,14 @@ impl<'s> AuditGuard<'s> {
     }
 }
 
-impl DnsSource for AuditGuard<'_> {
-    fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
+impl AuditGuard<'_> {
+    /// Asks `inner` (passing `observer` on) unless the breaker says not to, within the cap.
+    fn guarded<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: Option<&'a dyn QueryObserver>,
+    ) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let ours = self.is_under_domain(name);
             if ours && self.broken() {
@@ -85,7 +91,10 @@ impl DnsSource for AuditGuard<'_> {
             if ours && self.broken() {
                 return self.not_sent();
             }
-            let outcome = self.inner.query(name, rtype).await;
+            let outcome = match observer {
+                Some(observer) => self.inner.query_observed(name, rtype, observer).await,
+                None => self.inner.query(name, rtype).await,
+            };
             if ours {
                 match outcome {
                     Outcome::Timeout => {
@@ -99,6 +108,21 @@ impl DnsSource for AuditGuard<'_> {
             }
             outcome
         })
+    }
+}
+
+impl DnsSource for AuditGuard<'_> {
+    fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
+        self.guarded(name, rtype, None)
+    }
+
+    fn query_observed<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: &'a dyn QueryObserver,
+    ) -> BoxFuture<'a, Outcome> {
+        self.guarded(name, rtype, Some(observer))
     }
 }
 

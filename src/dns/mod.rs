@@ -4,9 +4,22 @@
 //! here: [`Name`], [`RecordType`], [`Record`], [`Outcome`]. Only [`network`] knows the wire
 //! library. The three verdicts the rest of the tool must keep apart start here: an answer with
 //! records, an authoritative "nothing here" (NODATA or NXDOMAIN), and a lookup that failed
-//! (timeout, SERVFAIL, REFUSED), which means "could not verify", never "missing".
+//! (timeout, SERVFAIL, REFUSED), which means "could not verify", never "missing". A question
+//! that no server was asked (`--offline`, or a `--replay` file without it) is a failure too,
+//! with its typed reason ([`NotAsked`]).
+//!
+//! A run stacks the sources (`sources.rs`): [`chase`] over the single-flight [`cache`] over
+//! `--save-dns` ([`replay`]) over `--zone` files ([`zone`]) over the [`network`] (or
+//! `--offline`, or a `--replay` file); each audit puts its [`guard`] and its query log
+//! ([`cache::RecordingSource`]) on top. Everything below the cache answers a question the way
+//! a server does, which for an authoritative server is the first links of a CNAME chain that
+//! leaves its zones, and only that. The chain is followed above the cache, one link per
+//! question, so that each link is asked once per run, saved and replayed as an answer of its
+//! own, and shown in the log of the audit that caused it; the chase layer tells that log about
+//! the links through [`DnsSource::query_observed`].
 
 pub mod cache;
+pub mod chase;
 pub mod guard;
 pub mod memory;
 pub mod network;
@@ -16,6 +29,7 @@ pub mod zone;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 pub use crate::domain::Name;
 pub use crate::rr::{Record, RecordData, RecordType};
@@ -28,6 +42,31 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait DnsSource: Send + Sync {
     /// Asks for the records of `rtype` at `name`. Never fails: every failure is an [`Outcome`].
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome>;
+
+    /// Asks like [`query`](Self::query), and tells `observer` about every further question
+    /// asked on the way: the links of a CNAME chain that [`chase::ChasingSource`] follows.
+    /// An audit's query log ([`cache::RecordingSource`]) passes itself here, so that the links
+    /// its questions caused are in its log.
+    ///
+    /// A source that asks nothing further needs nothing more than this default; a layer that
+    /// passes questions on to another source (the audit guard) passes the observer on too.
+    fn query_observed<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: &'a dyn QueryObserver,
+    ) -> BoxFuture<'a, Outcome> {
+        let _ = observer;
+        self.query(name, rtype)
+    }
+}
+
+/// Told about the questions a source asks on its caller's behalf (see
+/// [`DnsSource::query_observed`]).
+pub trait QueryObserver: Send + Sync {
+    /// `name`/`rtype` was asked from `started` until now, and `outcome` came back (the
+    /// answer to that question alone: for a chain's link, its own records).
+    fn link_asked(&self, name: &Name, rtype: RecordType, outcome: &Outcome, started: Instant);
 }
 
 // Sources are layered (a cache over a recorder over zone files over the resolver), and the
@@ -36,11 +75,29 @@ impl<T: DnsSource + ?Sized> DnsSource for Box<T> {
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
         (**self).query(name, rtype)
     }
+
+    fn query_observed<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: &'a dyn QueryObserver,
+    ) -> BoxFuture<'a, Outcome> {
+        (**self).query_observed(name, rtype, observer)
+    }
 }
 
 impl<T: DnsSource + ?Sized> DnsSource for std::sync::Arc<T> {
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
         (**self).query(name, rtype)
+    }
+
+    fn query_observed<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: &'a dyn QueryObserver,
+    ) -> BoxFuture<'a, Outcome> {
+        (**self).query_observed(name, rtype, observer)
     }
 }
 
@@ -49,7 +106,10 @@ impl<T: DnsSource + ?Sized> DnsSource for std::sync::Arc<T> {
 /// say "we could not find out".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// The answer section (it may hold a CNAME chain before the records asked for).
+    /// The answer section (it may hold a CNAME chain before the records asked for). Below the
+    /// chase layer ([`chase`]) it may also be the first links of a chain only, with no record
+    /// of the type asked for: what an authoritative server answers for a chain leaving its
+    /// zones.
     Records(Vec<Record>),
     /// The name exists but has no record of this type.
     NoData,
@@ -63,6 +123,47 @@ pub enum Outcome {
     Timeout,
     /// Any other failure (a network error, an answer that could not be decoded).
     Error(String),
+    /// No server was asked (`--offline`, `--replay`): a failure, never an absence. Written
+    /// (JSON, `--save-dns`) and shown as an error with the reason's message, like
+    /// [`Outcome::Error`].
+    NotAsked(NotAsked),
+}
+
+/// Why a question was not asked of any server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NotAsked {
+    /// `--offline`, and no `--zone` file holds the name.
+    Offline,
+    /// `--replay`, and the file holds no answer to the question.
+    NotInReplay,
+}
+
+impl NotAsked {
+    /// Every reason.
+    pub const ALL: [NotAsked; 2] = [NotAsked::Offline, NotAsked::NotInReplay];
+
+    /// The message shown and written for it (the `error` of the JSON report and of a saved
+    /// file).
+    pub fn message(self) -> &'static str {
+        match self {
+            NotAsked::Offline => "offline: not in any --zone file",
+            NotAsked::NotInReplay => "not in replay file",
+        }
+    }
+
+    /// The reason whose [`message`](Self::message) is `message`, if any: how a saved file's
+    /// `error` text is read back.
+    pub fn from_message(message: &str) -> Option<NotAsked> {
+        NotAsked::ALL
+            .into_iter()
+            .find(|reason| reason.message() == message)
+    }
+}
+
+impl fmt::Display for NotAsked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
 }
 
 impl Outcome {
@@ -70,7 +171,11 @@ impl Outcome {
     pub fn is_failure(&self) -> bool {
         matches!(
             self,
-            Outcome::ServFail | Outcome::Refused | Outcome::Timeout | Outcome::Error(_)
+            Outcome::ServFail
+                | Outcome::Refused
+                | Outcome::Timeout
+                | Outcome::Error(_)
+                | Outcome::NotAsked(_)
         )
     }
 
@@ -83,7 +188,17 @@ impl Outcome {
             Outcome::ServFail => "servfail",
             Outcome::Refused => "refused",
             Outcome::Timeout => "timeout",
-            Outcome::Error(_) => "error",
+            Outcome::Error(_) | Outcome::NotAsked(_) => "error",
+        }
+    }
+
+    /// The message of an error ([`Outcome::Error`], or the reason of [`Outcome::NotAsked`]), as
+    /// JSON and saved files write it.
+    pub fn error_message(&self) -> Option<&str> {
+        match self {
+            Outcome::Error(message) => Some(message),
+            Outcome::NotAsked(reason) => Some(reason.message()),
+            _ => None,
         }
     }
 
@@ -126,6 +241,35 @@ impl fmt::Display for Outcome {
             Outcome::Refused => f.write_str("query refused (REFUSED)"),
             Outcome::Timeout => f.write_str("timed out"),
             Outcome::Error(message) => write!(f, "error: {message}"),
+            Outcome::NotAsked(reason) => write!(f, "error: {reason}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_asked_is_a_failure_shown_as_the_error_it_replaced() {
+        for reason in NotAsked::ALL {
+            let typed = Outcome::NotAsked(reason);
+            let untyped = Outcome::Error(reason.message().to_owned());
+            assert!(typed.is_failure());
+            assert_eq!(typed.kind(), untyped.kind());
+            assert_eq!(typed.to_string(), untyped.to_string());
+            assert_eq!(typed.error_message(), untyped.error_message());
+            assert_eq!(NotAsked::from_message(reason.message()), Some(reason));
+        }
+        assert_eq!(
+            Outcome::NotAsked(NotAsked::Offline).to_string(),
+            "error: offline: not in any --zone file"
+        );
+        assert_eq!(
+            Outcome::NotAsked(NotAsked::NotInReplay).to_string(),
+            "error: not in replay file"
+        );
+        assert_eq!(NotAsked::from_message("not in replay"), None);
+        assert_eq!(Outcome::Timeout.error_message(), None);
     }
 }

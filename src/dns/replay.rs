@@ -3,7 +3,10 @@
 //!
 //! [`SavingSource`] sits under the single-flight cache, so it sees each distinct question once
 //! and writes down the outcome as the source below gave it: records, NODATA, NXDOMAIN,
-//! SERVFAIL, REFUSED, timeout or another error. [`ReplaySource`] answers from the file; a
+//! SERVFAIL, REFUSED, timeout or another error. A CNAME chain that a server left at its first
+//! link is saved that way, link by link: the chase layer above the cache asks each further
+//! link as a question of its own ([`super::chase`]), and follows the same links again when
+//! the file is replayed. [`ReplaySource`] answers from the file; a
 //! question the file does not hold is a failure ("not in replay file"), never a missing
 //! record, so a replay can make an audit incomplete but never wrong.
 //!
@@ -29,8 +32,11 @@
 //!
 //! - `answers` is sorted by name, then type; one entry per distinct question.
 //! - `outcome` is `records`, `nodata`, `nxdomain`, `servfail`, `refused`, `timeout` or `error`
-//!   (the same words as the report's `dns[].outcome`); `error` carries the message.
-//! - `records` is the answer section in order (a CNAME chain comes first). Names have no
+//!   (the same words as the report's `dns[].outcome`); `error` carries the message. A question
+//!   no server was asked ([`NotAsked`]: offline, not in a replay file) is an `error` with that
+//!   reason's message, and is read back as the typed reason.
+//! - `records` is the answer section in order (a CNAME chain comes first; it may be the
+//!   chain's first links only, the rest being other entries). Names have no
 //!   trailing dot; `data` is the zone-file form: an address, a name with its trailing dot,
 //!   `PREFERENCE EXCHANGE` for MX, and for TXT and SPF every character-string in quotes with
 //!   `\"`, `\\` and `\DDD` escapes, so any byte survives the round trip.
@@ -43,7 +49,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
-use super::{BoxFuture, DnsSource, Name, Outcome, Record, RecordData, RecordType};
+use super::{BoxFuture, DnsSource, Name, NotAsked, Outcome, Record, RecordData, RecordType};
 use crate::zonefile::lexer;
 
 /// The `format` field of a saved file.
@@ -51,9 +57,6 @@ pub const FORMAT: &str = "mailcheck-dns";
 
 /// The `version` field this build writes and reads.
 pub const VERSION: u32 = 1;
-
-/// The outcome of a question a replay file does not hold.
-pub const NOT_IN_REPLAY: &str = "not in replay file";
 
 /// Every type mailcheck asks for, to read the `type` fields back.
 const TYPES: &[RecordType] = &RecordType::ALL;
@@ -178,10 +181,7 @@ impl DnsAnswers {
                             data: record.data.to_string(),
                         })
                         .collect(),
-                    error: match outcome {
-                        Outcome::Error(message) => Some(message.clone()),
-                        _ => None,
-                    },
+                    error: outcome.error_message().map(str::to_owned),
                 })
                 .collect(),
         };
@@ -231,7 +231,12 @@ impl DnsAnswers {
                 "servfail" => Outcome::ServFail,
                 "refused" => Outcome::Refused,
                 "timeout" => Outcome::Timeout,
-                "error" => Outcome::Error(answer.error.clone().unwrap_or_default()),
+                // A reason for not asking is written as its message, and read back typed.
+                "error" => {
+                    let message = answer.error.clone().unwrap_or_default();
+                    NotAsked::from_message(&message)
+                        .map_or_else(|| Outcome::Error(message), Outcome::NotAsked)
+                }
                 other => return Err(fail(format!("unknown outcome \"{other}\""))),
             };
             answers.insert(Name::new(&answer.name), rtype, outcome);
@@ -364,7 +369,7 @@ impl DnsSource for ReplaySource {
             self.answers
                 .get(name, rtype)
                 .cloned()
-                .unwrap_or_else(|| Outcome::Error(NOT_IN_REPLAY.to_owned()))
+                .unwrap_or(Outcome::NotAsked(NotAsked::NotInReplay))
         })
     }
 }
@@ -452,6 +457,16 @@ mod tests {
             RecordType::A,
             Outcome::Error("boom \"x\"".into()),
         );
+        answers.insert(
+            Name::new("o.test"),
+            RecordType::A,
+            Outcome::NotAsked(NotAsked::Offline),
+        );
+        answers.insert(
+            Name::new("o.test"),
+            RecordType::Txt,
+            Outcome::NotAsked(NotAsked::NotInReplay),
+        );
         answers
     }
 
@@ -460,6 +475,36 @@ mod tests {
         let answers = sample();
         let text = answers.to_json();
         assert_eq!(DnsAnswers::from_json(&text).unwrap(), answers, "{text}");
+    }
+
+    /// Files written before the reasons were typed hold the same text: they read back typed,
+    /// and a typed reason is written as that text.
+    #[test]
+    fn a_reason_for_not_asking_is_written_as_its_message_and_read_back_typed() {
+        let text = r#"{"format":"mailcheck-dns","version":1,"answers":[
+            {"name":"a.test","type":"A","outcome":"error","error":"offline: not in any --zone file"},
+            {"name":"a.test","type":"MX","outcome":"error","error":"not in replay file"},
+            {"name":"a.test","type":"TXT","outcome":"error","error":"not in replay file, really"}]}"#;
+        let answers = DnsAnswers::from_json(text).unwrap();
+        let get = |rtype| answers.get(&Name::new("a.test"), rtype).unwrap();
+        assert_eq!(get(RecordType::A), &Outcome::NotAsked(NotAsked::Offline));
+        assert_eq!(
+            get(RecordType::Mx),
+            &Outcome::NotAsked(NotAsked::NotInReplay)
+        );
+        assert_eq!(
+            get(RecordType::Txt),
+            &Outcome::Error("not in replay file, really".to_owned())
+        );
+        let written = answers.to_json();
+        assert!(
+            written.contains(r#""error": "offline: not in any --zone file""#),
+            "{written}"
+        );
+        assert!(
+            written.contains(r#""error": "not in replay file""#),
+            "{written}"
+        );
     }
 
     #[test]
@@ -496,7 +541,7 @@ mod tests {
         assert_eq!(ask(&saving, "n.test", RecordType::A), Outcome::NoData);
         assert_eq!(ask(&saving, "t.test", RecordType::A), Outcome::Timeout);
         let missing = ask(&saving, "n.test", RecordType::Mx);
-        assert_eq!(missing, Outcome::Error(NOT_IN_REPLAY.to_owned()));
+        assert_eq!(missing, Outcome::NotAsked(NotAsked::NotInReplay));
         assert!(missing.is_failure());
         let saved = saving.answers();
         assert_eq!(saved.len(), 3);

@@ -3,11 +3,15 @@
 //!
 //! The outcomes are those of RFC 1034 §4.3.2: the records asked for; NODATA when the name
 //! exists without them (an empty non-terminal such as `_domainkey.example.com` exists too,
-//! RFC 8020); NXDOMAIN when it does not; a CNAME followed (inside the zones, or through the
-//! fallback when it leaves them) with the chain at the head of the answer, as a recursive
-//! resolver gives it; wildcards (RFC 4592). Names outside every zone, and names at or under a
-//! delegation (NS records below the apex) to a zone not loaded, go to the fallback source: the
-//! live resolver, or [`OfflineSource`] under `--offline`.
+//! RFC 8020); NXDOMAIN when it does not; a CNAME followed inside the loaded zones, with the
+//! chain at the head of the answer; wildcards (RFC 4592). Names outside every zone, and names
+//! at or under a delegation (NS records below the apex) to a zone not loaded, go to the
+//! fallback source: the live resolver, or [`OfflineSource`] under `--offline`.
+//!
+//! A chain that leaves the loaded zones ends there, with the links so far and no records of
+//! the type, as an authoritative server answers: the rest is asked for by
+//! [`ChasingSource`](super::chase::ChasingSource) above the single-flight cache, so that the
+//! target is one question (sent, saved and replayed once), not a query hidden inside this one.
 //!
 //! Where the chain ends in NODATA or NXDOMAIN, the outcome is that alone, without the chain:
 //! that is what the live resolver reports too (`hickory-0.26.md`, "CNAME behaviour"), and the
@@ -16,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{BoxFuture, DnsSource, Name, Outcome, Record, RecordData, RecordType};
+use super::{BoxFuture, DnsSource, Name, NotAsked, Outcome, Record, RecordData, RecordType};
 use crate::zonefile::{Zone, is_within, type_code, type_name};
 
 /// The longest CNAME chain followed, as resolvers bound it (BIND and Unbound stop near here).
@@ -25,9 +29,6 @@ const MAX_CHAIN: usize = 16;
 /// The type code of NS, which marks a zone cut below the apex (RFC 1034 §4.2.1).
 const NS: u16 = 2;
 
-/// The outcome for names that `--offline` keeps off the network.
-pub const OFFLINE_MESSAGE: &str = "offline: not in any --zone file";
-
 /// Answers every query with a failure: under `--offline`, a name outside the zone files is
 /// not verified, never absent.
 #[derive(Clone, Copy, Debug, Default)]
@@ -35,7 +36,7 @@ pub struct OfflineSource;
 
 impl DnsSource for OfflineSource {
     fn query<'a>(&'a self, _name: &'a Name, _rtype: RecordType) -> BoxFuture<'a, Outcome> {
-        Box::pin(async { Outcome::Error(OFFLINE_MESSAGE.to_owned()) })
+        Box::pin(async { Outcome::NotAsked(NotAsked::Offline) })
     }
 }
 
@@ -123,10 +124,9 @@ impl<F: DnsSource> DnsSource for ZoneSource<F> {
             let mut seen = HashSet::from([name.clone()]);
             for _ in 0..MAX_CHAIN {
                 match self.answer_local(&current, rtype) {
-                    Local::Outside => {
-                        let outcome = self.fallback.query(&current, rtype).await;
-                        return with_chain(chain, outcome);
-                    }
+                    // The chain leaves the zones: the links so far (the chase layer asks on).
+                    Local::Outside if !chain.is_empty() => return Outcome::Records(chain),
+                    Local::Outside => return self.fallback.query(&current, rtype).await,
                     Local::Final(outcome) => return with_chain(chain, outcome),
                     Local::Alias(record, target) => {
                         chain.push(record);
@@ -387,9 +387,19 @@ bad A 999.1.1.1
         assert!(
             matches!(ask("loop1.z.test", RecordType::A), Outcome::Error(m) if m.contains("loop"))
         );
-        // Leaving the zones: the rest of the chain comes from the fallback.
+        // Leaving the zones: the links so far, as an authoritative server gives them.
         assert_eq!(
             summary(&ask("out.z.test", RecordType::A)),
+            vec!["out.z.test CNAME mx.provider.test."]
+        );
+        // The chase layer asks the fallback for the rest.
+        let chasing = crate::dns::chase::ChasingSource::new(source());
+        let name = Name::new("out.z.test");
+        assert_eq!(
+            summary(
+                &futures_util::FutureExt::now_or_never(chasing.query(&name, RecordType::A))
+                    .unwrap()
+            ),
             vec![
                 "out.z.test CNAME mx.provider.test.",
                 "mx.provider.test A 93.184.216.9"
@@ -431,6 +441,7 @@ bad A 999.1.1.1
         let outcome =
             futures_util::FutureExt::now_or_never(OfflineSource.query(&name, RecordType::A))
                 .unwrap();
+        assert_eq!(outcome, Outcome::NotAsked(NotAsked::Offline));
         assert!(outcome.is_failure());
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::findings::Findings;
-use crate::dns::{Name, Outcome, RecordType};
+use crate::dns::{Name, NotAsked, Outcome, RecordType};
 use crate::facts::{Facts, Failure, Lookup};
 use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
@@ -143,11 +143,11 @@ fn failure_finding(section: Section, failures: &[&Failure], not_verified: &str) 
 fn failure_fix(failure: &Failure) -> String {
     let name = &failure.name;
     match &failure.outcome {
-        Outcome::Error(message) if message == crate::dns::zone::OFFLINE_MESSAGE => format!(
+        Outcome::NotAsked(NotAsked::Offline) => format!(
             "Add the zone file that holds {name} with another --zone, or run without --offline \
              to look it up in DNS."
         ),
-        Outcome::Error(message) if message == crate::dns::replay::NOT_IN_REPLAY => format!(
+        Outcome::NotAsked(NotAsked::NotInReplay) => format!(
             "The replay file has no answer for {name} {}: save a new one with --save-dns from a \
              run that asks it, or run without --replay.",
             failure.rtype
@@ -166,6 +166,7 @@ fn describe(outcome: &Outcome) -> String {
         Outcome::ServFail => "answered SERVFAIL".to_owned(),
         Outcome::Refused => "answered REFUSED".to_owned(),
         Outcome::Error(message) => format!("failed ({message})"),
+        Outcome::NotAsked(reason) => format!("failed ({reason})"),
         other => format!("ended with {other}"),
     }
 }

@@ -3,10 +3,17 @@
 //! hickory-proto writes and reads the messages; this module does the rest of a stub
 //! resolver's job, leanly, because a batch run sends tens of thousands of queries and each
 //! one's CPU cost bounds how many domains two cores can audit (issue 7): UDP through a few
-//! shared sockets (`udp.rs`), TCP when an answer is truncated (`tcp.rs`), retries over the
-//! servers in order, and CNAME chains followed when a server gives only the first link (an
-//! authoritative server answering for one zone does). hickory-resolver is used only to read
-//! the system's resolver configuration, which it knows how to find on every platform.
+//! shared sockets (`udp.rs`), TCP when an answer is truncated (`tcp.rs`), and retries over the
+//! servers in order. hickory-resolver is used only to read the system's resolver
+//! configuration, which it knows how to find on every platform.
+//!
+//! Each query gives what the server answered, and no more. A recursive resolver answers with
+//! a whole CNAME chain; an authoritative server answering for its own zones gives the links it
+//! knows and stops where the chain leaves them. Such an answer is returned as it is (the
+//! chain's links, without records of the type asked for), and the rest of the chain is asked
+//! for by [`ChasingSource`](crate::dns::chase::ChasingSource), above the single-flight cache,
+//! so that each link is a question of its own: sent once per run however many lookups (or
+//! direct questions) reach it, and saved by `--save-dns` as its own answer.
 
 pub mod fuzzing;
 mod records;
@@ -29,10 +36,6 @@ use udp::UdpTransport;
 /// The UDP payload size offered with EDNS(0) (RFC 6891): the size the DNS flag day 2020
 /// settled on, large enough for a 4096-bit DKIM key and small enough not to fragment.
 const EDNS_PAYLOAD: u16 = 1232;
-
-/// How many CNAME links one lookup follows across queries before giving up; resolvers use
-/// similar limits (BIND 16, Unbound 11, hickory 8), and mail records never need more.
-const MAX_CNAME_QUERIES: usize = 8;
 
 /// How to reach DNS: which servers, and how patiently.
 #[derive(Clone, Debug)]
@@ -106,46 +109,23 @@ impl NetworkSource {
         Arc::clone(&self.in_flight).acquire_owned().await.ok()
     }
 
-    /// Looks `name` up, following a CNAME chain that the answers leave unfinished.
+    /// Looks `name` up and gives what the server answered about it: the records of the type,
+    /// with the CNAME chain leading to them; or the chain alone where the server stopped
+    /// following it (an authoritative server stops at the edge of its zones), which
+    /// [`ChasingSource`](crate::dns::chase::ChasingSource) finishes above the cache.
     async fn lookup(&self, name: hrr::Name, wanted: RecordType) -> Outcome {
-        let rtype = hickory_type(wanted);
-        let mut records = Vec::new();
-        let mut asked = Vec::new();
-        let mut current = name;
-        loop {
-            if asked.len() == MAX_CNAME_QUERIES {
-                return Outcome::Error(format!(
-                    "a CNAME chain longer than {MAX_CNAME_QUERIES} links at {}",
-                    asked[0]
-                ));
-            }
-            let answer = match self.ask(&current, rtype).await {
-                Ok(answer) => answer,
-                Err(failure) => return failure,
-            };
-            if answer.metadata.response_code == ResponseCode::NXDomain {
-                return Outcome::NxDomain;
-            }
-            let chain = follow_chain(&answer.answers, &current, rtype);
-            records.extend(chain.records);
-            if chain.complete || rtype == hrr::RecordType::CNAME || chain.end == current {
-                break;
-            }
-            asked.push(current);
-            if asked.contains(&chain.end) {
-                return Outcome::Error(format!("a CNAME loop at {}", chain.end));
-            }
-            current = chain.end;
+        let answer = match self.ask(&name, hickory_type(wanted)).await {
+            Ok(answer) => answer,
+            Err(failure) => return failure,
+        };
+        if answer.metadata.response_code == ResponseCode::NXDomain {
+            return Outcome::NxDomain;
         }
-        if records
-            .iter()
-            .any(|record| record.data.record_type() == wanted)
-        {
-            Outcome::Records(records)
-        } else {
-            // A CNAME chain that ends at no record of the type: for the caller, no data
-            // (gathering asks for CNAME records itself where the chain matters).
+        let chain = follow_chain(&answer.answers, &name, hickory_type(wanted));
+        if chain.records.is_empty() {
             Outcome::NoData
+        } else {
+            Outcome::Records(chain.records)
         }
     }
 
@@ -216,7 +196,7 @@ fn encode_query(question: &Query) -> Result<Vec<u8>, String> {
 }
 
 /// The part of an answer section that answers `name`: the CNAME links from it and the records
-/// of `rtype` at the end of them.
+/// of `rtype` at the end of them (or the links alone, when the answer stops before).
 struct Chain {
     records: Vec<Record>,
     /// Whether records of the type were found at the end.
@@ -231,7 +211,9 @@ fn follow_chain(answers: &[hrr::Record], name: &hrr::Name, rtype: hrr::RecordTyp
         complete: false,
         end: name.clone(),
     };
-    // Each step moves one link; a loop inside the answer stops after as many steps as records.
+    let mut visited = vec![name.clone()];
+    // Each step moves one link to a name not reached before, so a loop inside the answer
+    // stops when it comes back (with its links kept, for the chase layer to see the loop).
     for _ in 0..=answers.len() {
         let mut next = None;
         for record in answers.iter().filter(|record| record.name == chain.end) {
@@ -244,7 +226,10 @@ fn follow_chain(answers: &[hrr::Record], name: &hrr::Name, rtype: hrr::RecordTyp
             }
         }
         match next {
-            Some(target) if !chain.complete => chain.end = target,
+            Some(target) if !chain.complete && !visited.contains(&target) => {
+                visited.push(target.clone());
+                chain.end = target;
+            }
             _ => break,
         }
     }
