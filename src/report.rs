@@ -187,17 +187,6 @@ impl DomainReport {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|finding| finding.severity).max()
     }
-
-    /// Adds findings and overview lines found outside the audit (the problems of a `--zone`
-    /// file), keeping the sections in display order and the counts right.
-    pub fn add(&mut self, findings: Vec<Finding>, overview: Vec<OverviewLine>) {
-        self.findings.extend(findings);
-        // Stable: within a section, the order they were produced in.
-        self.findings.sort_by_key(|finding| finding.section);
-        self.overview.extend(overview);
-        self.overview.sort_by_key(|line| line.section);
-        self.summary = Summary::count(&self.findings, &self.dns);
-    }
 }
 
 /// Whether every lookup of an audit completed.

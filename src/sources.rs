@@ -17,23 +17,20 @@
 //! sent once however many lookups reach it, is saved as its own answer (and so replayed the
 //! same way), and is in the query log of the audit that caused it.
 //!
-//! The rules run unchanged on top. A zone file's own problems (the `zone-*` rules) are added
-//! to the Zone section of every audited domain whose queries that file answered: the file's
-//! problems are part of that domain's DNS (a zone that does not load answers nothing). A file
-//! that cannot answer at all (no SOA and no `$ORIGIN`) reports to every audited domain.
+//! The rules run unchanged on top. Each audit learns which `--zone` files answered it
+//! ([`AuditSources::zones`], `gather::zone`): a file's own problems (the `zone-*` rules) are part
+//! of the DNS of every domain it answered (a zone that does not load answers nothing), and a
+//! file that cannot answer at all (no SOA and no `$ORIGIN`) is reported to every audit.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::describe::OverviewLine;
+use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::chase::ChasingSource;
 use crate::dns::network::{NetworkSource, ResolverSettings, ResolverSetupError};
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
-use crate::dns::zone::{OfflineSource, ZoneSource};
-use crate::dns::{DnsSource, Name};
-use crate::finding::{Finding, Section};
-use crate::report::DomainReport;
+use crate::dns::zone::{OfflineSource, ZoneSet, ZoneSource};
 use crate::zonefile::{self, Zone};
 
 /// Where an audit's answers come from (`--zone`, `--offline`, `--save-dns`, `--replay`).
@@ -92,17 +89,10 @@ pub enum SourceError {
 
 type Layer = Box<dyn DnsSource>;
 
-/// One `--zone` file with its findings.
-struct LoadedZone {
-    zone: Zone,
-    findings: Vec<Finding>,
-}
-
 /// The sources of one run.
 pub struct AuditSources {
     top: Arc<ChasingSource<CachingSource<Layer>>>,
-    zones: Vec<LoadedZone>,
-    zone_source: Option<Arc<ZoneSource<Layer>>>,
+    zones: Option<Arc<ZoneSet>>,
     saving: Option<(PathBuf, Arc<SavingSource<Layer>>)>,
 }
 
@@ -118,17 +108,12 @@ impl AuditSources {
             .zones
             .iter()
             .map(|path| {
-                zonefile::load(path)
-                    .map(|zone| LoadedZone {
-                        findings: crate::rules::zone::check(&zone),
-                        zone,
-                    })
-                    .map_err(|error| SourceError::Zone {
-                        path: path.clone(),
-                        error,
-                    })
+                zonefile::load(path).map_err(|error| SourceError::Zone {
+                    path: path.clone(),
+                    error,
+                })
             })
-            .collect::<Result<Vec<LoadedZone>, SourceError>>()?;
+            .collect::<Result<Vec<Zone>, SourceError>>()?;
         let base: Layer = if let Some(path) = &args.replay {
             Box::new(ReplaySource::new(read_replay(path)?))
         } else if args.offline {
@@ -136,12 +121,14 @@ impl AuditSources {
         } else {
             Box::new(NetworkSource::new(resolver)?.with_max_in_flight(concurrency))
         };
-        let (layer, zone_source): (Layer, _) = if zones.is_empty() {
+        let (layer, zones): (Layer, _) = if zones.is_empty() {
             (base, None)
         } else {
-            let plain: Vec<Zone> = zones.iter().map(|loaded| loaded.zone.clone()).collect();
-            let source = Arc::new(ZoneSource::new(&plain, base));
-            (Box::new(Arc::clone(&source)), Some(source))
+            let set = Arc::new(ZoneSet::new(zones));
+            (
+                Box::new(ZoneSource::over(Arc::clone(&set), base)),
+                Some(set),
+            )
         };
         let (layer, saving): (Layer, _) = match &args.save_dns {
             Some(path) => {
@@ -153,7 +140,6 @@ impl AuditSources {
         Ok(AuditSources {
             top: Arc::new(ChasingSource::new(CachingSource::new(layer))),
             zones,
-            zone_source,
             saving,
         })
     }
@@ -163,40 +149,9 @@ impl AuditSources {
         Arc::clone(&self.top) as Arc<dyn DnsSource>
     }
 
-    /// Adds the zone files' findings (and a line saying which file answered) to the report of
-    /// one audited domain.
-    pub fn annotate(&self, report: &mut DomainReport) {
-        let mut findings = Vec::new();
-        let mut overview = Vec::new();
-        for loaded in &self.zones {
-            let zone = &loaded.zone;
-            let used = match (&self.zone_source, &zone.origin) {
-                (Some(source), Some(_)) => report
-                    .dns
-                    .iter()
-                    .any(|query| source.file_for(&Name::new(&query.name)) == Some(&*zone.file)),
-                // A file that cannot answer is reported everywhere: nobody would see it else.
-                _ => true,
-            };
-            if !used {
-                continue;
-            }
-            let text = match &zone.origin {
-                Some(origin) => format!(
-                    "{origin} answered from {} ({} records)",
-                    zone.file,
-                    zone.records.len()
-                ),
-                None => format!("{} not used: its zone is unknown", zone.file),
-            };
-            overview.push(OverviewLine {
-                section: Section::Zone,
-                depth: 0,
-                text,
-            });
-            findings.extend(loaded.findings.iter().cloned());
-        }
-        report.add(findings, overview);
+    /// The `--zone` files, for the audits to report the ones that answered them.
+    pub fn zones(&self) -> Option<Arc<ZoneSet>> {
+        self.zones.clone()
     }
 
     /// Writes the `--save-dns` file, if asked for.

@@ -158,10 +158,11 @@ async fn run_audit(
             crate::expect::ExpectFile::load(path, &domains).map_err(InputError::from)?,
         ));
     }
-    let options = Arc::new(options);
     // --zone, --offline, --replay and --save-dns choose the layers under the cache.
     let sources = AuditSources::build(&sources.settings(), &resolver.settings()?, args.concurrency)
         .map_err(InputError::from)?;
+    options.zones = sources.zones();
+    let options = Arc::new(options);
     let source: Arc<dyn DnsSource> = sources.shared();
 
     let human = render::human::HumanOptions {
@@ -186,8 +187,7 @@ async fn run_audit(
             options.max_in_flight = Some(audit_share(args.concurrency, count - position));
             async move { audit_with(&domain, &*source, &options).await }
         },
-        |index, mut report| {
-            sources.annotate(&mut report);
+        |index, report| {
             tally.add(&report);
             progress.update(&tally);
             if write_error.is_none() {

@@ -16,6 +16,7 @@ pub mod reverse;
 pub mod single;
 pub mod spf;
 pub mod tls_rpt;
+pub mod zone;
 
 use serde::Serialize;
 
@@ -43,7 +44,8 @@ pub fn records(facts: &Facts) -> Records {
 
 /// The overview lines of every section, in section order.
 pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
-    let mut lines = mx::overview(&facts.mx);
+    let mut lines = zone::overview(&facts.zones);
+    lines.extend(mx::overview(&facts.mx));
     lines.extend(reverse::overview(&facts.mx));
     lines.extend(spf::overview(&facts.spf));
     lines.extend(dkim::overview(&facts.dkim, &facts.domain.ascii));

@@ -42,8 +42,17 @@ impl DnsSource for OfflineSource {
 
 /// Answers from loaded zones; everything else goes to `fallback`.
 pub struct ZoneSource<F> {
-    zones: Vec<IndexedZone>,
+    set: Arc<ZoneSet>,
     fallback: F,
+}
+
+/// The zone files of a run (`--zone`), indexed to be answered from. Shared by the source that
+/// answers from them and by the audits, which report the files that answered them.
+pub struct ZoneSet {
+    /// Every file, in the order given (those that cannot answer too).
+    files: Vec<Arc<Zone>>,
+    /// The files that can answer: one per origin, the first given.
+    zones: Vec<IndexedZone>,
 }
 
 struct IndexedZone {
@@ -77,8 +86,31 @@ impl<F: DnsSource> ZoneSource<F> {
     /// A source over `zones` (those without a known origin are skipped; when two have the
     /// same origin, the first one answers).
     pub fn new(zones: &[Zone], fallback: F) -> Self {
+        ZoneSource::over(Arc::new(ZoneSet::new(zones.to_vec())), fallback)
+    }
+
+    /// A source over the zones of `set`.
+    pub fn over(set: Arc<ZoneSet>, fallback: F) -> Self {
+        ZoneSource { set, fallback }
+    }
+}
+
+impl std::fmt::Debug for ZoneSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The indexes are large and say nothing the file names do not.
+        let files: Vec<&str> = self.files.iter().map(|zone| &*zone.file).collect();
+        f.debug_struct("ZoneSet")
+            .field("files", &files)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ZoneSet {
+    /// Indexes `zones` (those without a known origin cannot answer; when two have the same
+    /// origin, the first one answers).
+    pub fn new(zones: Vec<Zone>) -> Self {
         let mut indexed: Vec<IndexedZone> = Vec::new();
-        for zone in zones {
+        for zone in &zones {
             let Some(apex) = zone.origin.clone() else {
                 continue;
             };
@@ -87,10 +119,15 @@ impl<F: DnsSource> ZoneSource<F> {
             }
             indexed.push(IndexedZone::new(apex, zone));
         }
-        ZoneSource {
+        ZoneSet {
+            files: zones.into_iter().map(Arc::new).collect(),
             zones: indexed,
-            fallback,
         }
+    }
+
+    /// Every file, in the order given.
+    pub fn files(&self) -> &[Arc<Zone>] {
+        &self.files
     }
 
     /// The file of the zone that answers for `name`, if one does (not outside every zone and
@@ -123,7 +160,7 @@ impl<F: DnsSource> DnsSource for ZoneSource<F> {
             let mut current = name.clone();
             let mut seen = HashSet::from([name.clone()]);
             for _ in 0..MAX_CHAIN {
-                match self.answer_local(&current, rtype) {
+                match self.set.answer_local(&current, rtype) {
                     // The chain leaves the zones: the links so far (the chase layer asks on).
                     Local::Outside if !chain.is_empty() => return Outcome::Records(chain),
                     Local::Outside => return self.fallback.query(&current, rtype).await,
@@ -431,8 +468,11 @@ bad A 999.1.1.1
         );
         assert_eq!(ask("bad.z.test", RecordType::Txt), Outcome::NoData);
         let source = source();
-        assert_eq!(source.file_for(&Name::new("mail.z.test")), Some("z.zone"));
-        assert_eq!(source.file_for(&Name::new("x.sub.z.test")), None);
+        assert_eq!(
+            source.set.file_for(&Name::new("mail.z.test")),
+            Some("z.zone")
+        );
+        assert_eq!(source.set.file_for(&Name::new("x.sub.z.test")), None);
     }
 
     #[test]

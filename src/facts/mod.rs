@@ -17,6 +17,7 @@ pub mod reverse;
 pub mod single;
 pub mod spf;
 pub mod tls_rpt;
+pub mod zone;
 
 pub use lookup::{Absence, Failure, ListLookup, Lookup, TxtAt};
 
@@ -44,6 +45,8 @@ pub struct Facts {
     pub spf: spf::SpfFacts,
     /// `--expect`: the records expected and what was found for them (`None` without it).
     pub expected: Option<expect::ExpectFacts>,
+    /// The `--zone` files that answered the audit (or cannot answer at all).
+    pub zones: Vec<zone::ZoneFacts>,
     /// Every distinct DNS question asked, in asking order.
     pub queries: Vec<QueryLogEntry>,
 }

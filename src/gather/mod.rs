@@ -15,6 +15,7 @@ mod mx;
 mod reverse;
 mod spf;
 mod tls_rpt;
+mod zone;
 
 use crate::dns::DnsSource;
 use crate::dns::cache::RecordingSource;
@@ -38,6 +39,8 @@ pub struct GatherOptions {
     pub skip_dead_servers: bool,
     /// `--expect`: the records to look for, checked for every audited domain.
     pub expect: Option<std::sync::Arc<crate::expect::ExpectFile>>,
+    /// `--zone`: the zone files of the run, to report the ones that answered the audit.
+    pub zones: Option<std::sync::Arc<crate::dns::zone::ZoneSet>>,
 }
 
 /// Gathers every fact about `domain` through `source`.
@@ -86,8 +89,12 @@ pub async fn gather_with(
         tls_rpt,
         bimi,
         expected: None,
+        zones: Vec::new(),
         queries: recorder.into_log(),
     };
+    if let Some(zones) = &options.zones {
+        facts.zones = zone::zones_used(zones, &facts.queries);
+    }
     // The verdicts on the expected records read what every family found.
     facts.expected = expected.map(|(file, lookups)| expect::judge(&facts, file, lookups));
     facts

@@ -94,6 +94,7 @@ pub fn find_rule(id: &str) -> Option<&'static Rule> {
 /// Runs every rule over `facts`. Findings come grouped by section, in a stable order.
 pub fn check(facts: &Facts) -> Vec<Finding> {
     let mut findings = Findings::default();
+    zone::check(facts, &mut findings);
     mx::check(facts, &mut findings);
     reverse::check(facts, &mut findings);
     spf::check(facts, &mut findings);

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::findings::Findings;
 use crate::dns::Name;
+use crate::facts::Facts;
 use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::zonefile::{Location, Zone, type_name};
@@ -63,8 +65,17 @@ pub static ZONE_PARSE_ERROR: Rule = Rule {
 const ALLOWED_WITH_CNAME: &[u16] = &[46, 47];
 const CNAME: u16 = 5;
 
+/// The findings of every zone file that took part in the audit, file by file.
+pub(super) fn check(facts: &Facts, findings: &mut Findings) {
+    for used in &facts.zones {
+        for finding in check_zone(&used.zone) {
+            findings.push(finding);
+        }
+    }
+}
+
 /// The findings of one zone file, in file order within each rule.
-pub fn check(zone: &Zone) -> Vec<Finding> {
+pub fn check_zone(zone: &Zone) -> Vec<Finding> {
     let mut findings = Vec::new();
     for error in &zone.errors {
         findings.push(Finding::new(
