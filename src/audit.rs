@@ -3,7 +3,6 @@
 use crate::describe;
 use crate::dns::DnsSource;
 use crate::domain::DomainName;
-use crate::facts::{Facts, Lookup};
 use crate::gather::{GatherOptions, gather_with};
 use crate::providers::{self, Evidence};
 use crate::report::DomainReport;
@@ -22,7 +21,7 @@ pub async fn audit_with(
 ) -> DomainReport {
     let facts = gather_with(domain, source, options).await;
     let mut findings = rules::check(&facts);
-    let providers = providers::detect(&evidence(&facts));
+    let providers = providers::detect(&Evidence::of(&facts));
     // A detected provider's documented setup makes the fix concrete.
     providers::add_hints(&providers, &mut findings);
     let mut report = DomainReport::new(
@@ -34,38 +33,4 @@ pub async fn audit_with(
     );
     report.providers = providers;
     report
-}
-
-/// The names the domain's records point to, for provider detection.
-fn evidence(facts: &Facts) -> Evidence {
-    let mx = facts
-        .mx
-        .records
-        .found()
-        .into_iter()
-        .flatten()
-        .filter(|record| !record.is_null())
-        .map(|record| record.exchange.clone())
-        .collect();
-    let spf = facts
-        .spf
-        .root
-        .nodes()
-        .into_iter()
-        .skip(1) // the domain's own record
-        .map(|node| node.domain.clone())
-        .collect();
-    let dkim = facts
-        .dkim
-        .selectors
-        .iter()
-        .filter_map(|selector| {
-            let target = selector
-                .cname_chain
-                .last()
-                .or_else(|| selector.cname.as_ref().and_then(Lookup::found))?;
-            Some((selector.selector.clone(), target.clone()))
-        })
-        .collect();
-    Evidence { mx, spf, dkim }
 }

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::dns::Name;
+use crate::facts::{Facts, Lookup};
 use crate::finding::Finding;
 
 /// The provider list, as shipped.
@@ -58,6 +59,44 @@ pub struct Evidence {
     pub spf: Vec<Name>,
     /// CNAME targets of DKIM selectors, with the selector name.
     pub dkim: Vec<(String, Name)>,
+}
+
+impl Evidence {
+    /// The names the domain's records point to, read from what the audit found: its MX hosts,
+    /// the records its SPF record includes or redirects to, and the CNAME targets of its
+    /// DKIM selectors.
+    pub fn of(facts: &Facts) -> Self {
+        let mx = facts
+            .mx
+            .records
+            .found()
+            .into_iter()
+            .flatten()
+            .filter(|record| !record.is_null())
+            .map(|record| record.exchange.clone())
+            .collect();
+        let spf = facts
+            .spf
+            .root
+            .nodes()
+            .into_iter()
+            .skip(1) // the domain's own record
+            .map(|node| node.domain.clone())
+            .collect();
+        let dkim = facts
+            .dkim
+            .selectors
+            .iter()
+            .filter_map(|selector| {
+                let target = selector
+                    .cname_chain
+                    .last()
+                    .or_else(|| selector.cname.as_ref().and_then(Lookup::found))?;
+                Some((selector.selector.clone(), target.clone()))
+            })
+            .collect();
+        Evidence { mx, spf, dkim }
+    }
 }
 
 /// A provider the domain uses, and why mailcheck thinks so.

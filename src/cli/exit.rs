@@ -17,7 +17,7 @@ Exit codes:
   3  no finding at or above --fail-on, but some lookups failed (timeout, SERVFAIL),
      so the audit is incomplete";
 
-/// The exit codes of DESIGN.md.
+/// The exit codes, a contract (README, "Exit codes").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
     /// 0: nothing at or above --fail-on, and the audit is complete.

@@ -11,8 +11,8 @@
 //!
 //! The outcome is what a recursive resolver would give: the chain's records then the final
 //! records, in one answer. A link that ends the chain decides for the whole lookup: NXDOMAIN
-//! or NODATA there is NXDOMAIN or NODATA (the chain dropped, as the resolver reports it,
-//! `hickory-0.26.md`), and a failed link is a failure of the whole lookup, never an absence.
+//! or NODATA there is NXDOMAIN or NODATA (the chain dropped, as a stub resolver reports it),
+//! and a failed link is a failure of the whole lookup, never an absence.
 //! A chain that comes back to a name already on it is a loop, and one that needs more than
 //! [`MAX_CNAME_QUERIES`] queries is too long: both end with an error. The names already on
 //! the chain are checked before each query, so a loop never asks for (and never waits on the

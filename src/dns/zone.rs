@@ -14,8 +14,8 @@
 //! target is one question (sent, saved and replayed once), not a query hidden inside this one.
 //!
 //! Where the chain ends in NODATA or NXDOMAIN, the outcome is that alone, without the chain:
-//! that is what the live resolver reports too (`hickory-0.26.md`, "CNAME behaviour"), and the
-//! rules must see the same thing either way.
+//! that is what a stub resolver reports for a live lookup too, and the rules must see the same
+//! thing either way.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -1,8 +1,9 @@
 //! Reading real zone files (RFC 1035 §5) into mailcheck's own types, for `--zone`.
 //!
-//! hickory 0.26's zone parser gets quoted strings inside parentheses and `\DDD` escapes wrong
-//! (`../shared/notes/hickory-0.26.md`, pitfalls 1, 2 and 5), and a DKIM key is usually written
-//! exactly that way. NLnet Labs' `domain` crate reads them correctly, but its scanner stops at
+//! hickory 0.26's zone parser gets quoted strings inside parentheses wrong (it keeps the quotes,
+//! splits at spaces, and takes a `;` inside quotes for a comment), decodes `\DDD` escapes wrongly
+//! (`\059` becomes U+0509), and gives no line numbers; a DKIM key is usually written exactly
+//! that way. NLnet Labs' `domain` crate reads them correctly, but its scanner stops at
 //! the first error (calling it again after one panics). So `lexer` splits the file into
 //! entries first (it tracks quotes, parentheses, comments and escapes the same way), and each
 //! entry goes to `domain` on its own, with the state carried between entries here: `$ORIGIN`,
