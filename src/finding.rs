@@ -8,39 +8,8 @@ use std::fmt;
 use clap::ValueEnum;
 use serde::Serialize;
 
+pub use crate::diagnostic::Severity;
 use crate::diagnostic::Span;
-
-/// How serious a finding is. Defined once:
-/// - `error`: mail is (or will be) lost, rejected, spoofable or misrouted; fix it.
-/// - `warning`: works today but is fragile, weaker than it should be, or against a SHOULD.
-/// - `info`: worth knowing; nothing to fix unless it is not what you meant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing.
-    Info,
-    /// Should be fixed.
-    Warning,
-    /// Must be fixed.
-    Error,
-}
-
-impl Severity {
-    /// The lower-case name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The part of the report a finding belongs to, in display order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

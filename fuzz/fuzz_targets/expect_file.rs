@@ -11,7 +11,8 @@ use mailcheck::zonefile::is_within;
 fuzz_target!(|data: &[u8]| {
     let file = ExpectFile::from_text("fuzz.zone", data);
     let domain = Name::new("fuzz.test");
-    let (records, problems) = file.read(&domain);
+    let read = file.read(&domain);
+    let (records, problems) = (read.records, read.problems);
     let lines = data.split(|&b| b == b'\n').count();
     // Every record kept is under the domain, every problem is at a real line, and a record
     // is never both kept and reported.

@@ -24,8 +24,8 @@ use spki::der::{self, Decode};
 use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
 use super::{KeyRecord, KeyType, PublicKeyTag};
-use crate::diagnostic::Span;
-use crate::finding::Severity;
+use crate::diagnostic::Severity;
+use crate::diagnostic::{Problem, Span};
 
 /// `rsaEncryption` (RFC 8017 §A.1).
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -97,30 +97,17 @@ pub enum KeyMaterial {
     Invalid,
 }
 
-/// One problem with the key material.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyProblem {
-    /// Error when no verifier can use the key; warning when some cannot.
-    pub severity: Severity,
-    /// Where in the record's text.
-    pub span: Span,
-    /// What is wrong.
-    pub message: String,
-    /// A fix made for this key, when there is a better one than the rule's.
-    pub fix: Option<String>,
-}
-
 /// The result of checking `p=`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyAnalysis {
     /// What the key is.
     pub material: KeyMaterial,
     /// What is wrong with it, if anything.
-    pub problems: Vec<KeyProblem>,
+    pub problems: Vec<Problem>,
 }
 
 impl KeyAnalysis {
-    fn invalid(problem: KeyProblem) -> Self {
+    fn invalid(problem: Problem) -> Self {
         KeyAnalysis {
             material: KeyMaterial::Invalid,
             problems: vec![problem],
@@ -128,8 +115,8 @@ impl KeyAnalysis {
     }
 }
 
-fn error(span: Span, message: impl Into<String>) -> KeyProblem {
-    KeyProblem {
+fn error(span: Span, message: impl Into<String>) -> Problem {
+    Problem {
         severity: Severity::Error,
         span,
         message: message.into(),
@@ -167,7 +154,7 @@ pub fn analyze(record: &KeyRecord) -> KeyAnalysis {
 
 /// `base64string = ALPHADIGITPS *([FWS] ALPHADIGITPS) [ [FWS] "=" [ [FWS] "=" ] ]`
 /// (RFC 6376 §2.4): white space may appear anywhere and is dropped before decoding.
-fn decode_base64(tag: &PublicKeyTag) -> Result<Vec<u8>, KeyProblem> {
+fn decode_base64(tag: &PublicKeyTag) -> Result<Vec<u8>, Problem> {
     let mut compact = String::with_capacity(tag.raw.len());
     for (index, c) in tag.raw.char_indices() {
         match c {
@@ -241,7 +228,7 @@ fn analyze_rsa(bytes: &[u8], span: Span) -> KeyAnalysis {
     }
     if let Ok(key) = RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(bytes) {
         let mut analysis = check_rsa(&key, RsaEncoding::Pkcs1, span);
-        let mut problem = KeyProblem {
+        let mut problem = Problem {
             severity: Severity::Warning,
             span,
             message: "p= is a bare PKCS#1 RSAPublicKey, not the SubjectPublicKeyInfo that \
@@ -309,7 +296,7 @@ fn der_error(bytes: &[u8]) -> Option<String> {
 }
 
 /// A SubjectPublicKeyInfo for a key of another algorithm under `k=rsa`.
-fn wrong_algorithm(oid: ObjectIdentifier, key: Option<&[u8]>, span: Span) -> KeyProblem {
+fn wrong_algorithm(oid: ObjectIdentifier, key: Option<&[u8]>, span: Span) -> Problem {
     if oid == ED25519 {
         let mut problem = error(
             span,
@@ -367,7 +354,7 @@ fn analyze_ed25519(bytes: &[u8], span: Span) -> KeyAnalysis {
             return KeyAnalysis::invalid(problem);
         }
         if oid == RSA_ENCRYPTION {
-            return KeyAnalysis::invalid(KeyProblem {
+            return KeyAnalysis::invalid(Problem {
                 fix: Some(
                     "Write k=rsa (or leave k= out) for an RSA key, or publish the ed25519 \
                      key's raw 32 bytes under k=ed25519."
@@ -381,7 +368,7 @@ fn analyze_ed25519(bytes: &[u8], span: Span) -> KeyAnalysis {
             });
         }
     }
-    KeyAnalysis::invalid(KeyProblem {
+    KeyAnalysis::invalid(Problem {
         fix: Some(
             "Publish the 32-byte ed25519 public key in base64 (44 characters ending in '='), \
              e.g. `openssl pkey -in private.pem -pubout -outform der | tail -c 32 | openssl \
@@ -430,7 +417,7 @@ fn check_rsa(
                 "the RSA public exponent is even; it must be odd",
             ));
         }
-        Exponent::Value(value) if value > u64::from(u32::MAX) => problems.push(KeyProblem {
+        Exponent::Value(value) if value > u64::from(u32::MAX) => problems.push(Problem {
             severity: Severity::Warning,
             ..error(
                 span,
@@ -440,7 +427,7 @@ fn check_rsa(
                 ),
             )
         }),
-        Exponent::Huge(bits) => problems.push(KeyProblem {
+        Exponent::Huge(bits) => problems.push(Problem {
             severity: Severity::Warning,
             ..error(
                 span,
@@ -453,7 +440,7 @@ fn check_rsa(
         Exponent::Value(_) => {}
     }
     if bits > RSA_MAXIMUM_VERIFIED_BITS {
-        problems.push(KeyProblem {
+        problems.push(Problem {
             severity: Severity::Warning,
             fix: Some(
                 "Use a 2048-bit key (or at most 4096 bits) under a new selector, switch \

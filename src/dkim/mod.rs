@@ -393,7 +393,7 @@ fn read_services(record: &mut KeyRecord, text: &str, tag: &Tag<'_>) {
                 _ => String::new(),
             })
             .collect();
-        record.warnings.push(Problem::new(
+        record.warnings.push(Problem::warning(
             tag.span,
             format!(
                 "s= names no service type verifiers know ({}); they ignore unknown types \
@@ -450,7 +450,7 @@ fn colon_list<'t>(record: &mut KeyRecord, text: &'t str, tag: &Tag<'_>) -> Vec<(
         // do not know, so it is a warning; what ignoring it leaves (no usable hash, no mail
         // service) is judged on the remaining items.
         if item.is_empty() {
-            record.warnings.push(Problem::new(
+            record.warnings.push(Problem::warning(
                 Span::new(start, start + part.len()),
                 format!(
                     "{}= has an empty item between colons; verifiers skip it",
@@ -466,7 +466,7 @@ fn colon_list<'t>(record: &mut KeyRecord, text: &'t str, tag: &Tag<'_>) -> Vec<(
             } else {
                 String::new()
             };
-            record.warnings.push(Problem::new(
+            record.warnings.push(Problem::warning(
                 span,
                 format!(
                     "\"{item}\" in {}= is not a valid name (letters, digits and inner hyphens, \

@@ -24,13 +24,12 @@
 //! asked, then compares once what was found with what was expected; the verdicts are facts
 //! (`facts::expect`), read by the rules (`rules::expect`) and the describer.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::dns::{Name, RecordData, RecordType};
 use crate::domain::DomainName;
-use crate::zonefile::{self, Location, is_within, type_name};
+use crate::zonefile::{self, Location, ParseError, is_within, type_name};
 
 /// An `--expect` file, read once and checked against every audited domain.
 #[derive(Debug)]
@@ -102,34 +101,28 @@ pub enum ExpectError {
     #[error("invalid --expect file: {}{}", join_problems(problems), if *outside { OUTSIDE_HINT } else { "" })]
     Invalid {
         /// Every problem, in file order.
-        problems: Vec<ExpectProblem>,
+        problems: Vec<ParseError>,
         /// Whether some names are outside an audited domain (the error then says the rule).
         outside: bool,
     },
 }
 
-/// One problem in the file, at a line.
+/// What the file holds for one audited domain.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExpectProblem {
-    /// Where.
-    pub location: Location,
-    /// What is wrong.
-    pub message: String,
-    /// Whether it is a name outside the audited domain.
+pub struct ReadFile {
+    /// The records expected, in file order, identical ones once.
+    pub records: Vec<ExpectedRecord>,
+    /// Every line that could not be read, and every name outside the domain, in file order.
+    pub problems: Vec<ParseError>,
+    /// Whether some of the problems are names outside the domain.
     pub outside: bool,
-}
-
-impl fmt::Display for ExpectProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
-    }
 }
 
 /// Said once after the problems when a name is outside an audited domain.
 const OUTSIDE_HINT: &str = " (an --expect file lists records of the audited domain: relative \
                             names are under each audited domain unless the file sets $ORIGIN)";
 
-fn join_problems(problems: &[ExpectProblem]) -> String {
+fn join_problems(problems: &[ParseError]) -> String {
     problems
         .iter()
         .map(ToString::to_string)
@@ -153,7 +146,7 @@ impl ExpectFile {
             label: Arc::from(path.display().to_string().as_str()),
             text,
         };
-        let mut problems: Vec<ExpectProblem> = Vec::new();
+        let mut problems: Vec<ParseError> = Vec::new();
         let placeholder = [Name::new(PLACEHOLDER_ORIGIN)];
         let names: Vec<&Name> = if domains.is_empty() {
             placeholder.iter().collect()
@@ -163,11 +156,11 @@ impl ExpectFile {
         let mut listed = false;
         let mut outside = false;
         for domain in names {
-            let (records, found) = file.read(domain);
-            listed |= !records.is_empty() || !found.is_empty();
-            outside |= found.iter().any(|problem| problem.outside);
+            let read = file.read(domain);
+            listed |= !read.records.is_empty() || !read.problems.is_empty();
+            outside |= read.outside;
             // The same line fails the same way for every domain: say it once.
-            for problem in found {
+            for problem in read.problems {
                 if !problems
                     .iter()
                     .any(|known| known.location == problem.location)
@@ -204,28 +197,21 @@ impl ExpectFile {
     /// The records expected at `domain` (relative names under it), in file order, identical
     /// ones once. Lines with problems are left out ([`ExpectFile::load`] reported them).
     pub fn records_for(&self, domain: &Name) -> Vec<ExpectedRecord> {
-        self.read(domain).0
+        self.read(domain).records
     }
 
     /// The records for `domain`, and every problem of the file for it.
-    pub fn read(&self, domain: &Name) -> (Vec<ExpectedRecord>, Vec<ExpectProblem>) {
+    pub fn read(&self, domain: &Name) -> ReadFile {
         let zone = zonefile::parse_record_list(&self.label, &self.text, domain);
-        let mut problems: Vec<ExpectProblem> = zone
-            .errors
-            .into_iter()
-            .map(|error| ExpectProblem {
-                location: error.location,
-                message: error.message,
-                outside: false,
-            })
-            .collect();
+        let mut problems = zone.errors;
+        let mut outside = false;
         let mut records: Vec<ExpectedRecord> = Vec::new();
         for record in zone.records {
             if !is_within(&record.name, domain) {
-                problems.push(ExpectProblem {
+                outside = true;
+                problems.push(ParseError {
                     message: format!("{} is not {domain} or a name under it", record.name),
                     location: record.location,
-                    outside: true,
                 });
                 continue;
             }
@@ -243,7 +229,11 @@ impl ExpectFile {
                 records.push(expected);
             }
         }
-        (records, problems)
+        ReadFile {
+            records,
+            problems,
+            outside,
+        }
     }
 }
 
@@ -305,8 +295,9 @@ pub fn abbreviate(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
-    fn read(text: &str, domain: &str) -> (Vec<ExpectedRecord>, Vec<ExpectProblem>) {
-        ExpectFile::from_text("expect.zone", text.as_bytes()).read(&Name::new(domain))
+    fn read(text: &str, domain: &str) -> (Vec<ExpectedRecord>, Vec<ParseError>) {
+        let read = ExpectFile::from_text("expect.zone", text.as_bytes()).read(&Name::new(domain));
+        (read.records, read.problems)
     }
 
     #[test]

@@ -11,7 +11,8 @@
 use serde::Serialize;
 
 use super::uri::{self, UriRules};
-use super::{Issue, ParsedTag, Span, looks_like, report_duplicates, version_value};
+use super::{ParsedTag, Span, looks_like, report_duplicates, version_value};
+use crate::diagnostic::Problem;
 use crate::domain::Name;
 use crate::tagvalue;
 
@@ -27,7 +28,7 @@ pub struct BimiRecord {
     /// The authority evidence's URL (`a`), when given.
     pub authority: Option<String>,
     /// Every problem; errors make receivers ignore the record.
-    pub issues: Vec<Issue>,
+    pub issues: Vec<Problem>,
 }
 
 impl BimiRecord {
@@ -64,10 +65,10 @@ pub fn is_lookalike(text: &str) -> bool {
 /// Parses a BIMI record. Never panics.
 pub fn parse(text: &str) -> BimiRecord {
     let list = tagvalue::parse(text);
-    let mut issues: Vec<Issue> = list
+    let mut issues: Vec<Problem> = list
         .problems
         .iter()
-        .map(|problem| Issue::error(problem.span, problem.message.clone()))
+        .map(|problem| Problem::error(problem.span, problem.message.clone()))
         .collect();
     let mut tags: Vec<ParsedTag> = list
         .tags
@@ -79,7 +80,7 @@ pub fn parse(text: &str) -> BimiRecord {
         Some(first) if first.name == "v" && first.value == "BIMI1" => {}
         Some(first) => {
             first.valid = false;
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 first.span,
                 format!(
                     "a BIMI record must start with exactly v=BIMI1, or receivers ignore it (it \
@@ -88,7 +89,7 @@ pub fn parse(text: &str) -> BimiRecord {
                 ),
             ));
         }
-        None => issues.push(Issue::error(
+        None => issues.push(Problem::error(
             Span::new(0, text.len()),
             "the record is empty; a BIMI record starts with v=BIMI1",
         )),
@@ -102,7 +103,7 @@ pub fn parse(text: &str) -> BimiRecord {
         match tag.name.as_str() {
             "v" if index > 0 => {
                 tag.valid = false;
-                issues.push(Issue::error(tag.span, "v= may only be the first tag"));
+                issues.push(Problem::error(tag.span, "v= may only be the first tag"));
             }
             "l" | "a" => {
                 let value = tag.value_span.slice(text);
@@ -121,7 +122,7 @@ pub fn parse(text: &str) -> BimiRecord {
                 *slot = Some(value.to_owned());
             }
             "v" => {}
-            _ => issues.push(Issue::warning(
+            _ => issues.push(Problem::warning(
                 tag.span,
                 format!(
                     "unknown tag \"{}\": receivers ignore it; fix its spelling or remove it",
@@ -131,14 +132,14 @@ pub fn parse(text: &str) -> BimiRecord {
         }
     }
     if location.is_none() && tags.first().is_some_and(|tag| tag.valid) {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             Span::new(0, text.len()),
             "the record has no l= (the logo's https URL); it is required (write l= with no \
              value to decline publishing a logo)",
         ));
     }
     if location.as_deref().is_some_and(|l| !l.is_empty()) && authority.is_none() {
-        issues.push(Issue::warning(
+        issues.push(Problem::warning(
             Span::new(0, text.len()),
             "the record has no a= (the https URL of a Verified Mark Certificate); the large \
              mailbox providers show the logo only with one",
@@ -156,10 +157,10 @@ pub fn parse(text: &str) -> BimiRecord {
 
 /// `l` and `a`: one HTTPS URL with a fully qualified host; the file should be an SVG (`l`)
 /// or a PEM certificate (`a`).
-fn check_url(text: &str, value: &str, tag: &str, issues: &mut Vec<Issue>) {
+fn check_url(text: &str, value: &str, tag: &str, issues: &mut Vec<Problem>) {
     let span = Span::of(text, value);
     if value.contains(',') {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             span,
             format!("{tag}= must hold a single URL, not a list"),
         ));
@@ -184,13 +185,13 @@ fn check_url(text: &str, value: &str, tag: &str, issues: &mut Vec<Issue>) {
         (".pem", "a PEM certificate")
     };
     if !path.ends_with(extension) {
-        issues.push(Issue::warning(
+        issues.push(Problem::warning(
             span,
             format!("{tag}={value} does not end in {extension}; it must point to {what}"),
         ));
     }
     if parsed.host.as_ref().is_some_and(Name::is_root) {
-        issues.push(Issue::error(span, format!("{tag}= has no host")));
+        issues.push(Problem::error(span, format!("{tag}= has no host")));
     }
 }
 

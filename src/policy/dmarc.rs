@@ -30,9 +30,9 @@ use std::fmt;
 use serde::Serialize;
 
 use super::uri::{self, ReportUri, UriRules};
-use super::{Issue, ParsedTag, is_wsp, looks_like, report_duplicates, version_value};
-use crate::diagnostic::Span;
-use crate::finding::Severity;
+use super::{ParsedTag, is_wsp, looks_like, report_duplicates, version_value};
+use crate::diagnostic::Severity;
+use crate::diagnostic::{Problem, Span};
 use crate::tagvalue;
 
 /// The tags RFC 7489 §6.3 defines, and the three RFC 9989 added (`np`, `psd`, `t`).
@@ -128,7 +128,7 @@ pub struct DmarcIssue {
     pub kind: IssueKind,
     /// The problem.
     #[serde(flatten)]
-    pub issue: Issue,
+    pub issue: Problem,
 }
 
 /// A parsed DMARC record: every tag as written, the values understood, every problem.
@@ -262,7 +262,7 @@ impl DmarcRecord {
             .any(|issue| issue.issue.severity == Severity::Error)
     }
 
-    fn push(&mut self, kind: IssueKind, issue: Issue) {
+    fn push(&mut self, kind: IssueKind, issue: Problem) {
         self.issues.push(DmarcIssue { kind, issue });
     }
 }
@@ -313,13 +313,13 @@ pub fn parse(text: &str) -> DmarcRecord {
     for problem in &list.problems {
         record.push(
             IssueKind::Syntax,
-            Issue::error(problem.span, problem.message.clone()),
+            Problem::error(problem.span, problem.message.clone()),
         );
     }
     if text.trim_matches(is_wsp).is_empty() {
         record.push(
             IssueKind::Syntax,
-            Issue::error(
+            Problem::error(
                 Span::new(0, text.len()),
                 "the record is empty; a DMARC record starts with v=DMARC1",
             ),
@@ -355,7 +355,7 @@ pub fn parse(text: &str) -> DmarcRecord {
                     if index != 1 {
                         issues.push((
                             IssueKind::Syntax,
-                            Issue::warning(
+                            Problem::warning(
                                 tag.span,
                                 "p should come right after v=DMARC1: the RFC 7489 §6.4 grammar \
                                  puts it second and strict receivers reject the record \
@@ -458,7 +458,7 @@ pub fn parse(text: &str) -> DmarcRecord {
                         if !format.eq_ignore_ascii_case("afrf") {
                             issues.push((
                                 IssueKind::Syntax,
-                                Issue::warning(
+                                Problem::warning(
                                     span,
                                     format!(
                                         "rf names the report format \"{format}\", which is not \
@@ -499,7 +499,7 @@ pub fn parse(text: &str) -> DmarcRecord {
             _ => {
                 issues.push((
                     IssueKind::Syntax,
-                    Issue::warning(
+                    Problem::warning(
                         tag.span,
                         format!(
                             "unknown tag \"{}\": receivers ignore it (RFC 7489 §6.3); fix its \
@@ -514,7 +514,7 @@ pub fn parse(text: &str) -> DmarcRecord {
         tag.valid = match verdict {
             Ok(valid) => valid,
             Err(message) => {
-                issues.push((IssueKind::Syntax, Issue::error(span, message)));
+                issues.push((IssueKind::Syntax, Problem::error(span, message)));
                 false
             }
         };
@@ -541,7 +541,7 @@ fn check_version(record: &mut DmarcRecord) {
                 record.version_ok = true;
                 record.push(
                     IssueKind::Syntax,
-                    Issue::error(
+                    Problem::error(
                         tag.value_span,
                         format!(
                             "the version is written \"{}\"; it must be DMARC1 in capitals \
@@ -553,7 +553,7 @@ fn check_version(record: &mut DmarcRecord) {
             } else {
                 record.push(
                     IssueKind::Syntax,
-                    Issue::error(
+                    Problem::error(
                         tag.value_span,
                         format!(
                             "the version is \"{}\", not DMARC1, so receivers ignore the record{}",
@@ -570,7 +570,7 @@ fn check_version(record: &mut DmarcRecord) {
         }
         Some(tag) => record.push(
             IssueKind::Syntax,
-            Issue::error(
+            Problem::error(
                 tag.span,
                 "a DMARC record must start with v=DMARC1 (RFC 7489 §6.3); receivers ignore \
                  records that do not",
@@ -578,7 +578,7 @@ fn check_version(record: &mut DmarcRecord) {
         ),
         None => record.push(
             IssueKind::Syntax,
-            Issue::error(
+            Problem::error(
                 Span::new(0, record.text.len()),
                 "no tag could be read; a DMARC record starts with v=DMARC1",
             ),
@@ -594,7 +594,7 @@ fn check_version(record: &mut DmarcRecord) {
     for span in later_versions {
         record.push(
             IssueKind::Syntax,
-            Issue::error(span, "v= may only be the first tag"),
+            Problem::error(span, "v= may only be the first tag"),
         );
     }
 }
@@ -612,14 +612,14 @@ fn check_policy_presence(record: &mut DmarcRecord) {
         .first()
         .map_or(Span::new(0, end), |tag| tag.span);
     let issue = if has_rua {
-        Issue::warning(
+        Problem::warning(
             at,
             "there is no p tag; receivers treat the record as p=none because rua is valid \
              (RFC 7489 §6.6.3), but p is required: write p=none (or stronger) right after \
              v=DMARC1",
         )
     } else {
-        Issue::error(
+        Problem::error(
             at,
             "there is no p tag and no valid rua, so receivers ignore the record \
              (RFC 7489 §6.6.3): add p=none (or stronger) right after v=DMARC1",

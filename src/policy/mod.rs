@@ -14,41 +14,8 @@ pub mod uri;
 
 use serde::Serialize;
 
-use crate::diagnostic::Span;
-use crate::finding::Severity;
+use crate::diagnostic::{Problem, Span};
 use crate::tagvalue::Tag;
-
-/// One problem in a policy record: where, what, and how serious.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Issue {
-    /// Where in the record's text.
-    pub span: Span,
-    /// What is wrong, in one sentence.
-    pub message: String,
-    /// How serious it is: `error` when receivers ignore the record or the tag, `warning` when
-    /// some receivers do or when the tag does not do what it seems to, `info` otherwise.
-    pub severity: Severity,
-}
-
-impl Issue {
-    /// An error at `span`.
-    pub fn error(span: Span, message: impl Into<String>) -> Self {
-        Issue {
-            span,
-            message: message.into(),
-            severity: Severity::Error,
-        }
-    }
-
-    /// A warning at `span`.
-    pub fn warning(span: Span, message: impl Into<String>) -> Self {
-        Issue {
-            span,
-            message: message.into(),
-            severity: Severity::Warning,
-        }
-    }
-}
 
 /// One tag of a record as written, kept whatever its validity so that reports show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -111,7 +78,7 @@ pub(crate) fn looks_like(value: &str, prefix: &str) -> bool {
 /// TLS-RPT and BIMI all build on, makes a tag-list with a repeated tag invalid as a whole.
 pub(crate) fn report_duplicates(
     tags: &mut [ParsedTag],
-    issues: &mut Vec<Issue>,
+    issues: &mut Vec<Problem>,
     same: impl Fn(&str, &str) -> bool,
 ) {
     for i in 0..tags.len() {
@@ -123,7 +90,7 @@ pub(crate) fn report_duplicates(
         };
         if earlier.iter().any(|e| same(&e.name, &tag.name)) {
             tag.valid = false;
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 tag.span,
                 format!(
                     "the tag \"{}\" appears more than once; a record with a repeated tag is \
@@ -146,14 +113,14 @@ pub(crate) fn strict_tags(
     version: &str,
     record: &str,
     lenient_values: &[&str],
-    issues: &mut Vec<Issue>,
+    issues: &mut Vec<Problem>,
 ) -> (Vec<ParsedTag>, bool) {
     let list = crate::tagvalue::parse(text);
     let name_spans: Vec<Span> = list.tags.iter().map(|tag| tag.name_span).collect();
     for problem in &list.problems {
         // Names are checked below against this grammar, which differs from DKIM's.
         if !name_spans.contains(&problem.span) {
-            issues.push(Issue::error(problem.span, problem.message.clone()));
+            issues.push(Problem::error(problem.span, problem.message.clone()));
         }
     }
     let mut tags: Vec<ParsedTag> = list
@@ -166,7 +133,7 @@ pub(crate) fn strict_tags(
             .get(raw.name_span.end..raw.value_span.start)
             .unwrap_or("=");
         if between != "=" {
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 raw.span,
                 format!(
                     "\"{}\" has white space around '='; the {record} grammar allows none",
@@ -176,7 +143,7 @@ pub(crate) fn strict_tags(
             tag.valid = false;
         }
         if !is_extension_name(raw.name) {
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 raw.name_span,
                 format!(
                     "\"{}\" is not a valid tag name (letters, digits, '_', '-', '.'; up to 32)",
@@ -186,7 +153,7 @@ pub(crate) fn strict_tags(
             tag.valid = false;
         }
         if raw.value.is_empty() {
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 raw.span,
                 format!("{}= has no value", raw.name),
             ));
@@ -198,7 +165,7 @@ pub(crate) fn strict_tags(
                 .find(|(_, c)| !('!'..='~').contains(c) || *c == '=')
         {
             let start = raw.value_span.start + at;
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 Span::new(start, start + c.len_utf8()),
                 format!("the value of {} holds {c:?}, which it may not", raw.name),
             ));
@@ -212,7 +179,7 @@ pub(crate) fn strict_tags(
             if first.name.eq_ignore_ascii_case("v")
                 && first.value.eq_ignore_ascii_case(version) =>
         {
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 first.span,
                 format!(
                     "\"{}\" must be written exactly v={version}: the version is case-sensitive",
@@ -222,14 +189,14 @@ pub(crate) fn strict_tags(
             false
         }
         Some(first) => {
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 first.span,
                 format!("a {record} record must start with v={version}"),
             ));
             false
         }
         None => {
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 Span::new(0, text.len()),
                 format!("the record is empty; a {record} record starts with v={version}"),
             ));

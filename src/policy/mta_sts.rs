@@ -13,7 +13,8 @@
 
 use serde::Serialize;
 
-use super::{Issue, ParsedTag, looks_like, strict_tags, version_value};
+use super::{ParsedTag, looks_like, strict_tags, version_value};
+use crate::diagnostic::Problem;
 
 /// A parsed MTA-STS record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -25,7 +26,7 @@ pub struct MtaStsRecord {
     /// The policy id, when valid.
     pub id: Option<String>,
     /// Every problem.
-    pub issues: Vec<Issue>,
+    pub issues: Vec<Problem>,
 }
 
 impl MtaStsRecord {
@@ -59,7 +60,7 @@ pub fn parse(text: &str) -> MtaStsRecord {
         let ok = (1..=32).contains(&tag.value.len())
             && tag.value.chars().all(|c| c.is_ascii_alphanumeric());
         if !ok && !tag.value.is_empty() {
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 tag.value_span,
                 format!(
                     "id={} must be 1 to 32 letters and digits (RFC 8461 §3.1)",
@@ -73,7 +74,7 @@ pub fn parse(text: &str) -> MtaStsRecord {
         }
     }
     if tags.first().is_some_and(|tag| tag.name == "v") && !tags.iter().any(|tag| tag.name == "id") {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             super::Span::new(0, text.len()),
             "the record has no id; it is required (RFC 8461 §3.1): add id=<a new value each \
              time the policy changes>, e.g. id=20260101T000000",

@@ -11,7 +11,8 @@
 use serde::Serialize;
 
 use super::uri::{self, ReportUri, UriRules};
-use super::{Issue, ParsedTag, Span, looks_like, strict_tags, version_value};
+use super::{ParsedTag, Span, looks_like, strict_tags, version_value};
+use crate::diagnostic::Problem;
 
 /// A parsed TLS-RPT record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -23,7 +24,7 @@ pub struct TlsRptRecord {
     /// The report URIs, valid or not.
     pub rua: Vec<ReportUri>,
     /// Every problem.
-    pub issues: Vec<Issue>,
+    pub issues: Vec<Problem>,
 }
 
 impl TlsRptRecord {
@@ -75,7 +76,7 @@ pub fn parse(text: &str) -> TlsRptRecord {
         }
     }
     if tags.first().is_some_and(|tag| tag.name == "v") && !seen_rua {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             Span::new(0, text.len()),
             "the record has no rua; it is required (RFC 8460 §3): add \
              rua=mailto:tls-reports@<your domain>",

@@ -7,8 +7,8 @@
 
 use serde::Serialize;
 
-use super::{Issue, is_wsp};
-use crate::diagnostic::Span;
+use super::is_wsp;
+use crate::diagnostic::{Problem, Span};
 use crate::domain::Name;
 
 /// One URI of a list, as written and as understood.
@@ -54,10 +54,10 @@ pub fn parse_list(
     value: &str,
     value_span: Span,
     rules: UriRules,
-    issues: &mut Vec<Issue>,
+    issues: &mut Vec<Problem>,
 ) -> Vec<ReportUri> {
     if value.is_empty() {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             value_span,
             format!("{}= is empty: it needs at least one URI", rules.tag),
         ));
@@ -68,7 +68,7 @@ pub fn parse_list(
         let trimmed = item.trim_matches(is_wsp);
         if trimmed.is_empty() {
             let at = Span::of(text, item);
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 at,
                 format!(
                     "{}= has an empty entry (a stray comma); remove it",
@@ -83,7 +83,7 @@ pub fn parse_list(
 }
 
 /// Parses one URI that is a subslice of `text`.
-pub fn parse_one(text: &str, uri: &str, rules: UriRules, issues: &mut Vec<Issue>) -> ReportUri {
+pub fn parse_one(text: &str, uri: &str, rules: UriRules, issues: &mut Vec<Problem>) -> ReportUri {
     let span = Span::of(text, uri);
     let before = issues.len();
     let (body, size) = match (rules.size_suffix, uri.split_once('!')) {
@@ -101,7 +101,7 @@ pub fn parse_one(text: &str, uri: &str, rules: UriRules, issues: &mut Vec<Issue>
         valid: false,
     };
     if let Some(c) = body.chars().find(|c| is_wsp(*c)) {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             span,
             format!(
                 "the URI \"{uri}\" holds white space ({c:?}); a URI cannot, so receivers \
@@ -109,7 +109,7 @@ pub fn parse_one(text: &str, uri: &str, rules: UriRules, issues: &mut Vec<Issue>
             ),
         ));
     } else if let Some(c) = body.chars().find(|c| !is_uri_char(*c)) {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             span,
             format!(
                 "the URI \"{uri}\" holds {c:?}, which a URI cannot hold unencoded (RFC 3986 §2)"
@@ -117,7 +117,7 @@ pub fn parse_one(text: &str, uri: &str, rules: UriRules, issues: &mut Vec<Issue>
         ));
     }
     match scheme(body) {
-        None => issues.push(Issue::error(
+        None => issues.push(Problem::error(
             span,
             format!(
                 "\"{uri}\" is not a URI: it has no scheme (write mailto:{}{})",
@@ -128,7 +128,7 @@ pub fn parse_one(text: &str, uri: &str, rules: UriRules, issues: &mut Vec<Issue>
         Some((scheme, rest)) => {
             parsed.scheme = scheme.to_ascii_lowercase();
             if !rules.schemes.contains(&parsed.scheme.as_str()) {
-                issues.push(Issue::error(
+                issues.push(Problem::error(
                     span,
                     format!("\"{uri}\" uses the scheme {scheme}:, {}", rules.scheme_note),
                 ));
@@ -186,25 +186,25 @@ fn is_uri_char(c: char) -> bool {
 }
 
 /// `mailto:local@domain[?headers]` (RFC 6068 §2): the address and its domain.
-fn mailto(uri: &str, rest: &str, span: Span, parsed: &mut ReportUri, issues: &mut Vec<Issue>) {
+fn mailto(uri: &str, rest: &str, span: Span, parsed: &mut ReportUri, issues: &mut Vec<Problem>) {
     let address_part = rest.split('?').next().unwrap_or("");
     let address = percent_decode(address_part);
     let Some((local, domain)) = address.rsplit_once('@') else {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             span,
             format!("\"{uri}\" has no email address after mailto: (expected mailto:name@domain)"),
         ));
         return;
     };
     if local.is_empty() {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             span,
             format!("\"{uri}\" has nothing before the @ of its address"),
         ));
     }
     match host_name(domain) {
         Ok(host) => parsed.host = Some(host),
-        Err(why) => issues.push(Issue::error(
+        Err(why) => issues.push(Problem::error(
             span,
             format!("the address in \"{uri}\" has an invalid domain: {why}"),
         )),
@@ -213,9 +213,9 @@ fn mailto(uri: &str, rest: &str, span: Span, parsed: &mut ReportUri, issues: &mu
 }
 
 /// `https://host[:port][/path]`: the host must be a domain name.
-fn https(uri: &str, rest: &str, span: Span, parsed: &mut ReportUri, issues: &mut Vec<Issue>) {
+fn https(uri: &str, rest: &str, span: Span, parsed: &mut ReportUri, issues: &mut Vec<Problem>) {
     let Some(authority_and_path) = rest.strip_prefix("//") else {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             span,
             format!("\"{uri}\" has no host (expected https://host/path)"),
         ));
@@ -234,7 +234,7 @@ fn https(uri: &str, rest: &str, span: Span, parsed: &mut ReportUri, issues: &mut
     };
     match host_name(host) {
         Ok(host) => parsed.host = Some(host),
-        Err(why) => issues.push(Issue::error(
+        Err(why) => issues.push(Problem::error(
             span,
             format!("the host of \"{uri}\" is invalid: {why}"),
         )),
@@ -297,7 +297,7 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// DMARC's `!size`: `1*DIGIT [ "k" / "m" / "g" / "t" ]` (RFC 7489 §6.4), in bytes.
-fn parse_size(text: &str, uri: &str, size: &str, issues: &mut Vec<Issue>) -> Option<u64> {
+fn parse_size(text: &str, uri: &str, size: &str, issues: &mut Vec<Problem>) -> Option<u64> {
     let span = Span::of(text, uri);
     let (digits, unit) = match size.char_indices().last() {
         Some((at, c)) if c.is_ascii_alphabetic() => (&size[..at], Some(c.to_ascii_lowercase())),
@@ -310,7 +310,7 @@ fn parse_size(text: &str, uri: &str, size: &str, issues: &mut Vec<Issue>) -> Opt
         Some('g') => 1 << 30,
         Some('t') => 1 << 40,
         Some(other) => {
-            issues.push(Issue::error(
+            issues.push(Problem::error(
                 span,
                 format!(
                     "the size limit of \"{uri}\" ends in '{other}'; the units are k, m, g and t \
@@ -321,7 +321,7 @@ fn parse_size(text: &str, uri: &str, size: &str, issues: &mut Vec<Issue>) -> Opt
         }
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             span,
             format!(
                 "the size limit after '!' in \"{uri}\" must be a number with an optional unit \
@@ -335,7 +335,7 @@ fn parse_size(text: &str, uri: &str, size: &str, issues: &mut Vec<Issue>) -> Opt
         .ok()
         .and_then(|n| n.checked_mul(multiplier));
     if size.is_none() {
-        issues.push(Issue::error(
+        issues.push(Problem::error(
             span,
             format!("the size limit of \"{uri}\" is too large to mean anything"),
         ));
@@ -346,7 +346,7 @@ fn parse_size(text: &str, uri: &str, size: &str, issues: &mut Vec<Issue>) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Severity;
+    use crate::diagnostic::Severity;
 
     const DMARC: UriRules = UriRules {
         schemes: &["mailto"],
@@ -355,7 +355,7 @@ mod tests {
         scheme_note: "but receivers send DMARC reports only by email (mailto:)",
     };
 
-    fn list(value: &str) -> (Vec<ReportUri>, Vec<Issue>) {
+    fn list(value: &str) -> (Vec<ReportUri>, Vec<Problem>) {
         let mut issues = Vec::new();
         let uris = parse_list(value, value, Span::new(0, value.len()), DMARC, &mut issues);
         (uris, issues)

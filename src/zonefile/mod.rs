@@ -89,13 +89,19 @@ pub struct UnreadableRecord {
     pub message: String,
 }
 
-/// Something in the file that could not be read.
+/// Something in the file that could not be read, at a line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
     /// Where.
     pub location: Location,
     /// What is wrong, in one sentence.
     pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
 }
 
 /// A character-string longer than the 255 octets its length byte can count (RFC 1035 §3.3).
