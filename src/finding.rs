@@ -1,12 +1,13 @@
 //! The shared vocabulary of checks: how serious a finding is ([`Severity`]), where it is shown
 //! ([`Section`]), the finding itself ([`Finding`]), the documentation of the rule that raised it
-//! ([`Rule`]), and the kinds of record that record mode checks ([`RecordKind`]). A leaf: parsers,
-//! rules, the report and the renderers all speak in these.
+//! ([`Rule`], with its [`Example`]), and the kinds of record that record mode checks
+//! ([`RecordKind`]). A leaf: parsers, rules, the report and the renderers all speak in these.
 
 use std::fmt;
 
 use clap::ValueEnum;
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 
 pub use crate::diagnostic::Severity;
 use crate::diagnostic::Span;
@@ -169,6 +170,115 @@ pub struct Rule {
     pub fix: &'static str,
     /// Where the requirement comes from, e.g. `RFC 7505 §3`.
     pub references: &'static [&'static str],
+    /// A bad case and its fix, shown by `mailcheck explain RULE`.
+    pub example: Example,
+}
+
+/// A rule's example, as clippy's "Example" and ruff's "Use instead": `bad` makes the rule fire,
+/// `good` is the same thing fixed, as close to `bad` as the fix allows, and the rule does not
+/// fire on it. `mailcheck explain RULE` shows both; `tests/rule_examples.rs` checks every pair
+/// (only this rule: others may fire too), so an example cannot go stale.
+///
+/// The texts are a few lines, written as [`ExampleKind`] says, about `example.com`. Addresses
+/// from the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32)
+/// appear only where the rule does not judge the address: mailcheck counts them as not public,
+/// so MX hosts have public-looking addresses (93.184.216.0/24), as the fixtures do.
+///
+/// An RSA key is too long to show (a 2048-bit key is 392 base64 characters), so the texts name
+/// it with a placeholder: `<N-bit RSA key>` stands for the base64 of an RSA public key of N bits
+/// (the value of a DKIM `p=` tag), and `<N-bit RSA key (i/n)>` for the i-th of n equal parts of
+/// that text, for a key split into quoted strings of at most 255 octets in a zone file. Both
+/// are shown as written; the test puts in the real keys of `fixtures/dkim-keys/rsaN.spki.b64`
+/// before checking. An ed25519 key is short (44 characters) and written out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Example {
+    /// How the texts are written, and so how they are checked.
+    pub kind: ExampleKind,
+    /// What makes the rule fire.
+    pub bad: &'static str,
+    /// The same, fixed: the rule does not fire.
+    pub good: &'static str,
+}
+
+/// How an example's texts are written and checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExampleKind {
+    /// The text of one record, checked as `mailcheck record KIND 'TEXT'` checks it: plain text,
+    /// or zone-file quoted strings (`"v=spf1 … " "… -all"`).
+    Record(RecordKind),
+    /// Records in zone-file syntax, audited as the DNS of `example.com`: relative names are
+    /// under `example.com.`, absolute names may be anywhere (a reverse zone under
+    /// `in-addr.arpa.`, a report destination's domain). The lines are all the DNS the audit
+    /// sees: a name they do not hold does not exist (NXDOMAIN), so nothing fails to answer.
+    Zone,
+    /// Zone files, audited with `mailcheck --offline --zone FILE example.com`: the text is the
+    /// zone file of `example.com` (relative names under `example.com.`), and each `$ORIGIN`
+    /// line in it starts another zone file, given with another `--zone`. The zone-file rules
+    /// judge the files; a name outside every file cannot be looked up (not verified).
+    ZoneFile,
+    /// What someone was told to publish, against what is published: the texts are the zone
+    /// file of `example.com` as for [`ExampleKind::ZoneFile`], checked with `--expect` against
+    /// these lines of an expect file (relative names under `example.com.` too).
+    Expect(&'static str),
+}
+
+impl Example {
+    /// What the texts are, for the heading of the example in `mailcheck explain RULE`.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            ExampleKind::Record(kind) => {
+                let name = kind.name();
+                format!(
+                    "{} record text, as `mailcheck record {name}` checks it",
+                    name.to_uppercase()
+                )
+            }
+            ExampleKind::Zone => "records of example.com in zone-file syntax".to_owned(),
+            ExampleKind::ZoneFile
+                if [self.bad, self.good].iter().any(|t| t.contains("$ORIGIN")) =>
+            {
+                "zone files for an `--offline` audit of example.com: one more from each $ORIGIN"
+                    .to_owned()
+            }
+            ExampleKind::ZoneFile => {
+                "zone file of example.com, read by `mailcheck --offline --zone FILE example.com`"
+                    .to_owned()
+            }
+            ExampleKind::Expect(_) => {
+                "zone file of example.com, checked with `--expect` against the records above"
+                    .to_owned()
+            }
+        }
+    }
+}
+
+/// In JSON, the kind is a field of the example: `{"kind": "record", "record": "spf", "bad":
+/// …, "good": …}`, `{"kind": "zone", …}`, `{"kind": "zone-file", …}` and `{"kind": "expect",
+/// "expected": …, …}`.
+impl Serialize for Example {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields = if matches!(self.kind, ExampleKind::Record(_) | ExampleKind::Expect(_)) {
+            5
+        } else {
+            4
+        };
+        let mut example = serializer.serialize_struct("Example", fields)?;
+        match self.kind {
+            ExampleKind::Record(kind) => {
+                example.serialize_field("kind", "record")?;
+                example.serialize_field("record", &kind)?;
+            }
+            ExampleKind::Zone => example.serialize_field("kind", "zone")?,
+            ExampleKind::ZoneFile => example.serialize_field("kind", "zone-file")?,
+            ExampleKind::Expect(expected) => {
+                example.serialize_field("kind", "expect")?;
+                example.serialize_field("expected", expected)?;
+            }
+        }
+        example.serialize_field("bad", self.bad)?;
+        example.serialize_field("good", self.good)?;
+        example.end()
+    }
 }
 
 /// The kinds of record that can be checked on their own.
@@ -187,4 +297,61 @@ pub enum RecordKind {
     TlsRpt,
     /// A BIMI record (`v=BIMI1; l=…; a=…`), published as TXT at `default._bimi`.
     Bimi,
+}
+
+impl RecordKind {
+    /// The name on the command line and in JSON (`spf`, `mta-sts`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::Spf => "spf",
+            RecordKind::Dkim => "dkim",
+            RecordKind::Dmarc => "dmarc",
+            RecordKind::MtaSts => "mta-sts",
+            RecordKind::TlsRpt => "tls-rpt",
+            RecordKind::Bimi => "bimi",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_kind_names_are_the_command_lines() {
+        for kind in RecordKind::value_variants() {
+            let value = kind.to_possible_value().expect("every kind is a value");
+            assert_eq!(value.get_name(), kind.name());
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.name())
+            );
+        }
+    }
+
+    #[test]
+    fn an_example_is_one_flat_json_object() {
+        let example = |kind| Example {
+            kind,
+            bad: "b",
+            good: "g",
+        };
+        let json = |kind| serde_json::to_value(example(kind)).unwrap();
+        assert_eq!(
+            json(ExampleKind::Record(RecordKind::MtaSts)),
+            serde_json::json!({"kind": "record", "record": "mta-sts", "bad": "b", "good": "g"})
+        );
+        assert_eq!(
+            json(ExampleKind::Zone),
+            serde_json::json!({"kind": "zone", "bad": "b", "good": "g"})
+        );
+        assert_eq!(
+            json(ExampleKind::ZoneFile),
+            serde_json::json!({"kind": "zone-file", "bad": "b", "good": "g"})
+        );
+        assert_eq!(
+            json(ExampleKind::Expect("e")),
+            serde_json::json!({"kind": "expect", "expected": "e", "bad": "b", "good": "g"})
+        );
+    }
 }

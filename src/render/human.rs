@@ -11,7 +11,7 @@ use clap::ValueEnum;
 
 use crate::report::{AuditStatus, DomainReport, LintReport, Report, SpfCheckReport};
 
-use crate::finding::{Finding, Section, Severity};
+use crate::finding::{Example, ExampleKind, Finding, Section, Severity};
 use crate::spf::SpfResult;
 
 /// What to show besides the findings.
@@ -378,10 +378,48 @@ pub fn render_rule(rule: &crate::finding::Rule, out: &mut dyn Write) -> io::Resu
             writeln!(out, "  {line}")?;
         }
     }
+    render_example(&rule.example, out)?;
     writeln!(out)?;
     writeln!(out, "{}", "References".bold())?;
     for reference in rule.references {
         writeln!(out, "  {reference}")?;
+    }
+    Ok(())
+}
+
+/// A rule's example, as ruff and clippy show theirs: what makes the rule fire, then the fix
+/// ("Use instead"); for `--expect`, the expected records first.
+fn render_example(example: &Example, out: &mut dyn Write) -> io::Result<()> {
+    if let ExampleKind::Expect(expected) = example.kind {
+        writeln!(out)?;
+        writeln!(out, "{}", "Expected records (the --expect file)".bold())?;
+        render_example_text(expected, out)?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} {}",
+        "Example".bold(),
+        format!("({})", example.describe()).dimmed()
+    )?;
+    render_example_text(example.bad, out)?;
+    writeln!(out)?;
+    writeln!(out, "{}", "Use instead".bold())?;
+    render_example_text(example.good, out)
+}
+
+/// An example's lines as written (zone-file columns keep their spaces); a line too long for
+/// the width (a long record) is wrapped at spaces, its continuation indented further.
+fn render_example_text(text: &str, out: &mut dyn Write) -> io::Result<()> {
+    for line in text.lines() {
+        if line.chars().count() <= WIDTH - 2 {
+            writeln!(out, "  {line}")?;
+            continue;
+        }
+        for (i, part) in wrap(line, WIDTH - 4).into_iter().enumerate() {
+            let indent = if i == 0 { "  " } else { "    " };
+            writeln!(out, "{indent}{part}")?;
+        }
     }
     Ok(())
 }

@@ -28,6 +28,11 @@ pub static BIMI_RECORD_INVALID: Rule = Rule {
     references: &[
         "draft-brand-indicators-for-message-identification, BIMI Assertion Record Definition",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Bimi),
+        bad: "v=BIMI1; l=http://example.com/logo.svg; a=https://example.com/vmc.pem",
+        good: "v=BIMI1; l=https://example.com/logo.svg; a=https://example.com/vmc.pem",
+    },
 };
 
 /// BIMI without DMARC enforcement.
@@ -47,6 +52,13 @@ pub static BIMI_REQUIRES_DMARC_ENFORCEMENT: Rule = Rule {
         "draft-brand-indicators-for-message-identification, BIMI and DMARC",
         "RFC 7489 §6.3",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "_dmarc         TXT  \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"\n\
+              default._bimi  TXT  \"v=BIMI1; l=https://example.com/logo.svg; a=https://example.com/vmc.pem\"",
+        good: "_dmarc         TXT  \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.com\"\n\
+               default._bimi  TXT  \"v=BIMI1; l=https://example.com/logo.svg; a=https://example.com/vmc.pem\"",
+    },
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {

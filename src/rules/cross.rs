@@ -36,6 +36,16 @@ pub static DMARC_ENFORCED_WITHOUT_AUTHENTICATION: Rule = Rule {
         "RFC 7208 §2.6",
         "RFC 6376 §6.1",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@       MX   10 mail.example.com.\n\
+              mail    A    93.184.216.34\n\
+              _dmarc  TXT  \"v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com\"",
+        good: "@       MX   10 mail.example.com.\n\
+               @       TXT  \"v=spf1 mx -all\"\n\
+               mail    A    93.184.216.34\n\
+               _dmarc  TXT  \"v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com\"",
+    },
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {

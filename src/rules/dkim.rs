@@ -52,6 +52,12 @@ pub static DKIM_NO_KEY_FOUND: Rule = Rule {
         "RFC 7489 §3.1",
         "RFC 8020 §2",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@                  TXT  \"v=spf1 include:_spf.google.com ~all\"",
+        good: "@                  TXT  \"v=spf1 include:_spf.google.com ~all\"\n\
+               google._domainkey  TXT  \"v=DKIM1; k=rsa; p=<2048-bit RSA key (1/2)>\" \"<2048-bit RSA key (2/2)>\"",
+    },
 };
 
 /// A key record's syntax is broken.
@@ -78,6 +84,11 @@ pub static DKIM_SYNTAX: Rule = Rule {
           key), each tag once, v= first, values in lower case, and check it with \
           `mailcheck record dkim '<TEXT>'` before publishing.",
     references: &["RFC 6376 §3.2", "RFC 6376 §3.6.1", "RFC 8463 §4.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dkim),
+        bad: "k=rsa; v=DKIM1; p=<2048-bit RSA key>",
+        good: "v=DKIM1; k=rsa; p=<2048-bit RSA key>",
+    },
 };
 
 /// Several TXT records at one selector.
@@ -93,6 +104,12 @@ pub static DKIM_MULTIPLE_RECORDS: Rule = Rule {
     fix: "Keep exactly one TXT record at the selector. Publish a new key under a new selector, \
           switch signing to it, then revoke the old selector with an empty p=.",
     references: &["RFC 6376 §3.6.2.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "google._domainkey  TXT  \"v=DKIM1; k=rsa; p=<1024-bit RSA key>\"\n\
+              google._domainkey  TXT  \"v=DKIM1; k=rsa; p=<2048-bit RSA key (1/2)>\" \"<2048-bit RSA key (2/2)>\"",
+        good: "google._domainkey  TXT  \"v=DKIM1; k=rsa; p=<2048-bit RSA key (1/2)>\" \"<2048-bit RSA key (2/2)>\"",
+    },
 };
 
 /// p= is not a usable key.
@@ -125,6 +142,11 @@ pub static DKIM_KEY_INVALID: Rule = Rule {
         "RFC 5280 §4.1.2.7",
         "RFC 8017 §A.1.1",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dkim),
+        bad: "v=DKIM1; k=ed25519; p=MCowBQYDK2VwAyEAkx3KAX30WrUv7+FsuExu9bHolYcFA+KVfLw4X34Iqeo=",
+        good: "v=DKIM1; k=ed25519; p=kx3KAX30WrUv7+FsuExu9bHolYcFA+KVfLw4X34Iqeo=",
+    },
 };
 
 /// k= names a key type verifiers do not know.
@@ -140,6 +162,11 @@ pub static DKIM_UNKNOWN_KEY_TYPE: Rule = Rule {
     fix: "Write k=rsa for an RSA key (or leave k= out: rsa is the default), or k=ed25519 for an \
           ed25519 key.",
     references: &["RFC 6376 §3.6.1", "RFC 8463 §4.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dkim),
+        bad: "v=DKIM1; k=ed25519-sha256; p=kx3KAX30WrUv7+FsuExu9bHolYcFA+KVfLw4X34Iqeo=",
+        good: "v=DKIM1; k=ed25519; p=kx3KAX30WrUv7+FsuExu9bHolYcFA+KVfLw4X34Iqeo=",
+    },
 };
 
 /// p= is empty: the key is revoked.
@@ -158,6 +185,11 @@ pub static DKIM_KEY_REVOKED: Rule = Rule {
     fix: "If mail is still signed with this selector, publish the current key under a new \
           selector and switch signing to it. If nothing signs with it, there is nothing to do.",
     references: &["RFC 6376 §3.6.1", "RFC 6376 §6.1.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dkim),
+        bad: "v=DKIM1; k=rsa; p=",
+        good: "v=DKIM1; k=rsa; p=<2048-bit RSA key>",
+    },
 };
 
 /// The fix for a short RSA key: a new 2048-bit key under a new selector, then revocation.
@@ -178,6 +210,11 @@ pub static DKIM_KEY_TOO_SHORT: Rule = Rule {
                 after which anyone can sign mail as the domain.",
     fix: ROTATE_TO_2048,
     references: &["RFC 8301 §3.2", "RFC 6376 §3.3.3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dkim),
+        bad: "v=DKIM1; k=rsa; p=<512-bit RSA key>",
+        good: "v=DKIM1; k=rsa; p=<2048-bit RSA key>",
+    },
 };
 
 /// An RSA key under 2048 bits.
@@ -192,6 +229,11 @@ pub static DKIM_KEY_WEAK: Rule = Rule {
                 DKIM key often stays published for years.",
     fix: ROTATE_TO_2048,
     references: &["RFC 8301 §3.2", "NIST SP 800-131A Rev. 2 §3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dkim),
+        bad: "v=DKIM1; k=rsa; p=<1024-bit RSA key>",
+        good: "v=DKIM1; k=rsa; p=<2048-bit RSA key>",
+    },
 };
 
 /// t=y: testing mode.
@@ -207,6 +249,11 @@ pub static DKIM_TESTING_MODE: Rule = Rule {
     fix: "Once signatures verify (look at the Authentication-Results header of a message you \
           sent), remove y from t= (keep t=s if you use it) or remove t= altogether.",
     references: &["RFC 6376 §3.6.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dkim),
+        bad: "v=DKIM1; k=rsa; t=y; p=<2048-bit RSA key>",
+        good: "v=DKIM1; k=rsa; p=<2048-bit RSA key>",
+    },
 };
 
 /// h= allows only sha1.
@@ -223,6 +270,11 @@ pub static DKIM_SHA1_ONLY: Rule = Rule {
     fix: "Remove h= (the default allows every algorithm) or write h=sha256, and make sure the \
           signer uses rsa-sha256 (or ed25519-sha256).",
     references: &["RFC 8301 §3.1", "RFC 6376 §3.6.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dkim),
+        bad: "v=DKIM1; k=rsa; h=sha1; p=<2048-bit RSA key>",
+        good: "v=DKIM1; k=rsa; h=sha256; p=<2048-bit RSA key>",
+    },
 };
 
 /// Where a key record was found, for the words of its findings.

@@ -35,6 +35,12 @@ pub static DMARC_MISSING: Rule = Rule {
     fix: "Publish a monitoring record first, then step up: `_dmarc.example.com. 3600 IN TXT \
           \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"`.",
     references: &["RFC 7489 §6.1", "RFC 7489 §6.6.3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@       TXT  \"v=spf1 mx -all\"",
+        good: "@       TXT  \"v=spf1 mx -all\"\n\
+               _dmarc  TXT  \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"",
+    },
 };
 
 /// More than one DMARC record at the name.
@@ -48,6 +54,12 @@ pub static DMARC_MULTIPLE_RECORDS: Rule = Rule {
                 is as unprotected as with no record, and no reports are sent.",
     fix: "Merge the records into one TXT record and delete the others.",
     references: &["RFC 7489 §6.6.3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "_dmarc  TXT  \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"\n\
+              _dmarc  TXT  \"v=DMARC1; p=quarantine\"",
+        good: "_dmarc  TXT  \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.com\"",
+    },
 };
 
 /// The record has syntax errors or invalid tag values.
@@ -75,6 +87,11 @@ pub static DMARC_SYNTAX: Rule = Rule {
         "RFC 7489 §6.6.3",
         "RFC 6376 §3.2",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=rejected; rua=mailto:dmarc-reports@example.com",
+        good: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com",
+    },
 };
 
 /// The policy is p=none.
@@ -93,6 +110,11 @@ pub static DMARC_POLICY_NONE: Rule = Rule {
           then publish p=quarantine (failing mail goes to spam); after a few weeks without \
           legitimate failures, publish p=reject (failing mail is refused).",
     references: &["RFC 7489 §6.3", "RFC 7489 §6.6.4", "RFC 7489 §7.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com",
+        good: "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.com",
+    },
 };
 
 /// sp is weaker than p.
@@ -108,6 +130,11 @@ pub static DMARC_SUBDOMAIN_POLICY_WEAKER: Rule = Rule {
     fix: "Remove sp so that subdomains follow p, or set it to the same value as p; publish a \
           separate _dmarc record at any subdomain that needs a weaker policy.",
     references: &["RFC 7489 §6.3", "RFC 7489 §6.6.3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=reject; sp=none; rua=mailto:dmarc-reports@example.com",
+        good: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com",
+    },
 };
 
 /// pct is under 100.
@@ -125,6 +152,11 @@ pub static DMARC_PCT_PARTIAL: Rule = Rule {
     fix: "Raise pct step by step while the aggregate reports show no legitimate failures, then \
           remove it (the default is 100).",
     references: &["RFC 7489 §6.3", "RFC 7489 §6.6.4"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=quarantine; pct=25; rua=mailto:dmarc-reports@example.com",
+        good: "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.com",
+    },
 };
 
 /// No rua.
@@ -141,6 +173,11 @@ pub static DMARC_NO_REPORTING: Rule = Rule {
     fix: "Add rua with an address that receives and processes the reports, e.g. \
           `rua=mailto:dmarc-reports@example.com` (or a DMARC reporting service's address).",
     references: &["RFC 7489 §6.3", "RFC 7489 §7.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=reject",
+        good: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com",
+    },
 };
 
 /// A report URI is invalid.
@@ -156,6 +193,11 @@ pub static DMARC_REPORT_URI_INVALID: Rule = Rule {
     fix: "Write each report address as mailto:name@domain, separated by commas with no spaces \
           inside a URI, optionally followed by a size limit such as !10m.",
     references: &["RFC 7489 §6.2", "RFC 7489 §6.4", "RFC 6068 §2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=reject; rua=dmarc-reports@example.com",
+        good: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com",
+    },
 };
 
 /// An external report destination has not authorized the reports.
@@ -176,6 +218,12 @@ pub static DMARC_REPORT_DESTINATION_UNAUTHORIZED: Rule = Rule {
           services do this on sign-up, often as a wildcard *._report._dmarc.<host>), or send \
           the reports to an address in your own domain.",
     references: &["RFC 7489 §7.1", "RFC 7489 §3.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "_dmarc  TXT  \"v=DMARC1; p=reject; rua=mailto:dmarc@reports.example.net\"",
+        good: "_dmarc  TXT  \"v=DMARC1; p=reject; rua=mailto:dmarc@reports.example.net\"\n\
+               example.com._report._dmarc.reports.example.net.  TXT  \"v=DMARC1\"",
+    },
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {

@@ -41,6 +41,14 @@ pub static EXPECTED_RECORD_MISSING: Rule = Rule {
         "RFC 6376 §3.6.2.1",
         "RFC 5321 §5.1",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Expect(
+            "@  TXT  \"google-site-verification=rXOxyZounnZasA8Z7oaD3c14JdjS9aKSWvsR1EbUSIQ\"",
+        ),
+        bad: "@  TXT  \"v=spf1 include:_spf.google.com ~all\"",
+        good: "@  TXT  \"v=spf1 include:_spf.google.com ~all\"\n\
+               @  TXT  \"google-site-verification=rXOxyZounnZasA8Z7oaD3c14JdjS9aKSWvsR1EbUSIQ\"",
+    },
 };
 
 /// An expected record is published with other data.
@@ -61,6 +69,13 @@ pub static EXPECTED_RECORD_DIFFERENT: Rule = Rule {
           provider's instructions changed (a rotated DKIM key, a new token), update the \
           --expect file instead.",
     references: &["RFC 1034 §3.6", "RFC 6376 §3.6.1", "RFC 6376 §6.1.3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Expect(
+            "selector1._domainkey  CNAME  selector1-example-com._domainkey.contoso.onmicrosoft.com.",
+        ),
+        bad: "selector1._domainkey  CNAME  selector1-contoso-com._domainkey.contoso.onmicrosoft.com.",
+        good: "selector1._domainkey  CNAME  selector1-example-com._domainkey.contoso.onmicrosoft.com.",
+    },
 };
 
 /// Characters of a record's data shown in a finding's subject (a DKIM key is cut short).

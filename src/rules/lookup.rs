@@ -25,6 +25,15 @@ pub static DNS_LOOKUP_FAILED: Rule = Rule {
           fix the delegation or server if they do not, and run mailcheck again. For a slow \
           network, --timeout and --retries give each query more time.",
     references: &["RFC 1035 §4.1.1 (RCODE)", "RFC 8499 §3 (SERVFAIL, REFUSED)"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::ZoneFile,
+        bad: "@     MX   10 mail.example.com.\n\
+              mail  A    93.184.216.34",
+        good: "@     MX   10 mail.example.com.\n\
+               mail  A    93.184.216.34\n\
+               $ORIGIN 216.184.93.in-addr.arpa.\n\
+               34    PTR  mail.example.com.",
+    },
 };
 
 impl Findings {

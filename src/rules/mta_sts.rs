@@ -23,6 +23,11 @@ pub static MTA_STS_RECORD_INVALID: Rule = Rule {
           change the id whenever the policy file at \
           https://mta-sts.example.com/.well-known/mta-sts.txt changes.",
     references: &["RFC 8461 §3.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::MtaSts),
+        bad: "v=STSv1; id=2026-01-01",
+        good: "v=STSv1; id=20260101",
+    },
 };
 
 /// More than one record.
@@ -35,6 +40,12 @@ pub static MTA_STS_MULTIPLE_RECORDS: Rule = Rule {
                 assume the domain has no MTA-STS policy (RFC 8461 §3.1): the policy is off.",
     fix: "Keep one record (with the current id) and delete the others.",
     references: &["RFC 8461 §3.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "_mta-sts  TXT  \"v=STSv1; id=20250101\"\n\
+              _mta-sts  TXT  \"v=STSv1; id=20260101\"",
+        good: "_mta-sts  TXT  \"v=STSv1; id=20260101\"",
+    },
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {

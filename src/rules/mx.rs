@@ -26,6 +26,13 @@ pub static MX_MISSING: Rule = Rule {
           `example.com. 3600 IN MX 10 mail.example.com.`. If the domain never receives mail, \
           publish a null MX: `example.com. 3600 IN MX 0 .`.",
     references: &["RFC 5321 §5.1", "RFC 7505 §3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     A    93.184.216.34",
+        good: "@     A    93.184.216.34\n\
+               @     MX   10 mail.example.com.\n\
+               mail  A    93.184.216.35",
+    },
 };
 
 /// The domain publishes a null MX: it accepts no mail.
@@ -41,6 +48,12 @@ pub static MX_NULL: Rule = Rule {
           DMARC `p=reject` so nobody can send as it). Otherwise replace the null MX with MX \
           records for your mail hosts.",
     references: &["RFC 7505 §3", "RFC 7505 §4.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     MX   0 .",
+        good: "@     MX   10 mail.example.com.\n\
+               mail  A    93.184.216.34",
+    },
 };
 
 /// A null MX next to other MX records.
@@ -55,6 +68,14 @@ pub static MX_NULL_MIXED: Rule = Rule {
     fix: "Decide whether the domain receives mail. If it does, delete the `MX 0 .` record; if \
           it does not, delete every other MX record.",
     references: &["RFC 7505 §3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     MX   0 .\n\
+              @     MX   10 mail.example.com.\n\
+              mail  A    93.184.216.34",
+        good: "@     MX   10 mail.example.com.\n\
+               mail  A    93.184.216.34",
+    },
 };
 
 /// An MX target is an alias (CNAME).
@@ -69,6 +90,14 @@ pub static MX_TARGET_CNAME: Rule = Rule {
     fix: "Point the MX record at the canonical name (the CNAME's target), or replace the CNAME \
           with A/AAAA records.",
     references: &["RFC 2181 §10.3", "RFC 5321 §5.1", "RFC 1034 §3.6.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     MX     10 mail.example.com.\n\
+              mail  CNAME  mx1.example.com.\n\
+              mx1   A      93.184.216.34",
+        good: "@     MX     10 mx1.example.com.\n\
+               mx1   A      93.184.216.34",
+    },
 };
 
 /// An MX target is an IP address instead of a host name.
@@ -83,6 +112,12 @@ pub static MX_TARGET_IP_LITERAL: Rule = Rule {
     fix: "Give the address a host name (`mail.example.com. IN A 192.0.2.1`) and point the MX \
           record at that name.",
     references: &["RFC 1035 §3.3.9", "RFC 5321 §5.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     MX   10 93.184.216.34.",
+        good: "@     MX   10 mail.example.com.\n\
+               mail  A    93.184.216.34",
+    },
 };
 
 /// An MX target does not resolve.
@@ -97,6 +132,12 @@ pub static MX_TARGET_UNRESOLVABLE: Rule = Rule {
     fix: "Publish A (and AAAA, if the host has IPv6) records for the host, or point the MX \
           record at a host that has them.",
     references: &["RFC 5321 §5.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     MX   10 mail.example.com.",
+        good: "@     MX   10 mail.example.com.\n\
+               mail  A    93.184.216.34",
+    },
 };
 
 /// An MX host has an address that cannot be reached from the internet.
@@ -120,6 +161,13 @@ pub static MX_TARGET_NON_PUBLIC_ADDRESS: Rule = Rule {
         "RFC 6598",
         "IANA IPv4 and IPv6 Special-Purpose Address Registries",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     MX   10 mail.example.com.\n\
+              mail  A    10.0.0.25",
+        good: "@     MX   10 mail.example.com.\n\
+               mail  A    93.184.216.34",
+    },
 };
 
 /// One host is listed by more than one MX record.
@@ -134,6 +182,16 @@ pub static MX_TARGET_DUPLICATE: Rule = Rule {
     fix: "Keep one MX record per host, with the preference you intend, and check that the \
           other record was not meant for a different host.",
     references: &["RFC 5321 §5.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@    MX   10 mx1.example.com.\n\
+              @    MX   20 mx1.example.com.\n\
+              mx1  A    93.184.216.34",
+        good: "@    MX   10 mx1.example.com.\n\
+               @    MX   20 mx2.example.com.\n\
+               mx1  A    93.184.216.34\n\
+               mx2  A    93.184.216.35",
+    },
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {

@@ -29,6 +29,14 @@ pub static PTR_MISSING: Rule = Rule {
         "RFC 8499 §7 (FCrDNS)",
         "M3AAWG Outbound Email Best Practices",
     ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@                            MX   10 mail.example.com.\n\
+              mail                         A    93.184.216.34",
+        good: "@                            MX   10 mail.example.com.\n\
+               mail                         A    93.184.216.34\n\
+               34.216.184.93.in-addr.arpa.  PTR  mail.example.com.",
+    },
 };
 
 /// No PTR name of an address resolves back to it.
@@ -45,6 +53,15 @@ pub static PTR_NOT_FORWARD_CONFIRMED: Rule = Rule {
     fix: "Make the PTR name resolve to the address (publish an A or AAAA record for it), or \
           have the PTR changed to a name that does, ideally the host's own name.",
     references: &["RFC 8499 §7 (FCrDNS)", "RFC 7208 §5.5", "RFC 1912 §2.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@                            MX   10 mail.example.com.\n\
+              mail                         A    93.184.216.34\n\
+              34.216.184.93.in-addr.arpa.  PTR  host-34.isp.example.net.",
+        good: "@                            MX   10 mail.example.com.\n\
+               mail                         A    93.184.216.34\n\
+               34.216.184.93.in-addr.arpa.  PTR  mail.example.com.",
+    },
 };
 
 /// An address has more than one PTR record.
@@ -58,6 +75,16 @@ pub static PTR_MULTIPLE: Rule = Rule {
                 chance; large answers can also be truncated.",
     fix: "Keep a single PTR record for each address, naming the host that uses it.",
     references: &["RFC 1912 §2.1", "RFC 2181 §10.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@                            MX   10 mail.example.com.\n\
+              mail                         A    93.184.216.34\n\
+              34.216.184.93.in-addr.arpa.  PTR  mail.example.com.\n\
+              34.216.184.93.in-addr.arpa.  PTR  www.example.com.",
+        good: "@                            MX   10 mail.example.com.\n\
+               mail                         A    93.184.216.34\n\
+               34.216.184.93.in-addr.arpa.  PTR  mail.example.com.",
+    },
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {

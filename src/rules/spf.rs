@@ -27,6 +27,14 @@ pub static SPF_MISSING: Rule = Rule {
           example `v=spf1 mx include:_spf.provider.example -all`; a domain that sends no mail \
           publishes `v=spf1 -all`.",
     references: &["RFC 7208 §4.5", "RFC 7208 §2.6.1", "RFC 7208 §3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     MX   10 mail.example.com.\n\
+              mail  A    93.184.216.34",
+        good: "@     MX   10 mail.example.com.\n\
+               @     TXT  \"v=spf1 mx -all\"\n\
+               mail  A    93.184.216.34",
+    },
 };
 
 /// More than one SPF record.
@@ -41,6 +49,12 @@ pub static SPF_MULTIPLE_RECORDS: Rule = Rule {
     fix: "Merge the records into one: keep a single v=spf1 record holding every mechanism, and \
           delete the others.",
     references: &["RFC 7208 §4.5", "RFC 7208 §3.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@  TXT  \"v=spf1 mx -all\"\n\
+              @  TXT  \"v=spf1 include:_spf.google.com ~all\"",
+        good: "@  TXT  \"v=spf1 mx include:_spf.google.com -all\"",
+    },
 };
 
 /// A syntax error.
@@ -55,6 +69,11 @@ pub static SPF_SYNTAX: Rule = Rule {
     fix: "Correct the term shown; the grammar is in RFC 7208 §12 (mechanisms all, include, a, \
           mx, ptr, ip4, ip6, exists; modifiers redirect= and exp=).",
     references: &["RFC 7208 §4.6", "RFC 7208 §12"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "v=spf1 mx ipv4:192.0.2.10 -all",
+        good: "v=spf1 mx ip4:192.0.2.10 -all",
+    },
 };
 
 /// Over 10 lookups.
@@ -71,6 +90,17 @@ pub static SPF_TOO_MANY_LOOKUPS: Rule = Rule {
           stable with ip4:/ip6: ranges, drop includes of services no longer used, or ask a \
           provider for a narrower include.",
     references: &["RFC 7208 §4.6.4"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "v=spf1 a mx include:_spf.google.com include:spf.protection.outlook.com \
+              include:sendgrid.net include:mailgun.org include:servers.mcsv.net \
+              include:amazonses.com include:spf.mandrillapp.com include:_spf.salesforce.com \
+              include:mail.zendesk.com -all",
+        good: "v=spf1 ip4:192.0.2.10 include:_spf.google.com include:spf.protection.outlook.com \
+               include:sendgrid.net include:mailgun.org include:servers.mcsv.net \
+               include:amazonses.com include:spf.mandrillapp.com include:_spf.salesforce.com \
+               include:mail.zendesk.com -all",
+    },
 };
 
 /// Over 2 void lookups.
@@ -85,6 +115,15 @@ pub static SPF_TOO_MANY_VOID_LOOKUPS: Rule = Rule {
     fix: "Remove the terms that name hosts without addresses, domains without MX records, or \
           includes of domains that no longer exist.",
     references: &["RFC 7208 §4.6.4", "RFC 7208 §11.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     MX   10 mail.example.com.\n\
+              @     TXT  \"v=spf1 mx a:relay1.example.com a:relay2.example.com a:relay3.example.com -all\"\n\
+              mail  A    93.184.216.34",
+        good: "@     MX   10 mail.example.com.\n\
+               @     TXT  \"v=spf1 mx -all\"\n\
+               mail  A    93.184.216.34",
+    },
 };
 
 /// An include or redirect loop.
@@ -97,6 +136,13 @@ pub static SPF_INCLUDE_LOOP: Rule = Rule {
                 permerror for every message (RFC 7208 §4.6.4).",
     fix: "Remove the include or redirect that points back up the chain.",
     references: &["RFC 7208 §4.6.4", "RFC 7208 §5.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     TXT  \"v=spf1 include:_spf.example.com -all\"\n\
+              _spf  TXT  \"v=spf1 ip4:192.0.2.0/24 include:example.com -all\"",
+        good: "@     TXT  \"v=spf1 include:_spf.example.com -all\"\n\
+               _spf  TXT  \"v=spf1 ip4:192.0.2.0/24 -all\"",
+    },
 };
 
 /// An include/redirect target without an SPF record.
@@ -111,6 +157,13 @@ pub static SPF_INCLUDE_MISSING_RECORD: Rule = Rule {
     fix: "Correct the domain name, or remove the include/redirect if the service is no longer \
           used.",
     references: &["RFC 7208 §5.2", "RFC 7208 §6.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@     TXT  \"v=spf1 include:spf.example.com -all\"\n\
+              _spf  TXT  \"v=spf1 ip4:192.0.2.0/24 -all\"",
+        good: "@     TXT  \"v=spf1 include:_spf.example.com -all\"\n\
+               _spf  TXT  \"v=spf1 ip4:192.0.2.0/24 -all\"",
+    },
 };
 
 /// An mx term with more than 10 MX names.
@@ -124,6 +177,33 @@ pub static SPF_MX_TOO_MANY_NAMES: Rule = Rule {
     fix: "Replace the mx term with ip4:/ip6: ranges of the hosts that send mail, or with `a` terms \
           for a few of them.",
     references: &["RFC 7208 §4.6.4", "RFC 7208 §5.4"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@  TXT  \"v=spf1 mx -all\"\n\
+              @  MX   10 mx1.example.com.\n\
+              @  MX   10 mx2.example.com.\n\
+              @  MX   10 mx3.example.com.\n\
+              @  MX   10 mx4.example.com.\n\
+              @  MX   10 mx5.example.com.\n\
+              @  MX   10 mx6.example.com.\n\
+              @  MX   10 mx7.example.com.\n\
+              @  MX   10 mx8.example.com.\n\
+              @  MX   10 mx9.example.com.\n\
+              @  MX   10 mx10.example.com.\n\
+              @  MX   10 mx11.example.com.",
+        good: "@  TXT  \"v=spf1 ip4:93.184.216.0/24 -all\"\n\
+               @  MX   10 mx1.example.com.\n\
+               @  MX   10 mx2.example.com.\n\
+               @  MX   10 mx3.example.com.\n\
+               @  MX   10 mx4.example.com.\n\
+               @  MX   10 mx5.example.com.\n\
+               @  MX   10 mx6.example.com.\n\
+               @  MX   10 mx7.example.com.\n\
+               @  MX   10 mx8.example.com.\n\
+               @  MX   10 mx9.example.com.\n\
+               @  MX   10 mx10.example.com.\n\
+               @  MX   10 mx11.example.com.",
+    },
 };
 
 /// `+all`.
@@ -137,6 +217,11 @@ pub static SPF_ALL_PASS: Rule = Rule {
     fix: "End the record with -all (or ~all while testing), after the mechanisms that list the \
           real senders.",
     references: &["RFC 7208 §5.1", "RFC 7208 §4.6.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "v=spf1 mx +all",
+        good: "v=spf1 mx -all",
+    },
 };
 
 /// `?all`.
@@ -149,6 +234,11 @@ pub static SPF_ALL_NEUTRAL: Rule = Rule {
                 like hosts of a domain without SPF, so the record protects little.",
     fix: "Once every sending host is listed, end the record with -all (or ~all).",
     references: &["RFC 7208 §5.1", "RFC 7208 §8.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "v=spf1 mx ?all",
+        good: "v=spf1 mx -all",
+    },
 };
 
 /// No `all` and no `redirect`.
@@ -161,6 +251,11 @@ pub static SPF_NO_ALL: Rule = Rule {
                 (RFC 7208 §4.7), which says nothing about unlisted hosts.",
     fix: "End the record with -all (or ~all while testing).",
     references: &["RFC 7208 §4.7", "RFC 7208 §5.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "v=spf1 mx include:_spf.google.com",
+        good: "v=spf1 mx include:_spf.google.com -all",
+    },
 };
 
 /// `redirect` beside `all`.
@@ -175,6 +270,11 @@ pub static SPF_REDIRECT_IGNORED: Rule = Rule {
     fix: "Keep either the all mechanism or the redirect= modifier: to use the other domain's \
           policy, remove all; otherwise remove redirect=.",
     references: &["RFC 7208 §6.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "v=spf1 mx redirect=_spf.example.com -all",
+        good: "v=spf1 mx redirect=_spf.example.com",
+    },
 };
 
 /// `ptr`.
@@ -188,6 +288,11 @@ pub static SPF_PTR_MECHANISM: Rule = Rule {
                 receivers skip it, so mail that depends on it may fail.",
     fix: "Replace ptr with ip4:/ip6: ranges or a/mx terms for the sending hosts.",
     references: &["RFC 7208 §5.5"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "v=spf1 mx ptr -all",
+        good: "v=spf1 mx ip4:192.0.2.0/24 -all",
+    },
 };
 
 /// An unknown modifier.
@@ -200,6 +305,11 @@ pub static SPF_UNKNOWN_MODIFIER: Rule = Rule {
                 redirct=) silently does nothing.",
     fix: "Correct the modifier's name, or remove it.",
     references: &["RFC 7208 §6"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "v=spf1 redirct=_spf.example.com",
+        good: "v=spf1 redirect=_spf.example.com",
+    },
 };
 
 /// A type-99 SPF record.
@@ -213,6 +323,12 @@ pub static SPF_DEPRECATED_RR_TYPE: Rule = Rule {
                 misleads whoever reads it.",
     fix: "Delete the type-99 SPF record and keep the TXT record.",
     references: &["RFC 7208 §3.1", "RFC 7208 §14.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@  SPF  \"v=spf1 mx -all\"\n\
+              @  TXT  \"v=spf1 mx -all\"",
+        good: "@  TXT  \"v=spf1 mx -all\"",
+    },
 };
 
 /// A long record.
@@ -228,6 +344,17 @@ pub static SPF_RECORD_TOO_LONG: Rule = Rule {
     fix: "Shorten the record (merge ip4 ranges, drop unused includes), and split its text into \
           strings of at most 255 octets: \"v=spf1 … \" \"… -all\".",
     references: &["RFC 7208 §3.4", "RFC 7208 §3.3", "RFC 1035 §3.3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
+        bad: "\"v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.0/24 ip4:203.0.113.0/24 ip6:2001:db8::/32 \
+              include:_spf.google.com include:spf.protection.outlook.com include:sendgrid.net \
+              include:mailgun.org include:servers.mcsv.net include:amazonses.com \
+              include:_spf.salesforce.com -all\"",
+        good: "\"v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.0/24 ip4:203.0.113.0/24 ip6:2001:db8::/32 \"\n\
+               \"include:_spf.google.com include:spf.protection.outlook.com include:sendgrid.net \"\n\
+               \"include:mailgun.org include:servers.mcsv.net include:amazonses.com \"\n\
+               \"include:_spf.salesforce.com -all\"",
+    },
 };
 
 /// Octets of a whole record above which UDP truncation is a risk (RFC 7208 §3.4).

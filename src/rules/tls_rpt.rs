@@ -22,6 +22,11 @@ pub static TLS_RPT_INVALID: Rule = Rule {
     fix: "Publish exactly one record: `_smtp._tls.example.com. IN TXT \"v=TLSRPTv1; \
           rua=mailto:tls-reports@example.com\"`.",
     references: &["RFC 8460 §3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::TlsRpt),
+        bad: "v=TLSRPTv1; rua=tls-reports@example.com",
+        good: "v=TLSRPTv1; rua=mailto:tls-reports@example.com",
+    },
 };
 
 /// MTA-STS is published without TLS-RPT.
@@ -37,6 +42,12 @@ pub static TLS_RPT_MISSING: Rule = Rule {
     fix: "Publish `_smtp._tls.example.com. IN TXT \"v=TLSRPTv1; \
           rua=mailto:tls-reports@example.com\"`.",
     references: &["RFC 8460 §1", "RFC 8460 §3", "RFC 8461 §7"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "_mta-sts    TXT  \"v=STSv1; id=20260101\"",
+        good: "_mta-sts    TXT  \"v=STSv1; id=20260101\"\n\
+               _smtp._tls  TXT  \"v=TLSRPTv1; rua=mailto:tls-reports@example.com\"",
+    },
 };
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {

@@ -26,6 +26,13 @@ pub static ZONE_CNAME_WITH_OTHER_DATA: Rule = Rule {
     fix: "Keep either the CNAME or the other records at that name. At the apex, replace the \
           CNAME by A/AAAA records (or your provider's ALIAS/flattening feature).",
     references: &["RFC 1034 §3.6.2", "RFC 2181 §10.1"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::ZoneFile,
+        bad: "www  CNAME  shops.myshopify.com.\n\
+              www  TXT    \"google-site-verification=rXOxyZounnZasA8Z7oaD3c14JdjS9aKSWvsR1EbUSIQ\"",
+        good: "@    TXT    \"google-site-verification=rXOxyZounnZasA8Z7oaD3c14JdjS9aKSWvsR1EbUSIQ\"\n\
+               www  CNAME  shops.myshopify.com.",
+    },
 };
 
 /// A character-string is over 255 octets.
@@ -43,6 +50,11 @@ pub static ZONE_TXT_STRING_TOO_LONG: Rule = Rule {
     fix: "Split the text into several quoted strings of at most 255 octets each, in one \
           record: \"first part\" \"second part\". Do not split it into several records.",
     references: &["RFC 1035 §3.3", "RFC 7208 §3.3", "RFC 6376 §3.6.2.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::ZoneFile,
+        bad: "google._domainkey  TXT  \"v=DKIM1; k=rsa; p=<2048-bit RSA key>\"",
+        good: "google._domainkey  TXT  \"v=DKIM1; k=rsa; p=<2048-bit RSA key (1/2)>\" \"<2048-bit RSA key (2/2)>\"",
+    },
 };
 
 /// A part of the zone file could not be read.
@@ -59,6 +71,13 @@ pub static ZONE_PARSE_ERROR: Rule = Rule {
     fix: "Fix the line as the message says (the file and line are given), then run mailcheck \
           again. `named-checkzone ZONE FILE` gives a second opinion.",
     references: &["RFC 1035 §5.1", "RFC 2308 §4 ($TTL)"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::ZoneFile,
+        bad: "@     MX   mail.example.com.\n\
+              mail  A    93.184.216.34",
+        good: "@     MX   10 mail.example.com.\n\
+               mail  A    93.184.216.34",
+    },
 };
 
 /// Types that may share a name with a CNAME (RFC 4035 §2.5: DNSSEC's own records).
