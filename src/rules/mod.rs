@@ -6,7 +6,6 @@
 //! same order.
 
 pub mod bimi;
-mod cross;
 pub mod dkim;
 pub mod dmarc;
 mod expect;
@@ -71,7 +70,7 @@ pub static RULES: &[&Rule] = &[
     &dmarc::DMARC_NO_REPORTING,
     &dmarc::DMARC_REPORT_URI_INVALID,
     &dmarc::DMARC_REPORT_DESTINATION_UNAUTHORIZED,
-    &cross::DMARC_ENFORCED_WITHOUT_AUTHENTICATION,
+    &dmarc::DMARC_ENFORCED_WITHOUT_AUTHENTICATION,
     &mta_sts::MTA_STS_RECORD_INVALID,
     &mta_sts::MTA_STS_MULTIPLE_RECORDS,
     &tls_rpt::TLS_RPT_INVALID,
@@ -100,7 +99,8 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     spf::check(facts, &mut findings);
     dkim::check(facts, &mut findings);
     dmarc::check(facts, &mut findings);
-    cross::check(facts, &mut findings);
+    // Reads the SPF and DKIM facts as well; its finding comes after the record's own.
+    dmarc::check_enforced_without_authentication(facts, &mut findings);
     mta_sts::check(facts, &mut findings);
     tls_rpt::check(facts, &mut findings);
     bimi::check(facts, &mut findings);
