@@ -62,7 +62,7 @@ impl<S: DnsSource> ChasingSource<S> {
         rtype: RecordType,
         observer: Option<&dyn QueryObserver>,
     ) -> Outcome {
-        let first = self.ask(name, rtype, observer).await;
+        let first = self.inner.query_maybe_observed(name, rtype, observer).await;
         // Asked for the CNAME itself, the first link is the answer.
         if rtype == RecordType::Cname {
             return first;
@@ -93,7 +93,10 @@ impl<S: DnsSource> ChasingSource<S> {
                 ));
             }
             let started = Instant::now();
-            let outcome = self.ask(&current, rtype, observer).await;
+            let outcome = self
+                .inner
+                .query_maybe_observed(&current, rtype, observer)
+                .await;
             sent += 1;
             if let Some(observer) = observer {
                 observer.link_asked(&current, rtype, &outcome, started);
@@ -113,18 +116,6 @@ impl<S: DnsSource> ChasingSource<S> {
                 Walk::Loop(at) => return loop_error(&at),
                 Walk::Unfinished(end) => current = end,
             }
-        }
-    }
-
-    fn ask<'a>(
-        &'a self,
-        name: &'a Name,
-        rtype: RecordType,
-        observer: Option<&'a dyn QueryObserver>,
-    ) -> BoxFuture<'a, Outcome> {
-        match observer {
-            Some(observer) => self.inner.query_observed(name, rtype, observer),
-            None => self.inner.query(name, rtype),
         }
     }
 }

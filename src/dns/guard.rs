@@ -91,10 +91,7 @@ impl AuditGuard<'_> {
             if ours && self.broken() {
                 return self.not_sent();
             }
-            let outcome = match observer {
-                Some(observer) => self.inner.query_observed(name, rtype, observer).await,
-                None => self.inner.query(name, rtype).await,
-            };
+            let outcome = self.inner.query_maybe_observed(name, rtype, observer).await;
             if ours {
                 match outcome {
                     Outcome::Timeout => {

@@ -59,6 +59,20 @@ pub trait DnsSource: Send + Sync {
         let _ = observer;
         self.query(name, rtype)
     }
+
+    /// [`query_observed`](Self::query_observed) when there is an observer, else
+    /// [`query`](Self::query): for a layer that passes questions on.
+    fn query_maybe_observed<'a>(
+        &'a self,
+        name: &'a Name,
+        rtype: RecordType,
+        observer: Option<&'a dyn QueryObserver>,
+    ) -> BoxFuture<'a, Outcome> {
+        match observer {
+            Some(observer) => self.query_observed(name, rtype, observer),
+            None => self.query(name, rtype),
+        }
+    }
 }
 
 /// Told about the questions a source asks on its caller's behalf (see
