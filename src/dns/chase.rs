@@ -81,16 +81,14 @@ impl<S: DnsSource> ChasingSource<S> {
         let mut current = match walk(&records, name, rtype, &mut visited) {
             // A whole chain, as a recursive resolver gives it.
             Walk::Complete | Walk::Nothing => return Outcome::Records(records),
-            Walk::Loop(at) => return loop_error(&at),
+            Walk::Loop(at) => return Outcome::cname_loop(&at),
             Walk::Unfinished(end) => end,
         };
         let mut chain = records;
         let mut sent = 1;
         loop {
             if sent == MAX_CNAME_QUERIES {
-                return Outcome::Error(format!(
-                    "a CNAME chain longer than {MAX_CNAME_QUERIES} links at {name}."
-                ));
+                return Outcome::cname_chain_too_long(name, MAX_CNAME_QUERIES);
             }
             let started = Instant::now();
             let outcome = self
@@ -113,7 +111,7 @@ impl<S: DnsSource> ChasingSource<S> {
                 // A link that says nothing about its name: the chain ends at no record of
                 // the type.
                 Walk::Nothing => return Outcome::NoData,
-                Walk::Loop(at) => return loop_error(&at),
+                Walk::Loop(at) => return Outcome::cname_loop(&at),
                 Walk::Unfinished(end) => current = end,
             }
         }
@@ -133,11 +131,6 @@ impl<S: DnsSource> DnsSource for ChasingSource<S> {
     ) -> BoxFuture<'a, Outcome> {
         Box::pin(self.resolve(name, rtype, Some(observer)))
     }
-}
-
-/// The same words the network source used when it followed chains itself.
-fn loop_error(at: &Name) -> Outcome {
-    Outcome::Error(format!("a CNAME loop at {at}."))
 }
 
 /// Follows the chain from `start` inside one answer's `records`, adding each name it reaches

@@ -181,6 +181,24 @@ impl fmt::Display for NotAsked {
 }
 
 impl Outcome {
+    /// The failure of a lookup whose CNAME chain comes back to `at`, a name already on it.
+    ///
+    /// A loop is a failed lookup, never an absence: whatever the answer around it says (an
+    /// empty NOERROR, NXDOMAIN), the chain ends at no name whose records could be read. Every
+    /// place that sees one (the network source in one answer, `--zone` inside the files, the
+    /// chase layer across answers and in `--replay` answers) says so in these words, so that
+    /// the three give the same report.
+    pub fn cname_loop(at: &Name) -> Outcome {
+        Outcome::Error(format!("a CNAME loop at {at}."))
+    }
+
+    /// The failure of a lookup from `name` whose CNAME chain is longer than `limit` links.
+    pub fn cname_chain_too_long(name: &Name, limit: usize) -> Outcome {
+        Outcome::Error(format!(
+            "a CNAME chain longer than {limit} links at {name}."
+        ))
+    }
+
     /// Whether the lookup failed, so that its absence of data proves nothing.
     pub fn is_failure(&self) -> bool {
         matches!(

@@ -168,16 +168,15 @@ impl<F: DnsSource> DnsSource for ZoneSource<F> {
                     Local::Alias(record, target) => {
                         chain.push(record);
                         if !seen.insert(target.clone()) {
-                            // A recursive resolver answers SERVFAIL here; say why instead.
-                            return Outcome::Error(format!("CNAME loop at {target}"));
+                            // A recursive resolver answers SERVFAIL here; say why instead,
+                            // in the words of the network source and the chase layer.
+                            return Outcome::cname_loop(&target);
                         }
                         current = target;
                     }
                 }
             }
-            Outcome::Error(format!(
-                "CNAME chain from {name} longer than {MAX_CHAIN} links"
-            ))
+            Outcome::cname_chain_too_long(name, MAX_CHAIN)
         })
     }
 }
