@@ -14,6 +14,9 @@
 //! for by [`ChasingSource`](crate::dns::chase::ChasingSource), above the single-flight cache,
 //! so that each link is a question of its own: sent once per run however many lookups (or
 //! direct questions) reach it, and saved by `--save-dns` as its own answer.
+//!
+//! Two answers are failures here already, never absences: one whose chain loops (whatever its
+//! response code), and one still truncated over TCP, where nothing bigger is left to ask over.
 
 pub mod fuzzing;
 mod records;
@@ -30,7 +33,7 @@ use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, Res
 use hickory_resolver::proto::rr::{self as hrr, RData};
 
 use super::{BoxFuture, DnsSource, Name, Outcome, Record, RecordType};
-use records::{convert_record, hickory_type};
+use records::{convert_name, convert_record, hickory_type};
 use udp::UdpTransport;
 
 /// The UDP payload size offered with EDNS(0) (RFC 6891): the size the DNS flag day 2020
@@ -118,15 +121,8 @@ impl NetworkSource {
             Ok(answer) => answer,
             Err(failure) => return failure,
         };
-        if answer.metadata.response_code == ResponseCode::NXDomain {
-            return Outcome::NxDomain;
-        }
         let chain = follow_chain(&answer.answers, &name, hickory_type(wanted));
-        if chain.records.is_empty() {
-            Outcome::NoData
-        } else {
-            Outcome::Records(chain.records)
-        }
+        answer_outcome(answer.metadata.response_code, chain)
     }
 
     /// Asks the servers in order, each try of each server once per attempt, until one gives
@@ -195,6 +191,28 @@ fn encode_query(question: &Query) -> Result<Vec<u8>, String> {
         .map_err(|error| format!("cannot encode the query for {}: {error}", question.name))
 }
 
+/// What an answer with `code` and the chain it holds for the question says.
+///
+/// The chain is read before the response code, because a hostile or broken server can put a
+/// loop beside any code: a loop is a failed lookup, never the NXDOMAIN or the empty NOERROR
+/// around it (that would report the domain's records as missing). The code otherwise speaks
+/// for the end of the chain (RFC 6604 §2): NXDOMAIN after a link is a chain to a name that
+/// does not exist, which is an absence; NXDOMAIN beside the very records asked for
+/// contradicts itself, and proves nothing either way.
+fn answer_outcome(code: ResponseCode, chain: Chain) -> Outcome {
+    if let Some(at) = &chain.looped {
+        return Outcome::cname_loop(&convert_name(at));
+    }
+    match code {
+        ResponseCode::NXDomain if chain.complete => Outcome::Error(
+            "the server answered NXDOMAIN together with the records asked for".to_owned(),
+        ),
+        ResponseCode::NXDomain => Outcome::NxDomain,
+        _ if chain.records.is_empty() => Outcome::NoData,
+        _ => Outcome::Records(chain.records),
+    }
+}
+
 /// The part of an answer section that answers `name`: the CNAME links from it and the records
 /// of `rtype` at the end of them (or the links alone, when the answer stops before).
 struct Chain {
@@ -203,6 +221,8 @@ struct Chain {
     complete: bool,
     /// The last name reached (`name` itself when there is no CNAME).
     end: hrr::Name,
+    /// The name at which the chain came back to itself, if it did.
+    looped: Option<hrr::Name>,
 }
 
 fn follow_chain(answers: &[hrr::Record], name: &hrr::Name, rtype: hrr::RecordType) -> Chain {
@@ -210,10 +230,11 @@ fn follow_chain(answers: &[hrr::Record], name: &hrr::Name, rtype: hrr::RecordTyp
         records: Vec::new(),
         complete: false,
         end: name.clone(),
+        looped: None,
     };
     let mut visited = vec![name.clone()];
     // Each step moves one link to a name not reached before, so a loop inside the answer
-    // stops when it comes back (with its links kept, for the chase layer to see the loop).
+    // stops when it comes back, and says where.
     for _ in 0..=answers.len() {
         let mut next = None;
         for record in answers.iter().filter(|record| record.name == chain.end) {
@@ -222,15 +243,22 @@ fn follow_chain(answers: &[hrr::Record], name: &hrr::Name, rtype: hrr::RecordTyp
                 chain.records.extend(convert_record(record));
             } else if let RData::CNAME(target) = &record.data {
                 chain.records.extend(convert_record(record));
-                next = Some(target.0.clone());
+                // A name has one CNAME (RFC 2181 §10.1); of several, the first is followed,
+                // as the chase layer does.
+                next.get_or_insert_with(|| target.0.clone());
             }
         }
         match next {
-            Some(target) if !chain.complete && !visited.contains(&target) => {
+            Some(_) if chain.complete => break,
+            Some(target) if visited.contains(&target) => {
+                chain.looped = Some(target);
+                break;
+            }
+            Some(target) => {
                 visited.push(target.clone());
                 chain.end = target;
             }
-            _ => break,
+            None => break,
         }
     }
     chain

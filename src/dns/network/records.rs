@@ -43,7 +43,8 @@ pub(super) fn convert_record(record: &hrr::Record) -> Option<Record> {
     })
 }
 
-fn convert_name(name: &hrr::Name) -> Name {
+/// A name in mailcheck's lower-case form, without the trailing dot.
+pub(super) fn convert_name(name: &hrr::Name) -> Name {
     Name::new(&name.to_ascii())
 }
 
