@@ -1,6 +1,9 @@
 //! Queries over TCP, for answers too large for UDP (TC=1, RFC 7766 §5): one connection per
 //! query. Truncation is rare for the records an audit reads (a 4096-bit DKIM key fits in the
 //! 1232 bytes offered over UDP), so connections are not kept or pipelined.
+//!
+//! An answer over TCP with TC=1 still is not the whole answer, and there is no bigger
+//! transport to ask again over: it is a failed exchange, never an empty (NODATA) one.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -34,6 +37,11 @@ pub async fn exchange(
         Ok(Err(error)) => Exchange::Failed(format!("TCP to {server}: {error}")),
         Ok(Ok(bytes)) => match Message::from_vec(&bytes) {
             Ok(answer) if answer.metadata.id == id && answers_question(&answer, question) => {
+                if answer.metadata.truncation {
+                    return Exchange::Failed(format!(
+                        "truncated answer (TC=1) over TCP from {server}"
+                    ));
+                }
                 Exchange::Answer(answer)
             }
             Ok(_) => Exchange::Failed(format!(
