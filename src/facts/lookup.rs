@@ -36,8 +36,14 @@ pub struct Failure {
 }
 
 impl<T> Lookup<T> {
-    /// Builds a lookup from a query's outcome, keeping the records `extract` picks. An answer
-    /// with records but none that `extract` wants (a CNAME chain that ends nowhere) is NODATA.
+    /// Builds a lookup from a query's outcome, keeping the records `extract` picks.
+    ///
+    /// An answer with records of the type but none that `extract` wants (TXT records none of
+    /// which is SPF, say) is NODATA: the name was answered, and has nothing of the kind. An
+    /// answer with records but none of the type at all is a failure, never an absence: it is
+    /// a CNAME chain that ends nowhere (a link missing, or not followed), and the chain's end
+    /// was never asked. The chase layer follows every chain it is given, so in a run this
+    /// cannot happen; a source stacked without it must not turn its chains into absences.
     pub fn from_outcome(
         name: &Name,
         rtype: RecordType,
@@ -45,6 +51,17 @@ impl<T> Lookup<T> {
         extract: impl FnOnce(&Outcome) -> Option<T>,
     ) -> Self {
         match outcome {
+            Outcome::Records(records)
+                if !records.is_empty() && outcome.data_of(rtype).next().is_none() =>
+            {
+                Lookup::Failed(Failure {
+                    name: name.clone(),
+                    rtype,
+                    outcome: Outcome::Error(format!(
+                        "the answer holds no {rtype} record, and no CNAME chain that leads to one"
+                    )),
+                })
+            }
             Outcome::Records(_) => match extract(outcome) {
                 Some(value) => Lookup::Found(value),
                 None => Lookup::Absent(Absence::NoData),

@@ -263,15 +263,17 @@ mod tests {
         assert!(facts.selectors.iter().all(|s| s.cname.is_some()));
     }
 
+    /// A chain with no key at its end (here a loop, which the chase layer reports before it
+    /// gets here) proves nothing about the key: a failure, never an absent key.
     #[test]
-    fn a_chain_that_ends_nowhere_is_nodata_and_loops_stop() {
+    fn a_chain_that_ends_nowhere_is_a_failure_and_loops_stop() {
         let name = Name::new("a.test");
         let outcome = Outcome::Records(vec![
             record("a.test", RecordData::Cname(Name::new("b.test"))),
             record("b.test", RecordData::Cname(Name::new("a.test"))),
         ]);
         let (lookup, chain) = txt_lookup(&name, &outcome);
-        assert_eq!(lookup, Lookup::Absent(Absence::NoData));
+        assert!(lookup.failure().is_some(), "{lookup:?}");
         assert_eq!(chain, [Name::new("b.test")]);
     }
 }

@@ -171,7 +171,9 @@ async fn gather_domain(source: &dyn DnsSource, domain: &Name) -> Gathered {
     let records: Lookup<Vec<TxtRecord>> = match (&outcome, select_records(outcome.txt_strings())) {
         (Outcome::Records(_), Selection::One(one)) => Lookup::Found(vec![one]),
         (Outcome::Records(_), Selection::Multiple(many)) => Lookup::Found(many),
-        (Outcome::Records(_), Selection::None) => Lookup::Absent(Absence::NoData),
+        // TXT records, none of them SPF: the domain has no SPF record.
+        (Outcome::Records(_), Selection::None) if txt_count > 0 => Lookup::Absent(Absence::NoData),
+        // No TXT record at all (a chain that ends nowhere is a failure there, not an absence).
         (other, _) => Lookup::from_outcome(domain, RecordType::Txt, other, |_| None),
     };
     let record = match records.found().map(Vec::as_slice) {
