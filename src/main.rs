@@ -58,12 +58,35 @@ fn usage_error(error: &clap::Error) -> ExitStatus {
         let _ = error.print();
         return ExitStatus::Clean;
     }
+    if let Some(message) = bad_value_message(error) {
+        // A value a parser refused (`--timeout 1e300`, `-n 127.0.0.1:0`) is one line that
+        // says what was expected, like every other input error, escaped like them.
+        let format = if wants_json(std::env::args()) {
+            Format::Json
+        } else {
+            Format::Human
+        };
+        let _ = cli::report_error(&message, format, &mut io::stdout(), &mut io::stderr());
+        return ExitStatus::InputError;
+    }
     let _ = error.print();
     if wants_json(std::env::args()) {
         let message = error.kind().as_str().unwrap_or("invalid command line");
         let _ = cli::report_error(message, Format::Json, &mut io::stdout(), &mut io::sink());
     }
     ExitStatus::InputError
+}
+
+/// The one line that says why a value was refused (`invalid value 'X' for '--flag <V>': what
+/// was expected`), without clap's "error: " and its hint to try --help; `None` for other
+/// errors, whose further lines (a usage, the possible values) say something.
+fn bad_value_message(error: &clap::Error) -> Option<String> {
+    if error.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let rendered = error.render().to_string();
+    let first = rendered.lines().next()?;
+    Some(first.strip_prefix("error: ").unwrap_or(first).to_owned())
 }
 
 /// Whether the raw arguments ask for JSON, for errors found before they could be parsed.

@@ -198,14 +198,14 @@ const BAD_INPUT: &[(&[&str], &str)] = &[
     (&["2001:db8::1"], "is an IP address"),
     (
         &["--nameserver", "dns.example", "example.com"],
-        "invalid --nameserver",
+        "for '--nameserver",
     ),
     (
         &["--nameserver", "127.0.0.1:99999", "example.com"],
-        "invalid --nameserver",
+        "for '--nameserver",
     ),
-    (&["--timeout", "0", "example.com"], "invalid --timeout"),
-    (&["--timeout=-1", "example.com"], "invalid --timeout"),
+    (&["--timeout", "0", "example.com"], "for '--timeout"),
+    (&["--timeout=-1", "example.com"], "for '--timeout"),
 ];
 
 #[test]

@@ -16,6 +16,17 @@ use crate::sources::SourceSettings;
 /// about 2,000 queries a second, which public and ISP resolvers take without rate-limiting.
 pub const DEFAULT_CONCURRENCY: usize = 64;
 
+/// The shortest `--timeout` accepted, in seconds. A round trip across the world takes about
+/// 0.3 s; below a tenth of a second even a near resolver's answer to a question it has not
+/// cached would come too late, and every lookup would be "not verified".
+pub const MIN_TIMEOUT_SECS: f64 = 0.1;
+
+/// The longest `--timeout` accepted, in seconds. Resolvers give up on a question within 30 s
+/// (BIND's `resolver-query-timeout` and glibc's `timeout:` both stop there), so no answer
+/// comes after twice that. The bound also keeps every duration derived from it far from
+/// overflow: 60 s times `u32::MAX` tries is still a valid [`Duration`].
+pub const MAX_TIMEOUT_SECS: f64 = 60.0;
+
 /// Audits the DNS records a domain needs for email and says how to fix what is wrong.
 #[derive(Debug, Parser)]
 #[command(name = "mailcheck", version, about, after_help = EXIT_CODES)]
@@ -115,41 +126,34 @@ pub struct AuditArgs {
 /// How to reach DNS.
 #[derive(Debug, clap::Args)]
 pub struct ResolverArgs {
-    /// DNS server to ask, as IP or IP:PORT (IPv6 with a port as [::1]:5353); repeatable.
-    /// Default: the system resolver.
+    /// DNS server to ask, as IP or IP:PORT (IPv6 with a port as [::1]:5353; port 1 to
+    /// 65535, 53 by default); repeatable. Default: the system resolver.
     // The brackets are --help text, not an intra-doc link.
     #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(
         short = 'n',
         long = "nameserver",
         value_name = "IP[:PORT]",
-        global = true
+        global = true,
+        value_parser = parse_nameserver
     )]
-    pub nameservers: Vec<String>,
-    /// Seconds to wait for each try of a query.
-    #[arg(long, value_name = "SECONDS", default_value = "3", global = true)]
-    pub timeout: f64,
+    pub nameservers: Vec<SocketAddr>,
+    /// Seconds to wait for each try of a query, from 0.1 to 60.
+    #[arg(long, value_name = "SECONDS", default_value = "3", global = true, value_parser = parse_timeout)]
+    pub timeout: Duration,
     /// Times to retry a query that timed out or failed.
     #[arg(long, value_name = "N", default_value_t = 1, global = true)]
     pub retries: usize,
 }
 
 impl ResolverArgs {
-    /// Checks the options: the settings of the live resolver.
-    pub fn settings(&self) -> Result<ResolverSettings, InputError> {
-        let nameservers = self
-            .nameservers
-            .iter()
-            .map(|text| parse_nameserver(text))
-            .collect::<Result<Vec<_>, _>>()?;
-        if !(self.timeout.is_finite() && self.timeout > 0.0) {
-            return Err(InputError::Timeout(self.timeout));
-        }
-        Ok(ResolverSettings {
-            nameservers,
-            timeout: Duration::from_secs_f64(self.timeout),
+    /// The settings of the live resolver (the values were checked when they were read).
+    pub fn settings(&self) -> ResolverSettings {
+        ResolverSettings {
+            nameservers: self.nameservers.clone(),
+            timeout: self.timeout,
             retries: self.retries,
-        })
+        }
     }
 }
 
@@ -206,18 +210,40 @@ fn parse_positive(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Parses a `--nameserver` value: `IP`, `IP:PORT`, or `[IPv6]:PORT`; port 53 by default.
-pub fn parse_nameserver(text: &str) -> Result<SocketAddr, InputError> {
-    if let Ok(address) = text.parse::<SocketAddr>() {
-        return Ok(address);
+/// Parses a `--timeout` value: seconds from [`MIN_TIMEOUT_SECS`] to [`MAX_TIMEOUT_SECS`].
+/// NaN, infinities, zero and negative values are outside, and so never reach
+/// [`Duration::from_secs_f64`], which panics on a value too large for a `Duration`.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&seconds) => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "expected a number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS}"
+        )),
     }
+}
+
+/// Parses a `--nameserver` value: `IP`, `IP:PORT`, or `[IPv6]:PORT`; port 53 by default.
+/// Port 0 is refused: no server listens there (a query sent to it is lost, and the whole audit
+/// would time out as "not verified").
+pub fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
     let bare = text
         .strip_prefix('[')
         .and_then(|rest| rest.strip_suffix(']'))
         .unwrap_or(text);
-    bare.parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| InputError::Nameserver(text.to_owned()))
+    let address = text
+        .parse::<SocketAddr>()
+        .or_else(|_| bare.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+        .map_err(|_| {
+            "expected an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, \
+             2001:db8::53 or [2001:db8::53]:5353)"
+                .to_owned()
+        })?;
+    if address.port() == 0 {
+        return Err("port 0 is no server's port: expected a port from 1 to 65535".to_owned());
+    }
+    Ok(address)
 }
 
 /// Checks a `--selector` value: one or more DNS labels (RFC 6376 §3.1 allows dots), given
@@ -308,7 +334,25 @@ mod tests {
         assert_eq!(parse("[::1]:5353").as_deref(), Some("[::1]:5353"));
         assert_eq!(parse("dns.example"), None);
         assert_eq!(parse("127.0.0.1:99999"), None);
+        assert_eq!(parse("127.0.0.1:0"), None);
+        assert_eq!(parse("[::1]:0"), None);
         assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn parses_timeouts_within_their_range() {
+        let parse = |text| parse_timeout(text).ok();
+        assert_eq!(parse("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse("0.1"), Some(Duration::from_millis(100)));
+        assert_eq!(parse("60"), Some(Duration::from_secs(60)));
+        for bad in [
+            "0", "-1", "0.09", "60.5", "1e300", "1.85e19", "nan", "NaN", "inf", "-inf", "", "3s",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+        // The longest wait a timeout leads to is far from overflowing a Duration.
+        let longest = Duration::from_secs_f64(MAX_TIMEOUT_SECS);
+        assert!(longest.checked_mul(u32::MAX).is_some());
     }
 
     #[test]

@@ -79,14 +79,6 @@ pub enum InputError {
     /// A domain that cannot be audited.
     #[error("invalid domain: {0}")]
     Domain(#[from] crate::domain::DomainError),
-    /// A `--nameserver` that is not an address.
-    #[error(
-        "invalid --nameserver \"{0}\": expected an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353)"
-    )]
-    Nameserver(String),
-    /// A `--timeout` that is not a positive number of seconds.
-    #[error("invalid --timeout {0}: expected a number of seconds greater than 0")]
-    Timeout(f64),
     /// `--input` that cannot be read.
     #[error("cannot read --input {path}: {message}", path = .0.display(), message = .1)]
     Input(PathBuf, String),

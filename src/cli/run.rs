@@ -159,7 +159,7 @@ async fn run_audit(
         ));
     }
     // --zone, --offline, --replay and --save-dns choose the layers under the cache.
-    let sources = AuditSources::build(&sources.settings(), &resolver.settings()?, args.concurrency)
+    let sources = AuditSources::build(&sources.settings(), &resolver.settings(), args.concurrency)
         .map_err(InputError::from)?;
     options.zones = sources.zones();
     let options = Arc::new(options);
@@ -277,7 +277,7 @@ async fn run_spf_check(
     // The same layers as an audit: --zone, --offline, --replay and --save-dns apply here too.
     let sources = AuditSources::build(
         &sources.settings(),
-        &resolver.settings()?,
+        &resolver.settings(),
         DEFAULT_CONCURRENCY,
     )
     .map_err(InputError::from)?;
