@@ -136,7 +136,7 @@ fn respond(
         Reply::Send(mut message) => {
             message.metadata.id = query.metadata.id;
             message.metadata.op_code = query.metadata.op_code;
-            message.queries = query.queries.clone();
+            message.queries.clone_from(&query.queries);
             Some(message.to_vec().expect("encode the reply"))
         }
     }
