@@ -253,7 +253,7 @@ const TRUNCATED_OVER_TCP: &str = "tcp-truncated.test";
 /// TC=1 over UDP, and the TCP connection closed unanswered.
 const NO_TCP_ANSWER: &str = "tcp-fails.test";
 
-/// The loops, with the name each is reported at for a question at the domain.
+/// Every domain whose lookups loop, one way or another.
 const LOOPS: &[&str] = &[
     IN_ONE_ANSWER,
     IN_ONE_NXDOMAIN,
@@ -494,99 +494,111 @@ fn an_unfinished_chain_is_asked_for_never_taken_for_an_absence() {
     );
 }
 
-/// The loops as a `--zone` file holds them and as a `--replay` file holds them give the
-/// report the network gave, finding for finding.
-#[test]
-fn the_same_loops_from_zone_files_and_replay_files_give_the_same_verdict() {
-    let names = [IN_ONE_ANSWER, OWN_CNAME];
-    let saved = temp_path("loops", "json");
-    let (network, network_code) = run(against_server().args(names).arg("--save-dns").arg(&saved));
+/// The domains whose loops are compared across sources.
+const COMPARED: [&str; 2] = [IN_ONE_ANSWER, OWN_CNAME];
 
-    // --zone, with no network at all. (Names are written out in full: `@` in record data is
-    // not read as the origin by the zone-file reader today.)
-    let mut zone_run = mailcheck();
-    zone_run.args(["--offline", "--json"]);
-    for (name, text) in [
-        (
-            IN_ONE_ANSWER,
-            "$ORIGIN inloop.test.\n\
-             inloop.test.              CNAME loop.inloop.test.\n\
-             loop.inloop.test.         CNAME inloop.test.\n\
-             _dmarc.inloop.test.       CNAME loop._dmarc.inloop.test.\n\
-             loop._dmarc.inloop.test.  CNAME _dmarc.inloop.test.\n",
-        ),
-        (
-            OWN_CNAME,
-            "$ORIGIN selfloop.test.\n\
-             selfloop.test.         CNAME selfloop.test.\n\
-             _dmarc.selfloop.test.  CNAME _dmarc.selfloop.test.\n",
-        ),
-    ] {
+/// The loops of [`COMPARED`] as zone files hold them (names written out in full: `@` in
+/// record data is not read as the origin by the zone-file reader today).
+const LOOP_ZONES: [(&str, &str); 2] = [
+    (
+        IN_ONE_ANSWER,
+        "$ORIGIN inloop.test.\n\
+         inloop.test.              CNAME loop.inloop.test.\n\
+         loop.inloop.test.         CNAME inloop.test.\n\
+         _dmarc.inloop.test.       CNAME loop._dmarc.inloop.test.\n\
+         loop._dmarc.inloop.test.  CNAME _dmarc.inloop.test.\n",
+    ),
+    (
+        OWN_CNAME,
+        "$ORIGIN selfloop.test.\n\
+         selfloop.test.         CNAME selfloop.test.\n\
+         _dmarc.selfloop.test.  CNAME _dmarc.selfloop.test.\n",
+    ),
+];
+
+/// `mailcheck --offline` answering [`COMPARED`] from [`LOOP_ZONES`].
+fn from_zone_files() -> Command {
+    let mut command = mailcheck();
+    command.args(["--offline", "--json"]);
+    for (name, text) in LOOP_ZONES {
         let path = temp_path(name, "zone");
         std::fs::write(&path, text).unwrap();
-        zone_run.arg("--zone").arg(path);
+        command.arg("--zone").arg(path);
     }
-    let (zone, zone_code) = run(zone_run.args(names));
+    command
+}
 
-    // --replay of the saved run, where the network source wrote each loop as the failure it is.
-    let (replayed, replayed_code) = run(mailcheck()
-        .args(["--json", "--replay"])
-        .arg(&saved)
-        .args(names));
+/// `mailcheck --replay FILE`.
+fn replaying(file: &std::path::Path) -> Command {
+    let mut command = mailcheck();
+    command.args(["--json", "--replay"]).arg(file);
+    command
+}
 
-    // --replay of a file that holds each loop as the links of one answer, as the server sent
-    // them: the chase layer sees the loop in them.
-    let mut file: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+/// One CNAME record as a saved file writes it.
+fn saved_link(from: &str, to: &str) -> Value {
+    serde_json::json!({ "name": from, "ttl": 300, "type": "CNAME", "data": format!("{to}.") })
+}
+
+/// A copy of the saved file `saved` in which each loop of [`COMPARED`] is the links of one
+/// answer, as the server sent them, instead of the failure the network source wrote.
+fn loops_as_links(saved: &std::path::Path) -> PathBuf {
+    let mut file: Value = serde_json::from_slice(&std::fs::read(saved).unwrap()).unwrap();
     let mut rewritten = 0;
     for entry in file["answers"].as_array_mut().unwrap() {
         let name = entry["name"].as_str().unwrap().to_owned();
-        if !names.iter().any(|domain| verdict_name(&name, domain)) || entry["outcome"] != "error" {
+        let looped = COMPARED.iter().any(|domain| verdict_name(&name, domain));
+        if !looped || entry["outcome"] != "error" {
             continue;
         }
-        let partner = if name.starts_with(OWN_CNAME) || name.ends_with(&format!(".{OWN_CNAME}")) {
-            name.clone()
+        let links = if under(&name, OWN_CNAME) {
+            vec![saved_link(&name, &name)]
         } else {
-            format!("loop.{name}")
+            let partner = format!("loop.{name}");
+            vec![saved_link(&name, &partner), saved_link(&partner, &name)]
         };
-        let link = |from: &str, to: &str| serde_json::json!({ "name": from, "ttl": 300, "type": "CNAME", "data": format!("{to}.") });
-        let mut links = vec![link(&name, &partner)];
-        if partner != name {
-            links.push(link(&partner, &name));
-        }
         entry["outcome"] = "records".into();
         entry["records"] = links.into();
         entry.as_object_mut().unwrap().remove("error");
         rewritten += 1;
     }
-    assert!(
-        rewritten >= 2 * 5,
-        "every loop of both domains rewritten: {rewritten}"
-    );
-    let as_links = temp_path("loops-as-links", "json");
-    std::fs::write(&as_links, serde_json::to_vec_pretty(&file).unwrap()).unwrap();
-    let (linked, linked_code) = run(mailcheck()
-        .args(["--json", "--replay"])
-        .arg(&as_links)
-        .args(names));
+    // MX, TXT, SPF, A and AAAA at each domain at least.
+    assert!(rewritten >= 2 * 5, "loops rewritten: {rewritten}");
+    let path = temp_path("loops-as-links", "json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&file).unwrap()).unwrap();
+    path
+}
 
-    for name in names {
-        let expected = verdict(domain(&network, name));
-        assert_not_verified(domain(&network, name), name, loop_at);
-        for (source, json) in [
-            ("--zone", &zone),
-            ("--replay", &replayed),
-            ("--replay of links", &linked),
-        ] {
+/// The loops as `--zone` files hold them and as `--replay` files hold them (the failures the
+/// network source saved, or the links the server sent) give the report the network gave,
+/// finding for finding.
+#[test]
+fn the_same_loops_from_zone_files_and_replay_files_give_the_same_verdict() {
+    let saved = temp_path("loops", "json");
+    let (network, network_code) = run(against_server()
+        .args(COMPARED)
+        .arg("--save-dns")
+        .arg(&saved));
+    let others = [
+        ("--zone", run(from_zone_files().args(COMPARED))),
+        ("--replay", run(replaying(&saved).args(COMPARED))),
+        (
+            "--replay of links",
+            run(replaying(&loops_as_links(&saved)).args(COMPARED)),
+        ),
+    ];
+    assert_eq!(network_code, Some(3));
+    for name in COMPARED {
+        let report = domain(&network, name);
+        assert_not_verified(report, name, loop_at);
+        for (source, (json, code)) in &others {
             assert_eq!(
                 verdict(domain(json, name)),
-                expected,
-                "{name} from {source}"
+                verdict(report),
+                "{name}: {source}"
             );
+            assert_eq!(*code, network_code, "{source}");
         }
-    }
-    assert_eq!(network_code, Some(3));
-    for code in [zone_code, replayed_code, linked_code] {
-        assert_eq!(code, network_code);
     }
 }
 
