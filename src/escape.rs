@@ -41,9 +41,27 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// The first `max_chars` characters of `text`, with `…` when there were more: how a message
+/// quotes input that may be huge (a line of megabytes, a label of thousands of octets). Not
+/// escaped; the printer escapes.
+pub fn shorten(text: &str, max_chars: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}…", &text[..cut])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, shorten};
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis() {
+        assert_eq!(shorten("example.com", 11), "example.com");
+        assert_eq!(shorten("example.com", 7), "example…");
+        assert_eq!(shorten("bücher", 2), "bü…");
+        assert_eq!(shorten("", 0), "");
+    }
 
     #[test]
     fn plain_text_is_untouched() {
