@@ -124,9 +124,12 @@ fn read_entry(
     if text.is_empty() {
         return Ok(None);
     }
-    parse_domain(text)
-        .map(Some)
-        .map_err(|error| (quoted(text), error.with_short_quotes(QUOTED_CHARS).to_string()))
+    parse_domain(text).map(Some).map_err(|error| {
+        (
+            quoted(text),
+            error.with_short_quotes(QUOTED_CHARS).to_string(),
+        )
+    })
 }
 
 /// Domains audited at once for a given limit on queries in flight: an audit keeps a few
@@ -232,7 +235,11 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, 2);
         assert_eq!(errors[0].text, "b\u{fffd}d.example");
-        assert!(errors[0].message.contains("not UTF-8 (byte 0xff at column 2)"));
+        assert!(
+            errors[0]
+                .message
+                .contains("not UTF-8 (byte 0xff at column 2)")
+        );
     }
 
     #[test]
@@ -246,13 +253,20 @@ mod tests {
     #[test]
     fn a_huge_line_is_quoted_short_and_held_only_in_part() {
         let huge = "x".repeat(10 * 1024 * 1024);
-        let text = format!("{huge}\nok.example # {huge}\nlabel{}.example\n", "y".repeat(5000));
+        let text = format!(
+            "{huge}\nok.example # {huge}\nlabel{}.example\n",
+            "y".repeat(5000)
+        );
         let list = read(text.as_bytes());
         assert_eq!(names(&list), ["ok.example"]);
         let errors = &list.errors.listed;
         assert_eq!(errors.len(), 2);
         for error in errors {
-            assert!(error.text.chars().count() <= QUOTED_CHARS + 1, "{}", error.text);
+            assert!(
+                error.text.chars().count() <= QUOTED_CHARS + 1,
+                "{}",
+                error.text
+            );
             assert!(error.message.len() < 300, "{}", error.message);
         }
         assert!(errors[0].message.contains("10485760 bytes long"));
@@ -264,7 +278,11 @@ mod tests {
         let text = format!("{}.example\n", "z".repeat(1000));
         let list = read(text.as_bytes());
         let error = &list.errors.listed[0];
-        assert!(error.message.contains("1000 octets long"), "{}", error.message);
+        assert!(
+            error.message.contains("1000 octets long"),
+            "{}",
+            error.message
+        );
         assert!(error.message.len() < 300, "{}", error.message);
     }
 

@@ -261,8 +261,7 @@ fn create_beside(target: &Path) -> io::Result<(File, PathBuf)> {
         .to_string_lossy();
     let mut attempt = 0;
     loop {
-        let temporary =
-            directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        let temporary = directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
         match OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -262,7 +262,13 @@ mod tests {
     #[test]
     fn the_human_renderer_has_no_other_way_to_write() {
         let source = include_str!("human.rs");
-        for forbidden in ["write!(", "writeln!(", "write_all(", "write_fmt(", "print!("] {
+        for forbidden in [
+            "write!(",
+            "writeln!(",
+            "write_all(",
+            "write_fmt(",
+            "print!(",
+        ] {
             assert!(
                 !source.contains(forbidden),
                 "render/human.rs uses {forbidden}: write lines through Term (emit!) instead"
