@@ -3,13 +3,16 @@
 //! A TXT record can hold any byte: an ANSI escape sequence in a DKIM record could recolour,
 //! move the cursor or rewrite a terminal's title, and a bidirectional override can make text
 //! read differently from what it is. Every string the human renderer prints goes through
-//! [`escape`], which shows such characters as visible escapes.
+//! [`escape`], which shows such characters as visible escapes. JSON keeps the real text, but
+//! writes the same characters as `\uXXXX` escapes (`render::json`), so a document printed on
+//! a terminal is safe too.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` must not reach a terminal as it is.
-fn is_unsafe(c: char) -> bool {
+/// Whether `c` must not reach a terminal as it is: what [`escape`] escapes, and what the JSON
+/// writer writes as `\uXXXX`.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control() // C0, DEL and C1 controls, including ESC, CR, LF and TAB
         || matches!(c,
             '\u{061c}'                      // Arabic letter mark

@@ -17,8 +17,7 @@ pub trait ReportSink {
     /// Every domain is done. `error` is a problem of the tool found at the end (a
     /// `--save-dns` file that could not be written), which a JSON document or the NDJSON run
     /// line carries beside the results, so that the output stays well-formed.
-    fn finish(&mut self, input_errors: &InputErrors, error: Option<&ToolError>)
-    -> io::Result<()>;
+    fn finish(&mut self, input_errors: &InputErrors, error: Option<&ToolError>) -> io::Result<()>;
 }
 
 /// What decides the exit code, tallied as results stream past.
@@ -126,7 +125,7 @@ impl<'w> JsonSink<'w> {
         }
         // The entry as serde_json pretty-prints it two levels down: every line indented by
         // four spaces (JSON strings hold no raw newline, so lines are the printer's own).
-        let entry = serde_json::to_string_pretty(report)?;
+        let entry = render::json::to_pretty_string(report)?;
         for (number, line) in entry.lines().enumerate() {
             if number > 0 {
                 self.out.write_all(b"\n")?;
@@ -148,7 +147,7 @@ fn document_around_domains(
     let mut report = Report::of_domains(Vec::new());
     report.input_errors = input_errors.clone();
     report.error = error.cloned();
-    let text = serde_json::to_string_pretty(&report)?;
+    let text = render::json::to_pretty_string(&report)?;
     let marker = "\"domains\": []";
     let at = text
         .find(marker)
@@ -230,7 +229,7 @@ struct RunSummary<'a> {
 impl ReportSink for NdjsonSink<'_> {
     fn domain_done(&mut self, _index: usize, report: DomainReport) -> io::Result<()> {
         self.tally.add(&report);
-        serde_json::to_writer(&mut *self.out, &report)?;
+        render::json::write_compact(&report, &mut *self.out)?;
         writeln!(self.out)?;
         // A consumer reading the stream sees each domain when it is done.
         self.out.flush()
@@ -251,7 +250,7 @@ impl ReportSink for NdjsonSink<'_> {
                 error,
             },
         };
-        serde_json::to_writer(&mut *self.out, &line)?;
+        render::json::write_compact(&line, &mut *self.out)?;
         writeln!(self.out)?;
         self.out.flush()
     }
@@ -296,8 +295,8 @@ impl<T> InOrder<T> {
 mod tests {
     use super::*;
     use crate::describe::Records;
-    use crate::report::InputLineError;
     use crate::domain::parse_domain;
+    use crate::report::InputLineError;
 
     fn report_of(name: &str) -> DomainReport {
         let domain = parse_domain(name).unwrap();
@@ -369,18 +368,14 @@ mod tests {
                 streamed(&names[..1], &[0], errors, error),
                 whole(&names[..1], errors, error)
             );
-            assert_eq!(
-                streamed(&[], &[], errors, error),
-                whole(&[], errors, error)
-            );
+            assert_eq!(streamed(&[], &[], errors, error), whole(&[], errors, error));
         }
     }
 
     #[test]
     fn input_errors_are_listed_up_to_the_limit_and_counted_beyond() {
         let errors = input_errors(crate::report::MAX_INPUT_ERRORS + 7);
-        let document: serde_json::Value =
-            serde_json::from_str(&whole(&[], &errors, None)).unwrap();
+        let document: serde_json::Value = serde_json::from_str(&whole(&[], &errors, None)).unwrap();
         assert_eq!(
             document["input_errors"].as_array().map(Vec::len),
             Some(crate::report::MAX_INPUT_ERRORS)
@@ -398,9 +393,13 @@ mod tests {
     #[test]
     fn an_error_at_the_end_is_inside_the_one_document_and_the_run_line() {
         let save = ToolError::input("cannot write --save-dns run.json: disk full");
-        let document: serde_json::Value =
-            serde_json::from_str(&streamed(&["a.example"], &[0], &input_errors(0), Some(&save)))
-                .unwrap();
+        let document: serde_json::Value = serde_json::from_str(&streamed(
+            &["a.example"],
+            &[0],
+            &input_errors(0),
+            Some(&save),
+        ))
+        .unwrap();
         assert_eq!(document["error"]["kind"], "input");
         assert_eq!(document["domains"][0]["domain"], "a.example");
 

@@ -81,8 +81,8 @@ pub fn report_error(
 fn write_json(value: &impl Serialize, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => return Ok(()),
-        Format::Json => serde_json::to_writer_pretty(&mut *out, value)?,
-        Format::Ndjson => serde_json::to_writer(&mut *out, value)?,
+        Format::Json => render::json::write_pretty(value, &mut *out)?,
+        Format::Ndjson => render::json::write_compact(value, &mut *out)?,
     }
     writeln!(out)
 }
@@ -222,11 +222,7 @@ fn read_input(path: &Path) -> Result<DomainList, InputError> {
 }
 
 /// One line on stderr per invalid line of `--input` (the first ones; then how many more).
-fn report_input_errors(
-    path: &Path,
-    errors: &InputErrors,
-    err: &mut dyn Write,
-) -> io::Result<()> {
+fn report_input_errors(path: &Path, errors: &InputErrors, err: &mut dyn Write) -> io::Result<()> {
     for error in &errors.listed {
         let message = format!("{}:{}: {}", path.display(), error.line, error.message);
         render::human::render_error(&message, err)?;
