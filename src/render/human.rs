@@ -1,8 +1,8 @@
 //! The human renderer: per domain, one block per section with what was found and what is
 //! wrong, each finding with its fix, then a summary line.
 //!
-//! Everything is written through [`Term`]: a line is made of our own words, numbers and
-//! [`Piece::text`], which escapes whatever it is given, so no text of a report (DNS data,
+//! Everything is written through `Term`: a line is made of our own words, numbers and
+//! `Piece::text`, which escapes whatever it is given, so no text of a report (DNS data,
 //! error texts, file contents) reaches the terminal raw (see `render/term.rs`).
 
 use std::io::{self, Write};

@@ -5,7 +5,7 @@
 //! the document and ESC again once parsed. serde_json escapes C0 controls already, but writes
 //! C1 controls (U+009B is CSI to some terminals), bidi overrides (U+202E) and invisible
 //! formatting characters as they are; so a document printed on a terminal (`mailcheck --json
-//! example.com` with no pipe) could still act on it. [`TerminalSafe`] writes those as `\uXXXX`
+//! example.com` with no pipe) could still act on it. `TerminalSafe` writes those as `\uXXXX`
 //! too: the document means exactly the same, and shows them as text.
 
 use std::io::{self, Write};
