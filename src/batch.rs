@@ -7,32 +7,129 @@
 //! so one domain stuck on a dead name server delays only its own result; the output puts them
 //! back in input order where it must (`output::InOrder`).
 
+use std::io::{self, BufRead};
+use std::ops::ControlFlow;
+
 use tokio::task::JoinSet;
 
 use crate::domain::{DomainName, parse_domain};
-use crate::report::InputLineError;
+use crate::escape::shorten;
+use crate::report::{InputErrors, InputLineError, QUOTED_CHARS};
+
+/// The most bytes of one line of a domain list kept in memory; the rest of a longer line is
+/// read and dropped. A domain has at most 253 octets (its Unicode form a few times that), so
+/// a longer line can only be a domain followed by a long comment, or not a domain at all.
+pub const MAX_LINE_BYTES: usize = 4096;
+
+/// A domain list, read: the domains, in order, and the lines that are not domains.
+#[derive(Debug, Default)]
+pub struct DomainList {
+    /// The valid lines' domains.
+    pub domains: Vec<DomainName>,
+    /// The invalid lines (the first of them listed, the rest counted).
+    pub errors: InputErrors,
+}
 
 /// Reads a domain list: one domain per line; blank lines and `#` comments (whole-line or
-/// after the domain) are ignored. Invalid lines are returned apart, with their line numbers,
-/// and do not stop the others.
-pub fn read_domain_list(text: &str) -> (Vec<DomainName>, Vec<InputLineError>) {
-    let mut domains = Vec::new();
-    let mut errors = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let content = line.split('#').next().unwrap_or("").trim();
-        if content.is_empty() {
-            continue;
-        }
-        match parse_domain(content) {
-            Ok(domain) => domains.push(domain),
-            Err(error) => errors.push(InputLineError {
-                line: index + 1,
-                text: content.to_owned(),
-                message: error.to_string(),
+/// after the domain) are ignored. The list is read as bytes, line by line, so that a line
+/// that is not UTF-8 is an invalid line like any other, reported with its number, and never
+/// stops the others; a comment may hold any bytes. At most [`MAX_LINE_BYTES`] of a line are
+/// held. Only an error reading `input` itself fails.
+pub fn read_domain_list(mut input: impl BufRead) -> io::Result<DomainList> {
+    let mut list = DomainList::default();
+    let mut line = Vec::new();
+    let mut number = 0;
+    while let Some(length) = read_line(&mut input, &mut line)? {
+        number += 1;
+        // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line.
+        let bytes = match line.strip_prefix(b"\xef\xbb\xbf") {
+            Some(rest) if number == 1 => rest,
+            _ => &line[..],
+        };
+        match read_entry(bytes, length > line.len(), length) {
+            Ok(Some(domain)) => list.domains.push(domain),
+            Ok(None) => {}
+            Err((text, message)) => list.errors.push(InputLineError {
+                line: number,
+                text,
+                message,
             }),
         }
     }
-    (domains, errors)
+    Ok(list)
+}
+
+/// Reads the next line into `line` without its `\n`, keeping at most [`MAX_LINE_BYTES`]
+/// bytes of it. Returns the line's whole length in bytes, or `None` at the end of `input`.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Option<usize>> {
+    line.clear();
+    let mut length = 0;
+    let mut started = false;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if available.is_empty() {
+            return Ok(started.then_some(length));
+        }
+        started = true;
+        let end = available.iter().position(|&byte| byte == b'\n');
+        let part = &available[..end.unwrap_or(available.len())];
+        let room = MAX_LINE_BYTES.saturating_sub(line.len());
+        line.extend_from_slice(&part[..part.len().min(room)]);
+        length += part.len();
+        let used = end.map_or(part.len(), |end| end + 1);
+        input.consume(used);
+        if end.is_some() {
+            return Ok(Some(length));
+        }
+    }
+}
+
+/// One line of a list (as much of it as was kept; `cut` when the line was longer): its
+/// domain, nothing for a blank or comment line, or what to quote and why it is not a domain.
+fn read_entry(
+    bytes: &[u8],
+    cut: bool,
+    length: usize,
+) -> Result<Option<DomainName>, (String, String)> {
+    // `#` is ASCII, and no byte of a multi-byte UTF-8 character is: the comment can be split
+    // off before decoding, so that it may hold any bytes.
+    let comment = bytes.iter().position(|&byte| byte == b'#');
+    let content = &bytes[..comment.unwrap_or(bytes.len())];
+    let quoted = |content: &str| shorten(content.trim(), QUOTED_CHARS).into_owned();
+    let text = match std::str::from_utf8(content) {
+        Ok(text) => text,
+        Err(error) => {
+            let at = error.valid_up_to();
+            let message = format!(
+                "the line is not UTF-8 (byte 0x{:02x} at column {}); save the list as UTF-8",
+                content[at],
+                at + 1
+            );
+            return Err((quoted(&String::from_utf8_lossy(content)), message));
+        }
+    };
+    if cut && comment.is_none() {
+        // The domain part itself goes on past what was kept.
+        let message = format!(
+            "the line is {length} bytes long; a domain name has at most 253 octets \
+             (RFC 1035 §2.3.4)"
+        );
+        return Err((quoted(text), message));
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    parse_domain(text).map(Some).map_err(|error| {
+        (
+            quoted(text),
+            error.with_short_quotes(QUOTED_CHARS).to_string(),
+        )
+    })
 }
 
 /// Domains audited at once for a given limit on queries in flight: an audit keeps a few
@@ -56,12 +153,17 @@ pub fn audit_share(query_limit: usize, domains: usize) -> usize {
 /// Runs `audit` over `items` with at most `in_flight` at once, calling `done` with each item's
 /// index and result as soon as it finishes (completion order, not input order). Each audit is
 /// a task of its own, so audits spread over the runtime's worker threads.
+///
+/// When `done` breaks (its output is gone: a closed pipe), no further item is started and the
+/// audits in flight are cancelled (their queries are not retried, their chains not followed);
+/// the result is then `Break`.
 pub async fn run_unordered<T, R, F, Fut>(
     items: Vec<T>,
     in_flight: usize,
     audit: F,
-    mut done: impl FnMut(usize, R),
-) where
+    mut done: impl FnMut(usize, R) -> ControlFlow<()>,
+) -> ControlFlow<()>
+where
     F: Fn(T) -> Fut,
     Fut: Future<Output = R> + Send + 'static,
     R: Send + 'static,
@@ -77,11 +179,18 @@ pub async fn run_unordered<T, R, F, Fut>(
             running.spawn(async move { (index, future.await) });
         }
         match running.join_next().await {
-            Some(Ok((index, result))) => done(index, result),
+            Some(Ok((index, result))) => {
+                if done(index, result).is_break() {
+                    // Cancelled at their next await; the set would abort them when dropped,
+                    // but saying so keeps the intent visible.
+                    running.abort_all();
+                    return ControlFlow::Break(());
+                }
+            }
             // An audit that panicked is a bug; let it surface as one instead of hiding it.
             Some(Err(error)) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
             Some(Err(_)) => {}
-            None => break,
+            None => return ControlFlow::Continue(()),
         }
     }
 }
@@ -92,15 +201,23 @@ mod tests {
 
     use super::*;
 
+    fn read(bytes: &[u8]) -> DomainList {
+        read_domain_list(bytes).unwrap()
+    }
+
+    fn names(list: &DomainList) -> Vec<&str> {
+        list.domains.iter().map(|d| d.ascii.as_str()).collect()
+    }
+
     #[test]
     fn reads_lists_with_comments_and_bad_lines() {
         let text = "# my domains\nexample.com\n\n  example.org  # the other one\nexa mple.com\n192.0.2.1\nbücher.example\n";
-        let (domains, errors) = read_domain_list(text);
-        let names: Vec<&str> = domains.iter().map(|d| d.ascii.as_str()).collect();
+        let list = read(text.as_bytes());
         assert_eq!(
-            names,
+            names(&list),
             ["example.com", "example.org", "xn--bcher-kva.example"]
         );
+        let errors = &list.errors.listed;
         assert_eq!(errors.len(), 2);
         assert_eq!(
             (errors[0].line, errors[0].text.as_str()),
@@ -108,6 +225,99 @@ mod tests {
         );
         assert_eq!(errors[1].line, 6);
         assert!(errors[1].message.contains("IP address"));
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_one_bad_line() {
+        let list = read(b"a.example\r\nb\xffd.example\r\nc.example # caf\xe9\nd.example");
+        assert_eq!(names(&list), ["a.example", "c.example", "d.example"]);
+        let errors = &list.errors.listed;
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 2);
+        assert_eq!(errors[0].text, "b\u{fffd}d.example");
+        assert!(
+            errors[0]
+                .message
+                .contains("not UTF-8 (byte 0xff at column 2)")
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_line() {
+        // Before a comment, it would be a line holding one invisible character.
+        let list = read(b"\xef\xbb\xbf# my domains\na.example\n");
+        assert_eq!(names(&list), ["a.example"]);
+        assert!(list.errors.is_empty());
+    }
+
+    #[test]
+    fn a_huge_line_is_quoted_short_and_held_only_in_part() {
+        let huge = "x".repeat(10 * 1024 * 1024);
+        let text = format!(
+            "{huge}\nok.example # {huge}\nlabel{}.example\n",
+            "y".repeat(5000)
+        );
+        let list = read(text.as_bytes());
+        assert_eq!(names(&list), ["ok.example"]);
+        let errors = &list.errors.listed;
+        assert_eq!(errors.len(), 2);
+        for error in errors {
+            assert!(
+                error.text.chars().count() <= QUOTED_CHARS + 1,
+                "{}",
+                error.text
+            );
+            assert!(error.message.len() < 300, "{}", error.message);
+        }
+        assert!(errors[0].message.contains("10485760 bytes long"));
+        assert!(errors[1].message.contains("5013 bytes long"));
+    }
+
+    #[test]
+    fn a_long_label_that_fits_the_line_is_quoted_short_too() {
+        let text = format!("{}.example\n", "z".repeat(1000));
+        let list = read(text.as_bytes());
+        let error = &list.errors.listed[0];
+        assert!(
+            error.message.contains("1000 octets long"),
+            "{}",
+            error.message
+        );
+        assert!(error.message.len() < 300, "{}", error.message);
+    }
+
+    #[test]
+    fn invalid_lines_beyond_the_limit_are_counted() {
+        let text = "not a domain\n".repeat(crate::report::MAX_INPUT_ERRORS + 5) + "ok.example\n";
+        let list = read(text.as_bytes());
+        assert_eq!(names(&list), ["ok.example"]);
+        assert_eq!(list.errors.listed.len(), crate::report::MAX_INPUT_ERRORS);
+        assert_eq!(list.errors.omitted, 5);
+    }
+
+    #[tokio::test]
+    async fn a_break_stops_the_run_and_cancels_what_is_in_flight() {
+        let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let finished = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let flow = run_unordered(
+            (0..100u64).collect(),
+            4,
+            |i| {
+                let (started, finished) = (started.clone(), finished.clone());
+                async move {
+                    started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if i > 0 {
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                    }
+                    finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            },
+            |_, ()| ControlFlow::Break(()),
+        )
+        .await;
+        assert!(flow.is_break());
+        assert!(started.load(std::sync::atomic::Ordering::SeqCst) <= 4);
+        assert_eq!(finished.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]
@@ -125,7 +335,7 @@ mod tests {
         // Item 0 takes 10 s; the others 1 ms each. With 2 in flight, everything else must
         // finish (in completion order) before item 0 does.
         let mut finished = Vec::new();
-        run_unordered(
+        let flow = run_unordered(
             (0..5u64).collect(),
             2,
             |i| async move {
@@ -136,9 +346,11 @@ mod tests {
             |index, result| {
                 assert_eq!(index as u64, result);
                 finished.push(result);
+                ControlFlow::Continue(())
             },
         )
         .await;
+        assert!(flow.is_continue());
         assert_eq!(finished, [1, 2, 3, 4, 0]);
     }
 }

@@ -2,11 +2,14 @@
 //! [`DomainName`], the domain a user asked to audit: validated, converted to its A-label
 //! (punycode) form, and kept in its Unicode form for display.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 use serde::{Serialize, Serializer};
+
+use crate::escape::shorten;
 
 /// A domain name as mailcheck handles it: ASCII (A-labels), lower case, no trailing dot.
 ///
@@ -154,6 +157,47 @@ pub enum DomainError {
     /// A Unicode name that IDNA cannot convert.
     #[error("\"{0}\" is not a valid internationalized domain name (IDNA, RFC 5891)")]
     InvalidIdna(String),
+}
+
+impl DomainError {
+    /// The same error with every text it quotes cut to `max_chars` characters and `…`: for an
+    /// input that may be huge (a line of a domain list), quoted twice by some variants.
+    #[must_use]
+    pub fn with_short_quotes(self, max_chars: usize) -> Self {
+        let cut = |text: String| match shorten(&text, max_chars) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(short) => short,
+        };
+        match self {
+            DomainError::Empty => DomainError::Empty,
+            DomainError::IpAddress(name) => DomainError::IpAddress(cut(name)),
+            DomainError::EmptyLabel(name) => DomainError::EmptyLabel(cut(name)),
+            DomainError::LabelTooLong { name, label, len } => DomainError::LabelTooLong {
+                name: cut(name),
+                label: cut(label),
+                len,
+            },
+            DomainError::NameTooLong { name, len } => DomainError::NameTooLong {
+                name: cut(name),
+                len,
+            },
+            DomainError::InvalidCharacter {
+                name,
+                label,
+                character,
+            } => DomainError::InvalidCharacter {
+                name: cut(name),
+                label: cut(label),
+                character,
+            },
+            DomainError::HyphenAtEdge { name, label } => DomainError::HyphenAtEdge {
+                name: cut(name),
+                label: cut(label),
+            },
+            DomainError::NumericTopLevel(name) => DomainError::NumericTopLevel(cut(name)),
+            DomainError::InvalidIdna(name) => DomainError::InvalidIdna(cut(name)),
+        }
+    }
 }
 
 /// Longest label and name, RFC 1035 §2.3.4 (253 = 255 minus the length octets of the wire form).

@@ -3,13 +3,16 @@
 //! A TXT record can hold any byte: an ANSI escape sequence in a DKIM record could recolour,
 //! move the cursor or rewrite a terminal's title, and a bidirectional override can make text
 //! read differently from what it is. Every string the human renderer prints goes through
-//! [`escape`], which shows such characters as visible escapes.
+//! [`escape`], which shows such characters as visible escapes. JSON keeps the real text, but
+//! writes the same characters as `\uXXXX` escapes (`render::json`), so a document printed on
+//! a terminal is safe too.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` must not reach a terminal as it is.
-fn is_unsafe(c: char) -> bool {
+/// Whether `c` must not reach a terminal as it is: what [`escape`] escapes, and what the JSON
+/// writer writes as `\uXXXX`.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control() // C0, DEL and C1 controls, including ESC, CR, LF and TAB
         || matches!(c,
             '\u{061c}'                      // Arabic letter mark
@@ -41,9 +44,27 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// The first `max_chars` characters of `text`, with `…` when there were more: how a message
+/// quotes input that may be huge (a line of megabytes, a label of thousands of octets). Not
+/// escaped; the printer escapes.
+pub fn shorten(text: &str, max_chars: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}…", &text[..cut])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, shorten};
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis() {
+        assert_eq!(shorten("example.com", 11), "example.com");
+        assert_eq!(shorten("example.com", 7), "example…");
+        assert_eq!(shorten("bücher", 2), "bü…");
+        assert_eq!(shorten("", 0), "");
+    }
 
     #[test]
     fn plain_text_is_untouched() {

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Parser;
 use clap::error::ErrorKind;
 use mailcheck::cli::{self, Cli, ExitStatus, Format};
+use mailcheck::render;
 
 fn main() -> ExitCode {
     match real_main() {
@@ -19,7 +20,8 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(io::stderr(), "error: {error:#}");
+            // Escaped like every other line: an I/O error may name a path.
+            let _ = render::human::render_error(&format!("{error:#}"), &mut io::stderr());
             ExitCode::from(ExitStatus::InputError.code())
         }
     }

@@ -8,14 +8,16 @@ use serde::Serialize;
 
 use crate::finding::Severity;
 use crate::render;
-use crate::report::{AuditStatus, DomainReport, InputLineError, Report, SCHEMA_VERSION};
+use crate::report::{AuditStatus, DomainReport, InputErrors, Report, SCHEMA_VERSION, ToolError};
 
 /// Where finished domain reports go.
 pub trait ReportSink {
     /// Domain number `index` (input order) is done.
     fn domain_done(&mut self, index: usize, report: DomainReport) -> io::Result<()>;
-    /// Every domain is done.
-    fn finish(&mut self, input_errors: &[InputLineError]) -> io::Result<()>;
+    /// Every domain is done. `error` is a problem of the tool found at the end (a
+    /// `--save-dns` file that could not be written), which a JSON document or the NDJSON run
+    /// line carries beside the results, so that the output stays well-formed.
+    fn finish(&mut self, input_errors: &InputErrors, error: Option<&ToolError>) -> io::Result<()>;
 }
 
 /// What decides the exit code, tallied as results stream past.
@@ -86,8 +88,8 @@ impl ReportSink for HumanSink<'_> {
         self.out.flush()
     }
 
-    fn finish(&mut self, _input_errors: &[InputLineError]) -> io::Result<()> {
-        // Invalid input lines were reported on stderr as they were read.
+    fn finish(&mut self, _: &InputErrors, _: Option<&ToolError>) -> io::Result<()> {
+        // Invalid input lines and the error were reported on stderr.
         self.out.flush()
     }
 }
@@ -115,7 +117,7 @@ impl<'w> JsonSink<'w> {
     /// Writes one entry of the `domains` array, opening the document before the first.
     fn write_domain(&mut self, report: &DomainReport) -> io::Result<()> {
         if self.written == 0 {
-            let (head, _) = document_around_domains(&[])?;
+            let (head, _) = document_around_domains(&InputErrors::default(), None)?;
             self.out.write_all(head.as_bytes())?;
             self.out.write_all(b"[\n")?;
         } else {
@@ -123,7 +125,7 @@ impl<'w> JsonSink<'w> {
         }
         // The entry as serde_json pretty-prints it two levels down: every line indented by
         // four spaces (JSON strings hold no raw newline, so lines are the printer's own).
-        let entry = serde_json::to_string_pretty(report)?;
+        let entry = render::json::to_pretty_string(report)?;
         for (number, line) in entry.lines().enumerate() {
             if number > 0 {
                 self.out.write_all(b"\n")?;
@@ -138,10 +140,14 @@ impl<'w> JsonSink<'w> {
 
 /// The pretty-printed document with an empty `domains` array, split around that array: what
 /// goes before it and what goes after it.
-fn document_around_domains(input_errors: &[InputLineError]) -> io::Result<(String, String)> {
+fn document_around_domains(
+    input_errors: &InputErrors,
+    error: Option<&ToolError>,
+) -> io::Result<(String, String)> {
     let mut report = Report::of_domains(Vec::new());
-    report.input_errors = input_errors.to_vec();
-    let text = serde_json::to_string_pretty(&report)?;
+    report.input_errors = input_errors.clone();
+    report.error = error.cloned();
+    let text = render::json::to_pretty_string(&report)?;
     let marker = "\"domains\": []";
     let at = text
         .find(marker)
@@ -152,17 +158,23 @@ fn document_around_domains(input_errors: &[InputLineError]) -> io::Result<(Strin
 
 impl ReportSink for JsonSink<'_> {
     fn domain_done(&mut self, index: usize, report: DomainReport) -> io::Result<()> {
-        for report in self.order.push(index, report) {
+        let due = self.order.push(index, report);
+        if due.is_empty() {
+            return Ok(());
+        }
+        for report in due {
             self.write_domain(&report)?;
         }
-        Ok(())
+        // Flushed as written, like the other formats: a reader sees the document grow, and a
+        // closed stdout is found at once (the run then stops).
+        self.out.flush()
     }
 
-    fn finish(&mut self, input_errors: &[InputLineError]) -> io::Result<()> {
+    fn finish(&mut self, input_errors: &InputErrors, error: Option<&ToolError>) -> io::Result<()> {
         for report in self.order.drain_rest() {
             self.write_domain(&report)?;
         }
-        let (head, tail) = document_around_domains(input_errors)?;
+        let (head, tail) = document_around_domains(input_errors, error)?;
         if self.written == 0 {
             self.out.write_all(head.as_bytes())?;
             self.out.write_all(b"[]")?;
@@ -206,19 +218,24 @@ struct RunSummary<'a> {
     warnings: usize,
     info: usize,
     incomplete: usize,
-    input_errors: &'a [InputLineError],
+    /// Always present, unlike in the JSON document (an empty list is `[]`).
+    input_errors: &'a [crate::report::InputLineError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_errors_omitted: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a ToolError>,
 }
 
 impl ReportSink for NdjsonSink<'_> {
     fn domain_done(&mut self, _index: usize, report: DomainReport) -> io::Result<()> {
         self.tally.add(&report);
-        serde_json::to_writer(&mut *self.out, &report)?;
+        render::json::write_compact(&report, &mut *self.out)?;
         writeln!(self.out)?;
         // A consumer reading the stream sees each domain when it is done.
         self.out.flush()
     }
 
-    fn finish(&mut self, input_errors: &[InputLineError]) -> io::Result<()> {
+    fn finish(&mut self, input_errors: &InputErrors, error: Option<&ToolError>) -> io::Result<()> {
         let tally = self.tally;
         let line = RunLine {
             run: RunSummary {
@@ -228,10 +245,12 @@ impl ReportSink for NdjsonSink<'_> {
                 warnings: tally.warnings,
                 info: tally.info,
                 incomplete: tally.incomplete,
-                input_errors,
+                input_errors: &input_errors.listed,
+                input_errors_omitted: (input_errors.omitted > 0).then_some(input_errors.omitted),
+                error,
             },
         };
-        serde_json::to_writer(&mut *self.out, &line)?;
+        render::json::write_compact(&line, &mut *self.out)?;
         writeln!(self.out)?;
         self.out.flush()
     }
@@ -277,6 +296,7 @@ mod tests {
     use super::*;
     use crate::describe::Records;
     use crate::domain::parse_domain;
+    use crate::report::InputLineError;
 
     fn report_of(name: &str) -> DomainReport {
         let domain = parse_domain(name).unwrap();
@@ -290,41 +310,111 @@ mod tests {
     }
 
     /// What the streaming sink writes, for reports delivered in `order`.
-    fn streamed(names: &[&str], order: &[usize], errors: &[InputLineError]) -> String {
+    fn streamed(
+        names: &[&str],
+        order: &[usize],
+        errors: &InputErrors,
+        error: Option<&ToolError>,
+    ) -> String {
         let mut out = Vec::new();
         let mut sink = JsonSink::new(&mut out);
         for &index in order {
             sink.domain_done(index, report_of(names[index])).unwrap();
         }
-        sink.finish(errors).unwrap();
+        sink.finish(errors, error).unwrap();
         String::from_utf8(out).unwrap()
     }
 
     /// What rendering the whole report at once writes.
-    fn whole(names: &[&str], errors: &[InputLineError]) -> String {
+    fn whole(names: &[&str], errors: &InputErrors, error: Option<&ToolError>) -> String {
         let mut report = Report::of_domains(names.iter().map(|name| report_of(name)).collect());
-        report.input_errors = errors.to_vec();
+        report.input_errors = errors.clone();
+        report.error = error.cloned();
         let mut out = Vec::new();
         render::json::render(&report, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
+    fn input_errors(count: usize) -> InputErrors {
+        let mut errors = InputErrors::default();
+        for line in 1..=count {
+            errors.push(InputLineError {
+                line,
+                text: "not a domain!".to_owned(),
+                message: "invalid".to_owned(),
+            });
+        }
+        errors
+    }
+
     #[test]
     fn the_streamed_document_is_the_whole_document_byte_for_byte() {
         let names = ["a.example", "b.example", "c.example"];
-        let errors = vec![InputLineError {
-            line: 4,
-            text: "not a domain!".to_owned(),
-            message: "invalid".to_owned(),
-        }];
+        let errors = input_errors(1);
+        let none = InputErrors::default();
+        let save = ToolError::input("cannot write --save-dns run.json: No space left on device");
+        for (errors, error) in [
+            (&errors, None),
+            (&none, None),
+            (&errors, Some(&save)),
+            (&none, Some(&save)),
+            (&input_errors(150), None),
+        ] {
+            assert_eq!(
+                streamed(&names, &[2, 0, 1], errors, error),
+                whole(&names, errors, error)
+            );
+            assert_eq!(
+                streamed(&names[..1], &[0], errors, error),
+                whole(&names[..1], errors, error)
+            );
+            assert_eq!(streamed(&[], &[], errors, error), whole(&[], errors, error));
+        }
+    }
+
+    #[test]
+    fn input_errors_are_listed_up_to_the_limit_and_counted_beyond() {
+        let errors = input_errors(crate::report::MAX_INPUT_ERRORS + 7);
+        let document: serde_json::Value = serde_json::from_str(&whole(&[], &errors, None)).unwrap();
         assert_eq!(
-            streamed(&names, &[2, 0, 1], &errors),
-            whole(&names, &errors)
+            document["input_errors"].as_array().map(Vec::len),
+            Some(crate::report::MAX_INPUT_ERRORS)
         );
-        assert_eq!(streamed(&names, &[0, 1, 2], &[]), whole(&names, &[]));
-        assert_eq!(streamed(&names[..1], &[0], &[]), whole(&names[..1], &[]));
-        assert_eq!(streamed(&[], &[], &errors), whole(&[], &errors));
-        assert_eq!(streamed(&[], &[], &[]), whole(&[], &[]));
+        assert_eq!(document["input_errors_omitted"], 7);
+
+        let mut out = Vec::new();
+        let mut sink = NdjsonSink::new(&mut out);
+        sink.finish(&errors, None).unwrap();
+        let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(line["run"]["input_errors_omitted"], 7);
+        assert!(line["run"].get("error").is_none());
+    }
+
+    #[test]
+    fn an_error_at_the_end_is_inside_the_one_document_and_the_run_line() {
+        let save = ToolError::input("cannot write --save-dns run.json: disk full");
+        let document: serde_json::Value = serde_json::from_str(&streamed(
+            &["a.example"],
+            &[0],
+            &input_errors(0),
+            Some(&save),
+        ))
+        .unwrap();
+        assert_eq!(document["error"]["kind"], "input");
+        assert_eq!(document["domains"][0]["domain"], "a.example");
+
+        let mut out = Vec::new();
+        let mut sink = NdjsonSink::new(&mut out);
+        sink.domain_done(0, report_of("a.example")).unwrap();
+        sink.finish(&InputErrors::default(), Some(&save)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1]["run"]["error"]["message"], save.message);
+        assert_eq!(lines[1]["run"]["input_errors"], serde_json::json!([]));
     }
 
     #[test]

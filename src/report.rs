@@ -28,9 +28,14 @@ pub struct Report {
     /// `mailcheck spf`: one SPF evaluation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spf_check: Option<SpfCheckReport>,
-    /// Lines of `--input` that are not domains (the others were audited).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub input_errors: Vec<InputLineError>,
+    /// Lines of `--input` that are not domains (the others were audited): `input_errors`,
+    /// at most [`MAX_INPUT_ERRORS`] of them, and `input_errors_omitted`, how many more.
+    #[serde(flatten)]
+    pub input_errors: InputErrors,
+    /// A problem of the tool itself that came after the domains were written (a `--save-dns`
+    /// file that could not be written): the run exits 2, and the document stays one document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ToolError>,
 }
 
 /// One `check_host()` run (`mailcheck spf`).
@@ -58,7 +63,8 @@ impl Report {
             domains,
             lints: Vec::new(),
             spf_check: None,
-            input_errors: Vec::new(),
+            input_errors: InputErrors::default(),
+            error: None,
         }
     }
 
@@ -237,8 +243,69 @@ impl Summary {
 pub struct InputLineError {
     /// 1-based line number.
     pub line: usize,
-    /// The line as given (trimmed).
+    /// The line as given (trimmed, without its comment), cut to its first
+    /// [`QUOTED_CHARS`] characters and `…`: a line may be megabytes long.
     pub text: String,
-    /// Why it is not a domain.
+    /// Why it is not a domain (quoting the line as short as `text`).
     pub message: String,
+}
+
+/// Characters of an invalid input line that its error quotes.
+pub const QUOTED_CHARS: usize = 60;
+
+/// The most invalid input lines a report lists one by one; the others are only counted, so
+/// that a list of a million bad lines gives a report of a bounded size.
+pub const MAX_INPUT_ERRORS: usize = 100;
+
+/// The invalid lines of a domain list: the first [`MAX_INPUT_ERRORS`], and a count of the
+/// rest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct InputErrors {
+    /// The first invalid lines, in input order.
+    #[serde(rename = "input_errors", skip_serializing_if = "Vec::is_empty")]
+    pub listed: Vec<InputLineError>,
+    /// How many more there were.
+    #[serde(rename = "input_errors_omitted", skip_serializing_if = "is_zero")]
+    pub omitted: usize,
+}
+
+impl InputErrors {
+    /// Adds an invalid line: listed while there is room, else counted.
+    pub fn push(&mut self, error: InputLineError) {
+        if self.listed.len() < MAX_INPUT_ERRORS {
+            self.listed.push(error);
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    /// Whether every line was valid.
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty() && self.omitted == 0
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
+/// An error of the tool itself, as JSON shows it (`error`): on its own in a document when the
+/// run could not start, beside the results when it came at the end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ToolError {
+    /// `input`: a usage or input error, exit code 2.
+    pub kind: &'static str,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl ToolError {
+    /// A usage or input error (exit 2).
+    pub fn input(message: impl Into<String>) -> Self {
+        ToolError {
+            kind: "input",
+            message: message.into(),
+        }
+    }
 }

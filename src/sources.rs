@@ -21,7 +21,15 @@
 //! ([`AuditSources::zones`], `gather::zone`): a file's own problems (the `zone-*` rules) are part
 //! of the DNS of every domain it answered (a zone that does not load answers nothing), and a
 //! file that cannot answer at all (no SOA and no `$ORIGIN`) is reported to every audit.
+//!
+//! The `--save-dns` file is checked before the first query: a temporary file is created beside
+//! it when the sources are built, so a path that cannot be written stops the run at once
+//! instead of after the whole audit. The answers go to that temporary file at the end, which
+//! then replaces the file in one rename: a write that fails (a full disk) leaves the previous
+//! save as it was, never a truncated one.
 
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -93,7 +101,7 @@ type Layer = Box<dyn DnsSource>;
 pub struct AuditSources {
     top: Arc<ChasingSource<CachingSource<Layer>>>,
     zones: Option<Arc<ZoneSet>>,
-    saving: Option<(PathBuf, Arc<SavingSource<Layer>>)>,
+    saving: Option<(SaveFile, Arc<SavingSource<Layer>>)>,
 }
 
 impl AuditSources {
@@ -132,8 +140,12 @@ impl AuditSources {
         };
         let (layer, saving): (Layer, _) = match &args.save_dns {
             Some(path) => {
+                let file = SaveFile::create(path).map_err(|error| SourceError::Save {
+                    path: path.clone(),
+                    error,
+                })?;
                 let saving = Arc::new(SavingSource::new(layer));
-                (Box::new(Arc::clone(&saving)), Some((path.clone(), saving)))
+                (Box::new(Arc::clone(&saving)), Some((file, saving)))
             }
             None => (layer, None),
         };
@@ -154,17 +166,114 @@ impl AuditSources {
         self.zones.clone()
     }
 
-    /// Writes the `--save-dns` file, if asked for.
-    pub fn finish(&self) -> Result<(), SourceError> {
-        if let Some((path, saving)) = &self.saving {
-            std::fs::write(path, saving.answers().to_json()).map_err(|error| {
-                SourceError::Save {
-                    path: path.clone(),
-                    error,
-                }
-            })?;
+    /// Writes the `--save-dns` file, if asked for: every answer of the run, in place of the
+    /// file's previous content at once, or not at all. Dropping the sources without calling
+    /// this (a run cut short) leaves the file as it was.
+    pub fn finish(self) -> Result<(), SourceError> {
+        if let Some((file, saving)) = self.saving {
+            let path = file.path.clone();
+            file.commit(saving.answers().to_json().as_bytes())
+                .map_err(|error| SourceError::Save { path, error })?;
         }
         Ok(())
+    }
+}
+
+/// A `--save-dns` file being written: a temporary file in the same directory (a rename is
+/// atomic only within one file system), renamed over the file when the run is done, removed if
+/// it never is.
+struct SaveFile {
+    /// The file as the user named it, for messages.
+    path: PathBuf,
+    /// The file that is replaced: `path`, or the file a symbolic link at `path` points to
+    /// (the link stays a link, as when the file is written in place).
+    target: PathBuf,
+    /// The temporary file, and its path; `None` once renamed.
+    temporary: Option<(File, PathBuf)>,
+}
+
+impl SaveFile {
+    /// Creates the temporary file now: this is the check that the directory exists and may be
+    /// written. A file already at `path` must be a file that may be written too (its
+    /// permissions are kept): a read-only file is not replaced behind the user's back.
+    fn create(path: &Path) -> io::Result<SaveFile> {
+        let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let existing = match fs::metadata(&target) {
+            Ok(metadata) if metadata.is_dir() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "it is a directory",
+                ));
+            }
+            Ok(metadata) => {
+                // Opened for writing without truncating: the check changes nothing.
+                OpenOptions::new().write(true).open(&target)?;
+                Some(metadata.permissions())
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(error),
+        };
+        let (file, temporary) = create_beside(&target)?;
+        if let Some(permissions) = existing {
+            file.set_permissions(permissions)?;
+        }
+        Ok(SaveFile {
+            path: path.to_path_buf(),
+            target,
+            temporary: Some((file, temporary)),
+        })
+    }
+
+    /// Writes `content` to the temporary file, makes it durable, and renames it over the file.
+    fn commit(mut self, content: &[u8]) -> io::Result<()> {
+        let Some((mut file, temporary)) = self.temporary.take() else {
+            return Ok(());
+        };
+        let written = file
+            .write_all(content)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| fs::rename(&temporary, &self.target));
+        if written.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        written
+    }
+}
+
+impl Drop for SaveFile {
+    fn drop(&mut self) {
+        if let Some((_, temporary)) = self.temporary.take() {
+            let _ = fs::remove_file(temporary);
+        }
+    }
+}
+
+/// Creates a new, empty file beside `target`, named after it and hidden
+/// (`.run.json.12345.0.tmp`), never one that exists already.
+fn create_beside(target: &Path) -> io::Result<(File, PathBuf)> {
+    let directory = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "it names no file"))?
+        .to_string_lossy();
+    let mut attempt = 0;
+    loop {
+        let temporary = directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((file, temporary)),
+            // Left over by a run that was killed: take the next name.
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(error) => return Err(error),
+        }
     }
 }
 

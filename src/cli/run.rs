@@ -2,10 +2,10 @@
 //! `explain`, each writing its output and returning its exit status.
 
 use std::io::{self, Write};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
-use colored::Colorize;
 use serde::Serialize;
 
 use super::args::{
@@ -14,16 +14,15 @@ use super::args::{
 };
 use super::exit::{ExitStatus, FailOn, InputError};
 use crate::audit::audit_with;
-use crate::batch::{audit_share, domains_in_flight, read_domain_list, run_unordered};
+use crate::batch::{DomainList, audit_share, domains_in_flight, read_domain_list, run_unordered};
 use crate::dns::DnsSource;
 use crate::domain::{DomainName, parse_domain};
-use crate::escape::escape;
 use crate::finding::{RecordKind, Rule};
 use crate::gather::GatherOptions;
 use crate::output::{HumanSink, JsonSink, NdjsonSink, ReportSink, Tally};
 use crate::progress::Progress;
 use crate::render;
-use crate::report::{LintReport, Report, SCHEMA_VERSION, ToolInfo};
+use crate::report::{InputErrors, LintReport, Report, SCHEMA_VERSION, ToolError, ToolInfo};
 use crate::rules::{RULES, find_rule};
 use crate::sources::AuditSources;
 use crate::txt::TxtRecord;
@@ -53,44 +52,39 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     }
 }
 
-/// Writes a usage or input error: one line on stderr, and under JSON a JSON document on stdout.
+/// Writes a usage or input error: one line on stderr (escaped: the message may quote what the
+/// user typed, a file's line or a server's text), and on stdout, under JSON, a JSON document,
+/// under NDJSON the same object on one line.
 pub fn report_error(
     message: &str,
     format: Format,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<()> {
-    // The message may quote what the user typed, escape sequences included.
-    writeln!(
-        err,
-        "{} {}",
-        "error:".red().bold(),
-        crate::escape::escape(message)
-    )?;
-    if format != Format::Human {
-        #[derive(Serialize)]
-        struct ErrorDocument<'a> {
-            schema_version: u32,
-            tool: ToolInfo,
-            error: ErrorBody<'a>,
-        }
-        #[derive(Serialize)]
-        struct ErrorBody<'a> {
-            kind: &'static str,
-            message: &'a str,
-        }
-        let document = ErrorDocument {
-            schema_version: SCHEMA_VERSION,
-            tool: ToolInfo::default(),
-            error: ErrorBody {
-                kind: "input",
-                message,
-            },
-        };
-        serde_json::to_writer_pretty(&mut *out, &document)?;
-        writeln!(out)?;
+    #[derive(Serialize)]
+    struct ErrorDocument {
+        schema_version: u32,
+        tool: ToolInfo,
+        error: ToolError,
     }
-    Ok(())
+    render::human::render_error(message, err)?;
+    let document = ErrorDocument {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::default(),
+        error: ToolError::input(message),
+    };
+    write_json(&document, format, out)
+}
+
+/// Writes `value` as JSON: pretty under `--format json`, on one line under NDJSON (where every
+/// line is an object); nothing for human output.
+fn write_json(value: &impl Serialize, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => return Ok(()),
+        Format::Json => render::json::write_pretty(value, &mut *out)?,
+        Format::Ndjson => render::json::write_compact(value, &mut *out)?,
+    }
+    writeln!(out)
 }
 
 enum RunError {
@@ -127,22 +121,12 @@ async fn run_audit(
         .map(|domain| parse_domain(domain))
         .collect::<Result<Vec<DomainName>, _>>()
         .map_err(InputError::from)?;
-    let mut input_errors = Vec::new();
+    let mut input_errors = InputErrors::default();
     if let Some(path) = &args.input {
-        let text = read_input(path)?;
-        let (listed, errors) = read_domain_list(&text);
-        for error in &errors {
-            writeln!(
-                err,
-                "{} {}:{}: {}",
-                "error:".red().bold(),
-                path.display(),
-                error.line,
-                escape(&error.message)
-            )?;
-        }
-        domains.extend(listed);
-        input_errors = errors;
+        let list = read_input(path)?;
+        report_input_errors(path, &list.errors, err)?;
+        domains.extend(list.domains);
+        input_errors = list.errors;
     }
     let mut options = GatherOptions::default();
     for text in &args.selectors {
@@ -158,7 +142,8 @@ async fn run_audit(
             crate::expect::ExpectFile::load(path, &domains).map_err(InputError::from)?,
         ));
     }
-    // --zone, --offline, --replay and --save-dns choose the layers under the cache.
+    // --zone, --offline, --replay and --save-dns choose the layers under the cache. The
+    // --save-dns file is checked here, before any query.
     let sources = AuditSources::build(&sources.settings(), &resolver.settings(), args.concurrency)
         .map_err(InputError::from)?;
     options.zones = sources.zones();
@@ -177,7 +162,7 @@ async fn run_audit(
     let mut tally = Tally::default();
     let mut write_error = None;
     let count = domains.len();
-    run_unordered(
+    let flow = run_unordered(
         domains.into_iter().enumerate().collect(),
         domains_in_flight(args.concurrency),
         |(position, domain)| {
@@ -190,34 +175,67 @@ async fn run_audit(
         |index, report| {
             tally.add(&report);
             progress.update(&tally);
-            if write_error.is_none() {
-                let written = progress.suspend(|| sink.domain_done(index, report));
-                write_error = written.err();
+            match progress.suspend(|| sink.domain_done(index, report)) {
+                Ok(()) => ControlFlow::Continue(()),
+                // Stdout is gone (`| head` has read enough) or cannot be written: every
+                // further audit would be for nobody, so the run stops here.
+                Err(error) => {
+                    write_error = Some(error);
+                    ControlFlow::Break(())
+                }
             }
         },
     )
     .await;
     progress.finish();
-    if let Some(error) = write_error {
+    if flow.is_break() {
+        // The --save-dns file is left as it was: the run did not finish.
+        let error = write_error.unwrap_or_else(|| io::Error::other("the run was stopped"));
         return Err(error.into());
     }
-    sources.finish().map_err(InputError::from)?;
-    sink.finish(&input_errors)?;
+    // A save that fails now is reported inside the output, which stays one JSON document
+    // (or NDJSON lines), and on stderr.
+    let save_error = sources
+        .finish()
+        .err()
+        .map(|error| ToolError::input(error.to_string()));
+    if let Some(error) = &save_error {
+        render::human::render_error(&error.message, err)?;
+    }
+    sink.finish(&input_errors, save_error.as_ref())?;
 
-    if !input_errors.is_empty() {
+    if save_error.is_some() || !input_errors.is_empty() {
         return Ok(ExitStatus::InputError);
     }
     Ok(ExitStatus::of_tally(&tally, args.fail_on))
 }
 
-/// The text of `--input`: a file, or stdin for `-`.
-fn read_input(path: &Path) -> Result<String, InputError> {
+/// Reads `--input`, a file or stdin for `-`, line by line.
+fn read_input(path: &Path) -> Result<DomainList, InputError> {
     let unreadable = |error: io::Error| InputError::Input(path.to_owned(), error.to_string());
     if path == Path::new("-") {
-        io::read_to_string(io::stdin()).map_err(unreadable)
+        read_domain_list(io::stdin().lock()).map_err(unreadable)
     } else {
-        std::fs::read_to_string(path).map_err(unreadable)
+        let file = std::fs::File::open(path).map_err(unreadable)?;
+        read_domain_list(io::BufReader::new(file)).map_err(unreadable)
     }
+}
+
+/// One line on stderr per invalid line of `--input` (the first ones; then how many more).
+fn report_input_errors(path: &Path, errors: &InputErrors, err: &mut dyn Write) -> io::Result<()> {
+    for error in &errors.listed {
+        let message = format!("{}:{}: {}", path.display(), error.line, error.message);
+        render::human::render_error(&message, err)?;
+    }
+    if errors.omitted > 0 {
+        let message = format!(
+            "{}: {} more invalid lines not shown",
+            path.display(),
+            errors.omitted
+        );
+        render::human::render_error(&message, err)?;
+    }
+    Ok(())
 }
 
 fn write_report(
@@ -230,7 +248,9 @@ fn write_report(
         Format::Human => {
             render::human::render(report, render::human::HumanOptions { verbose }, out)
         }
-        Format::Json | Format::Ndjson => render::json::render(report, out),
+        Format::Json => render::json::render(report, out),
+        // NDJSON: the one document on one line.
+        Format::Ndjson => write_json(report, format, out),
     }
 }
 
@@ -343,9 +363,12 @@ fn explain(
         None => RULES.to_vec(),
     };
     match format {
-        Format::Json | Format::Ndjson => {
-            serde_json::to_writer_pretty(&mut *out, &rules).map_err(io::Error::from)?;
-            writeln!(out)?;
+        Format::Json => write_json(&rules, format, out)?,
+        // NDJSON: one rule per line.
+        Format::Ndjson => {
+            for rule in rules {
+                write_json(rule, format, out)?;
+            }
         }
         Format::Human if rule.is_some() => render::human::render_rule(rules[0], out)?,
         Format::Human => render::human::render_rule_list(&rules, out)?,

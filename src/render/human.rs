@@ -1,11 +1,13 @@
 //! The human renderer: per domain, one block per section with what was found and what is
 //! wrong, each finding with its fix, then a summary line.
+//!
+//! Everything is written through `Term`: a line is made of our own words, numbers and
+//! `Piece::text`, which escapes whatever it is given, so no text of a report (DNS data,
+//! error texts, file contents) reaches the terminal raw (see `render/term.rs`).
 
 use std::io::{self, Write};
 
-use colored::{ColoredString, Colorize};
-
-use super::wrap::wrap;
+use super::term::{Piece, Term, emit, wrapped};
 use crate::escape::escape;
 use clap::ValueEnum;
 
@@ -26,114 +28,145 @@ const WIDTH: usize = 100;
 
 /// Writes `report` for a person to read.
 pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+    let term = &mut Term::new(out);
     for (i, domain) in report.domains.iter().enumerate() {
         if i > 0 {
-            writeln!(out)?;
+            term.blank()?;
         }
-        render_domain(domain, options, out)?;
+        domain_block(domain, options, term)?;
     }
     for (i, lint) in report.lints.iter().enumerate() {
         if i > 0 || !report.domains.is_empty() {
-            writeln!(out)?;
+            term.blank()?;
         }
-        render_lint(lint, out)?;
+        render_lint(lint, term)?;
     }
     if let Some(check) = &report.spf_check {
-        render_spf_check(check, out)?;
+        render_spf_check(check, term)?;
     }
     Ok(())
 }
 
+/// Writes a problem of the run on one line (stderr): `error: ` and `message`, escaped, since
+/// it may quote a file's line, a path or a server's error text.
+pub fn render_error(message: &str, out: &mut dyn Write) -> io::Result<()> {
+    emit!(
+        Term::new(out),
+        Piece::from("error:").red().bold(),
+        " ",
+        Piece::text(message)
+    )
+}
+
 /// `mailcheck spf`: the result first, then what decided it, then the trace.
-fn render_spf_check(check: &SpfCheckReport, out: &mut dyn Write) -> io::Result<()> {
+fn render_spf_check(check: &SpfCheckReport, term: &mut Term) -> io::Result<()> {
     let evaluation = &check.evaluation;
-    writeln!(
-        out,
-        "{}",
-        format!("SPF check of {} for {}", escape(&check.domain), check.ip)
-            .bold()
-            .underline()
+    let title = Piece::concat([
+        "SPF check of ".into(),
+        Piece::text(&check.domain),
+        " for ".into(),
+        Piece::text(&check.ip),
+    ]);
+    emit!(term, title.bold().underline())?;
+    emit!(
+        term,
+        "  sender ",
+        Piece::text(&check.sender),
+        ", HELO ",
+        Piece::text(&check.helo)
     )?;
-    writeln!(
-        out,
-        "  sender {}, HELO {}",
-        escape(&check.sender),
-        escape(&check.helo)
-    )?;
-    let result = evaluation.result.as_str();
+    let result = Piece::from(evaluation.result.as_str());
     let result = match evaluation.result {
         SpfResult::Pass => result.green().bold(),
         SpfResult::Fail | SpfResult::PermError | SpfResult::TempError => result.red().bold(),
         SpfResult::SoftFail => result.yellow().bold(),
         SpfResult::Neutral | SpfResult::None => result.bold(),
     };
-    writeln!(out)?;
-    writeln!(out, "  {} {result}", "Result:".bold())?;
+    term.blank()?;
+    emit!(term, "  ", Piece::from("Result:").bold(), " ", result)?;
     if !evaluation.decided_by.is_empty() {
-        let chain: Vec<String> = evaluation
-            .decided_by
-            .iter()
-            .map(|step| format!("{} (in {})", escape(&step.term), escape(&step.domain)))
-            .collect();
-        writeln!(out, "  {} {}", "Decided by:".bold(), chain.join(" → "))?;
+        let mut line = vec!["  ".into(), Piece::from("Decided by:").bold(), " ".into()];
+        for (i, step) in evaluation.decided_by.iter().enumerate() {
+            if i > 0 {
+                line.push(" → ".into());
+            }
+            line.extend([
+                Piece::text(&step.term),
+                " (in ".into(),
+                Piece::text(&step.domain),
+                ")".into(),
+            ]);
+        }
+        term.line(line)?;
     }
-    for (i, line) in wrap(&escape(&evaluation.reason), WIDTH - 10)
+    for (i, line) in wrapped(&evaluation.reason, WIDTH - 10)
         .into_iter()
         .enumerate()
     {
         if i == 0 {
-            writeln!(out, "  {} {line}", "Reason:".bold())?;
+            emit!(term, "  ", Piece::from("Reason:").bold(), " ", line)?;
         } else {
-            writeln!(out, "          {line}")?;
+            emit!(term, "          ", line)?;
         }
     }
     if let Some(explanation) = &evaluation.explanation {
-        writeln!(out, "  {} {}", "Explanation:".bold(), escape(explanation))?;
+        emit!(
+            term,
+            "  ",
+            Piece::from("Explanation:").bold(),
+            " ",
+            Piece::text(explanation)
+        )?;
     }
-    writeln!(
-        out,
-        "  DNS lookups: {} of at most {}; void lookups: {} of at most {}",
+    emit!(
+        term,
+        "  DNS lookups: ",
         evaluation.lookups,
+        " of at most ",
         crate::spf::eval::LOOKUP_LIMIT,
+        "; void lookups: ",
         evaluation.void_lookups,
+        " of at most ",
         crate::spf::eval::VOID_LIMIT
     )?;
-    writeln!(out)?;
-    writeln!(out, "{}", "Trace".bold())?;
+    term.blank()?;
+    emit!(term, Piece::from("Trace").bold())?;
     let mut domain: Option<(&str, usize)> = None;
     for step in &evaluation.trace {
+        let indent = Piece::repeat("  ", step.depth);
         if domain != Some((step.domain.as_str(), step.depth)) {
-            writeln!(
-                out,
-                "  {}{}",
-                "  ".repeat(step.depth),
-                escape(&step.domain).bold()
-            )?;
+            emit!(term, "  ", indent.clone(), Piece::text(&step.domain).bold())?;
             domain = Some((step.domain.as_str(), step.depth));
         }
-        writeln!(out, "  {}  {}", "  ".repeat(step.depth), escape(&step.text))?;
+        emit!(term, "  ", indent, "  ", Piece::text(&step.text))?;
     }
     Ok(())
 }
 
-fn render_lint(lint: &LintReport, out: &mut dyn Write) -> io::Result<()> {
+fn render_lint(lint: &LintReport, term: &mut Term) -> io::Result<()> {
     let kind = lint
         .kind
         .to_possible_value()
         .map_or_else(String::new, |value| value.get_name().to_uppercase());
-    writeln!(out, "{}", format!("{kind} record").bold().underline())?;
-    writeln!(out, "  {}", escape(&lint.text))?;
+    let title = Piece::concat([Piece::text(kind), " record".into()]);
+    emit!(term, title.bold().underline())?;
+    emit!(term, "  ", Piece::text(&lint.text))?;
     for line in &lint.overview {
-        writeln!(out, "  {}{}", "  ".repeat(line.depth), escape(&line.text))?;
+        emit!(
+            term,
+            "  ",
+            Piece::repeat("  ", line.depth),
+            Piece::text(&line.text)
+        )?;
     }
     if lint.findings.is_empty() {
-        writeln!(out, "  {} no problems found", "✔".green())?;
+        emit!(term, "  ", Piece::from("✔").green(), " no problems found")?;
     }
     for finding in &lint.findings {
-        render_finding(finding, out)?;
+        render_finding(finding, term)?;
     }
-    writeln!(out)?;
-    writeln!(out, "Summary: {}", counts(&lint.summary))
+    term.blank()?;
+    emit!(term, "Summary: ", counts(&lint.summary))
 }
 
 /// Writes one domain's report.
@@ -142,38 +175,48 @@ pub fn render_domain(
     options: HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    domain_block(domain, options, &mut Term::new(out))
+}
+
+fn domain_block(domain: &DomainReport, options: HumanOptions, term: &mut Term) -> io::Result<()> {
     let title = match &domain.domain_unicode {
-        Some(unicode) => format!("{} ({})", escape(unicode), domain.domain),
-        None => domain.domain.clone(),
+        Some(unicode) => Piece::concat([
+            Piece::text(unicode),
+            " (".into(),
+            Piece::text(&domain.domain),
+            ")".into(),
+        ]),
+        None => Piece::text(&domain.domain),
     };
-    writeln!(out, "{}", title.bold().underline())?;
+    emit!(term, title.bold().underline())?;
     for provider in &domain.providers {
-        writeln!(
-            out,
-            "Mail provider: {} ({})",
-            escape(&provider.name).bold(),
-            escape(&provider.evidence.join("; "))
+        emit!(
+            term,
+            "Mail provider: ",
+            Piece::text(&provider.name).bold(),
+            " (",
+            Piece::text(provider.evidence.join("; ")),
+            ")"
         )?;
     }
     for &section in Section::ALL {
-        render_section(domain, section, out)?;
+        render_section(domain, section, term)?;
     }
-    writeln!(out)?;
-    writeln!(out, "{}", summary_line(domain))?;
+    term.blank()?;
+    emit!(term, summary_line(domain))?;
     if domain.worst().is_some() {
-        writeln!(
-            out,
-            "{}",
-            "Run `mailcheck explain RULE` to see why a rule matters.".dimmed()
+        emit!(
+            term,
+            Piece::from("Run `mailcheck explain RULE` to see why a rule matters.").dimmed()
         )?;
     }
     if options.verbose {
-        render_queries(domain, out)?;
+        render_queries(domain, term)?;
     }
     Ok(())
 }
 
-fn render_section(domain: &DomainReport, section: Section, out: &mut dyn Write) -> io::Result<()> {
+fn render_section(domain: &DomainReport, section: Section, term: &mut Term) -> io::Result<()> {
     let overview: Vec<_> = domain
         .overview
         .iter()
@@ -187,48 +230,55 @@ fn render_section(domain: &DomainReport, section: Section, out: &mut dyn Write) 
     if overview.is_empty() && findings.is_empty() {
         return Ok(());
     }
-    writeln!(out)?;
-    writeln!(out, "{}", section.title().bold())?;
+    term.blank()?;
+    emit!(term, Piece::from(section.title()).bold())?;
     for line in overview {
-        writeln!(out, "  {}{}", "  ".repeat(line.depth), escape(&line.text))?;
+        emit!(
+            term,
+            "  ",
+            Piece::repeat("  ", line.depth),
+            Piece::text(&line.text)
+        )?;
     }
     if findings.is_empty() {
-        writeln!(out, "  {} no problems found", "✔".green())?;
+        emit!(term, "  ", Piece::from("✔").green(), " no problems found")?;
     }
     for finding in findings {
-        render_finding(finding, out)?;
+        render_finding(finding, term)?;
     }
     Ok(())
 }
 
-fn marker(severity: Severity) -> ColoredString {
+fn marker(severity: Severity) -> Piece<'static> {
     match severity {
-        Severity::Error => "✖ error".red().bold(),
-        Severity::Warning => "▲ warning".yellow().bold(),
-        Severity::Info => "ℹ info".blue().bold(),
+        Severity::Error => Piece::from("✖ error").red().bold(),
+        Severity::Warning => Piece::from("▲ warning").yellow().bold(),
+        Severity::Info => Piece::from("ℹ info").blue().bold(),
     }
 }
 
-fn render_finding(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "  {} {} {}",
+fn render_finding(finding: &Finding, term: &mut Term) -> io::Result<()> {
+    let rule = Piece::concat(["[".into(), finding.rule.into(), "]".into()]);
+    emit!(
+        term,
+        "  ",
         marker(finding.severity),
-        escape(&finding.subject).bold(),
-        format!("[{}]", finding.rule).dimmed()
+        " ",
+        Piece::text(&finding.subject).bold(),
+        " ",
+        rule.dimmed()
     )?;
-    for line in wrap(&escape(&finding.message), WIDTH - 4) {
-        writeln!(out, "    {line}")?;
+    for line in wrapped(&finding.message, WIDTH - 4) {
+        emit!(term, "    ", line)?;
     }
     if let Some(excerpt) = &finding.excerpt {
-        render_excerpt(excerpt, out)?;
+        render_excerpt(excerpt, term)?;
     }
-    let fix = escape(&finding.fix);
-    for (i, line) in wrap(&fix, WIDTH - 9).into_iter().enumerate() {
+    for (i, line) in wrapped(&finding.fix, WIDTH - 9).into_iter().enumerate() {
         if i == 0 {
-            writeln!(out, "    {} {line}", "fix:".cyan().bold())?;
+            emit!(term, "    ", Piece::from("fix:").cyan().bold(), " ", line)?;
         } else {
-            writeln!(out, "         {line}")?;
+            emit!(term, "         ", line)?;
         }
     }
     Ok(())
@@ -244,7 +294,7 @@ const MARKED_TAIL: usize = 12;
 /// The record with a caret line under the span, cut to a window around the span for long
 /// records (a DKIM key is hundreds of characters). Offsets are counted on the escaped text, so
 /// the carets line up with what is printed.
-fn render_excerpt(excerpt: &crate::finding::Excerpt, out: &mut dyn Write) -> io::Result<()> {
+fn render_excerpt(excerpt: &crate::finding::Excerpt, term: &mut Term) -> io::Result<()> {
     let text = &excerpt.text;
     let start = floor_char_boundary(text, excerpt.span.start.min(text.len()));
     let end = floor_char_boundary(text, excerpt.span.end.clamp(start, text.len()));
@@ -272,15 +322,18 @@ fn render_excerpt(excerpt: &crate::finding::Excerpt, out: &mut dyn Write) -> io:
         marked
     };
     let lead = if cut_before { "…" } else { "" };
+    // Made of escaped text only: `Piece::text` leaves it as it is.
     let line: String = before.iter().chain(&marked).chain(after).collect();
-    writeln!(
-        out,
-        "      {lead}{line}{}",
+    emit!(
+        term,
+        "      ",
+        lead,
+        Piece::text(line),
         if cut_after { "…" } else { "" }
     )?;
-    let pad = " ".repeat(before.len() + lead.chars().count());
-    let carets = "^".repeat(marked.len().max(1));
-    writeln!(out, "      {pad}{}", carets.red().bold())
+    let pad = before.len() + lead.chars().count();
+    let carets = Piece::repeat("^", marked.len().max(1));
+    emit!(term, "      ", Piece::repeat(" ", pad), carets.red().bold())
 }
 
 /// The largest char boundary at or below `index`.
@@ -291,17 +344,22 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     index
 }
 
-fn plural(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
+fn plural(count: usize, one: &'static str, many: &'static str) -> Piece<'static> {
+    Piece::concat([
+        count.into(),
+        " ".into(),
+        if count == 1 { one } else { many }.into(),
+    ])
 }
 
-fn counts(summary: &crate::report::Summary) -> ColoredString {
-    let counts = format!(
-        "{}, {}, {}",
+fn counts(summary: &crate::report::Summary) -> Piece<'static> {
+    let counts = Piece::concat([
         plural(summary.errors, "error", "errors"),
+        ", ".into(),
         plural(summary.warnings, "warning", "warnings"),
+        ", ".into(),
         plural(summary.info, "info", "info"),
-    );
+    ]);
     if summary.errors > 0 {
         counts.red().bold()
     } else if summary.warnings > 0 {
@@ -311,46 +369,48 @@ fn counts(summary: &crate::report::Summary) -> ColoredString {
     }
 }
 
-fn summary_line(domain: &DomainReport) -> String {
+fn summary_line(domain: &DomainReport) -> Piece<'static> {
     let summary = &domain.summary;
-    let counts = counts(summary);
     let lookups = match domain.status {
-        AuditStatus::Complete => {
-            format!("{} answered", plural(summary.lookups, "lookup", "lookups"))
-        }
-        AuditStatus::Incomplete => format!(
-            "{} of {} failed: audit incomplete",
-            summary.lookups_failed,
-            plural(summary.lookups, "lookup", "lookups")
-        ),
+        AuditStatus::Complete => Piece::concat([
+            plural(summary.lookups, "lookup", "lookups"),
+            " answered".into(),
+        ]),
+        AuditStatus::Incomplete => Piece::concat([
+            summary.lookups_failed.into(),
+            " of ".into(),
+            plural(summary.lookups, "lookup", "lookups"),
+            " failed: audit incomplete".into(),
+        ]),
     };
-    format!("Summary: {counts}; {lookups}")
+    Piece::concat(["Summary: ".into(), counts(summary), "; ".into(), lookups])
 }
 
-fn render_queries(domain: &DomainReport, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out)?;
-    writeln!(out, "{}", "DNS queries".bold())?;
+/// `-v`: every question with its outcome. A failed lookup's error text comes from the resolver
+/// or a `--replay` file and may quote a hostile name byte for byte; it is escaped like the rest.
+fn render_queries(domain: &DomainReport, term: &mut Term) -> io::Result<()> {
+    term.blank()?;
+    emit!(term, Piece::from("DNS queries").bold())?;
     for query in &domain.dns {
         let outcome = match (query.outcome, &query.error) {
             ("records", _) => plural(query.answers.len(), "record", "records"),
-            (_, Some(error)) => format!("error: {error}"),
-            (kind, None) => kind.to_uppercase(),
+            (_, Some(error)) => Piece::concat(["error: ".into(), Piece::text(error)]),
+            (kind, None) => Piece::text(kind.to_uppercase()),
         };
-        let outcome = if query.failed {
-            outcome.red()
-        } else {
-            outcome.normal()
-        };
-        writeln!(
-            out,
-            "  {:>5} ms  {:<5} {}  {}",
-            query.ms,
-            query.rtype,
-            escape(&query.name),
+        let outcome = if query.failed { outcome.red() } else { outcome };
+        emit!(
+            term,
+            "  ",
+            Piece::from(query.ms).pad_left(5),
+            " ms  ",
+            Piece::text(&query.rtype).pad_right(5),
+            " ",
+            Piece::text(&query.name),
+            "  ",
             outcome
         )?;
         for answer in &query.answers {
-            writeln!(out, "             {}", escape(answer).dimmed())?;
+            emit!(term, "             ", Piece::text(answer).dimmed())?;
         }
     }
     Ok(())
@@ -358,67 +418,69 @@ fn render_queries(domain: &DomainReport, out: &mut dyn Write) -> io::Result<()> 
 
 /// Writes one rule's documentation (`mailcheck explain RULE`).
 pub fn render_rule(rule: &crate::finding::Rule, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} ({}, default severity {})",
-        rule.id.bold(),
+    let term = &mut Term::new(out);
+    emit!(
+        term,
+        Piece::from(rule.id).bold(),
+        " (",
         rule.section.title(),
-        rule.severity
+        ", default severity ",
+        rule.severity.as_str(),
+        ")"
     )?;
-    for line in wrap(rule.summary, WIDTH) {
-        writeln!(out, "{line}")?;
+    for line in wrapped(rule.summary, WIDTH) {
+        emit!(term, line)?;
     }
     for (heading, text) in [
         ("Why it matters", rule.rationale),
         ("How to fix it", rule.fix),
     ] {
-        writeln!(out)?;
-        writeln!(out, "{}", heading.bold())?;
-        for line in wrap(text, WIDTH - 2) {
-            writeln!(out, "  {line}")?;
+        term.blank()?;
+        emit!(term, Piece::from(heading).bold())?;
+        for line in wrapped(text, WIDTH - 2) {
+            emit!(term, "  ", line)?;
         }
     }
-    render_example(&rule.example, out)?;
-    writeln!(out)?;
-    writeln!(out, "{}", "References".bold())?;
+    render_example(&rule.example, term)?;
+    term.blank()?;
+    emit!(term, Piece::from("References").bold())?;
     for reference in rule.references {
-        writeln!(out, "  {reference}")?;
+        emit!(term, "  ", *reference)?;
     }
     Ok(())
 }
 
 /// A rule's example, as ruff and clippy show theirs: what makes the rule fire, then the fix
 /// ("Use instead"); for `--expect`, the expected records first.
-fn render_example(example: &Example, out: &mut dyn Write) -> io::Result<()> {
+fn render_example(example: &Example, term: &mut Term) -> io::Result<()> {
     if let ExampleKind::Expect(expected) = example.kind {
-        writeln!(out)?;
-        writeln!(out, "{}", "Expected records (the --expect file)".bold())?;
-        render_example_text(expected, out)?;
+        term.blank()?;
+        emit!(
+            term,
+            Piece::from("Expected records (the --expect file)").bold()
+        )?;
+        render_example_text(expected, term)?;
     }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "{} {}",
-        "Example".bold(),
-        format!("({})", example.describe()).dimmed()
-    )?;
-    render_example_text(example.bad, out)?;
-    writeln!(out)?;
-    writeln!(out, "{}", "Use instead".bold())?;
-    render_example_text(example.good, out)
+    term.blank()?;
+    let kind = Piece::concat(["(".into(), Piece::text(example.describe()), ")".into()]);
+    emit!(term, Piece::from("Example").bold(), " ", kind.dimmed())?;
+    render_example_text(example.bad, term)?;
+    term.blank()?;
+    emit!(term, Piece::from("Use instead").bold())?;
+    render_example_text(example.good, term)
 }
 
 /// An example's lines as written (zone-file columns keep their spaces); a line too long for
 /// the width (a long record) is wrapped at spaces, its continuation indented further.
-fn render_example_text(text: &str, out: &mut dyn Write) -> io::Result<()> {
+fn render_example_text(text: &'static str, term: &mut Term) -> io::Result<()> {
     for line in text.lines() {
         if line.chars().count() <= WIDTH - 2 {
-            writeln!(out, "  {line}")?;
+            emit!(term, "  ", line)?;
             continue;
         }
-        for (i, part) in wrap(line, WIDTH - 4).into_iter().enumerate() {
+        for (i, part) in wrapped(line, WIDTH - 4).into_iter().enumerate() {
             let indent = if i == 0 { "  " } else { "    " };
-            writeln!(out, "{indent}{part}")?;
+            emit!(term, indent, part)?;
         }
     }
     Ok(())
@@ -426,27 +488,36 @@ fn render_example_text(text: &str, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes every rule with its default severity (`mailcheck explain`).
 pub fn render_rule_list(rules: &[&crate::finding::Rule], out: &mut dyn Write) -> io::Result<()> {
+    let term = &mut Term::new(out);
     let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
     let mut section = None;
     for rule in rules {
         if section != Some(rule.section) {
             if section.is_some() {
-                writeln!(out)?;
+                term.blank()?;
             }
-            writeln!(out, "{}", rule.section.title().bold())?;
+            emit!(term, Piece::from(rule.section.title()).bold())?;
             section = Some(rule.section);
         }
-        let severity = format!("{:<7}", rule.severity.as_str());
+        let severity = Piece::from(rule.severity.as_str()).pad_right(7);
         let severity = match rule.severity {
             Severity::Error => severity.red(),
             Severity::Warning => severity.yellow(),
             Severity::Info => severity.blue(),
         };
-        writeln!(out, "  {severity}  {:<width$}  {}", rule.id, rule.summary)?;
+        emit!(
+            term,
+            "  ",
+            severity,
+            "  ",
+            Piece::from(rule.id).pad_right(width),
+            "  ",
+            rule.summary
+        )?;
     }
-    writeln!(out)?;
-    writeln!(
-        out,
+    term.blank()?;
+    emit!(
+        term,
         "Run `mailcheck explain RULE` for why a rule matters and how to fix it."
     )
 }
