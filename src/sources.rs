@@ -31,13 +31,16 @@ use crate::dns::chase::ChasingSource;
 use crate::dns::network::{NetworkSource, ResolverSettings, ResolverSetupError};
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSet, ZoneSource};
-use crate::zonefile::{self, Zone};
+use crate::files::FileError;
+use crate::zonefile::{self, IncludeScope, LoadOptions, Zone};
 
 /// Where an audit's answers come from (`--zone`, `--offline`, `--save-dns`, `--replay`).
 #[derive(Clone, Debug, Default)]
 pub struct SourceSettings {
     /// Zone files whose names are answered from the file.
     pub zones: Vec<PathBuf>,
+    /// Let `$INCLUDE` read any file, not only those under the zone file's directory.
+    pub zone_include_any: bool,
     /// Send no DNS query.
     pub offline: bool,
     /// Write every answer of the run to this file.
@@ -56,7 +59,7 @@ pub enum SourceError {
         /// The file.
         path: PathBuf,
         /// Why.
-        error: std::io::Error,
+        error: FileError,
     },
     /// A `--replay` file that cannot be read.
     #[error("cannot read --replay {}: {error}", path.display())]
@@ -104,11 +107,19 @@ impl AuditSources {
         resolver: &ResolverSettings,
         concurrency: usize,
     ) -> Result<Self, SourceError> {
+        let options = LoadOptions {
+            scope: if args.zone_include_any {
+                IncludeScope::Anywhere
+            } else {
+                IncludeScope::ZoneDirectory
+            },
+            ..LoadOptions::default()
+        };
         let zones = args
             .zones
             .iter()
             .map(|path| {
-                zonefile::load(path).map_err(|error| SourceError::Zone {
+                zonefile::load_with(path, &options).map_err(|error| SourceError::Zone {
                     path: path.clone(),
                     error,
                 })
