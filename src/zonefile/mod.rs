@@ -20,7 +20,16 @@
 //! is `None`): they decide NODATA versus NXDOMAIN, zone cuts (NS) and the CNAME-and-other-data
 //! lint. A record that could not be read is kept as an [`UnreadableRecord`] when its owner and
 //! type are known, so that a query for it fails instead of finding nothing.
+//!
+//! A zone file may come from someone else (a pull request checked in CI), so reading one is
+//! bounded and private: `$INCLUDE` reads only under the `--zone` file's directory unless told
+//! otherwise (`include`), a file already being read is not included again, what one `--zone`
+//! may cost is capped ([`Limits`]: bytes, entries, includes, depth, problems shown), and a
+//! message quotes at most [`EXCERPT_CHARS`] escaped characters of a line that could not be read.
+//! A zone of which a part was not read is [`Zone::incomplete`].
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod include;
 pub(crate) mod lexer;
 
