@@ -36,7 +36,7 @@ use crate::zonefile::{self, IncludeScope, LoadOptions, Zone};
 
 /// The largest `--replay` file read. A saved run holds about 170 bytes per distinct question,
 /// some 9 KB per audited domain, so this is about 15,000 domains' worth; reading it costs
-/// about 5.5 times its size in memory at the peak (734 MB measured for a file at the cap).
+/// about 5.5 times its size in memory at the peak (728 MB measured for a file at the cap).
 pub const MAX_REPLAY_BYTES: u64 = 128 << 20;
 
 /// Where an audit's answers come from (`--zone`, `--offline`, `--save-dns`, `--replay`).
