@@ -34,7 +34,7 @@ const LIMITS: Limits = Limits {
 
 /// Reads the tree of zone files that `data` describes; panics when a promise is broken.
 ///
-/// `data` is split at NUL bytes into at most [`FILES`] texts: the first is the `--zone` file
+/// `data` is split at NUL bytes into at most 8 texts: the first is the `--zone` file
 /// (`zones/f0.zone`), the others `zones/f1.zone`, `zones/sub/f2.zone`, … (odd ones in `zones/`,
 /// even ones in `zones/sub/`). The lines of the last text are also resolved as `$INCLUDE` paths
 /// directly, from the `--zone` file.

@@ -144,7 +144,7 @@ impl IncludeLoader for DiskIncludes {
     }
 }
 
-/// An `$INCLUDE` path as messages show it: in quotes, escaped, at most [`PATH_CHARS`] long.
+/// An `$INCLUDE` path as messages show it: in quotes, escaped, at most 200 characters long.
 pub fn show_path(written: &str) -> String {
     format!("\"{}\"", excerpt(written, PATH_CHARS))
 }
