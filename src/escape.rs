@@ -54,9 +54,32 @@ pub fn shorten(text: &str, max_chars: usize) -> Cow<'_, str> {
     }
 }
 
+/// How many characters of text that is not what it should be (a line of a zone file that is
+/// not zone-file syntax) a message quotes: enough to find the line, too little to copy a file
+/// into a report line by line in any useful way.
+pub const EXCERPT_CHARS: usize = 40;
+
+/// At most `max` characters of `text`, escaped as [`escape`] does, with `…` when something was
+/// cut. For quoting input in a message: the message stays short and safe to print whatever
+/// the input was (a binary file, a 10 MB line).
+pub fn excerpt(text: &str, max: usize) -> String {
+    escape(&shorten(text, max)).into_owned()
+}
+
+/// [`excerpt`] of raw bytes (invalid UTF-8 shown as U+FFFD), at most [`EXCERPT_CHARS`].
+pub fn excerpt_bytes(bytes: &[u8]) -> String {
+    // Only what can be shown is decoded: a whole line may be megabytes long.
+    let head = bytes.get(..EXCERPT_CHARS * 4 + 4).unwrap_or(bytes);
+    let mut quoted = excerpt(&String::from_utf8_lossy(head), EXCERPT_CHARS);
+    if head.len() < bytes.len() && !quoted.ends_with('…') {
+        quoted.push('…');
+    }
+    quoted
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{escape, shorten};
+    use super::{escape, excerpt, excerpt_bytes, shorten};
 
     #[test]
     fn long_text_is_cut_with_an_ellipsis() {
@@ -81,5 +104,24 @@ mod tests {
         assert_eq!(escape("\u{9b}31m"), "\\x9b31m");
         assert_eq!(escape("abc\u{202e}fed"), "abc\\u{202e}fed");
         assert_eq!(escape("\u{7f}"), "\\x7f");
+    }
+
+    #[test]
+    fn excerpts_are_short_and_escaped() {
+        assert_eq!(excerpt("short", 40), "short");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+        assert_eq!(excerpt("a\u{1b}[2Jb", 3), "a\\x1b[…");
+        assert_eq!(
+            excerpt_bytes(&b"x".repeat(10_000)),
+            format!("{}…", "x".repeat(40))
+        );
+        assert_eq!(excerpt_bytes(b"\xff\x00ok"), "\u{fffd}\\x00ok");
+        // Cut inside the decoded head: one mark only.
+        assert_eq!(
+            excerpt_bytes(&"é".repeat(1000).into_bytes())
+                .chars()
+                .count(),
+            41
+        );
     }
 }

@@ -29,7 +29,8 @@
 //!
 //! 1. Leaves, the shared vocabulary: [`finding`] (severity, section, finding, rule metadata),
 //!    [`diagnostic`] (spans), [`domain`] (names), [`rr`] (record types and data), [`address`],
-//!    [`tagvalue`], [`txt`], [`escape`].
+//!    [`tagvalue`], [`txt`], [`escape`], [`files`] (reading a file the user named, with a
+//!    size cap).
 //! 2. The DNS seam [`dns`] and the pure parsers: [`spf`], [`dkim`], [`policy`] (DMARC,
 //!    MTA-STS, TLS-RPT, BIMI), [`zonefile`], [`expect`] (the `--expect` file).
 //! 3. [`facts`], then [`gather`].
@@ -53,6 +54,7 @@ pub mod domain;
 pub mod escape;
 pub mod expect;
 pub mod facts;
+pub mod files;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -296,6 +296,10 @@ pub struct SourceArgs {
     /// problems are reported in the Zone file section.
     #[arg(long = "zone", value_name = "FILE")]
     pub zones: Vec<PathBuf>,
+    /// Let $INCLUDE in a --zone file read any file; without it, only files under the zone
+    /// file's own directory are read (a zone file from someone else cannot read other files).
+    #[arg(long)]
+    pub zone_include_any: bool,
     /// Send no DNS query: names outside the --zone files are reported as not verified.
     #[arg(long, conflicts_with = "nameservers")]
     pub offline: bool,
@@ -313,6 +317,7 @@ impl SourceArgs {
     pub fn settings(&self) -> SourceSettings {
         SourceSettings {
             zones: self.zones.clone(),
+            zone_include_any: self.zone_include_any,
             offline: self.offline,
             save_dns: self.save_dns.clone(),
             replay: self.replay.clone(),

@@ -297,7 +297,8 @@ fn parse_name(text: &str) -> Name {
 /// Quoted character-strings with escapes; an empty text is a record with no strings.
 fn parse_strings(text: &str) -> Option<Vec<Vec<u8>>> {
     let bytes = text.as_bytes();
-    let entries = lexer::entries(bytes);
+    // Two entries are enough to tell that there is more than one.
+    let entries: Vec<lexer::RawEntry> = lexer::entries(bytes).take(2).collect();
     match entries.as_slice() {
         [] => Some(Vec::new()),
         [entry] if entry.problem.is_none() => entry

@@ -62,6 +62,8 @@ struct IndexedZone {
     nodes: HashMap<Name, Node>,
     /// Names below the apex with NS records: the zone ends there.
     cuts: HashSet<Name>,
+    /// Whether part of the file was not read (a refused `$INCLUDE`, a cap).
+    incomplete: bool,
 }
 
 #[derive(Default)]
@@ -239,6 +241,7 @@ impl IndexedZone {
             file: Arc::clone(&zone.file),
             nodes,
             cuts,
+            incomplete: zone.incomplete,
         }
     }
 
@@ -258,6 +261,21 @@ impl IndexedZone {
     }
 
     fn answer(&self, name: &Name, rtype: RecordType) -> Local {
+        match self.answer_read(name, rtype) {
+            // What was not read may hold the name: its absence is not known.
+            Local::Final(Outcome::NoData | Outcome::NxDomain) if self.incomplete => {
+                Local::Final(Outcome::Error(format!(
+                    "{} was not read completely (see its zone-parse-error findings), so the \
+                     record may be in the part not read",
+                    self.file
+                )))
+            }
+            local => local,
+        }
+    }
+
+    /// The answer from the records that were read.
+    fn answer_read(&self, name: &Name, rtype: RecordType) -> Local {
         if let Some(node) = self.nodes.get(name) {
             return answer_node(node, name, rtype);
         }
@@ -472,6 +490,28 @@ bad A 999.1.1.1
             Some("z.zone")
         );
         assert_eq!(source.set.file_for(&Name::new("x.sub.z.test")), None);
+    }
+
+    #[test]
+    fn an_incomplete_zone_cannot_say_a_name_is_missing() {
+        let mut zone = parse("z.zone", ZONE.as_bytes());
+        zone.incomplete = true;
+        let source = ZoneSource::new(&[zone], Network);
+        let ask = |name: &str, rtype| {
+            let name = Name::new(name);
+            futures_util::FutureExt::now_or_never(source.query(&name, rtype)).unwrap()
+        };
+        // What was read still answers.
+        assert_eq!(
+            summary(&ask("mail.z.test", RecordType::A)),
+            vec!["mail.z.test A 93.184.216.1"]
+        );
+        for (name, rtype) in [("nope.z.test", RecordType::A), ("z.test", RecordType::Txt)] {
+            assert!(
+                matches!(ask(name, rtype), Outcome::Error(m) if m.contains("not read completely")),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -29,7 +29,12 @@ use std::sync::Arc;
 
 use crate::dns::{Name, RecordData, RecordType};
 use crate::domain::DomainName;
+use crate::files::FileError;
 use crate::zonefile::{self, Location, ParseError, is_within, type_name};
+
+/// The largest `--expect` file read: a provider's list is a few lines, and 16 MiB holds some
+/// 200,000 records (the file is read again for every audited domain).
+pub const MAX_EXPECT_BYTES: u64 = 16 << 20;
 
 /// An `--expect` file, read once and checked against every audited domain.
 #[derive(Debug)]
@@ -89,7 +94,7 @@ pub enum ExpectError {
         /// The file.
         path: PathBuf,
         /// Why.
-        error: std::io::Error,
+        error: FileError,
     },
     /// The file lists no record.
     #[error("--expect {} lists no records to check", path.display())]
@@ -138,9 +143,11 @@ impl ExpectFile {
     /// Reads `path` and checks it for every domain of the run: every line must read, and every
     /// name must be at or under each domain. Nothing is queried.
     pub fn load(path: &Path, domains: &[DomainName]) -> Result<Self, ExpectError> {
-        let text = std::fs::read(path).map_err(|error| ExpectError::Read {
-            path: path.to_owned(),
-            error,
+        let text = crate::files::read_capped(path, MAX_EXPECT_BYTES).map_err(|error| {
+            ExpectError::Read {
+                path: path.to_owned(),
+                error,
+            }
         })?;
         let file = ExpectFile {
             label: Arc::from(path.display().to_string().as_str()),

@@ -56,15 +56,52 @@ pub(crate) struct RawEntry {
     pub problem: Option<(usize, String)>,
 }
 
-/// Splits `text` into entries. Blank and comment-only lines give no entry.
-pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
-    let mut entries = Vec::new();
-    let mut pos = 0;
-    let mut line = 1;
-    // Whether `pos` is at the start of a line (the owner field starts there).
-    let mut at_line_start = true;
-    while pos < text.len() {
-        let blank_owner = at_line_start && matches!(text.get(pos), Some(b' ' | b'\t'));
+/// The most tokens an entry keeps. No record needs more: its data is at most 65,535 octets
+/// (RFC 1035 §3.2.1, RDLENGTH) and every token stands for at least one. Past this, the entry
+/// is reported and the rest of its tokens are skipped, so that one unclosed parenthesis at the
+/// top of a large file cannot make the whole rest of it one entry held in memory at once.
+pub(crate) const MAX_TOKENS: usize = 65_536;
+
+/// Splits `text` into entries, one at a time (so that reading can stop at a cap without
+/// having split the rest). Blank and comment-only lines give no entry.
+pub(crate) fn entries(text: &[u8]) -> Entries<'_> {
+    Entries {
+        text,
+        pos: 0,
+        line: 1,
+        at_line_start: true,
+    }
+}
+
+/// The entries of a text, in order: see [`entries`].
+pub(crate) struct Entries<'t> {
+    text: &'t [u8],
+    pos: usize,
+    line: usize,
+    /// Whether `pos` is at the start of a line (the owner field starts there).
+    at_line_start: bool,
+}
+
+impl Iterator for Entries<'_> {
+    type Item = RawEntry;
+
+    fn next(&mut self) -> Option<RawEntry> {
+        while self.pos < self.text.len() {
+            let entry = self.entry();
+            if !entry.tokens.is_empty() || entry.problem.is_some() {
+                return Some(entry);
+            }
+        }
+        None
+    }
+}
+
+impl Entries<'_> {
+    /// Scans from `pos` to the end of the next entry (which may have no tokens).
+    fn entry(&mut self) -> RawEntry {
+        let text = self.text;
+        let (mut pos, mut line) = (self.pos, self.line);
+        let blank_owner = self.at_line_start && matches!(text.get(pos), Some(b' ' | b'\t'));
         let mut entry = RawEntry {
             tokens: Vec::new(),
             blank_owner,
@@ -74,7 +111,7 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
         };
         let mut depth = 0usize;
         let mut paren_line = line;
-        at_line_start = false;
+        self.at_line_start = false;
         while let Some(&byte) = text.get(pos) {
             match byte {
                 b'\n' => {
@@ -82,7 +119,7 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
                     if depth == 0 {
                         entry.end = pos;
                         pos += 1;
-                        at_line_start = true;
+                        self.at_line_start = true;
                         break;
                     }
                     pos += 1;
@@ -122,23 +159,13 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
                             "quoted string is never closed".to_owned(),
                         ));
                     }
-                    entry.tokens.push(Token {
-                        span: start..pos,
-                        quoted: true,
-                        line: start_line,
-                        depth,
-                    });
+                    push_token(&mut entry, start..pos, true, start_line, depth);
                 }
                 _ => {
                     let start = pos;
                     let start_line = line;
                     (pos, line) = word(text, pos, line);
-                    entry.tokens.push(Token {
-                        span: start..pos,
-                        quoted: false,
-                        line: start_line,
-                        depth,
-                    });
+                    push_token(&mut entry, start..pos, false, start_line, depth);
                 }
             }
         }
@@ -153,12 +180,29 @@ pub(crate) fn entries(text: &[u8]) -> Vec<RawEntry> {
         }
         if let Some(first) = entry.tokens.first() {
             entry.line = first.line;
-            entries.push(entry);
-        } else if entry.problem.is_some() {
-            entries.push(entry);
         }
+        (self.pos, self.line) = (pos, line);
+        entry
     }
-    entries
+}
+
+/// Adds a token to `entry`, unless it has [`MAX_TOKENS`] already (then the entry is a problem).
+fn push_token(entry: &mut RawEntry, span: Range<usize>, quoted: bool, line: usize, depth: usize) {
+    if entry.tokens.len() >= MAX_TOKENS {
+        entry.problem.get_or_insert((
+            line,
+            format!(
+                "more than {MAX_TOKENS} words and strings in one entry (no record holds that many; is a parenthesis never closed?)"
+            ),
+        ));
+        return;
+    }
+    entry.tokens.push(Token {
+        span,
+        quoted,
+        line,
+        depth,
+    });
 }
 
 /// Scans a quoted string starting at the quote at `pos`: where it ends (after the closing
@@ -240,10 +284,12 @@ pub(crate) fn ttl(token: &[u8]) -> Option<Result<u32, String>> {
     }
     if token.iter().all(u8::is_ascii_digit) {
         let text = std::str::from_utf8(token).ok()?;
-        return Some(
-            text.parse::<u32>()
-                .map_err(|_| format!("TTL {text} is out of range (at most 4294967295)")),
-        );
+        return Some(text.parse::<u32>().map_err(|_| {
+            format!(
+                "TTL {} is out of range (at most 4294967295)",
+                crate::escape::excerpt(text, crate::escape::EXCERPT_CHARS)
+            )
+        }));
     }
     let mut total: u64 = 0;
     let mut number: u64 = 0;
@@ -275,20 +321,24 @@ pub(crate) fn ttl(token: &[u8]) -> Option<Result<u32, String>> {
         // `1h30` is not a TTL anyone means; refuse rather than guess seconds.
         return None;
     }
-    let text = String::from_utf8_lossy(token);
-    Some(
-        u32::try_from(total)
-            .map_err(|_| format!("TTL {text} is out of range (at most 4294967295 seconds)")),
-    )
+    Some(u32::try_from(total).map_err(|_| {
+        format!(
+            "TTL {} is out of range (at most 4294967295 seconds)",
+            crate::escape::excerpt_bytes(token)
+        )
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn collect(text: &[u8]) -> Vec<RawEntry> {
+        entries(text).collect()
+    }
+
     fn words(text: &str) -> Vec<Vec<String>> {
         entries(text.as_bytes())
-            .iter()
             .map(|entry| {
                 entry
                     .tokens
@@ -309,7 +359,7 @@ mod tests {
                 vec!["x", "TXT", "\"a; b\"", "\"c)\""],
             ]
         );
-        let parsed = entries(text.as_bytes());
+        let parsed: Vec<RawEntry> = entries(text.as_bytes()).collect();
         assert_eq!(parsed[0].line, 1);
         assert_eq!(parsed[1].line, 5);
         assert_eq!(parsed[1].tokens[3].line, 6);
@@ -318,7 +368,7 @@ mod tests {
     #[test]
     fn blank_owner_and_escapes() {
         let text = "a A 1.2.3.4\n\tTXT a\\;b \"x\\\"y\"\n";
-        let parsed = entries(text.as_bytes());
+        let parsed: Vec<RawEntry> = entries(text.as_bytes()).collect();
         assert!(!parsed[0].blank_owner);
         assert!(parsed[1].blank_owner);
         assert_eq!(words(text)[1], vec!["TXT", "a\\;b", "\"x\\\"y\""]);
@@ -326,19 +376,39 @@ mod tests {
 
     #[test]
     fn reports_unbalanced_structure() {
-        let parsed = entries(b"a TXT ( \"x\"\nb A 1.2.3.4\n");
+        let parsed: Vec<RawEntry> = collect(b"a TXT ( \"x\"\nb A 1.2.3.4\n");
         assert_eq!(parsed.len(), 1);
         assert_eq!(parsed[0].problem.as_ref().map(|p| p.0), Some(1));
-        let parsed = entries(b"a TXT \"x\n\nb A 1.2.3.4\n");
+        let parsed: Vec<RawEntry> = collect(b"a TXT \"x\n\nb A 1.2.3.4\n");
         assert!(
             parsed[0]
                 .problem
                 .as_ref()
                 .is_some_and(|p| p.1.contains("quoted"))
         );
-        let parsed = entries(b"a A 1.2.3.4 )\nb A 1.2.3.4\n");
+        let parsed: Vec<RawEntry> = collect(b"a A 1.2.3.4 )\nb A 1.2.3.4\n");
         assert_eq!(parsed.len(), 2);
         assert!(parsed[0].problem.is_some());
+    }
+
+    #[test]
+    fn an_entry_keeps_at_most_max_tokens() {
+        // An unclosed parenthesis makes the rest of the text one entry.
+        let mut text = b"a TXT (".to_vec();
+        text.extend(b" x".repeat(MAX_TOKENS + 10));
+        let parsed = collect(&text);
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].tokens.len(), MAX_TOKENS);
+        assert!(
+            parsed[0]
+                .problem
+                .as_ref()
+                .is_some_and(|p| p.1.contains("parenthesis"))
+        );
+        // Entries come one at a time: taking the first does not split the rest.
+        let mut lazy = entries(b"a A 1.2.3.4\nb A 1.2.3.4\n");
+        assert_eq!(lazy.next().map(|entry| entry.line), Some(1));
+        assert_eq!(lazy.pos, 12);
     }
 
     #[test]

@@ -20,7 +20,17 @@
 //! is `None`): they decide NODATA versus NXDOMAIN, zone cuts (NS) and the CNAME-and-other-data
 //! lint. A record that could not be read is kept as an [`UnreadableRecord`] when its owner and
 //! type are known, so that a query for it fails instead of finding nothing.
+//!
+//! A zone file may come from someone else (a pull request checked in CI), so reading one is
+//! bounded and private: `$INCLUDE` reads only under the `--zone` file's directory unless told
+//! otherwise (`include`), a file already being read is not included again, what one `--zone`
+//! may cost is capped ([`Limits`]: bytes, entries, includes, depth, problems shown), and a
+//! message quotes at most [`EXCERPT_CHARS`] escaped characters of a line that could not be read.
+//! A zone of which a part was not read is [`Zone::incomplete`].
 
+#[doc(hidden)]
+pub mod fuzzing;
+mod include;
 pub(crate) mod lexer;
 
 use std::fmt;
@@ -34,13 +44,34 @@ use domain::rdata::ZoneRecordData;
 use domain::zonefile::inplace::{Entry, Zonefile};
 
 use crate::domain::Name;
+use crate::escape::{EXCERPT_CHARS, excerpt, excerpt_bytes};
+use crate::files::{FileError, Size};
 use crate::rr::{RecordData, RecordType};
+pub use include::{DiskIncludes, IncludeLoader, IncludeScope, SourceFile, show_path};
 use lexer::{RawEntry, Token};
 
 type DomainName = domain::base::Name<Bytes>;
 
-/// How deep `$INCLUDE` may nest (a file including itself stops here).
-const MAX_INCLUDE_DEPTH: usize = 8;
+/// The most bytes one `--zone` reads: the file and every file it includes, counted each time
+/// it is included. Real zone files are far smaller (a zone of 100,000 records is about 5 MB);
+/// the cap keeps a hostile include tree from costing more than a few hundred megabytes.
+pub const MAX_ZONE_BYTES: u64 = 64 << 20;
+
+/// The most entries (records, directives, and lines that are neither) one `--zone` reads,
+/// its includes counted. Memory grows with the records kept, not with the bytes.
+pub const MAX_ZONE_ENTRIES: usize = 1_000_000;
+
+/// The most `$INCLUDE` directives one `--zone` follows: each costs a few system calls, and a
+/// file that includes another ten times, which includes another ten times, and so on, would
+/// otherwise ask for 10^8 files.
+pub const MAX_INCLUDES: usize = 10_000;
+
+/// How deep `$INCLUDE` may nest.
+pub const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// The most problems reported for one zone (its includes counted); the rest are counted in
+/// one last problem. A binary file has a problem on every line.
+pub const MAX_PROBLEMS: usize = 1_000;
 
 /// The TTL of a record that has none, before any `$TTL` or explicit TTL (`domain`'s default).
 const DEFAULT_TTL: u32 = 3600;
@@ -135,6 +166,47 @@ pub struct Zone {
     pub errors: Vec<ParseError>,
     /// Character-strings over 255 octets (the records are kept, with the strings as written).
     pub long_strings: Vec<LongString>,
+    /// Whether part of the zone was not read: an `$INCLUDE` that was refused or could not be
+    /// read, or a cap that was reached (each is in `errors`). A name the zone does not hold
+    /// may then be in the part not read, so it cannot be called missing.
+    pub incomplete: bool,
+}
+
+/// What reading one `--zone` may cost, its `$INCLUDE`s counted (the defaults are the `MAX_`
+/// constants of this module).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes read, each file counted each time it is read.
+    pub bytes: u64,
+    /// Entries read: records, directives, and lines that are neither.
+    pub entries: usize,
+    /// `$INCLUDE` directives followed.
+    pub includes: usize,
+    /// How deep `$INCLUDE` nests.
+    pub depth: usize,
+    /// Problems reported (the rest are counted in one more).
+    pub problems: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            bytes: MAX_ZONE_BYTES,
+            entries: MAX_ZONE_ENTRIES,
+            includes: MAX_INCLUDES,
+            depth: MAX_INCLUDE_DEPTH,
+            problems: MAX_PROBLEMS,
+        }
+    }
+}
+
+/// How to read a `--zone` file from disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Where `$INCLUDE` may read from.
+    pub scope: IncludeScope,
+    /// What reading may cost.
+    pub limits: Limits,
 }
 
 /// The type code of a type mailcheck asks for.
@@ -159,20 +231,27 @@ const SOA: u16 = 6;
 const TXT: u16 = 16;
 const SPF: u16 = 99;
 
+/// Reads a zone file from disk with the default [`LoadOptions`]: `$INCLUDE` only under the
+/// file's directory, and the `MAX_` caps.
+pub fn load(path: &Path) -> Result<Zone, FileError> {
+    load_with(path, &LoadOptions::default())
+}
+
 /// Reads a zone file from disk. `$INCLUDE` paths are relative to the including file's
-/// directory. Only a file that cannot be read at all is an error; problems inside it are in
-/// [`Zone::errors`].
-pub fn load(path: &Path) -> std::io::Result<Zone> {
-    let text = std::fs::read(path)?;
-    let label = path.display().to_string();
-    let mut loader = |from: &str, include: &str| {
-        let base = Path::new(from).parent().unwrap_or(Path::new(""));
-        let full: PathBuf = base.join(include);
-        std::fs::read(&full)
-            .map(|text| (full.display().to_string(), text))
-            .map_err(|error| format!("cannot read {}: {error}", full.display()))
-    };
-    Ok(parse_with(&label, &text, None, Some(&mut loader)))
+/// directory, and read only where `options.scope` allows. Only a file that cannot be read at
+/// all (missing, not a regular file, over the byte cap) is an error; problems inside it,
+/// refused includes among them, are in [`Zone::errors`].
+pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Zone, FileError> {
+    let text = crate::files::read_capped(path, options.limits.bytes)?;
+    let (file, mut loader) = DiskIncludes::for_zone(path, options.scope)?;
+    Ok(read_text(
+        &file,
+        &text,
+        None,
+        Some(&mut loader),
+        false,
+        options.limits,
+    ))
 }
 
 /// Reads zone-file text with no `$INCLUDE` support (an `$INCLUDE` is reported as an error).
@@ -181,18 +260,22 @@ pub fn parse(file: &str, text: &[u8]) -> Zone {
     parse_with(file, text, None, None)
 }
 
-/// Reads an included file: `(including file, path as written)` to `(label, contents)`.
-pub type IncludeLoader<'l> = &'l mut dyn FnMut(&str, &str) -> Result<(String, Vec<u8>), String>;
-
 /// Reads zone-file text starting with `origin` (as if the file began with `$ORIGIN`), using
-/// `loader` for `$INCLUDE`.
+/// `loader` for `$INCLUDE`, with the default [`Limits`].
 pub fn parse_with(
     file: &str,
     text: &[u8],
     origin: Option<&Name>,
-    loader: Option<IncludeLoader<'_>>,
+    loader: Option<&mut dyn IncludeLoader>,
 ) -> Zone {
-    read_text(file, text, origin, loader, false)
+    read_text(
+        &SourceFile::named(file),
+        text,
+        origin,
+        loader,
+        false,
+        Limits::default(),
+    )
 }
 
 /// Reads a list of records in zone-file syntax that is not a zone (an `--expect` file): names
@@ -200,20 +283,27 @@ pub fn parse_with(
 /// [`Zone::records`] for the caller to judge, instead of being reported as errors. `$INCLUDE`
 /// is reported as an error. Never panics, whatever the input.
 pub fn parse_record_list(file: &str, text: &[u8], origin: &Name) -> Zone {
-    read_text(file, text, Some(origin), None, true)
+    read_text(
+        &SourceFile::named(file),
+        text,
+        Some(origin),
+        None,
+        true,
+        Limits::default(),
+    )
 }
 
 fn read_text(
-    file: &str,
+    file: &SourceFile,
     text: &[u8],
     origin: Option<&Name>,
-    loader: Option<IncludeLoader<'_>>,
+    loader: Option<&mut dyn IncludeLoader>,
     keep_outside: bool,
+    limits: Limits,
 ) -> Zone {
-    let file: Arc<str> = Arc::from(file);
     let mut reader = Reader {
         zone: Zone {
-            file: Arc::clone(&file),
+            file: Arc::clone(&file.label),
             ..Zone::default()
         },
         state: State {
@@ -226,9 +316,15 @@ fn read_text(
         first_origin: None,
         loader,
         keep_outside,
+        limits,
+        budget: Budget {
+            bytes_left: limits.bytes.saturating_sub(text.len() as u64),
+            ..Budget::default()
+        },
+        stack: vec![file.id.clone()],
     };
     reader.first_origin.clone_from(&reader.state.origin);
-    reader.read(&file, text, 0);
+    reader.read(file, text, 0);
     reader.finish()
 }
 
@@ -241,32 +337,64 @@ struct State {
     dollar_ttl: Option<u32>,
 }
 
+/// What has been spent of the [`Limits`], and what could not be shown.
+#[derive(Default)]
+struct Budget {
+    bytes_left: u64,
+    entries: usize,
+    includes: usize,
+    /// Set when the entry cap is reached: nothing more is read.
+    stopped: bool,
+    /// Problems past [`Limits::problems`], and where the first of them was.
+    hidden: usize,
+    first_hidden: Option<Location>,
+}
+
 struct Reader<'l> {
     zone: Zone,
     state: State,
     last_ttl: u32,
     class: Class,
     first_origin: Option<DomainName>,
-    loader: Option<IncludeLoader<'l>>,
+    loader: Option<&'l mut dyn IncludeLoader>,
     /// Keep records outside the apex (a record list, not a zone).
     keep_outside: bool,
+    limits: Limits,
+    budget: Budget,
+    /// The files being read, outermost first: including one of them again is a loop.
+    stack: Vec<PathBuf>,
 }
 
 impl Reader<'_> {
     fn error(&mut self, file: &Arc<str>, line: usize, message: impl Into<String>) {
+        let location = Location {
+            file: Arc::clone(file),
+            line,
+        };
+        self.push_error(location, message);
+    }
+
+    /// Keeps a problem, or only counts it past [`Limits::problems`].
+    fn push_error(&mut self, location: Location, message: impl Into<String>) {
+        if self.zone.errors.len() >= self.limits.problems {
+            self.budget.hidden += 1;
+            self.budget.first_hidden.get_or_insert(location);
+            return;
+        }
         self.zone.errors.push(ParseError {
-            location: Location {
-                file: Arc::clone(file),
-                line,
-            },
+            location,
             message: message.into(),
         });
     }
 
-    fn read(&mut self, file: &Arc<str>, text: &[u8], depth: usize) {
+    fn read(&mut self, file: &SourceFile, text: &[u8], depth: usize) {
+        let label = &file.label;
         for entry in lexer::entries(text) {
+            if !self.spend_entry(label, entry.line) {
+                return;
+            }
             if let Some((line, message)) = &entry.problem {
-                self.error(file, *line, message.clone());
+                self.error(label, *line, message.clone());
                 continue;
             }
             let Some(first) = entry.tokens.first() else {
@@ -275,12 +403,34 @@ impl Reader<'_> {
             if !entry.blank_owner && !first.quoted && first.raw(text).starts_with(b"$") {
                 self.directive(file, text, &entry, depth);
             } else {
-                self.record(file, text, &entry);
+                self.record(label, text, &entry);
             }
         }
     }
 
-    fn directive(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry, depth: usize) {
+    /// Counts one entry against [`Limits::entries`]; `false` once the cap is reached (said
+    /// once, and nothing more is read).
+    fn spend_entry(&mut self, file: &Arc<str>, line: usize) -> bool {
+        if self.budget.stopped {
+            return false;
+        }
+        if self.budget.entries >= self.limits.entries {
+            self.budget.stopped = true;
+            self.zone.incomplete = true;
+            let message = format!(
+                "more than {} entries (records, directives and unreadable lines) in this zone \
+                 and its $INCLUDEs, the most read for one --zone; the rest is not read",
+                self.limits.entries
+            );
+            self.error(file, line, message);
+            return false;
+        }
+        self.budget.entries += 1;
+        true
+    }
+
+    fn directive(&mut self, source: &SourceFile, text: &[u8], entry: &RawEntry, depth: usize) {
+        let file = &source.label;
         let line = entry.line;
         let directive = entry
             .tokens
@@ -315,19 +465,20 @@ impl Reader<'_> {
                     "$TTL takes exactly one TTL (seconds, or with units such as 1h or 1d)",
                 ),
             },
-            "$INCLUDE" => self.include(file, text, entry, depth),
+            "$INCLUDE" => self.include(source, text, entry, depth),
             _ => self.error(
                 file,
                 line,
                 format!(
                     "unknown directive {}; only $ORIGIN, $TTL and $INCLUDE are read",
-                    crate::escape::escape(&name)
+                    excerpt(&name, EXCERPT_CHARS)
                 ),
             ),
         }
     }
 
-    fn include(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry, depth: usize) {
+    fn include(&mut self, source: &SourceFile, text: &[u8], entry: &RawEntry, depth: usize) {
+        let file = &source.label;
         let line = entry.line;
         let args = entry.tokens.get(1..).unwrap_or_default();
         let Some(path) = args
@@ -335,10 +486,12 @@ impl Reader<'_> {
             .and_then(|token| lexer::unescape(token.content(text)))
             .and_then(|path| String::from_utf8(path).ok())
         else {
+            self.zone.incomplete = true;
             self.error(file, line, "$INCLUDE needs a file name");
             return;
         };
         if args.len() > 2 {
+            self.zone.incomplete = true;
             self.error(
                 file,
                 line,
@@ -346,41 +499,82 @@ impl Reader<'_> {
             );
             return;
         }
-        if depth >= MAX_INCLUDE_DEPTH {
-            self.error(
-                file,
-                line,
-                format!("$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep (does a file include itself?)"),
-            );
-            return;
-        }
         let origin = match args.get(1) {
             Some(token) => match resolve_name(token.raw(text), self.state.origin.as_ref()) {
                 Ok(origin) => Some(origin),
                 Err(message) => {
+                    self.zone.incomplete = true;
                     self.error(file, line, format!("$INCLUDE origin: {message}"));
                     return;
                 }
             },
             None => self.state.origin.clone(),
         };
-        let Some(loader) = self.loader.as_mut() else {
-            self.error(file, line, "$INCLUDE is not supported here");
-            return;
-        };
-        let (label, included) = match loader(file, &path) {
-            Ok(contents) => contents,
+        let (included, contents) = match self.open_include(source, &path, depth) {
+            Ok(opened) => opened,
             Err(message) => {
-                self.error(file, line, format!("$INCLUDE: {message}"));
+                // What the file would have held is unknown: no name can be called missing.
+                self.zone.incomplete = true;
+                self.error(file, line, format!("$INCLUDE {message}"));
                 return;
             }
         };
         let saved = self.state.clone();
         self.state.origin = origin;
         self.state.last_owner = None;
-        let label: Arc<str> = Arc::from(label.as_str());
-        self.read(&label, &included, depth + 1);
+        self.stack.push(included.id.clone());
+        self.read(&included, &contents, depth + 1);
+        self.stack.pop();
         self.state = saved;
+    }
+
+    /// The file an `$INCLUDE` of `path` (as written) in `from` names, and its contents; or
+    /// why it is not read, naming the path as written and never anything the file holds.
+    fn open_include(
+        &mut self,
+        from: &SourceFile,
+        path: &str,
+        depth: usize,
+    ) -> Result<(SourceFile, Vec<u8>), String> {
+        let shown = show_path(path);
+        if depth >= self.limits.depth {
+            return Err(format!(
+                "{shown}: nested more than {} deep; not read",
+                self.limits.depth
+            ));
+        }
+        if self.budget.includes >= self.limits.includes {
+            return Err(format!(
+                "{shown}: more than {} $INCLUDEs in this zone, the most followed for one \
+                 --zone; not read",
+                self.limits.includes
+            ));
+        }
+        self.budget.includes += 1;
+        let Some(loader) = self.loader.as_deref_mut() else {
+            return Err("is not supported here".to_owned());
+        };
+        let included = loader.resolve(from, path)?;
+        if self.stack.contains(&included.id) {
+            return Err(format!(
+                "{shown}: {} is already being read (it includes itself, directly or through \
+                 the files it includes); not read again",
+                included.label
+            ));
+        }
+        let contents =
+            loader
+                .read(&included, self.budget.bytes_left)
+                .map_err(|error| match error {
+                    FileError::TooLarge { .. } => format!(
+                        "{shown}: the zone's files would be larger than {} together, the most read \
+                     for one --zone; not read",
+                        Size(self.limits.bytes)
+                    ),
+                    other => format!("{shown}: cannot read it: {other}"),
+                })?;
+        self.budget.bytes_left = self.budget.bytes_left.saturating_sub(contents.len() as u64);
+        Ok((included, contents))
     }
 
     fn record(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry) {
@@ -440,7 +634,7 @@ impl Reader<'_> {
                 // `domain` may count the line feed that ends the entry; stay inside it.
                 let last_line = entry.tokens.last().map_or(entry.line, |token| token.line);
                 let line = (header.rtype.line + line.saturating_sub(1)).min(last_line);
-                let message = format!("{owner_name} {}: {message}", type_name(code));
+                let message = format!("{} {}: {message}", quote_name(&owner_name), type_name(code));
                 self.zone.unreadable.push(UnreadableRecord {
                     name: owner_name,
                     rtype: code,
@@ -477,14 +671,11 @@ impl Reader<'_> {
         match resolve_name(token, self.state.origin.as_ref()) {
             Ok(owner) => Some(owner),
             Err(message) => {
-                let shown = String::from_utf8_lossy(token);
+                let shown = excerpt_bytes(token);
                 self.error(
                     file,
                     entry.line,
-                    format!(
-                        "invalid owner name {}: {message}",
-                        crate::escape::escape(&shown)
-                    ),
+                    format!("invalid owner name {shown}: {message}"),
                 );
                 None
             }
@@ -501,6 +692,8 @@ impl Reader<'_> {
         owner: &Name,
         tokens: &mut impl Iterator<Item = &'e Token>,
     ) -> Option<Header<'e>> {
+        // The owner may be any text of a line that is not a record at all: quote a little.
+        let shown = quote_name(owner);
         let mut ttl = None;
         let mut class = None;
         let mut rtype = None;
@@ -515,7 +708,7 @@ impl Reader<'_> {
                 match value {
                     Ok(value) => ttl = Some(value),
                     Err(message) => {
-                        self.error(file, token.line, format!("{owner}: {message}"));
+                        self.error(file, token.line, format!("{shown}: {message}"));
                         return None;
                     }
                 }
@@ -532,10 +725,10 @@ impl Reader<'_> {
             break;
         }
         let Some(rtype) = rtype else {
-            self.error(file, entry.line, format!("{owner}: no record type"));
+            self.error(file, entry.line, format!("{shown}: no record type"));
             return None;
         };
-        let type_text = String::from_utf8_lossy(rtype.raw(text)).into_owned();
+        let type_text = String::from_utf8_lossy(rtype.raw(text));
         let code = match Rtype::from_str(&type_text) {
             Ok(code) if !rtype.quoted => code.to_int(),
             _ => {
@@ -543,8 +736,8 @@ impl Reader<'_> {
                     file,
                     rtype.line,
                     format!(
-                        "{owner}: unknown record type {}",
-                        crate::escape::escape(&type_text)
+                        "{shown}: unknown record type {}",
+                        excerpt(&type_text, EXCERPT_CHARS)
                     ),
                 );
                 return None;
@@ -620,17 +813,26 @@ impl Reader<'_> {
                     .partition(|record| is_within(&record.name, apex));
             self.zone.records = inside;
             for record in outside {
-                self.zone.errors.push(ParseError {
-                    location: record.location,
-                    message: format!(
-                        "{} is outside the zone {apex}; name servers ignore it or refuse the zone",
-                        record.name
-                    ),
-                });
+                let message = format!(
+                    "{} is outside the zone {apex}; name servers ignore it or refuse the zone",
+                    record.name
+                );
+                self.push_error(record.location, message);
             }
         }
         self.zone.origin = origin;
         self.zone.errors.sort_by(|a, b| a.location.cmp(&b.location));
+        if let Some(location) = self.budget.first_hidden.take() {
+            // Last, whatever its line: it stands for the problems after the ones shown.
+            self.zone.errors.push(ParseError {
+                location,
+                message: format!(
+                    "{} more problems are not shown (at most {} are reported for one zone \
+                     and its $INCLUDEs), the first of them here",
+                    self.budget.hidden, self.limits.problems
+                ),
+            });
+        }
         self.zone
     }
 }
@@ -696,6 +898,12 @@ fn domain_chunk(
     chunk
 }
 
+/// A name taken from a line that could not be read, as messages quote it: escaped, and at
+/// most [`EXCERPT_CHARS`] long, so that no file reaches a report whole through its errors.
+fn quote_name(name: &Name) -> String {
+    excerpt(name.as_str(), EXCERPT_CHARS)
+}
+
 /// Whether `name` is `apex` or below it.
 pub fn is_within(name: &Name, apex: &Name) -> bool {
     apex.is_root()
@@ -728,7 +936,8 @@ fn explain_error(message: &str) -> String {
         "unknown record type with concrete data" => {
             "this record type can only be written in the generic form (\\# LENGTH HEX)"
         }
-        other => return crate::escape::escape(other).into_owned(),
+        // `domain`'s own words, with at most a symbol of the input: kept short all the same.
+        other => return excerpt(other, 2 * EXCERPT_CHARS),
     };
     explained.to_owned()
 }
