@@ -595,7 +595,14 @@ impl Reader<'_> {
         };
         let rdata: Vec<&Token> = tokens.collect();
         let own_strings = self.long_strings(text, &header, &rdata, &owner_name, &location);
-        let chunk = domain_chunk(text, entry, &owner, &header, &rdata, own_strings.is_some());
+        let chunk = domain_chunk(
+            text,
+            entry,
+            (&owner, self.state.origin.as_ref()),
+            &header,
+            &rdata,
+            own_strings.is_some(),
+        );
 
         let mut scanner = Zonefile::new();
         scanner.extend_from_slice(&chunk);
@@ -847,11 +854,11 @@ struct Header<'e> {
 
 /// The entry as `domain` gets it: absolute owner, explicit TTL, the class if given, then the
 /// type and data exactly as written (so its line numbers still hold), with TTL units in SOA
-/// timers and over-long strings (`blank_strings`) replaced.
+/// timers, over-long strings (`blank_strings`) and `@` in a name field (the origin) replaced.
 fn domain_chunk(
     text: &[u8],
     entry: &RawEntry,
-    owner: &DomainName,
+    (owner, origin): (&DomainName, Option<&DomainName>),
     header: &Header<'_>,
     rdata: &[&Token],
     blank_strings: bool,
@@ -884,6 +891,10 @@ fn domain_chunk(
                 Some(Ok(seconds)) => Some(seconds.to_string().into_bytes()),
                 _ => None,
             }
+        } else if raw == b"@" && is_name_field(header.code, index) {
+            // `@` stands for the origin in a name field of the data too (`CNAME @`, `MX 10
+            // @`), as BIND reads it; `domain` would read it as a label.
+            origin.map(presentation)
         } else {
             None
         };
@@ -975,6 +986,15 @@ fn from_domain_name(name: &impl fmt::Display) -> Name {
 }
 
 /// The absolute presentation form of `name` (with the trailing dot), to hand back to `domain`.
+/// Whether field `index` of the data of a record of type `code` is a domain name (for the
+/// types whose data holds names: NS, CNAME, SOA, PTR, MX, SRV, DNAME).
+fn is_name_field(code: u16, index: usize) -> bool {
+    matches!(
+        (code, index),
+        (2 | 5 | 12 | 39, 0) | (SOA, 0 | 1) | (15, 1) | (33, 3)
+    )
+}
+
 fn presentation(name: &DomainName) -> Vec<u8> {
     let text = name.to_string();
     if text.ends_with('.') {

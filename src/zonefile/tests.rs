@@ -596,3 +596,30 @@ fn fuzz_regressions_read_without_panicking() {
         dir.display()
     );
 }
+
+#[test]
+fn at_in_a_name_field_is_the_origin() {
+    let zone = read(
+        "$ORIGIN z.test.\n@ SOA @ hostmaster 1 2 3 4 5\n@ MX 10 @\nwww CNAME @\n\
+         $ORIGIN sub.z.test.\nalias CNAME @\n@ TXT @\n",
+    );
+    assert!(zone.errors.is_empty(), "{:?}", zone.errors);
+    assert_eq!(
+        data_at(&zone, "z.test", 15),
+        [&RecordData::Mx {
+            preference: 10,
+            exchange: Name::new("z.test"),
+        }]
+    );
+    assert_eq!(
+        data_at(&zone, "www.z.test", 5),
+        [&RecordData::Cname(Name::new("z.test"))]
+    );
+    // A later $ORIGIN moves `@` with it.
+    assert_eq!(
+        data_at(&zone, "alias.sub.z.test", 5),
+        [&RecordData::Cname(Name::new("sub.z.test"))]
+    );
+    // Text is not a name: an unquoted @ in TXT stays the character.
+    assert_eq!(data_at(&zone, "sub.z.test", 16), [&txt(&["@"])]);
+}
