@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use support::mailcheck;
-use support::server::{Behaviour, TestServer};
+use support::server::{Action, Behaviour, TestServer};
 
 /// A fresh directory for one test's files, under the target directory.
 fn scratch(name: &str) -> PathBuf {
@@ -119,4 +119,65 @@ fn the_largest_concurrency_accepted_audits_a_long_list() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("4096"), "{}", stderr(&output));
     assert!(output.stdout.is_empty());
+}
+
+// ------------------------------------------------------------------------------------------
+// Item 7: --retries
+
+/// Issue 12 item 7: `--retries 1000000` sent 10,000 queries a second at a SERVFAIL server,
+/// for ever. At most 5 retries are accepted, each after a pause that doubles (0.1 s to 1.6 s):
+/// every question reaches the server exactly 6 times, no sooner than 3.1 s after the first.
+#[test]
+fn retries_are_capped_and_back_off() {
+    let output = mailcheck()
+        .args(["--offline", "--retries", "1000000", "example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("at most") || stderr(&output).contains("more than the 5 retries"),
+        "{}",
+        stderr(&output)
+    );
+
+    let server = serve(
+        "retries",
+        &[("servfail.test", String::new())],
+        Behaviour {
+            rules: vec![("servfail.test".to_owned(), Action::ServFail)],
+            delay: Duration::ZERO,
+        },
+    );
+    let started = Instant::now();
+    let output = mailcheck()
+        .arg("--nameserver")
+        .arg(server.addr.to_string())
+        .args([
+            "--timeout",
+            "5",
+            "--retries",
+            "5",
+            "--format",
+            "json",
+            "servfail.test",
+        ])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let received = server.received();
+    let mut per_question: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    for query in &received {
+        *per_question
+            .entry((query.name.clone(), query.rtype.clone()))
+            .or_default() += 1;
+    }
+    assert!(
+        per_question.values().all(|&tries| tries == 6),
+        "{per_question:?}"
+    );
+    assert_eq!(received.len(), 6 * per_question.len());
+    // The pauses before the five retries: 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s.
+    assert!(elapsed >= Duration::from_millis(3100), "{elapsed:?}");
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::exit::{EXIT_CODES, FailOn, InputError};
-use crate::dns::network::ResolverSettings;
+use crate::dns::network::{MAX_RETRIES, ResolverSettings};
 use crate::finding::RecordKind;
 use crate::sources::SourceSettings;
 
@@ -136,8 +136,9 @@ pub struct ResolverArgs {
     /// Seconds to wait for each try of a query.
     #[arg(long, value_name = "SECONDS", default_value = "3", global = true)]
     pub timeout: f64,
-    /// Times to retry a query that timed out or failed.
-    #[arg(long, value_name = "N", default_value_t = 1, global = true)]
+    /// Times to retry a query that timed out or failed (at most 5; each retry waits a little
+    /// longer first).
+    #[arg(long, value_name = "N", default_value_t = 1, global = true, value_parser = parse_retries)]
     pub retries: usize,
 }
 
@@ -201,6 +202,20 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
+}
+
+/// `--retries`: a whole number from 0 to [`MAX_RETRIES`].
+fn parse_retries(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= MAX_RETRIES => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} is more than the {MAX_RETRIES} retries mailcheck allows (a name server that \
+             fails six times in a row will not answer the seventh)"
+        )),
+        Err(_) => Err(format!(
+            "expected a whole number from 0 to {MAX_RETRIES}, not \"{text}\""
+        )),
+    }
 }
 
 /// `--concurrency`: a whole number from 1 to [`MAX_CONCURRENCY`].
