@@ -10,11 +10,13 @@
 mod support;
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
 use support::mailcheck;
 use support::server::{Action, Behaviour, TestServer};
 
@@ -62,8 +64,203 @@ fn against(server: &TestServer) -> Command {
     command
 }
 
+/// Runs `command`, under `/usr/bin/time -v` when it is there, giving its output and its peak
+/// RSS in kB (`None` without `/usr/bin/time`: the caller skips that one assertion).
+fn run_measured(command: &Command) -> (Output, Option<u64>) {
+    let time = Path::new("/usr/bin/time");
+    let mut measured = if time.exists() {
+        let mut wrapper = Command::new(time);
+        wrapper.arg("-v").arg(command.get_program());
+        wrapper.args(command.get_args());
+        for (key, value) in command.get_envs() {
+            match value {
+                Some(value) => wrapper.env(key, value),
+                None => wrapper.env_remove(key),
+            };
+        }
+        if let Some(dir) = command.get_current_dir() {
+            wrapper.current_dir(dir);
+        }
+        wrapper
+    } else {
+        // Straight to stderr: libtest captures the output of a passing test, and a skipped
+        // assertion nobody sees would read as one that was checked.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "/usr/bin/time is not installed: peak RSS is not measured"
+        );
+        let mut plain = Command::new(command.get_program());
+        plain.args(command.get_args());
+        plain
+    };
+    let output = measured.output().expect("mailcheck runs");
+    let rss = time.exists().then(|| {
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .find_map(|line| {
+                line.trim()
+                    .strip_prefix("Maximum resident set size (kbytes):")
+            })
+            .and_then(|kb| kb.trim().parse().ok())
+            .expect("/usr/bin/time -v reports the peak RSS")
+    });
+    (output, rss)
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "{error}: {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The findings of the first domain of a JSON report with rule `rule`.
+fn fired<'j>(report: &'j Value, rule: &str) -> Vec<&'j Value> {
+    report["domains"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|finding| finding["rule"] == rule)
+        .collect()
+}
+
+/// Asserts the peak RSS of a run, when it was measured.
+fn assert_rss_under(rss: Option<u64>, limit_mb: u64, what: &str) {
+    if let Some(kb) = rss {
+        assert!(
+            kb < limit_mb * 1024,
+            "{what}: peak RSS {kb} kB, over {limit_mb} MB"
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Item 5: findings of huge records
+
+/// `text` as the quoted character-strings of one zone-file TXT record, at most 255 octets each.
+fn txt_strings(text: &str) -> String {
+    text.as_bytes()
+        .chunks(255)
+        .map(|chunk| format!("\"{}\"", String::from_utf8_lossy(chunk)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every excerpt of a report is a window: at most 80 characters each side of its span.
+fn assert_excerpts_are_windows(findings: &[Value]) {
+    for finding in findings {
+        let Some(excerpt) = finding.get("excerpt") else {
+            continue;
+        };
+        let text = excerpt["text"].as_str().unwrap();
+        let span = &excerpt["span"];
+        let (start, end) = (
+            usize::try_from(span["start"].as_u64().unwrap()).unwrap(),
+            usize::try_from(span["end"].as_u64().unwrap()).unwrap(),
+        );
+        assert!(text[..start].chars().count() <= 80, "{finding}");
+        assert!(text[end..].chars().count() <= 80, "{finding}");
+    }
+}
+
+/// Issue 12 item 5: `record spf` with 21,800 bad terms wrote 2.4 GB of JSON (every finding
+/// carried the whole record). Now at most 20 findings of a rule about one subject are
+/// reported, then one "and N more", each with a window of the record.
+#[test]
+fn thousands_of_bad_terms_make_a_small_report() {
+    let record = format!("v=spf1 {}-all", "x ".repeat(21_800));
+    let mut command = mailcheck();
+    command.args(["record", "spf", "--json", &record]);
+    let (output, rss) = run_measured(&command);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    // The record is in the report twice (44 KB each: the report's text, and the excerpt of
+    // the finding about the over-long string, whose span is the whole string); the other
+    // findings add little.
+    assert!(
+        output.stdout.len() < 2 * record.len() + 30_000,
+        "{} bytes",
+        output.stdout.len()
+    );
+    let report = json(&output);
+    let findings = report["lints"][0]["findings"].as_array().unwrap();
+    let syntax: Vec<&Value> = findings
+        .iter()
+        .filter(|finding| finding["rule"] == "spf-syntax")
+        .collect();
+    assert_eq!(syntax.len(), 21);
+    assert!(
+        syntax[20]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("and 21780 more spf-syntax findings about the record"),
+        "{}",
+        syntax[20]
+    );
+    assert_excerpts_are_windows(findings);
+    // The twentieth bad term is near the start: the window is cut after it only.
+    let windowed = &syntax[19]["excerpt"];
+    assert_eq!(windowed["record_length"], record.len());
+    assert_eq!(windowed["offset"], 0);
+    assert_rss_under(rss, 64, "record spf with 21,800 bad terms");
+
+    // Unclosed macros, one problem each (60,000 of them: 7 GB and 29 s before).
+    let record = format!("v=spf1 exists:{}", "%{".repeat(60_000));
+    let mut command = mailcheck();
+    command.args(["record", "spf", "--json", &record]);
+    let (output, rss) = run_measured(&command);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    // The record twice (the report's text, and the excerpt of the finding about the whole
+    // over-long string), then small findings.
+    assert!(output.stdout.len() < 2 * record.len() + 50_000);
+    let report = json(&output);
+    assert_excerpts_are_windows(report["lints"][0]["findings"].as_array().unwrap());
+    assert_rss_under(rss, 64, "record spf with 60,000 unclosed macros");
+
+    // The human form of the same: twenty carets and one summary.
+    let output = mailcheck()
+        .args(["record", "spf", "--color", "never", &record])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(human.matches("is not closed with").count(), 20);
+    assert!(human.contains("and 59980 more spf-syntax findings about the record"));
+}
+
+/// The same through DNS: a 60 KB SPF record (it comes over TCP) with thousands of bad terms
+/// cost 1.95 GB of RSS and 990 MB of JSON for one domain.
+#[test]
+fn a_huge_published_record_makes_a_small_report() {
+    let record = format!("v=spf1 {}-all", "ipv4:1.2.3.4 ".repeat(4_600));
+    assert!(record.len() > 59_000 && record.len() < 61_000);
+    let server = serve(
+        "huge-record",
+        &[("huge.test", format!("@ IN TXT {}\n", txt_strings(&record)))],
+        Behaviour::default(),
+    );
+    let mut command = against(&server);
+    command.args(["--json", "huge.test"]);
+    let (output, rss) = run_measured(&command);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output);
+    let syntax = fired(&report, "spf-syntax");
+    assert_eq!(syntax.len(), 21, "{report:#}");
+    assert_excerpts_are_windows(report["domains"][0]["findings"].as_array().unwrap());
+    // Linear in the record, never once per finding: the record is in the report's records
+    // and query log, and the lookup tree has an entry per term (about 150 bytes each, pretty
+    // printed); 990 MB before.
+    assert!(
+        output.stdout.len() < 1_500_000,
+        "{} bytes",
+        output.stdout.len()
+    );
+    assert_rss_under(rss, 64, "an audit of a 60 KB SPF record");
 }
 
 // ------------------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     bimi::check(facts, &mut findings);
     expect::check(facts, &mut findings);
     findings.remaining_failures(facts);
-    let mut findings = findings.list;
+    let mut findings = findings.into_list();
     // Stable sort: within a section, the order the family produced them in.
     findings.sort_by_key(|finding| finding.section);
     findings
