@@ -777,6 +777,15 @@ fn find_include(root: &SpfNode, target: &IncludeTarget) -> Reach {
                         format!("{} in {} was not followed", term.text, node.domain)
                     });
                 }
+                TermDns::PastLimit => {
+                    unknown.get_or_insert_with(|| {
+                        format!(
+                            "{} in {} was not followed: it comes after the {LOOKUP_LIMIT}-lookup \
+                             limit",
+                            term.text, node.domain
+                        )
+                    });
+                }
                 _ if matches!(term.target, Target::Macro(_)) => {
                     unknown.get_or_insert_with(|| {
                         format!("{} in {} depends on the sender", term.text, node.domain)
