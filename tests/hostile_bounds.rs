@@ -626,3 +626,379 @@ fn the_spf_tree_is_gathered_up_to_the_11th_lookup() {
         "{human}"
     );
 }
+
+// ------------------------------------------------------------------------------------------
+// Item 7: fan-out
+
+/// How many queries of each type `server` received over UDP for names that `pick` keeps.
+fn received_where(
+    server: &TestServer,
+    pick: impl Fn(&str) -> bool,
+) -> std::collections::BTreeMap<String, usize> {
+    let mut by_type = std::collections::BTreeMap::new();
+    for query in server.received() {
+        if !query.tcp && pick(&query.name) {
+            *by_type.entry(query.rtype).or_default() += 1;
+        }
+    }
+    by_type
+}
+
+fn counts(pairs: &[(&str, usize)]) -> std::collections::BTreeMap<String, usize> {
+    pairs
+        .iter()
+        .map(|(rtype, count)| ((*rtype).to_owned(), *count))
+        .collect()
+}
+
+/// Issue 12 item 7: 50 MX hosts × 100 addresses × 5 PTR names cost 30,259 queries, and 1,000
+/// MX hosts 7,060. Now the 10 most preferred hosts are looked up, the reverse DNS of 10
+/// addresses of each family per host, and the forward confirmation of 4 PTR names per
+/// address; what is left out is not verified, reported by `audit-limit-reached`, and the audit
+/// is incomplete (exit 3), never a missing record.
+/// 50 MX hosts of 100 IPv4 addresses, each address with 5 PTR names of its own (`mxfan.test`
+/// and its reverse zone), and 1,000 MX hosts of one address (`onek.test`).
+fn mx_fan_out_zones() -> [(&'static str, String); 3] {
+    let mut hosts = String::new();
+    let mut reverse = String::new();
+    for host in 0..50 {
+        let _ = writeln!(hosts, "@ IN MX {host} h{host}");
+        for address in 1..=100 {
+            let _ = writeln!(hosts, "h{host} IN A 93.184.{host}.{address}");
+            for name in 0..5 {
+                let _ = writeln!(
+                    reverse,
+                    "{address}.{host} IN PTR p{name}.a{address}.h{host}.mxfan.test."
+                );
+            }
+        }
+    }
+    let mut onek = String::new();
+    for host in 0..1000 {
+        let _ = writeln!(onek, "@ IN MX 10 h{host}\nh{host} IN A 93.184.216.1");
+    }
+    [
+        ("mxfan.test", hosts),
+        ("184.93.in-addr.arpa", reverse),
+        ("onek.test", onek),
+    ]
+}
+
+#[test]
+fn mx_hosts_addresses_and_ptr_names_are_capped() {
+    let server = serve("mx-fan-out", &mx_fan_out_zones(), Behaviour::default());
+
+    let mut command = against(&server);
+    command.args(["--format", "json", "mxfan.test"]);
+    let (output, rss) = run_measured(&command);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["domains"][0]["status"], "incomplete");
+    // The 10 most preferred hosts (h0 to h9): their addresses and alias; 10 PTR lookups each;
+    // 4 forward lookups of each address's 5 PTR names.
+    let is_host = |name: &str| {
+        name.strip_suffix(".mxfan.test")
+            .is_some_and(|label| label.starts_with('h') && !label.contains('.'))
+    };
+    assert_eq!(
+        received_where(&server, is_host),
+        counts(&[("A", 10), ("AAAA", 10), ("CNAME", 10)])
+    );
+    assert_eq!(
+        received_where(&server, |name| name.ends_with(".in-addr.arpa")),
+        counts(&[("PTR", 100)])
+    );
+    assert_eq!(
+        received_where(&server, |name| name.ends_with(".mxfan.test")
+            && name.starts_with('p')
+            && name[1..].starts_with(|c: char| c.is_ascii_digit())),
+        counts(&[("A", 400)])
+    );
+    let limits = fired(&report, "audit-limit-reached");
+    let sections: Vec<(&str, &str)> = limits
+        .iter()
+        .map(|finding| {
+            (
+                finding["section"].as_str().unwrap(),
+                finding["subject"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // One for the hosts; one per looked-up host for its addresses; one per address for its
+    // PTR names (at most 20 per subject are reported: each address is a subject of its own).
+    assert_eq!(sections[0], ("mx", "mxfan.test"));
+    assert!(
+        limits[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has 50 MX hosts; only the 10 most preferred were looked up"),
+        "{}",
+        limits[0]
+    );
+    assert_eq!(
+        sections
+            .iter()
+            .filter(|(section, _)| *section == "reverse-dns")
+            .count(),
+        10 + 100
+    );
+    // What was left out is not verified: no host is unresolvable, no PTR unconfirmed.
+    assert!(fired(&report, "mx-target-unresolvable").is_empty());
+    assert!(fired(&report, "ptr-not-forward-confirmed").is_empty());
+    assert!(fired(&report, "dns-lookup-failed").is_empty());
+    assert_rss_under(rss, 64, "50 MX hosts of 100 addresses");
+}
+
+/// 1,000 MX hosts: 10 are looked up, the other 990 are listed, not verified.
+#[test]
+fn a_thousand_mx_hosts_cost_ten_lookups() {
+    let server = serve("mx-thousand", &mx_fan_out_zones(), Behaviour::default());
+    let output = against(&server)
+        .args(["--format", "json", "onek.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let is_host = |name: &str| {
+        name.strip_suffix(".onek.test")
+            .is_some_and(|label| label.starts_with('h'))
+    };
+    assert_eq!(
+        received_where(&server, is_host),
+        counts(&[("A", 10), ("AAAA", 10), ("CNAME", 10)])
+    );
+    let report = json(&output);
+    assert_eq!(
+        report["domains"][0]["records"]["mx"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1000
+    );
+}
+
+/// 1,000 external DMARC report destinations cost 1,000 authorization queries; now 10.
+#[test]
+fn dmarc_report_destinations_are_capped() {
+    let destinations: Vec<String> = (0..1000)
+        .map(|i| format!("mailto:r@d{i}.reports.test"))
+        .collect();
+    let record = format!("v=DMARC1; p=none; rua={}", destinations.join(","));
+    let server = serve(
+        "dmarc-fan-out",
+        &[
+            (
+                "rep.test",
+                format!("_dmarc IN TXT {}\n", txt_strings(&record)),
+            ),
+            ("reports.test", String::new()),
+        ],
+        Behaviour::default(),
+    );
+    let output = against(&server)
+        .args(["--format", "json", "rep.test"])
+        .output()
+        .unwrap();
+    // The unauthorized destinations are errors (exit 1); the audit is incomplete besides.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        received_where(&server, |name| name.contains("._report._dmarc.")),
+        counts(&[("TXT", 10)])
+    );
+    let report = json(&output);
+    assert_eq!(report["domains"][0]["status"], "incomplete");
+    let limits = fired(&report, "audit-limit-reached");
+    assert_eq!(limits.len(), 1, "{limits:#?}");
+    assert_eq!(limits[0]["section"], "dmarc");
+    assert!(
+        limits[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sends reports to 1000 external destinations"),
+        "{}",
+        limits[0]
+    );
+    // The ten looked up have no authorization record: reported. The others: not verified,
+    // so never reported as unauthorized.
+    assert_eq!(
+        fired(&report, "dmarc-report-destination-unauthorized").len(),
+        10
+    );
+}
+
+/// Past the caps of each family, at most 2,000 distinct questions per audit: the backstop.
+/// Shown here with a lower limit, through the library, against the test server.
+#[test]
+fn an_audit_asks_at_most_its_limit_of_questions() {
+    use mailcheck::audit::audit_with;
+    use mailcheck::dns::cache::CachingSource;
+    use mailcheck::dns::chase::ChasingSource;
+    use mailcheck::dns::network::{NetworkSource, ResolverSettings};
+    use mailcheck::domain::parse_domain;
+    use mailcheck::gather::GatherOptions;
+
+    let server = serve(
+        "question-limit",
+        &[(
+            "limit.test",
+            "@ IN MX 10 mail\nmail IN A 93.184.216.34\n".to_owned(),
+        )],
+        Behaviour::default(),
+    );
+    let settings = ResolverSettings {
+        nameservers: vec![server.addr],
+        timeout: Duration::from_secs(5),
+        retries: 0,
+    };
+    let source = ChasingSource::new(CachingSource::new(NetworkSource::new(&settings).unwrap()));
+    let options = GatherOptions {
+        question_limit: Some(20),
+        ..GatherOptions::default()
+    };
+    let domain = parse_domain("limit.test").unwrap();
+    let report = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(audit_with(&domain, &source, &options));
+    let distinct: std::collections::HashSet<_> = server
+        .received()
+        .into_iter()
+        .map(|query| (query.name, query.rtype))
+        .collect();
+    assert_eq!(distinct.len(), 20);
+    let limits: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.rule == "audit-limit-reached")
+        .collect();
+    assert_eq!(limits.len(), 1, "{limits:#?}");
+    assert!(
+        limits[0]
+            .message
+            .contains("reached its limit of 20 DNS questions"),
+        "{}",
+        limits[0].message
+    );
+    // Each question not asked is not verified: a failed lookup in the log, never an absence.
+    assert_eq!(report.status, mailcheck::report::AuditStatus::Incomplete);
+    assert!(report.dns.iter().any(|query| query.error.as_deref()
+        == Some("not asked: the audit reached its limit of questions")));
+    // Nothing the limit left out is reported missing (the DKIM probes among them are
+    // "not verified" in DKIM's own summary of its failed probes).
+    for absent in [
+        "spf-missing",
+        "dmarc-missing",
+        "tls-rpt-missing",
+        "dkim-no-key-found",
+    ] {
+        assert!(
+            report.findings.iter().all(|finding| finding.rule != absent),
+            "{absent}"
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Item 8: a deadline per audit
+
+/// Issue 12 item 8: an SPF chain 12 records deep, each record behind a 7-link CNAME chain
+/// across zones, every link answered slowly, held one audit 80 s at `--timeout 1` (every
+/// answer came in time; there were just many of them, one after the other). Here each link
+/// takes 0.9 s, so the chain would take over a minute; `--audit-timeout 2` ends the audit after
+/// 2 s, and what was not answered by then is not verified (exit 3), never missing.
+#[test]
+fn an_audit_ends_at_its_deadline() {
+    let mut zones: Vec<(String, String)> = (1..=7)
+        .map(|zone| (format!("l{zone}.test"), String::new()))
+        .collect();
+    for level in 1..=12 {
+        for zone in 1..7 {
+            let body = &mut zones[zone - 1].1;
+            let _ = writeln!(body, "s{level} IN CNAME s{level}.l{}.test.", zone + 1);
+        }
+        let _ = writeln!(
+            zones[6].1,
+            "s{level} IN TXT \"v=spf1 include:s{}.l1.test -all\"",
+            level + 1
+        );
+    }
+    zones.push((
+        "deadline.test".to_owned(),
+        "@ IN TXT \"v=spf1 include:s1.l1.test -all\"\n@ IN MX 10 mail\nmail IN A 93.184.216.34\n\
+         _dmarc IN TXT \"v=DMARC1; p=none; rua=mailto:d@deadline.test\"\n"
+            .to_owned(),
+    ));
+    let zones: Vec<(&str, String)> = zones
+        .iter()
+        .map(|(origin, body)| (origin.as_str(), body.clone()))
+        .collect();
+    let slow = (1..=7)
+        .map(|zone| {
+            (
+                format!("l{zone}.test"),
+                Action::Delay(Duration::from_millis(900)),
+            )
+        })
+        .collect();
+    let server = serve(
+        "deadline",
+        &zones,
+        Behaviour {
+            rules: slow,
+            delay: Duration::ZERO,
+        },
+    );
+    let started = Instant::now();
+    let output = against(&server)
+        .args(["--format", "json", "--audit-timeout", "2", "deadline.test"])
+        .output()
+        .unwrap();
+    // Generous: the chain alone takes over a minute.
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["domains"][0]["status"], "incomplete");
+    let limits = fired(&report, "audit-limit-reached");
+    assert_eq!(limits.len(), 1, "{limits:#?}");
+    assert!(
+        limits[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ran out of time (2 s, --audit-timeout)"),
+        "{}",
+        limits[0]
+    );
+    let unanswered = report["domains"][0]["dns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|query| {
+            query["error"] == "no answer before the audit's time limit (--audit-timeout)"
+        })
+        .count();
+    assert!(unanswered > 0);
+    for absent in ["spf-missing", "spf-include-missing-record", "dmarc-missing"] {
+        assert!(fired(&report, absent).is_empty(), "{absent}");
+    }
+    // Somewhere down the chain, a record was not verified.
+    assert!(
+        report.to_string().contains("\"status\":\"not-verified\""),
+        "{:#}",
+        report["domains"][0]["records"]["spf"]
+    );
+
+    let output = against(&server)
+        .args(["--audit-timeout", "0", "deadline.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("0.1 to 3600"),
+        "{}",
+        stderr(&output)
+    );
+}

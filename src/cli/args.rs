@@ -23,6 +23,16 @@ pub const DEFAULT_CONCURRENCY: usize = 64;
 /// is refused with a clear message (exit 2) rather than accepted and not honoured.
 pub const MAX_CONCURRENCY: usize = 4096;
 
+/// Default for `--audit-timeout`, in seconds. An audit's longest chain of dependent lookups is
+/// about 4 round trips, and the deepest the SPF tree may go is 11; at the default `--timeout`
+/// (3 s) and `--retries` (1), each failing step takes 6 s plus its pause, so 60 s lets the
+/// deepest chain of failing lookups finish and stops a hostile one (12 levels of 7-link CNAME
+/// chains, answered slowly, held one audit 4 minutes: issue 12).
+pub const DEFAULT_AUDIT_TIMEOUT: f64 = 60.0;
+
+/// The longest `--audit-timeout` accepted, in seconds: an hour.
+pub const MAX_AUDIT_TIMEOUT: f64 = 3600.0;
+
 /// Audits the DNS records a domain needs for email and says how to fix what is wrong.
 #[derive(Debug, Parser)]
 #[command(name = "mailcheck", version, about, after_help = EXIT_CODES)]
@@ -112,6 +122,15 @@ pub struct AuditArgs {
     /// Probe every DKIM selector mailcheck knows (59), not only the 24 most widespread.
     #[arg(long, conflicts_with = "selectors")]
     pub all_selectors: bool,
+    /// Seconds one domain's audit may take (0.1 to 3600): a lookup not answered by then is
+    /// reported as not verified, and the audit as incomplete.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_AUDIT_TIMEOUT,
+        value_parser = parse_audit_timeout
+    )]
+    pub audit_timeout: f64,
     /// Check that the records in FILE are published: the records a provider told you to add,
     /// in zone-file syntax (relative names are under each audited domain unless the file sets
     /// $ORIGIN). Each is reported present, missing or different.
@@ -202,6 +221,24 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
+}
+
+/// `--audit-timeout`: seconds from 0.1 to [`MAX_AUDIT_TIMEOUT`] (so that it always makes a
+/// [`Duration`], and never one too short for a single round trip).
+fn parse_audit_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.1..=MAX_AUDIT_TIMEOUT).contains(&seconds) => Ok(seconds),
+        _ => Err(format!(
+            "expected a number of seconds from 0.1 to {MAX_AUDIT_TIMEOUT}, not \"{text}\""
+        )),
+    }
+}
+
+impl AuditArgs {
+    /// `--audit-timeout` as a duration (checked when the command line was read).
+    pub fn time_limit(&self) -> Duration {
+        Duration::from_secs_f64(self.audit_timeout.clamp(0.1, MAX_AUDIT_TIMEOUT))
+    }
 }
 
 /// `--retries`: a whole number from 0 to [`MAX_RETRIES`].
@@ -335,6 +372,15 @@ mod tests {
         assert_eq!(parse("dns.example"), None);
         assert_eq!(parse("127.0.0.1:99999"), None);
         assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn audit_timeouts_are_checked() {
+        assert_eq!(parse_audit_timeout("60"), Ok(60.0));
+        assert_eq!(parse_audit_timeout("0.1"), Ok(0.1));
+        for bad in ["0", "-1", "3601", "NaN", "inf", "1e300", "soon"] {
+            assert!(parse_audit_timeout(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -320,6 +320,12 @@ fn summary_line(domain: &DomainReport) -> String {
         AuditStatus::Complete => {
             format!("{} answered", plural(summary.lookups, "lookup", "lookups"))
         }
+        AuditStatus::Incomplete if summary.limits_reached > 0 => format!(
+            "{} of {} failed, {} reached: audit incomplete",
+            summary.lookups_failed,
+            plural(summary.lookups, "lookup", "lookups"),
+            plural(summary.limits_reached, "audit limit", "audit limits")
+        ),
         AuditStatus::Incomplete => format!(
             "{} of {} failed: audit incomplete",
             summary.lookups_failed,
