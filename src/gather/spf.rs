@@ -115,7 +115,10 @@ pub(super) async fn gather_tree(source: &dyn DnsSource, domain: &Name) -> SpfNod
         }
         (fetch, look) = next_level(domain, &mut gathered, &mut seen);
     }
-    assemble(domain, &gathered)
+    // The tree holds what evaluation reaches within the limit, counted on the whole tree: a
+    // record fetched for an include that later records pushed past the limit is left out.
+    let reached: HashSet<TermAt> = within_limit(domain, &gathered).into_iter().collect();
+    assemble(domain, &gathered, &reached)
 }
 
 /// A term, by the domain whose record holds it and its index in the record.
@@ -252,19 +255,23 @@ fn evaluation_order(found: &Gathered) -> Vec<usize> {
 }
 
 /// Builds the tree depth first from the gathered records: loops are found on the way down,
-/// and depth and size are capped as in gathering.
-fn assemble(root: &Name, gathered: &HashMap<Name, Gathered>) -> SpfNode {
+/// depth and size are capped as in gathering, and only the includes `reached` (among the first
+/// 11 lookups) are followed.
+fn assemble(root: &Name, gathered: &HashMap<Name, Gathered>, reached: &HashSet<TermAt>) -> SpfNode {
     let mut budget = MAX_NODES;
     let mut ancestors = Vec::new();
-    build(root, gathered, &mut ancestors, &mut budget)
+    let tree = Tree { gathered, reached };
+    build(root, &tree, &mut ancestors, &mut budget)
 }
 
-fn build(
-    domain: &Name,
-    gathered: &HashMap<Name, Gathered>,
-    ancestors: &mut Vec<Name>,
-    budget: &mut usize,
-) -> SpfNode {
+/// What [`build`] reads.
+struct Tree<'g> {
+    gathered: &'g HashMap<Name, Gathered>,
+    reached: &'g HashSet<TermAt>,
+}
+
+fn build(domain: &Name, tree: &Tree<'_>, ancestors: &mut Vec<Name>, budget: &mut usize) -> SpfNode {
+    let gathered = tree.gathered;
     *budget = budget.saturating_sub(1);
     let Some(found) = gathered.get(domain) else {
         return SpfNode {
@@ -278,19 +285,21 @@ fn build(
     ancestors.push(domain.clone());
     let mut terms = Vec::new();
     if let Some(record) = &found.record {
-        for (term, state) in record.terms.iter().zip(&found.terms) {
+        for (index, (term, state)) in record.terms.iter().zip(&found.terms).enumerate() {
             let dns = if leads_to_record(&term.kind) && state.reachable {
+                let reached = tree.reached.contains(&(domain.clone(), index));
                 match state.target.name() {
                     // The recursion is bounded by MAX_DEPTH, whatever the DNS data says.
                     Some(child) if ancestors.contains(child) => TermDns::Loop,
                     Some(child)
-                        if ancestors.len() <= MAX_DEPTH
+                        if reached
+                            && ancestors.len() <= MAX_DEPTH
                             && *budget > 0
                             && gathered.contains_key(child) =>
                     {
-                        TermDns::Child(Box::new(build(child, gathered, ancestors, budget)))
+                        TermDns::Child(Box::new(build(child, tree, ancestors, budget)))
                     }
-                    Some(_) if state.within_limit => TermDns::NotFollowed,
+                    Some(_) if reached => TermDns::NotFollowed,
                     Some(_) => TermDns::PastLimit,
                     None => TermDns::None,
                 }
