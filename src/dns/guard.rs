@@ -25,7 +25,7 @@ use tokio::time::Instant;
 use super::{BoxFuture, DnsSource, Name, NotAsked, Outcome, QueryObserver, RecordType};
 
 /// The most distinct questions one audit asks. An ordinary audit asks about 50, 90 with every
-/// DKIM selector; the caps of each family (10 MX hosts, 10 addresses of each family per host, 4
+/// DKIM selector; the caps of each family (16 MX hosts, 8 addresses of each family per host, 4
 /// PTR names per address, 10 report destinations, the SPF tree up to its 11th lookup, 1,000
 /// expected records) bring the largest legitimate audit near 2,000 only when every one of them
 /// is reached at once. This is the backstop behind them: a hostile zone's 1,000 MX hosts cost

@@ -125,15 +125,15 @@ impl TxtAt {
 }
 
 /// The most MX hosts whose addresses (and their reverse DNS) an audit looks up: the most
-/// preferred first. Providers publish one to five; RFC 7208 §4.6.4 bounds an SPF `mx` term to
-/// 10 names for the same reason, the work one name may cause. 1,000 MX hosts cost 7,060
-/// queries (issue 12).
-pub const MAX_MX_HOSTS: usize = 10;
-/// The most addresses of each family (IPv4, IPv6) per MX host whose reverse DNS is looked up,
-/// in address order. Large providers' hosts have one to four; 50 hosts of 100 addresses with 5
-/// PTR names each cost 30,259 queries (issue 12). Every address is still checked for being
-/// public: that needs no lookup.
-pub const MAX_ADDRESSES_PER_HOST: usize = 10;
+/// preferred first. Providers publish one to five; past 10, an SPF `mx` term already fails
+/// (RFC 7208 §4.6.4, `spf-mx-too-many-names`), and 16 leaves room to audit such a domain whole.
+/// 1,000 MX hosts cost 7,060 queries (issue 12).
+pub const MAX_MX_HOSTS: usize = 16;
+/// The most public addresses of each family (IPv4, IPv6) per MX host whose reverse DNS is
+/// looked up, in address order. Large providers' hosts have one to four; 50 hosts of 100
+/// addresses with 5 PTR names each cost 30,259 queries (issue 12). Every address is still
+/// checked for being public: that needs no lookup.
+pub const MAX_ADDRESSES_PER_HOST: usize = 8;
 /// The most PTR names per address whose forward lookup is made (forward confirmation), in
 /// name order. An address should have one (`ptr-multiple` warns at two).
 pub const MAX_PTR_NAMES: usize = 4;

@@ -48,7 +48,7 @@ pub static AUDIT_LIMIT_REACHED: Rule = Rule {
               that needed them were not verified.",
     rationale: "A domain's records decide how much DNS an audit would ask: 1,000 MX hosts, \
                 hosts with a hundred addresses, a thousand report destinations, name servers \
-                that answer slowly. mailcheck bounds each audit (at most 10 MX hosts, 10 \
+                that answer slowly. mailcheck bounds each audit (at most 16 MX hosts, 8 \
                 addresses of each family per host, 4 PTR names per address, 10 external DMARC \
                 report destinations, 2,000 questions, and the time of --audit-timeout) so that \
                 no domain can make it run or grow without end. What lies past a limit is not \
