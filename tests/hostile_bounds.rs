@@ -178,11 +178,11 @@ fn a_huge_published_record_makes_a_small_report() {
 // ------------------------------------------------------------------------------------------
 // Item 9: a large --concurrency
 
-/// Issue 12 item 9: 2,000 domains at `--concurrency 20000` wrote nothing in 60 s, the cache's
-/// eviction stepping over 100,000 questions in flight under its lock on every insert. The
-/// largest value accepted now, 4,096, puts as many questions in flight at once (2,000 audits
-/// of about 50 questions, more than the cache's 50,000 answers) and must finish; a larger one
-/// is refused with a message.
+/// Issue 12 item 9: 2,000 domains at `--concurrency 20000` wrote nothing in 120 s, the
+/// cache's eviction stepping over every question in flight, under its lock, on each insert
+/// (`dns::cache`'s unit test reproduces that with 40,000 questions in flight). The largest
+/// value accepted now, 4,096 (512 audits at once), must get through a list whose questions
+/// (some 67,000) overflow the cache's 50,000 answers; a larger one is refused with a message.
 #[test]
 fn the_largest_concurrency_accepted_audits_a_long_list() {
     let server = serve(

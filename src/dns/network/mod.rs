@@ -47,7 +47,7 @@ pub const MAX_RETRIES: usize = 5;
 /// answers SERVFAIL at once is asked again after a pause, not in a tight loop.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The wait before retry number `retry` (1 for the first): [`FIRST_BACKOFF`], doubled for each
+/// The wait before retry number `retry` (1 for the first): 0.1 s, doubled for each
 /// retry before it, and never more than 1.6 s.
 pub fn backoff(retry: usize) -> Duration {
     let doublings = u32::try_from(retry.saturating_sub(1))
