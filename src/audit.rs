@@ -30,7 +30,8 @@ pub async fn audit_with(
         describe::records(&facts),
         describe::overview(&facts),
         describe::lookup::queries(&facts.queries),
-    );
+    )
+    .with_limits_reached(facts.limits.len());
     report.providers = providers;
     report
 }

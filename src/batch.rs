@@ -132,11 +132,18 @@ fn read_entry(
     })
 }
 
+/// The most domains audited at once, whatever the limit on queries in flight: each audit in
+/// flight holds its facts and report in memory (at 128 audits in flight a run's peak RSS is
+/// about 40 MB, README "Performance"), and 512 audits of about 50 questions each keep even the
+/// largest `--concurrency` (4,096) busy.
+pub const MAX_DOMAINS_IN_FLIGHT: usize = 512;
+
 /// Domains audited at once for a given limit on queries in flight: an audit keeps a few
 /// queries in flight at each step of its chains (fewer towards the end of each chain), so half
-/// the query limit in audits keeps the limit busy while holding few audits in memory.
+/// the query limit in audits keeps the limit busy while holding few audits in memory; never
+/// more than [`MAX_DOMAINS_IN_FLIGHT`].
 pub fn domains_in_flight(query_limit: usize) -> usize {
-    (query_limit / 2).max(1)
+    (query_limit / 2).clamp(1, MAX_DOMAINS_IN_FLIGHT)
 }
 
 /// One audit's share of the query limit when `domains` domains (this one and those after it in
@@ -328,6 +335,10 @@ mod tests {
         assert_eq!(audit_share(64, 1000), 4);
         assert_eq!(audit_share(256, 1000), 4);
         assert_eq!(audit_share(1, 10), 1);
+        // Past 1,024 queries in flight, the number of audits at once stops growing and each
+        // one's share grows instead.
+        assert_eq!(domains_in_flight(4096), MAX_DOMAINS_IN_FLIGHT);
+        assert_eq!(audit_share(4096, 10_000), 16);
     }
 
     #[tokio::test(start_paused = true)]

@@ -89,18 +89,88 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub fix: String,
-    /// The record text the finding points into, with the span it is about (syntax problems).
+    /// The part of the record the finding points into, with the span it is about (syntax
+    /// problems): a window of the record around the span.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<Excerpt>,
 }
 
-/// A record's text and the part of it a finding is about.
+/// The part of a record's text a finding is about, with the text around it.
+///
+/// Only a window of the record is kept: at most [`EXCERPT_CONTEXT`] characters on each side of
+/// the span, and the span itself whole. A record can be 60 KB and hold thousands of problems;
+/// a copy of the whole record in every finding made one domain's report a gigabyte (issue
+/// 12). When the window is not the whole record, [`Excerpt::window`] says where it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Excerpt {
-    /// The whole record text, as published (character-strings joined).
+    /// The record's text around the span (character-strings joined): the whole record when it
+    /// is short enough, else a window of it.
     pub text: String,
-    /// Byte offsets of the part in question.
+    /// Byte offsets of the part in question, in `text`.
     pub span: Span,
+    /// Where `text` is in the record, when it is not the whole record (JSON: the fields
+    /// `offset` and `record_length` beside `text`; absent when `text` is the whole record).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
+}
+
+/// Where an excerpt's text is in a record that was cut around the span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// Bytes of the record before the excerpt's text (0 when only the end was cut).
+    pub offset: usize,
+    /// The whole record's length in bytes.
+    pub record_length: usize,
+}
+
+/// Characters of a record kept on each side of an excerpt's span: twice what the human
+/// renderer shows (40), so that what it prints, and the records of the fixtures and
+/// snapshots, are the same as with the whole record.
+pub const EXCERPT_CONTEXT: usize = 80;
+
+impl Excerpt {
+    /// The window of `record` around `span` (clamped to the record and to character
+    /// boundaries, so it never panics), with the span rebased into it.
+    pub fn around(record: &str, span: Span) -> Excerpt {
+        let start = floor_char_boundary(record, span.start.min(record.len()));
+        let end = floor_char_boundary(record, span.end.clamp(start, record.len()));
+        let from = record[..start]
+            .char_indices()
+            .rev()
+            .nth(EXCERPT_CONTEXT - 1)
+            .map_or(0, |(at, _)| at);
+        let to = record[end..]
+            .char_indices()
+            .nth(EXCERPT_CONTEXT)
+            .map_or(record.len(), |(at, _)| end + at);
+        Excerpt {
+            text: record[from..to].to_owned(),
+            span: Span::new(start - from, end - from),
+            window: (from > 0 || to < record.len()).then_some(Window {
+                offset: from,
+                record_length: record.len(),
+            }),
+        }
+    }
+
+    /// Whether the record goes on before the excerpt's text.
+    pub fn cut_before(&self) -> bool {
+        self.window.is_some_and(|window| window.offset > 0)
+    }
+
+    /// Whether the record goes on after the excerpt's text.
+    pub fn cut_after(&self) -> bool {
+        self.window
+            .is_some_and(|window| window.offset + self.text.len() < window.record_length)
+    }
+}
+
+/// The largest char boundary of `text` at or below `index` (which is at most its length).
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
 }
 
 impl Finding {
@@ -121,13 +191,11 @@ impl Finding {
         }
     }
 
-    /// The same finding pointing at `span` of the record `text`.
+    /// The same finding pointing at `span` of the record `text` (only a window of the record
+    /// around the span is kept: [`Excerpt::around`]).
     #[must_use]
-    pub fn with_excerpt(mut self, text: impl Into<String>, span: Span) -> Self {
-        self.excerpt = Some(Excerpt {
-            text: text.into(),
-            span,
-        });
+    pub fn with_excerpt(mut self, text: &str, span: Span) -> Self {
+        self.excerpt = Some(Excerpt::around(text, span));
         self
     }
 
@@ -327,6 +395,42 @@ mod tests {
                 serde_json::json!(kind.name())
             );
         }
+    }
+
+    #[test]
+    fn an_excerpt_keeps_a_window_around_the_span() {
+        // A short record is kept whole.
+        let short = Excerpt::around("v=spf1 mx -all", Span::new(7, 9));
+        assert_eq!(short.text, "v=spf1 mx -all");
+        assert_eq!((short.span, short.window), (Span::new(7, 9), None));
+        assert!(!short.cut_before() && !short.cut_after());
+        assert_eq!(
+            serde_json::to_value(&short).unwrap(),
+            serde_json::json!({"text": "v=spf1 mx -all", "span": {"start": 7, "end": 9}})
+        );
+        // A long one: 80 characters on each side of the span, the span rebased.
+        let record = format!("v=spf1 {}bad {}-all", "a ".repeat(500), "b ".repeat(500));
+        let at = record.find("bad").unwrap();
+        let excerpt = Excerpt::around(&record, Span::new(at, at + 3));
+        assert_eq!(excerpt.text.chars().count(), 80 + 3 + 80);
+        assert_eq!(&excerpt.text[excerpt.span.start..excerpt.span.end], "bad");
+        let window = excerpt.window.unwrap();
+        assert_eq!(window.offset + excerpt.span.start, at);
+        assert_eq!(window.record_length, record.len());
+        assert_eq!(
+            &record[window.offset..window.offset + excerpt.text.len()],
+            excerpt.text
+        );
+        assert!(excerpt.cut_before() && excerpt.cut_after());
+        let json = serde_json::to_value(&excerpt).unwrap();
+        assert_eq!(json["offset"], window.offset);
+        assert_eq!(json["record_length"], record.len());
+        // Characters, not bytes, and never inside one; a span past the end is clamped.
+        let wide = format!("{}é{}", "é".repeat(100), "ü".repeat(100));
+        let excerpt = Excerpt::around(&wide, Span::new(200, 202));
+        assert_eq!(excerpt.text.chars().count(), 161);
+        let end = Excerpt::around("v=spf1", Span::new(3, 99));
+        assert_eq!((end.text.as_str(), end.span), ("v=spf1", Span::new(3, 6)));
     }
 
     #[test]

@@ -143,7 +143,7 @@ pub struct DomainReport {
     /// Its Unicode form, when it differs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_unicode: Option<String>,
-    /// `complete`, or `incomplete` when some lookups failed.
+    /// `complete`, or `incomplete` when some lookups failed or were not made (an audit limit).
     pub status: AuditStatus,
     /// Counts of findings by severity.
     pub summary: Summary,
@@ -193,6 +193,17 @@ impl DomainReport {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|finding| finding.severity).max()
     }
+
+    /// The same report of an audit that reached `limits` of its limits: when any, some lookups
+    /// were not made, and the audit is incomplete.
+    #[must_use]
+    pub fn with_limits_reached(mut self, limits: usize) -> Self {
+        self.summary.limits_reached = limits;
+        if limits > 0 {
+            self.status = AuditStatus::Incomplete;
+        }
+        self
+    }
 }
 
 /// Whether every lookup of an audit completed.
@@ -201,7 +212,8 @@ impl DomainReport {
 pub enum AuditStatus {
     /// Every lookup got an answer (records, NODATA or NXDOMAIN).
     Complete,
-    /// Some lookups failed; the checks that needed them were not verified.
+    /// Some lookups failed, or were not made because the audit reached one of its limits;
+    /// the checks that needed them were not verified.
     Incomplete,
 }
 
@@ -218,6 +230,16 @@ pub struct Summary {
     pub lookups: usize,
     /// Of those, how many failed (timeout, SERVFAIL, REFUSED, other errors).
     pub lookups_failed: usize,
+    /// How many of the audit's limits were reached (`audit-limit-reached`); left out when
+    /// none was.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub limits_reached: usize,
+}
+
+// serde's skip_serializing_if passes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 impl Summary {
@@ -234,6 +256,7 @@ impl Summary {
             info: of(Severity::Info),
             lookups: dns.len(),
             lookups_failed: dns.iter().filter(|query| query.failed).count(),
+            limits_reached: 0,
         }
     }
 }
@@ -283,11 +306,6 @@ impl InputErrors {
     pub fn is_empty(&self) -> bool {
         self.listed.is_empty() && self.omitted == 0
     }
-}
-
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
-fn is_zero(count: &usize) -> bool {
-    *count == 0
 }
 
 /// An error of the tool itself, as JSON shows it (`error`): on its own in a document when the

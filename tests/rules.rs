@@ -100,6 +100,12 @@ const FIRES: &[(&str, &str, &str, &str)] = &[
         "warning",
         "mx.servfail.failing.test",
     ),
+    (
+        "audit-limit-reached",
+        "many.ptr.test",
+        "warning",
+        "93.184.216.23",
+    ),
 ];
 
 /// `(rule, domain, why)`: the rule must not fire for this domain.
@@ -176,6 +182,11 @@ const QUIET: &[(&str, &str, &str)] = &[
         "dns-lookup-failed",
         "nomx-noaddr.test",
         "NODATA is an answer, not a failure",
+    ),
+    (
+        "audit-limit-reached",
+        "multiple.ptr.test",
+        "two PTR names, within the limit of four",
     ),
 ];
 

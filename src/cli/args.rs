@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::exit::{EXIT_CODES, FailOn, InputError};
-use crate::dns::network::ResolverSettings;
+use crate::dns::network::{MAX_RETRIES, ResolverSettings};
 use crate::finding::RecordKind;
 use crate::sources::SourceSettings;
 
@@ -26,6 +26,23 @@ pub const MIN_TIMEOUT_SECS: f64 = 0.1;
 /// comes after twice that. The bound also keeps every duration derived from it far from
 /// overflow: 60 s times `u32::MAX` tries is still a valid [`Duration`].
 pub const MAX_TIMEOUT_SECS: f64 = 60.0;
+
+/// The largest `--concurrency` accepted. At a 30 ms round trip, 4,096 queries in flight are
+/// about 136,000 queries a second, far more than any resolver answers one client without
+/// rate-limiting it; above that, the eight shared UDP sockets' receive buffers overflow and
+/// answers are lost (timeouts), and the query ids of a socket start to run out. A larger value
+/// is refused with a clear message (exit 2) rather than accepted and not honoured.
+pub const MAX_CONCURRENCY: usize = 4096;
+
+/// Default for `--audit-timeout`, in seconds. An audit's longest chain of dependent lookups is
+/// about 4 round trips, and the deepest the SPF tree may go is 11; at the default `--timeout`
+/// (3 s) and `--retries` (1), each failing step takes 6 s plus its pause, so 60 s lets the
+/// deepest chain of failing lookups finish and stops a hostile one (12 levels of 7-link CNAME
+/// chains, answered slowly, held one audit 4 minutes: issue 12).
+pub const DEFAULT_AUDIT_TIMEOUT: f64 = 60.0;
+
+/// The longest `--audit-timeout` accepted, in seconds: an hour.
+pub const MAX_AUDIT_TIMEOUT: f64 = 3600.0;
 
 /// Audits the DNS records a domain needs for email and says how to fix what is wrong.
 #[derive(Debug, Parser)]
@@ -101,7 +118,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE|-")]
     pub input: Option<PathBuf>,
     /// Most DNS queries in flight at once, over all domains.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_positive)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
     pub concurrency: usize,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
@@ -116,6 +133,15 @@ pub struct AuditArgs {
     /// Probe every DKIM selector mailcheck knows (59), not only the 24 most widespread.
     #[arg(long, conflicts_with = "selectors")]
     pub all_selectors: bool,
+    /// Seconds one domain's audit may take (0.1 to 3600): a lookup not answered by then is
+    /// reported as not verified, and the audit as incomplete.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_AUDIT_TIMEOUT,
+        value_parser = parse_audit_timeout
+    )]
+    pub audit_timeout: f64,
     /// Check that the records in FILE are published: the records a provider told you to add,
     /// in zone-file syntax (relative names are under each audited domain unless the file sets
     /// $ORIGIN). Each is reported present, missing or different.
@@ -141,8 +167,9 @@ pub struct ResolverArgs {
     /// Seconds to wait for each try of a query, from 0.1 to 60.
     #[arg(long, value_name = "SECONDS", default_value = "3", global = true, value_parser = parse_timeout)]
     pub timeout: Duration,
-    /// Times to retry a query that timed out or failed.
-    #[arg(long, value_name = "N", default_value_t = 1, global = true)]
+    /// Times to retry a query that timed out or failed (at most 5; each retry waits a little
+    /// longer first).
+    #[arg(long, value_name = "N", default_value_t = 1, global = true, value_parser = parse_retries)]
     pub retries: usize,
 }
 
@@ -200,12 +227,48 @@ pub enum ColorChoice {
     Never,
 }
 
-/// A whole number of at least 1 (for `--concurrency`).
-fn parse_positive(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
+/// `--audit-timeout`: seconds from 0.1 to [`MAX_AUDIT_TIMEOUT`] (so that it always makes a
+/// [`Duration`], and never one too short for a single round trip).
+fn parse_audit_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.1..=MAX_AUDIT_TIMEOUT).contains(&seconds) => Ok(seconds),
         _ => Err(format!(
-            "expected a whole number of at least 1, not \"{text}\""
+            "expected a number of seconds from 0.1 to {MAX_AUDIT_TIMEOUT}, not \"{text}\""
+        )),
+    }
+}
+
+impl AuditArgs {
+    /// `--audit-timeout` as a duration (checked when the command line was read).
+    pub fn time_limit(&self) -> Duration {
+        Duration::from_secs_f64(self.audit_timeout.clamp(0.1, MAX_AUDIT_TIMEOUT))
+    }
+}
+
+/// `--retries`: a whole number from 0 to [`MAX_RETRIES`].
+fn parse_retries(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= MAX_RETRIES => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} is more than the {MAX_RETRIES} retries mailcheck allows (a name server that \
+             fails six times in a row will not answer the seventh)"
+        )),
+        Err(_) => Err(format!(
+            "expected a whole number from 0 to {MAX_RETRIES}, not \"{text}\""
+        )),
+    }
+}
+
+/// `--concurrency`: a whole number from 1 to [`MAX_CONCURRENCY`].
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+        Ok(n) if n > MAX_CONCURRENCY => Err(format!(
+            "{n} is more than the {MAX_CONCURRENCY} queries in flight mailcheck allows (more \
+             would overflow its sockets' buffers and lose answers)"
+        )),
+        _ => Err(format!(
+            "expected a whole number from 1 to {MAX_CONCURRENCY}, not \"{text}\""
         )),
     }
 }
@@ -358,6 +421,15 @@ mod tests {
         // The longest wait a timeout leads to is far from overflowing a Duration.
         let longest = Duration::from_secs_f64(MAX_TIMEOUT_SECS);
         assert!(longest.checked_mul(u32::MAX).is_some());
+    }
+
+    #[test]
+    fn audit_timeouts_are_checked() {
+        assert_eq!(parse_audit_timeout("60"), Ok(60.0));
+        assert_eq!(parse_audit_timeout("0.1"), Ok(0.1));
+        for bad in ["0", "-1", "3601", "NaN", "inf", "1e300", "soon"] {
+            assert!(parse_audit_timeout(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

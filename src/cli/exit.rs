@@ -14,8 +14,8 @@ Exit codes:
   0  no finding at or above --fail-on, and every lookup was answered
   1  at least one finding at or above --fail-on
   2  usage or input error
-  3  no finding at or above --fail-on, but some lookups failed (timeout, SERVFAIL),
-     so the audit is incomplete";
+  3  no finding at or above --fail-on, but some lookups failed (timeout, SERVFAIL) or
+     were not made (an audit limit), so the audit is incomplete";
 
 /// The exit codes, a contract (README, "Exit codes").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +26,8 @@ pub enum ExitStatus {
     Findings,
     /// 2: usage or input error.
     InputError,
-    /// 3: nothing at or above --fail-on, but some lookups failed.
+    /// 3: nothing at or above --fail-on, but some lookups failed or were not made (an audit
+    /// limit).
     Incomplete,
 }
 

@@ -136,6 +136,7 @@ async fn run_audit(
         }
     }
     options.all_selectors = args.all_selectors;
+    options.time_limit = Some(args.time_limit());
     options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
     if let Some(path) = &args.expect {
         options.expect = Some(Arc::new(

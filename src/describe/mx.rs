@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::overview::OverviewLine;
-use crate::dns::Name;
+use crate::dns::{Name, NotAsked, Outcome};
+use crate::facts::lookup::MAX_MX_HOSTS;
 use crate::facts::mx::{MxFacts, MxHost};
 use crate::facts::{Absence, Lookup};
 use crate::finding::Section;
@@ -69,6 +70,14 @@ pub fn overview(mx: &MxFacts) -> Vec<OverviewLine> {
                     let ips: Vec<String> = host.ips().map(|ip| ip.to_string()).collect();
                     if !ips.is_empty() {
                         let _ = write!(text, " → {}", ips.join(", "));
+                    }
+                    if host.a.failure().is_some_and(|failure| {
+                        failure.outcome == Outcome::NotAsked(NotAsked::FanOutLimit)
+                    }) {
+                        let _ = write!(
+                            text,
+                            " (not looked up: past the audit's limit of {MAX_MX_HOSTS} MX hosts)"
+                        );
                     }
                 }
                 line(text);

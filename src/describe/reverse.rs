@@ -37,8 +37,12 @@ fn describe_ptr(ip: IpAddr, ptr: &Lookup<Vec<PtrName>>) -> String {
             let described: Vec<String> = names
                 .iter()
                 .map(|name| {
+                    // A forward lookup that failed or was not made (an audit limit) proves
+                    // nothing either way.
                     let mark = if name.confirms(ip) {
                         "forward-confirmed"
+                    } else if name.forward.failure().is_some() {
+                        "forward confirmation not verified"
                     } else {
                         "not forward-confirmed"
                     };

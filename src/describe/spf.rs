@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::overview::OverviewLine;
-use crate::facts::spf::{SpfFacts, SpfNode, Target, TermDns, TermFacts, WalkStep};
+use crate::facts::spf::{SpfFacts, SpfNode, Target, TermDns, TermFacts, WalkStep, leads_to_record};
 use crate::facts::{Absence, Lookup};
 use crate::finding::Section;
 use crate::spf::eval::{LOOKUP_LIMIT, NAME_LIMIT, VOID_LIMIT};
@@ -105,6 +105,7 @@ fn spf_node_report(node: &SpfNode) -> SpfNodeReport {
                     _ => None,
                 },
                 is_loop: matches!(term.dns, TermDns::Loop),
+                past_limit: matches!(term.dns, TermDns::PastLimit),
                 child: term.child().map(|child| Box::new(spf_node_report(child))),
             })
             .collect(),
@@ -217,10 +218,19 @@ fn spf_tree_lines(root: &SpfNode, line: &mut impl FnMut(Section, usize, String))
         }
         line(Section::Spf, depth, text);
         let mut entries = Vec::new();
+        let mut past_limit: Vec<&str> = Vec::new();
         for index in node.evaluation_order() {
             let Some(term) = node.terms.get(index).filter(|term| term.reachable) else {
                 continue;
             };
+            let kind = node
+                .record
+                .as_ref()
+                .and_then(|record| record.terms.get(index))
+                .map(|term| &term.kind);
+            if matches!(term.dns, TermDns::PastLimit) && kind.is_some_and(leads_to_record) {
+                past_limit.push(&term.text);
+            }
             if let Some(child) = term.child().filter(|child| {
                 child
                     .records
@@ -238,8 +248,25 @@ fn spf_tree_lines(root: &SpfNode, line: &mut impl FnMut(Section, usize, String))
                 entries.push(TreeEntry::Remark(depth + 1, remark));
             }
         }
+        if let Some(remark) = past_limit_remark(&past_limit) {
+            entries.push(TreeEntry::Remark(depth + 1, remark));
+        }
         stack.extend(entries.into_iter().rev());
     }
+}
+
+/// One line for the includes and redirects of a record that come after the 11th lookup: a
+/// hostile record may have hundreds.
+fn past_limit_remark(terms: &[&str]) -> Option<String> {
+    let (first, rest) = terms.split_first()?;
+    let more = match rest.len() {
+        0 => String::new(),
+        1 => " and 1 more".to_owned(),
+        n => format!(" and {n} more"),
+    };
+    Some(format!(
+        "{first}{more} → not followed: past the {LOOKUP_LIMIT}-lookup limit"
+    ))
 }
 
 /// A line of the SPF lookup tree: a record, or a remark about a term.
@@ -271,6 +298,8 @@ fn term_remark(term: &TermFacts) -> Option<String> {
         TermDns::NotFollowed => Some(format!(
             "{text} → not followed (the tree is too deep or wide)"
         )),
+        // Said once per record, for all of them (`past_limit_remark`).
+        TermDns::PastLimit => None,
         TermDns::Mx(Lookup::Found(names)) if names.len() > NAME_LIMIT => Some(format!(
             "{text} → {} MX names (at most {NAME_LIMIT})",
             names.len()
@@ -407,6 +436,10 @@ pub struct SpfTermReport {
     /// The target is already being evaluated higher up: a loop.
     #[serde(rename = "loop", skip_serializing_if = "std::ops::Not::not")]
     pub is_loop: bool,
+    /// Evaluation reaches it only after the 11th lookup, where receivers have stopped: it
+    /// was not looked up (and an include or redirect not followed).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub past_limit: bool,
     /// For `include` and `redirect`: the target's record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub child: Option<Box<SpfNodeReport>>,

@@ -9,7 +9,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,12 @@ type Key = (Name, RecordType);
 /// forgotten first (a query in flight is never dropped, so single-flight holds for every
 /// question being asked at the same time). The default capacity is far above what one audit
 /// asks, so a single-domain run never asks a question twice.
+///
+/// Forgetting costs O(1) per answer, amortized, however many questions are in flight: only
+/// completed answers are queued for eviction, each once, when it completes (issue 12: with
+/// `--concurrency 20000`, over 100,000 questions were in flight at once, more than the
+/// capacity, and an eviction that stepped over every one of them on each insert, under the
+/// lock, kept a run at 100% CPU without an answer).
 pub struct CachingSource<S> {
     inner: S,
     state: Mutex<CacheState>,
@@ -34,11 +40,20 @@ pub struct CachingSource<S> {
     sent: AtomicUsize,
 }
 
-/// The cells, and the order they were created in (for eviction).
+/// The cells, and the completed ones in the order they completed (for eviction).
 #[derive(Default)]
 struct CacheState {
-    cells: HashMap<Key, Arc<OnceCell<Outcome>>>,
-    order: VecDeque<Key>,
+    cells: HashMap<Key, CacheCell>,
+    /// Completed cells, oldest first, with the serial of the cell that completed: a question
+    /// forgotten and asked again gets a new cell, which an old entry must not remove.
+    done: VecDeque<(Key, u64)>,
+    next_serial: u64,
+}
+
+/// One question's cell.
+struct CacheCell {
+    cell: Arc<OnceCell<Outcome>>,
+    serial: u64,
 }
 
 /// Answers kept by default: about 100 per domain audit for a batch of 500 domains in flight.
@@ -83,38 +98,95 @@ impl<S: DnsSource> CachingSource<S> {
         }
     }
 
-    fn cell(&self, name: &Name, rtype: RecordType) -> Arc<OnceCell<Outcome>> {
+    /// Answers held now, completed or in flight (for tests).
+    pub fn len(&self) -> usize {
+        self.lock().cells.len()
+    }
+
+    /// Whether the cache holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
         // A poisoned lock only means another task panicked while holding it; the map itself
-        // is still consistent (inserts are atomic), so keep going.
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let key = (name.clone(), rtype);
-        if let Some(cell) = state.cells.get(&key) {
-            return Arc::clone(cell);
+        // is still consistent (every change is made whole under the lock), so keep going.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cell of a question, and its serial; a new one if the question is not held.
+    fn cell(&self, key: &Key) -> (Arc<OnceCell<Outcome>>, u64) {
+        let mut state = self.lock();
+        if let Some(slot) = state.cells.get(key) {
+            return (Arc::clone(&slot.cell), slot.serial);
         }
         let cell = Arc::new(OnceCell::new());
-        state.cells.insert(key.clone(), Arc::clone(&cell));
-        state.order.push_back(key);
+        let serial = state.next_serial;
+        state.next_serial += 1;
+        state.cells.insert(
+            key.clone(),
+            CacheCell {
+                cell: Arc::clone(&cell),
+                serial,
+            },
+        );
         state.evict(self.capacity);
-        cell
+        (cell, serial)
+    }
+
+    /// The cell `serial` of `key` was completed by this request: it may be forgotten from now.
+    fn completed(&self, key: Key, serial: u64) {
+        let mut state = self.lock();
+        state.done.push_back((key, serial));
+        state.evict(self.capacity);
     }
 }
 
 impl CacheState {
-    /// Forgets the oldest completed answers until at most `capacity` remain; cells still in
-    /// flight are kept (and moved to the back) so that their waiters share one query.
+    /// Forgets the oldest completed answers until at most `capacity` remain (or none but those
+    /// in flight). Each completed cell is queued once and taken off the queue once, so this
+    /// costs O(1) per answer, amortized. (A queued cell is removed from the map only here, so
+    /// the serial check is a guard, not a case that happens.)
     fn evict(&mut self, capacity: usize) {
-        let mut in_flight_seen = 0;
-        while self.cells.len() > capacity && in_flight_seen < self.order.len() {
-            let Some(key) = self.order.pop_front() else {
+        while self.cells.len() > capacity {
+            let Some((key, serial)) = self.done.pop_front() else {
                 break;
             };
-            let done = self.cells.get(&key).is_none_or(|cell| cell.initialized());
-            if done {
+            if self
+                .cells
+                .get(&key)
+                .is_some_and(|slot| slot.serial == serial)
+            {
                 self.cells.remove(&key);
-            } else {
-                in_flight_seen += 1;
-                self.order.push_back(key);
             }
+        }
+    }
+}
+
+/// Forgets a cell that its last waiter stopped waiting for before it was filled (an audit
+/// cut by its deadline, a batch stopped): nobody would ever fill it, and since only completed
+/// cells are queued for eviction, it would otherwise be kept until the run ends.
+struct Abandoned<'c, S: DnsSource> {
+    cache: &'c CachingSource<S>,
+    key: Key,
+    serial: u64,
+    cell: Arc<OnceCell<Outcome>>,
+}
+
+impl<S: DnsSource> Drop for Abandoned<'_, S> {
+    fn drop(&mut self) {
+        if self.cell.initialized() {
+            return;
+        }
+        let mut state = self.cache.lock();
+        // The map and this guard hold the only references: no other request waits for it
+        // (another request takes its reference under the lock, so it cannot appear now).
+        let unused = state
+            .cells
+            .get(&self.key)
+            .is_some_and(|slot| slot.serial == self.serial && Arc::strong_count(&slot.cell) == 2);
+        if unused {
+            state.cells.remove(&self.key);
         }
     }
 }
@@ -123,13 +195,29 @@ impl<S: DnsSource> DnsSource for CachingSource<S> {
     fn query<'a>(&'a self, name: &'a Name, rtype: RecordType) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let cell = self.cell(name, rtype);
-            cell.get_or_init(|| async {
-                self.sent.fetch_add(1, Ordering::Relaxed);
-                self.inner.query(name, rtype).await
-            })
-            .await
-            .clone()
+            let key = (name.clone(), rtype);
+            let (cell, serial) = self.cell(&key);
+            let guard = Abandoned {
+                cache: self,
+                key,
+                serial,
+                cell,
+            };
+            let filled_here = AtomicBool::new(false);
+            let outcome = guard
+                .cell
+                .get_or_init(|| async {
+                    self.sent.fetch_add(1, Ordering::Relaxed);
+                    let outcome = self.inner.query(name, rtype).await;
+                    filled_here.store(true, Ordering::Relaxed);
+                    outcome
+                })
+                .await
+                .clone();
+            if filled_here.load(Ordering::Relaxed) {
+                self.completed(guard.key.clone(), guard.serial);
+            }
+            outcome
         })
     }
 }
@@ -394,5 +482,73 @@ mod tests {
         assert_eq!(cache.stats().sent, 3);
         cache.query(&Name::new("a.test"), RecordType::A).await;
         assert_eq!(cache.stats().sent, 4);
+    }
+
+    /// Waits until told to answer, so that every query stays in flight as long as the test
+    /// wants.
+    struct Gate(tokio::sync::Notify, AtomicUsize);
+
+    impl DnsSource for Gate {
+        fn query<'a>(&'a self, _name: &'a Name, _rtype: RecordType) -> BoxFuture<'a, Outcome> {
+            Box::pin(async move {
+                self.1.fetch_add(1, Ordering::SeqCst);
+                self.0.notified().await;
+                Outcome::NoData
+            })
+        }
+    }
+
+    /// Issue 12: tens of thousands of questions in flight in a small cache. Each insert used
+    /// to step over every cell in flight (quadratic, under the lock); now it is O(1), and the
+    /// answers, once in, are forgotten down to the capacity.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_questions_in_flight_over_the_capacity_cost_little() {
+        const IN_FLIGHT: usize = 40_000;
+        let cache = Arc::new(CachingSource::with_capacity(
+            Gate(tokio::sync::Notify::new(), AtomicUsize::new(0)),
+            100,
+        ));
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..IN_FLIGHT {
+            let cache = Arc::clone(&cache);
+            tasks.spawn(async move {
+                cache
+                    .query(&Name::new(&format!("n{i}.test")), RecordType::A)
+                    .await
+            });
+        }
+        while cache.inner().1.load(Ordering::SeqCst) < IN_FLIGHT {
+            tokio::task::yield_now().await;
+        }
+        // Every question is in flight: none may be forgotten.
+        assert_eq!(cache.len(), IN_FLIGHT);
+        while !tasks.is_empty() {
+            cache.inner().0.notify_waiters();
+            while let Some(done) = tasks.try_join_next() {
+                assert_eq!(done.unwrap(), Outcome::NoData);
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(cache.len(), 100);
+        assert_eq!(cache.stats().sent, IN_FLIGHT);
+        // A generous bound: the quadratic eviction took minutes here.
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    /// A question whose only waiter gave up before the answer (an audit cut by its deadline)
+    /// is not kept: nobody would ever fill it.
+    #[tokio::test]
+    async fn an_abandoned_question_is_forgotten() {
+        let cache = CachingSource::new(Gate(tokio::sync::Notify::new(), AtomicUsize::new(0)));
+        let name = Name::new("slow.test");
+        let asked =
+            tokio::time::timeout(Duration::from_millis(10), cache.query(&name, RecordType::A));
+        assert!(asked.await.is_err());
+        assert!(cache.is_empty());
     }
 }

@@ -150,11 +150,25 @@ pub enum NotAsked {
     Offline,
     /// `--replay`, and the file holds no answer to the question.
     NotInReplay,
+    /// The audit had already asked [`guard::MAX_QUESTIONS_PER_AUDIT`] questions.
+    QuestionLimit,
+    /// The audit's time limit (`--audit-timeout`) ran out before the answer came.
+    TimeLimit,
+    /// Over one of the audit's limits on what it follows (MX hosts, addresses per host, PTR
+    /// names per address, DMARC report destinations): the lookup was not made. Gathering
+    /// gives this reason to the lookups it skips; no source answers it.
+    FanOutLimit,
 }
 
 impl NotAsked {
     /// Every reason.
-    pub const ALL: [NotAsked; 2] = [NotAsked::Offline, NotAsked::NotInReplay];
+    pub const ALL: [NotAsked; 5] = [
+        NotAsked::Offline,
+        NotAsked::NotInReplay,
+        NotAsked::QuestionLimit,
+        NotAsked::TimeLimit,
+        NotAsked::FanOutLimit,
+    ];
 
     /// The message shown and written for it (the `error` of the JSON report and of a saved
     /// file).
@@ -162,7 +176,19 @@ impl NotAsked {
         match self {
             NotAsked::Offline => "offline: not in any --zone file",
             NotAsked::NotInReplay => "not in replay file",
+            NotAsked::QuestionLimit => "not asked: the audit reached its limit of questions",
+            NotAsked::TimeLimit => "no answer before the audit's time limit (--audit-timeout)",
+            NotAsked::FanOutLimit => "not looked up: over one of the audit's limits",
         }
+    }
+
+    /// Whether the question was left out by one of the audit's own limits (reported by
+    /// `audit-limit-reached`), not by the way the run answers questions.
+    pub fn is_audit_limit(self) -> bool {
+        matches!(
+            self,
+            NotAsked::QuestionLimit | NotAsked::TimeLimit | NotAsked::FanOutLimit
+        )
     }
 
     /// The reason whose [`message`](Self::message) is `message`, if any: how a saved file's

@@ -140,3 +140,67 @@ impl TxtAt {
         self.texts(|text| !is_type(text) && !lookalike(text))
     }
 }
+
+/// The most MX hosts whose addresses (and their reverse DNS) an audit looks up: the most
+/// preferred first. Providers publish one to five; past 10, an SPF `mx` term already fails
+/// (RFC 7208 §4.6.4, `spf-mx-too-many-names`), and 16 leaves room to audit such a domain whole.
+/// 1,000 MX hosts cost 7,060 queries (issue 12).
+pub const MAX_MX_HOSTS: usize = 16;
+/// The most public addresses of each family (IPv4, IPv6) per MX host whose reverse DNS is
+/// looked up, in address order. Large providers' hosts have one to four; 50 hosts of 100
+/// addresses with 5 PTR names each cost 30,259 queries (issue 12). Every address is still
+/// checked for being public: that needs no lookup.
+pub const MAX_ADDRESSES_PER_HOST: usize = 8;
+/// The most PTR names per address whose forward lookup is made (forward confirmation), in
+/// name order. An address should have one (`ptr-multiple` warns at two).
+pub const MAX_PTR_NAMES: usize = 4;
+/// The most external DMARC report destinations whose authorization is looked up, in name
+/// order. RFC 7489 §6.2 lets receivers send to as few as two URIs; 1,000 destinations cost
+/// 1,000 queries (issue 12).
+pub const MAX_REPORT_DESTINATIONS: usize = 10;
+
+/// An audit's limit, reached: some lookups were not made (or not finished), so the checks that
+/// needed them were not verified (the `audit-limit-reached` rule; the audit is incomplete).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitReached {
+    /// Which limit.
+    pub limit: AuditLimit,
+    /// What it is about: the domain, an MX host, an address, a `_dmarc` name.
+    pub subject: String,
+    /// How many there were of what the limit counts (hosts, addresses, names, destinations),
+    /// or for [`AuditLimit::Questions`] and [`AuditLimit::Time`] how many lookups were not
+    /// made or not finished.
+    pub count: usize,
+    /// A few of those left out, for the message.
+    pub examples: Vec<String>,
+}
+
+/// The limits of one audit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditLimit {
+    /// [`MAX_MX_HOSTS`].
+    MxHosts,
+    /// [`MAX_ADDRESSES_PER_HOST`] of IPv4 addresses (`true`: of IPv6).
+    AddressesPerHost {
+        /// Whether the addresses are IPv6.
+        ipv6: bool,
+    },
+    /// [`MAX_PTR_NAMES`].
+    PtrNames,
+    /// [`MAX_REPORT_DESTINATIONS`].
+    ReportDestinations,
+    /// The most distinct questions of the audit
+    /// ([`crate::dns::guard::MAX_QUESTIONS_PER_AUDIT`] unless the library caller chose).
+    Questions(usize),
+    /// The deadline of the audit (`--audit-timeout`).
+    Time(std::time::Duration),
+}
+
+/// The failure of a lookup an audit limit left out: not verified, never absent.
+pub fn not_looked_up(name: &Name, rtype: RecordType) -> Failure {
+    Failure {
+        name: name.clone(),
+        rtype,
+        outcome: Outcome::NotAsked(crate::dns::NotAsked::FanOutLimit),
+    }
+}

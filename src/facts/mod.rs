@@ -19,7 +19,7 @@ pub mod spf;
 pub mod tls_rpt;
 pub mod zone;
 
-pub use lookup::{Absence, Failure, ListLookup, Lookup, TxtAt};
+pub use lookup::{Absence, AuditLimit, Failure, LimitReached, ListLookup, Lookup, TxtAt};
 
 use crate::dns::cache::QueryLogEntry;
 use crate::domain::DomainName;
@@ -49,11 +49,14 @@ pub struct Facts {
     pub zones: Vec<zone::ZoneFacts>,
     /// Every distinct DNS question asked, in asking order.
     pub queries: Vec<QueryLogEntry>,
+    /// The audit's limits that were reached (lookups not made or not finished).
+    pub limits: Vec<LimitReached>,
 }
 
 impl Facts {
-    /// Whether any lookup failed, which makes the audit incomplete.
+    /// Whether any lookup failed, or was not made because of an audit limit: either makes the
+    /// audit incomplete.
     pub fn any_lookup_failed(&self) -> bool {
-        self.queries.iter().any(|query| query.outcome.is_failure())
+        !self.limits.is_empty() || self.queries.iter().any(|query| query.outcome.is_failure())
     }
 }

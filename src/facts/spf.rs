@@ -128,6 +128,19 @@ pub enum TermDns {
     Loop,
     /// `include` or `redirect` not followed: the tree is deep or wide enough already.
     NotFollowed,
+    /// Not looked up, and for `include` or `redirect` not followed: evaluation reaches the
+    /// term only after its 11th lookup, where every receiver has stopped with permerror (RFC
+    /// 7208 §4.6.4). What lies past the limit cannot change the verdict, and gathering it all
+    /// cost a hostile record tens of thousands of queries (issue 12).
+    PastLimit,
+}
+
+/// Whether a term leads to another record: `include` and `redirect`.
+pub fn leads_to_record(kind: &TermKind) -> bool {
+    matches!(
+        kind,
+        TermKind::Directive(directive) if matches!(directive.mechanism, Mechanism::Include(_))
+    ) || matches!(kind, TermKind::Modifier(Modifier::Redirect(_)))
 }
 
 impl TermFacts {
@@ -139,7 +152,7 @@ impl TermFacts {
             TermDns::Exists(lookup) => lookup.is_absent(),
             TermDns::Mx(lookup) => lookup.is_absent(),
             TermDns::Child(node) => node.records.is_absent() && node.txt_count == 0,
-            TermDns::None | TermDns::Loop | TermDns::NotFollowed => false,
+            TermDns::None | TermDns::Loop | TermDns::NotFollowed | TermDns::PastLimit => false,
         }
     }
 
@@ -217,17 +230,18 @@ impl SpfNode {
     }
 
     /// Whether the counts are lower bounds: an `include` or `redirect` could not be followed
-    /// (its target depends on the sender, its lookup failed, or the tree was cut).
+    /// (its target depends on the sender, its lookup failed, the tree was cut, or it comes
+    /// after the 11th lookup).
     pub fn counts_are_lower_bounds(&self) -> bool {
         self.nodes().iter().any(|node| {
             node.terms_with_record().any(|(term, kind)| {
-                let follows = matches!(kind, TermKind::Modifier(Modifier::Redirect(_)))
-                    || matches!(kind, TermKind::Directive(d) if matches!(d.mechanism, Mechanism::Include(_)));
                 term.reachable
-                    && follows
-                    && (matches!(term.dns, TermDns::NotFollowed)
+                    && leads_to_record(kind)
+                    && (matches!(term.dns, TermDns::NotFollowed | TermDns::PastLimit)
                         || matches!(term.target, Target::Macro(_))
-                        || term.child().is_some_and(|child| child.records.failure().is_some()))
+                        || term
+                            .child()
+                            .is_some_and(|child| child.records.failure().is_some()))
             })
         })
     }

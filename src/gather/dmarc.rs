@@ -8,11 +8,12 @@
 use super::lookup::{join_all, txt};
 use crate::dns::{DnsSource, Name};
 use crate::facts::dmarc::{AppliedRecord, Authorization, Discovery, DmarcFacts, DomainPolicy};
-use crate::facts::lookup::{Absence, Lookup, TxtAt};
+use crate::facts::lookup::{Absence, Lookup, MAX_REPORT_DESTINATIONS, TxtAt, not_looked_up};
 use crate::policy::dmarc;
 use crate::policy::org::{organizational_domain, same_organization};
 
-/// DMARC discovery, then the authorization of every external report destination.
+/// DMARC discovery, then the authorization of the external report destinations (the first
+/// [`MAX_REPORT_DESTINATIONS`] in name order).
 pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> DmarcFacts {
     let organizational = organizational_domain(domain);
     let at_domain = txt(source, domain.prepend("_dmarc")).await;
@@ -40,11 +41,16 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
         authorizations: Vec::new(),
     };
     if let Discovery::Found(applied) = &facts.discovery {
-        let destinations = external_destinations(applied);
+        let mut destinations = external_destinations(applied);
+        // Past the limit, in name order: listed, not looked up (not verified).
+        let skipped = destinations.split_off(destinations.len().min(MAX_REPORT_DESTINATIONS));
+        let authorization_name = |destination: &Name| {
+            destination.prepend(&format!("{}._report._dmarc", applied.policy_domain))
+        };
         facts.authorizations = join_all(destinations.into_iter().map(|destination| {
             let policy_domain = applied.policy_domain.clone();
             async move {
-                let name = destination.prepend(&format!("{policy_domain}._report._dmarc"));
+                let name = authorization_name(&destination);
                 Authorization {
                     at: txt(source, name).await,
                     policy_domain,
@@ -53,6 +59,19 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
             }
         }))
         .await;
+        facts
+            .authorizations
+            .extend(skipped.into_iter().map(|destination| {
+                let name = authorization_name(&destination);
+                Authorization {
+                    at: TxtAt {
+                        txt: Lookup::Failed(not_looked_up(&name, crate::dns::RecordType::Txt)),
+                        name,
+                    },
+                    policy_domain: applied.policy_domain.clone(),
+                    destination,
+                }
+            }));
     }
     facts
 }

@@ -7,8 +7,12 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 
-use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
-use crate::facts::{Lookup, TxtAt};
+use crate::dns::{DnsSource, Name, NotAsked, Outcome, RecordData, RecordType};
+#[cfg(doc)]
+use crate::facts::lookup::{
+    MAX_ADDRESSES_PER_HOST, MAX_MX_HOSTS, MAX_PTR_NAMES, MAX_REPORT_DESTINATIONS,
+};
+use crate::facts::{AuditLimit, Facts, LimitReached, Lookup, TxtAt};
 use crate::txt::TxtRecord;
 
 /// Awaits every future of `futures`, giving their outputs in order.
@@ -100,5 +104,134 @@ pub(super) fn extract_sorted<T: Ord>(
         items.sort();
         items.dedup();
         (!items.is_empty()).then_some(items)
+    }
+}
+
+/// How many of the left-out items a [`LimitReached`] names.
+const EXAMPLES: usize = 3;
+
+/// The audit's limits that were reached, read from what was gathered: the lookups each
+/// family left out ([`NotAsked::FanOutLimit`]: past [`MAX_MX_HOSTS`],
+/// [`MAX_ADDRESSES_PER_HOST`], [`MAX_PTR_NAMES`], [`MAX_REPORT_DESTINATIONS`]), and the
+/// questions the guard did not ask or stopped waiting for ([`NotAsked::QuestionLimit`],
+/// [`NotAsked::TimeLimit`]).
+pub(super) fn limits_reached(
+    facts: &Facts,
+    question_limit: usize,
+    time_limit: Option<std::time::Duration>,
+) -> Vec<LimitReached> {
+    let mut limits = Vec::new();
+    mx_limits(facts, &mut limits);
+    dmarc_limits(facts, &mut limits);
+    for (reason, limit) in [
+        (
+            NotAsked::QuestionLimit,
+            Some(AuditLimit::Questions(question_limit)),
+        ),
+        (NotAsked::TimeLimit, time_limit.map(AuditLimit::Time)),
+    ] {
+        let skipped: Vec<String> = facts
+            .queries
+            .iter()
+            .filter(|query| query.outcome == Outcome::NotAsked(reason))
+            .map(|query| format!("{} {}", query.name, query.rtype))
+            .collect();
+        if let (false, Some(limit)) = (skipped.is_empty(), limit) {
+            limits.push(reached(limit, &facts.domain.ascii, skipped.len(), &skipped));
+        }
+    }
+    limits
+}
+
+/// Whether a lookup was left out by a family's limit.
+fn left_out<T>(lookup: &Lookup<T>) -> bool {
+    lookup
+        .failure()
+        .is_some_and(|failure| failure.outcome == Outcome::NotAsked(NotAsked::FanOutLimit))
+}
+
+/// The MX hosts, addresses and PTR names left out.
+fn mx_limits(facts: &Facts, limits: &mut Vec<LimitReached>) {
+    let hosts = &facts.mx.hosts;
+    let skipped: Vec<String> = hosts
+        .iter()
+        .filter(|host| left_out(&host.a))
+        .map(|host| host.name.to_string())
+        .collect();
+    if !skipped.is_empty() {
+        let domain = &facts.domain.ascii;
+        limits.push(reached(AuditLimit::MxHosts, domain, hosts.len(), &skipped));
+    }
+    for host in hosts {
+        for ipv6 in [false, true] {
+            let addresses: Vec<_> = host
+                .addresses
+                .iter()
+                .filter(|address| address.ip.is_ipv6() == ipv6)
+                .collect();
+            let skipped: Vec<String> = addresses
+                .iter()
+                .filter(|address| address.ptr.as_ref().is_some_and(left_out))
+                .map(|address| address.ip.to_string())
+                .collect();
+            if !skipped.is_empty() {
+                let limit = AuditLimit::AddressesPerHost { ipv6 };
+                limits.push(reached(limit, &host.name, addresses.len(), &skipped));
+            }
+        }
+        for address in &host.addresses {
+            let Some(Lookup::Found(names)) = &address.ptr else {
+                continue;
+            };
+            let skipped: Vec<String> = names
+                .iter()
+                .filter(|ptr| left_out(&ptr.forward))
+                .map(|ptr| ptr.name.to_string())
+                .collect();
+            if !skipped.is_empty() {
+                limits.push(reached(
+                    AuditLimit::PtrNames,
+                    &address.ip,
+                    names.len(),
+                    &skipped,
+                ));
+            }
+        }
+    }
+}
+
+/// The DMARC report destinations left out.
+fn dmarc_limits(facts: &Facts, limits: &mut Vec<LimitReached>) {
+    let authorizations = &facts.dmarc.authorizations;
+    let skipped: Vec<String> = authorizations
+        .iter()
+        .filter(|authorization| left_out(&authorization.at.txt))
+        .map(|authorization| authorization.destination.to_string())
+        .collect();
+    if let (false, crate::facts::dmarc::Discovery::Found(applied)) =
+        (skipped.is_empty(), &facts.dmarc.discovery)
+    {
+        let limit = AuditLimit::ReportDestinations;
+        limits.push(reached(
+            limit,
+            &applied.name,
+            authorizations.len(),
+            &skipped,
+        ));
+    }
+}
+
+/// A limit reached about `subject`, with `count` things counted and `skipped` left out.
+fn reached(
+    limit: AuditLimit,
+    subject: &dyn std::fmt::Display,
+    count: usize,
+    skipped: &[String],
+) -> LimitReached {
+    LimitReached {
+        limit,
+        subject: subject.to_string(),
+        count,
+        examples: skipped.iter().take(EXAMPLES).cloned().collect(),
     }
 }

@@ -41,6 +41,12 @@ pub struct GatherOptions {
     pub expect: Option<std::sync::Arc<crate::expect::ExpectFile>>,
     /// `--zone`: the zone files of the run, to report the ones that answered the audit.
     pub zones: Option<std::sync::Arc<crate::dns::zone::ZoneSet>>,
+    /// The most distinct questions of the audit; `None` for
+    /// [`crate::dns::guard::MAX_QUESTIONS_PER_AUDIT`].
+    pub question_limit: Option<usize>,
+    /// `--audit-timeout`: how long the audit may take; a lookup not answered by then is not
+    /// verified. `None` for no limit.
+    pub time_limit: Option<std::time::Duration>,
 }
 
 /// Gathers every fact about `domain` through `source`.
@@ -55,12 +61,19 @@ pub async fn gather_with(
     source: &dyn DnsSource,
     options: &GatherOptions,
 ) -> Facts {
+    let deadline = options
+        .time_limit
+        .and_then(|limit| tokio::time::Instant::now().checked_add(limit));
+    let question_limit = options
+        .question_limit
+        .unwrap_or(crate::dns::guard::MAX_QUESTIONS_PER_AUDIT);
     let guard = AuditGuard::new(
         source,
         &domain.ascii,
         options.max_in_flight.unwrap_or(usize::MAX),
         options.skip_dead_servers,
-    );
+    )
+    .with_limits(question_limit, deadline);
     let recorder = RecordingSource::new(&guard);
     // The families are independent: all of them start at once (each one's first lookups go
     // out on the first poll).
@@ -91,11 +104,13 @@ pub async fn gather_with(
         expected: None,
         zones: Vec::new(),
         queries: recorder.into_log(),
+        limits: Vec::new(),
     };
     if let Some(zones) = &options.zones {
         facts.zones = zone::zones_used(zones, &facts.queries);
     }
     // The verdicts on the expected records read what every family found.
     facts.expected = expected.map(|(file, lookups)| expect::judge(&facts, file, lookups));
+    facts.limits = lookup::limits_reached(&facts, question_limit, options.time_limit);
     facts
 }

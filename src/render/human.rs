@@ -284,7 +284,8 @@ fn render_finding(finding: &Finding, term: &mut Term) -> io::Result<()> {
     Ok(())
 }
 
-/// Characters of context shown on each side of an excerpt's span.
+/// Characters of context shown on each side of an excerpt's span (the excerpt keeps twice as
+/// many, [`crate::finding::EXCERPT_CONTEXT`]).
 const EXCERPT_CONTEXT: usize = 40;
 /// The most characters of an excerpt's span shown; longer spans are cut in the middle.
 const MARKED_MAX: usize = 60;
@@ -293,7 +294,8 @@ const MARKED_TAIL: usize = 12;
 
 /// The record with a caret line under the span, cut to a window around the span for long
 /// records (a DKIM key is hundreds of characters). Offsets are counted on the escaped text, so
-/// the carets line up with what is printed.
+/// the carets line up with what is printed. The excerpt is itself a window of the record: an
+/// ellipsis says where the record goes on, whether this or the excerpt cut it.
 fn render_excerpt(excerpt: &crate::finding::Excerpt, term: &mut Term) -> io::Result<()> {
     let text = &excerpt.text;
     let start = floor_char_boundary(text, excerpt.span.start.min(text.len()));
@@ -304,12 +306,12 @@ fn render_excerpt(excerpt: &crate::finding::Excerpt, term: &mut Term) -> io::Res
     let (cut_before, before) = if before.len() > EXCERPT_CONTEXT {
         (true, &before[before.len() - EXCERPT_CONTEXT..])
     } else {
-        (false, &before[..])
+        (excerpt.cut_before(), &before[..])
     };
     let (cut_after, after) = if after.len() > EXCERPT_CONTEXT {
         (true, &after[..EXCERPT_CONTEXT])
     } else {
-        (false, &after[..])
+        (excerpt.cut_after(), &after[..])
     };
     // A long marked part (a whole DKIM key) keeps its start and end around an ellipsis.
     let marked: Vec<char> = if marked.len() > MARKED_MAX {
@@ -375,6 +377,14 @@ fn summary_line(domain: &DomainReport) -> Piece<'static> {
         AuditStatus::Complete => Piece::concat([
             plural(summary.lookups, "lookup", "lookups"),
             " answered".into(),
+        ]),
+        AuditStatus::Incomplete if summary.limits_reached > 0 => Piece::concat([
+            summary.lookups_failed.into(),
+            " of ".into(),
+            plural(summary.lookups, "lookup", "lookups"),
+            " failed, ".into(),
+            plural(summary.limits_reached, "audit limit", "audit limits"),
+            " reached: audit incomplete".into(),
         ]),
         AuditStatus::Incomplete => Piece::concat([
             summary.lookups_failed.into(),
@@ -520,4 +530,59 @@ pub fn render_rule_list(rules: &[&crate::finding::Rule], out: &mut dyn Write) ->
         term,
         "Run `mailcheck explain RULE` for why a rule matters and how to fix it."
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Span;
+    use crate::finding::Excerpt;
+
+    fn rendered(excerpt: &Excerpt) -> String {
+        let mut out = Vec::new();
+        render_excerpt(excerpt, &mut Term::new(&mut out)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// An excerpt keeps only a window of the record (issue 12): what is printed, carets
+    /// included, is what the whole record printed, wherever the span is, with wide and
+    /// escaped characters about.
+    #[test]
+    fn a_window_prints_as_the_whole_record_did() {
+        colored::control::set_override(false);
+        let record = format!(
+            "v=spf1 {}ip4:192.0.2.300 é\u{1b}[31m {}mx {} -all",
+            "a:x.example ".repeat(30),
+            "ü".repeat(70),
+            "include:y.example ".repeat(20)
+        );
+        for (at, len) in [(0, 6), (7, 11), (367, 16), (390, 5), (record.len() - 4, 4)] {
+            let start = (0..=at)
+                .rev()
+                .find(|&i| record.is_char_boundary(i))
+                .unwrap();
+            let end = (start + len..=record.len())
+                .find(|&i| record.is_char_boundary(i))
+                .unwrap();
+            let span = Span::new(start, end);
+            let whole = Excerpt {
+                text: record.clone(),
+                span,
+                window: None,
+            };
+            let window = Excerpt::around(&record, span);
+            assert!(window.text.len() < record.len());
+            assert_eq!(rendered(&window), rendered(&whole), "span {span:?}");
+        }
+        // A window cut where the renderer would not cut still shows that the record goes on.
+        let short = Excerpt {
+            text: "mx -all".to_owned(),
+            span: Span::new(0, 2),
+            window: Some(crate::finding::Window {
+                offset: 4,
+                record_length: 20,
+            }),
+        };
+        assert_eq!(rendered(&short), "      …mx -all…\n       ^^\n");
+    }
 }

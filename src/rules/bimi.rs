@@ -125,7 +125,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
 pub fn check_record(record: &bimi::BimiRecord) -> Vec<Finding> {
     let mut findings = Findings::default();
     record_rules(record, &"the record", &mut findings);
-    findings.list
+    findings.into_list()
 }
 
 /// The record's problems.

@@ -305,7 +305,7 @@ impl KeyContext<'_> {
 
 /// Record mode: every finding about one key record, with no DNS and no selector.
 pub fn check_record(key: &DkimRecord) -> Vec<Finding> {
-    check_key(key, &KeyContext::record_mode())
+    super::findings::capped(check_key(key, &KeyContext::record_mode()))
 }
 
 /// Every finding about one key record, in a fixed order: syntax, key type, key material,

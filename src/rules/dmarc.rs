@@ -355,7 +355,7 @@ pub fn check_record(record: &DmarcRecord) -> Vec<Finding> {
         applied: None,
     };
     record_rules(record, &"the record", &context, &mut findings);
-    findings.list
+    findings.into_list()
 }
 
 /// The rules that judge a record on its own.

@@ -78,6 +78,7 @@ pub static RULES: &[&Rule] = &[
     &bimi::BIMI_RECORD_INVALID,
     &bimi::BIMI_REQUIRES_DMARC_ENFORCEMENT,
     &lookup::DNS_LOOKUP_FAILED,
+    &lookup::AUDIT_LIMIT_REACHED,
     &zone::ZONE_CNAME_WITH_OTHER_DATA,
     &zone::ZONE_TXT_STRING_TOO_LONG,
     &zone::ZONE_PARSE_ERROR,
@@ -105,8 +106,9 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     tls_rpt::check(facts, &mut findings);
     bimi::check(facts, &mut findings);
     expect::check(facts, &mut findings);
+    lookup::check(facts, &mut findings);
     findings.remaining_failures(facts);
-    let mut findings = findings.list;
+    let mut findings = findings.into_list();
     // Stable sort: within a section, the order the family produced them in.
     findings.sort_by_key(|finding| finding.section);
     findings

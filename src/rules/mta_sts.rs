@@ -83,7 +83,7 @@ fn lookalikes(at: &TxtAt, findings: &mut Findings) {
 pub fn check_record(record: &mta_sts::MtaStsRecord) -> Vec<Finding> {
     let mut findings = Findings::default();
     record_rules(record, &"the record", &mut findings);
-    findings.list
+    findings.into_list()
 }
 
 /// The record's problems.

@@ -419,7 +419,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                     ),
                 )
                 .with_excerpt(
-                    record.text.clone(),
+                    &record.text,
                     crate::diagnostic::Span::new(0, record.text.len()),
                 ),
             );
@@ -548,7 +548,7 @@ fn check_term(
                         .map_or_else(String::new, ToString::to_string)
                 ),
             )
-            .with_excerpt(record.text.clone(), term.span)
+            .with_excerpt(&record.text, term.span)
             .with_fix(format!(
                 "Remove `{}` from the record of {domain}.",
                 term.text
@@ -570,7 +570,7 @@ fn check_term(
                         term.text, child.domain
                     ),
                 )
-                .with_excerpt(record.text.clone(), term.span)
+                .with_excerpt(&record.text, term.span)
                 .with_fix(format!(
                     "Correct the name in `{}`, or remove the term if the service is no \
                      longer used.",
@@ -593,7 +593,7 @@ fn check_term(
                         names.len()
                     ),
                 )
-                .with_excerpt(record.text.clone(), term.span),
+                .with_excerpt(&record.text, term.span),
             );
         }
         _ => {}
@@ -616,7 +616,7 @@ fn check_term(
                     term.text, child.domain, all.0.text
                 ),
             )
-            .with_excerpt(record.text.clone(), term.span)
+            .with_excerpt(&record.text, term.span)
             .with_fix(format!(
                 "Remove `{}`, or ask the owner of {} to end its record with -all or ~all.",
                 term.text, child.domain
@@ -635,7 +635,7 @@ fn record_rules(record: &Record, subject: &str, whose: &str, findings: &mut Find
                 subject,
                 format!("{whose} has a syntax error: {}", problem.message),
             )
-            .with_excerpt(record.text.clone(), problem.span),
+            .with_excerpt(&record.text, problem.span),
         );
     }
     for term in &record.terms {
@@ -647,7 +647,7 @@ fn record_rules(record: &Record, subject: &str, whose: &str, findings: &mut Find
                         subject,
                         format!("{whose} uses `{}`", term.text),
                     )
-                    .with_excerpt(record.text.clone(), term.span),
+                    .with_excerpt(&record.text, term.span),
                 );
             }
             TermKind::Modifier(Modifier::Unknown { name, .. }) => {
@@ -665,7 +665,7 @@ fn record_rules(record: &Record, subject: &str, whose: &str, findings: &mut Find
                              which receivers ignore{hint}"
                         ),
                     )
-                    .with_excerpt(record.text.clone(), term.span),
+                    .with_excerpt(&record.text, term.span),
                 );
             }
             _ => {}
@@ -682,7 +682,7 @@ fn record_rules(record: &Record, subject: &str, whose: &str, findings: &mut Find
                     all.text, redirect.text
                 ),
             )
-            .with_excerpt(record.text.clone(), redirect.span),
+            .with_excerpt(&record.text, redirect.span),
         );
     }
 }
@@ -757,7 +757,7 @@ fn all_rules(
                     term.text
                 ),
             )
-            .with_excerpt(record.text.clone(), term.span)
+            .with_excerpt(&record.text, term.span)
             .with_fix(format!(
                 "Replace `{}` with -all (or ~all while testing) once every sending host is listed.",
                 term.text
@@ -773,7 +773,7 @@ fn all_rules(
                     term.text
                 ),
             )
-            .with_excerpt(record.text.clone(), term.span)
+            .with_excerpt(&record.text, term.span)
             .with_fix(format!(
                 "Replace `{}` with -all (or ~all) once every sending host is listed.",
                 term.text
@@ -794,7 +794,7 @@ fn no_all(record: &Record, domain: &dyn std::fmt::Display, whose: &str, findings
             ),
         )
         .with_excerpt(
-            record.text.clone(),
+            &record.text,
             crate::diagnostic::Span::new(record.text.len(), record.text.len()),
         )
         .with_fix(format!(
@@ -905,7 +905,7 @@ pub fn check_record(text: &TxtRecord, record: &Record) -> Vec<Finding> {
                 )
                 .with_severity(Severity::Error)
                 .with_excerpt(
-                    text.text.clone(),
+                    &text.text,
                     crate::diagnostic::Span::new(
                         start,
                         (start + string.len()).min(text.text.len()),
@@ -960,5 +960,5 @@ pub fn check_record(text: &TxtRecord, record: &Record) -> Vec<Finding> {
             ),
         ));
     }
-    findings.list
+    findings.into_list()
 }

@@ -104,7 +104,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
 pub fn check_record(record: &tls_rpt::TlsRptRecord) -> Vec<Finding> {
     let mut findings = Findings::default();
     record_rules(record, &"the record", &mut findings);
-    findings.list
+    findings.into_list()
 }
 
 /// The record's problems.

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test crate uses a different part of it
 
+pub mod hostile;
 pub mod server;
 
 use std::process::Command;

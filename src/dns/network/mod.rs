@@ -40,6 +40,25 @@ use udp::UdpTransport;
 /// settled on, large enough for a 4096-bit DKIM key and small enough not to fragment.
 const EDNS_PAYLOAD: u16 = 1232;
 
+/// The most retries of one query (`--retries`). Each try of a query that keeps failing is one
+/// more packet at a server that is already failing: with no bound, `--retries 1000000` sent
+/// 10,000 queries a second at a SERVFAIL server, for ever (issue 12).
+pub const MAX_RETRIES: usize = 5;
+
+/// The wait before the first retry of a query; it doubles before each further one
+/// ([`backoff`]), so the [`MAX_RETRIES`] retries of one query wait 3.1 s in all. A server that
+/// answers SERVFAIL at once is asked again after a pause, not in a tight loop.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The wait before retry number `retry` (1 for the first): 0.1 s, doubled for each
+/// retry before it, and never more than 1.6 s.
+pub fn backoff(retry: usize) -> Duration {
+    let doublings = u32::try_from(retry.saturating_sub(1))
+        .unwrap_or(u32::MAX)
+        .min(4);
+    FIRST_BACKOFF * 2_u32.pow(doublings)
+}
+
 /// How to reach DNS: which servers, and how patiently.
 #[derive(Clone, Debug)]
 pub struct ResolverSettings {
@@ -47,7 +66,8 @@ pub struct ResolverSettings {
     pub nameservers: Vec<SocketAddr>,
     /// How long to wait for one try of one query.
     pub timeout: Duration,
-    /// How many times to try again after a timeout or a server failure.
+    /// How many times to try again after a timeout or a server failure (at most
+    /// [`MAX_RETRIES`]; more are not made).
     pub retries: usize,
 }
 
@@ -87,7 +107,7 @@ impl NetworkSource {
         Ok(NetworkSource {
             servers,
             timeout: settings.timeout,
-            retries: settings.retries,
+            retries: settings.retries.min(MAX_RETRIES),
             udp: UdpTransport::default(),
             in_flight: Arc::new(Semaphore::new(Semaphore::MAX_PERMITS)),
         })
@@ -126,7 +146,8 @@ impl NetworkSource {
     }
 
     /// Asks the servers in order, each try of each server once per attempt, until one gives
-    /// an answer that is not SERVFAIL or REFUSED; otherwise the last failure.
+    /// an answer that is not SERVFAIL or REFUSED; otherwise the last failure. Each attempt
+    /// after the first waits its [`backoff`] first.
     async fn ask(&self, name: &hrr::Name, rtype: hrr::RecordType) -> Result<Message, Outcome> {
         let question = Query::query(name.clone(), rtype);
         let query = match encode_query(&question) {
@@ -134,7 +155,10 @@ impl NetworkSource {
             Err(error) => return Err(Outcome::Error(error)),
         };
         let mut last = Outcome::Error("no name server to ask".to_owned());
-        for _attempt in 0..=self.retries {
+        for attempt in 0..=self.retries {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
             for &server in &self.servers {
                 let permit = self.permit().await;
                 let exchange = match self
@@ -285,4 +309,24 @@ fn system_nameservers() -> Result<Vec<SocketAddr>, ResolverSetupError> {
         ));
     }
     Ok(servers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_doubling_and_bounded() {
+        let waits: Vec<u128> = (1..=MAX_RETRIES).map(|n| backoff(n).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1600]);
+        assert_eq!(backoff(1000).as_millis(), 1600);
+        // A source built with more retries than allowed makes no more than allowed.
+        let source = NetworkSource::new(&ResolverSettings {
+            nameservers: vec!["127.0.0.1:53".parse().unwrap()],
+            timeout: Duration::from_secs(1),
+            retries: 1_000_000,
+        })
+        .unwrap();
+        assert_eq!(source.retries, MAX_RETRIES);
+    }
 }

@@ -16,6 +16,7 @@
 //!
 //! Expected SPF records are not compared whole: see [`spf_verdict`].
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -47,9 +48,11 @@ fn new_verdict(status: Status, detail: impl Into<String>) -> Verdict {
 /// The verdicts on every expected record of `file`, in file order, against everything the
 /// audit gathered.
 pub(super) fn judge(facts: &Facts, file: Arc<str>, lookups: Vec<ExpectedLookup>) -> ExpectFacts {
+    let peers = Peers::of(&lookups);
+    let mut unaccounted = HashMap::new();
     let verdicts: Vec<Verdict> = lookups
         .iter()
-        .map(|lookup| verdict(facts, &lookups, lookup))
+        .map(|lookup| verdict(facts, &peers, &mut unaccounted, lookup))
         .collect();
     ExpectFacts {
         file,
@@ -61,7 +64,62 @@ pub(super) fn judge(facts: &Facts, file: Arc<str>, lookups: Vec<ExpectedLookup>)
     }
 }
 
-fn verdict(facts: &Facts, all: &[ExpectedLookup], lookup: &ExpectedLookup) -> Verdict {
+/// The data of the expected records that are compared as records (not SPF), by name and type:
+/// the records that account for found ones. Built once, so that each expected record finds its
+/// peers without going through every other (issue 12: quadratic in the records expected).
+struct Peers<'l>(HashMap<(&'l Name, RecordType), Vec<&'l RecordData>>);
+
+impl<'l> Peers<'l> {
+    fn of(lookups: &'l [ExpectedLookup]) -> Self {
+        let mut by_question: HashMap<(&Name, RecordType), Vec<&RecordData>> = HashMap::new();
+        for lookup in lookups {
+            let record = &lookup.record;
+            if let Some(data) = record.data.as_ref().filter(|_| record.spf_text().is_none()) {
+                by_question
+                    .entry((&record.name, data.record_type()))
+                    .or_default()
+                    .push(data);
+            }
+        }
+        Peers(by_question)
+    }
+
+    fn get(&self, name: &'l Name, rtype: RecordType) -> &[&'l RecordData] {
+        self.0.get(&(name, rtype)).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The records found at a name and type that no expected record of that name and type
+/// accounts for, computed once per question (with the answer it was computed from: the
+/// expected records of one question share one answer, through the single-flight cache).
+type Unaccounted<'o> = HashMap<(Name, RecordType), (&'o Outcome, Vec<&'o RecordData>)>;
+
+fn unaccounted<'o>(
+    memo: &mut Unaccounted<'o>,
+    peers: &[&RecordData],
+    outcome: &'o Outcome,
+    name: &Name,
+    rtype: RecordType,
+) -> Vec<&'o RecordData> {
+    if let Some((answer, found)) = memo.get(&(name.clone(), rtype))
+        && *answer == outcome
+    {
+        return found.clone();
+    }
+    let found: Vec<&RecordData> = found_data(outcome, name, rtype)
+        .into_iter()
+        .filter(|f| !peers.iter().any(|peer| equivalent(peer, f, name)))
+        .collect();
+    memo.insert((name.clone(), rtype), (outcome, found.clone()));
+    found
+}
+
+fn verdict<'o>(
+    facts: &Facts,
+    peers: &Peers<'_>,
+    memo: &mut Unaccounted<'o>,
+    lookup: &'o ExpectedLookup,
+) -> Verdict {
     let record = &lookup.record;
     let name = &record.name;
     let (Some(data), Some(outcome)) = (&record.data, &lookup.outcome) else {
@@ -96,18 +154,11 @@ fn verdict(facts: &Facts, all: &[ExpectedLookup], lookup: &ExpectedLookup) -> Ve
         return verdict;
     }
     // The records found that no other expected record of this name and type accounts for.
-    let peers: Vec<&RecordData> = all
-        .iter()
-        .filter(|other| other.record.name == *name && other.record.spf_text().is_none())
-        .filter_map(|other| other.record.data.as_ref())
-        .filter(|other| other.record_type() == rtype)
-        .collect();
-    let mut candidates: Vec<&RecordData> = found
-        .iter()
-        .filter(|f| !peers.iter().any(|peer| equivalent(peer, f, name)))
-        .filter(|f| comparable(data, f, name))
-        .copied()
-        .collect();
+    let mut candidates: Vec<&RecordData> =
+        unaccounted(memo, peers.get(name, rtype), outcome, name, rtype)
+            .into_iter()
+            .filter(|f| comparable(data, f, name))
+            .collect();
     // For MX, the record with the same host is the one that differs (in preference).
     if let RecordData::Mx { exchange, .. } = data {
         candidates
@@ -724,6 +775,15 @@ fn find_include(root: &SpfNode, target: &IncludeTarget) -> Reach {
                 TermDns::NotFollowed => {
                     unknown.get_or_insert_with(|| {
                         format!("{} in {} was not followed", term.text, node.domain)
+                    });
+                }
+                TermDns::PastLimit => {
+                    unknown.get_or_insert_with(|| {
+                        format!(
+                            "{} in {} was not followed: it comes after the {LOOKUP_LIMIT}-lookup \
+                             limit",
+                            term.text, node.domain
+                        )
                     });
                 }
                 _ if matches!(term.target, Target::Macro(_)) => {
