@@ -190,23 +190,9 @@ impl SpfNode {
 
     /// The term indexes in evaluation order: directives left to right, then `redirect`.
     pub fn evaluation_order(&self) -> Vec<usize> {
-        let Some(record) = &self.record else {
-            return Vec::new();
-        };
-        let mut order: Vec<usize> = record
-            .terms
-            .iter()
-            .enumerate()
-            .filter(|(_, term)| matches!(term.kind, TermKind::Directive(_)))
-            .map(|(i, _)| i)
-            .collect();
-        order.extend(
-            record
-                .terms
-                .iter()
-                .position(|term| matches!(term.kind, TermKind::Modifier(Modifier::Redirect(_)))),
-        );
-        order
+        self.record
+            .as_ref()
+            .map_or_else(Vec::new, Record::evaluation_order)
     }
 
     /// Reachable terms of this record that cost a lookup.

@@ -235,23 +235,10 @@ fn within_limit(root: &Name, gathered: &HashMap<Name, Gathered>) -> Vec<TermAt> 
 
 /// A gathered record's term indexes in evaluation order (as [`SpfNode::evaluation_order`]).
 fn evaluation_order(found: &Gathered) -> Vec<usize> {
-    let Some(record) = &found.record else {
-        return Vec::new();
-    };
-    let mut order: Vec<usize> = record
-        .terms
-        .iter()
-        .enumerate()
-        .filter(|(_, term)| matches!(term.kind, TermKind::Directive(_)))
-        .map(|(i, _)| i)
-        .collect();
-    order.extend(
-        record
-            .terms
-            .iter()
-            .position(|term| matches!(term.kind, TermKind::Modifier(Modifier::Redirect(_)))),
-    );
-    order
+    found
+        .record
+        .as_ref()
+        .map_or_else(Vec::new, Record::evaluation_order)
 }
 
 /// Builds the tree depth first from the gathered records: loops are found on the way down,

@@ -232,6 +232,24 @@ pub struct Record {
 }
 
 impl Record {
+    /// The term indexes in evaluation order (RFC 7208 §4.6.2, §6.1): directives left to right,
+    /// then `redirect`.
+    pub fn evaluation_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = self
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(_, term)| matches!(term.kind, TermKind::Directive(_)))
+            .map(|(i, _)| i)
+            .collect();
+        order.extend(
+            self.terms
+                .iter()
+                .position(|term| matches!(term.kind, TermKind::Modifier(Modifier::Redirect(_)))),
+        );
+        order
+    }
+
     /// Whether the record has no syntax problem.
     pub fn is_valid(&self) -> bool {
         self.problems.is_empty()
