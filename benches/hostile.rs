@@ -1,4 +1,4 @@
-//! The hostile input of issue 12, items 5 to 10, timed: `cargo bench --bench hostile`.
+//! Hostile input that once cost unbounded work, timed: `cargo bench --bench hostile`.
 //!
 //! `tests/hostile_bounds.rs` asserts what is stable (queries sent, the size of the output,
 //! peak RSS under a bound); this prints what is not, the wall time of each case with the

@@ -1,4 +1,4 @@
-//! Honest verdicts under hostile DNS answers and hostile flags (issue 12, items 12 to 14): a
+//! Honest verdicts under hostile DNS answers and hostile flags: a
 //! name server on 127.0.0.1 driven by hand, answering with crafted messages, and the real
 //! binary auditing domains against it.
 //!

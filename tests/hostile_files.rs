@@ -1,4 +1,4 @@
-//! Hostile files (issue 12, items 1, 3 and 11), run as the real binary with `--offline` on files
+//! Hostile files , run as the real binary with `--offline` on files
 //! made at test time in a directory of their own:
 //!
 //! - `$INCLUDE` of a file outside the `--zone` file's directory (an absolute path, `..`, a

@@ -1,5 +1,5 @@
 //! Output that stays safe and well-formed whatever a domain, a file or a closed pipe does
-//! (issue 12, items 2, 4, 15 and 16), end to end with the real binary and no network: an
+//! , end to end with the real binary and no network: an
 //! in-process DNS server serving zones written at test time, and `--zone`, `--replay`,
 //! `--expect` and `--input` files written at test time.
 //!

@@ -38,7 +38,7 @@ pub const MAX_CONCURRENCY: usize = 4096;
 /// about 4 round trips, and the deepest the SPF tree may go is 11; at the default `--timeout`
 /// (3 s) and `--retries` (1), each failing step takes 6 s plus its pause, so 60 s lets the
 /// deepest chain of failing lookups finish and stops a hostile one (12 levels of 7-link CNAME
-/// chains, answered slowly, held one audit 4 minutes: issue 12).
+/// chains, answered slowly, held one audit 4 minutes).
 pub const DEFAULT_AUDIT_TIMEOUT: f64 = 60.0;
 
 /// The longest `--audit-timeout` accepted, in seconds: an hour.

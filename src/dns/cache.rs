@@ -28,7 +28,7 @@ type Key = (Name, RecordType);
 /// asks, so a single-domain run never asks a question twice.
 ///
 /// Forgetting costs O(1) per answer, amortized, however many questions are in flight: only
-/// completed answers are queued for eviction, each once, when it completes (issue 12: with
+/// completed answers are queued for eviction, each once, when it completes (with
 /// `--concurrency 20000`, over 100,000 questions were in flight at once, more than the
 /// capacity, and an eviction that stepped over every one of them on each insert, under the
 /// lock, kept a run at 100% CPU without an answer).

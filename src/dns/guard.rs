@@ -29,7 +29,7 @@ use super::{BoxFuture, DnsSource, Name, NotAsked, Outcome, QueryObserver, Record
 /// PTR names per address, 10 report destinations, the SPF tree up to its 11th lookup, 1,000
 /// expected records) bring the largest legitimate audit near 2,000 only when every one of them
 /// is reached at once. This is the backstop behind them: a hostile zone's 1,000 MX hosts cost
-/// 7,060 queries (issue 12).
+/// 7,060 queries.
 pub const MAX_QUESTIONS_PER_AUDIT: usize = 2000;
 
 /// Timeouts under the audited domain, with no answer, after which its other questions are not

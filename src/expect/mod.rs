@@ -39,7 +39,7 @@ pub const MAX_EXPECT_BYTES: u64 = 16 << 20;
 
 /// The most records an `--expect` file may list (identical ones counted once). A provider's
 /// setup page lists a dozen; each record is a lookup of every audited domain, so a file of
-/// 200,000 names (issue 12) would be 200,000 questions per domain. A longer file is refused
+/// 200,000 names would be 200,000 questions per domain. A longer file is refused
 /// (exit 2) before any query.
 pub const MAX_EXPECTED_RECORDS: usize = 1000;
 
@@ -238,7 +238,7 @@ impl ExpectFile {
 
     /// The records for `domain`, and every problem of the file for it. Linear in the file:
     /// duplicates are found through a set, not by comparing each record with every other
-    /// (issue 12: 200,000 names did not finish in 300 s).
+    /// (200,000 names did not finish in 300 s).
     pub fn read(&self, domain: &Name) -> ReadFile {
         let zone = zonefile::parse_record_list(&self.label, &self.text, domain);
         let mut problems = zone.errors;

@@ -144,11 +144,11 @@ impl TxtAt {
 /// The most MX hosts whose addresses (and their reverse DNS) an audit looks up: the most
 /// preferred first. Providers publish one to five; past 10, an SPF `mx` term already fails
 /// (RFC 7208 §4.6.4, `spf-mx-too-many-names`), and 16 leaves room to audit such a domain whole.
-/// 1,000 MX hosts cost 7,060 queries (issue 12).
+/// 1,000 MX hosts cost 7,060 queries.
 pub const MAX_MX_HOSTS: usize = 16;
 /// The most public addresses of each family (IPv4, IPv6) per MX host whose reverse DNS is
 /// looked up, in address order. Large providers' hosts have one to four; 50 hosts of 100
-/// addresses with 5 PTR names each cost 30,259 queries (issue 12). Every address is still
+/// addresses with 5 PTR names each cost 30,259 queries. Every address is still
 /// checked for being public: that needs no lookup.
 pub const MAX_ADDRESSES_PER_HOST: usize = 8;
 /// The most PTR names per address whose forward lookup is made (forward confirmation), in
@@ -156,7 +156,7 @@ pub const MAX_ADDRESSES_PER_HOST: usize = 8;
 pub const MAX_PTR_NAMES: usize = 4;
 /// The most external DMARC report destinations whose authorization is looked up, in name
 /// order. RFC 7489 §6.2 lets receivers send to as few as two URIs; 1,000 destinations cost
-/// 1,000 queries (issue 12).
+/// 1,000 queries.
 pub const MAX_REPORT_DESTINATIONS: usize = 10;
 
 /// An audit's limit, reached: some lookups were not made (or not finished), so the checks that

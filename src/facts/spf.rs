@@ -131,7 +131,7 @@ pub enum TermDns {
     /// Not looked up, and for `include` or `redirect` not followed: evaluation reaches the
     /// term only after its 11th lookup, where every receiver has stopped with permerror (RFC
     /// 7208 §4.6.4). What lies past the limit cannot change the verdict, and gathering it all
-    /// cost a hostile record tens of thousands of queries (issue 12).
+    /// cost a hostile record tens of thousands of queries.
     PastLimit,
 }
 

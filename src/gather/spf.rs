@@ -7,7 +7,7 @@
 //! and no further. Terms past it are not looked up, and includes past it not followed
 //! ([`TermDns::PastLimit`]); a record's own terms are still counted from its text. Gathering
 //! every term of every record cost a record with 200 `include:` and 200 `a:` terms 51,263
-//! queries (issue 12); now a tree costs at most about 11 lookups per level.
+//! queries; now a tree costs at most about 11 lookups per level.
 //!
 //! It goes a level at a time, every lookup of a level at once: the records of the targets
 //! decided so far, together with the term lookups of the records already in. After each

@@ -544,7 +544,7 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    /// An excerpt keeps only a window of the record (issue 12): what is printed, carets
+    /// An excerpt keeps only a window of the record: what is printed, carets
     /// included, is what the whole record printed, wherever the span is, with wide and
     /// escaped characters about.
     #[test]

@@ -3,7 +3,7 @@
 //! A report is full of text from outside: DNS names and record data, a resolver's error text
 //! (hickory's "Malformed label" quotes the raw label), a `--replay` file's `error` fields, zone
 //! and list files, what the user typed. Any of it can hold ESC, OSC, BEL, NUL, CR/LF or a bidi
-//! override, which would recolour, retitle or rewrite the terminal (issue 12). Escaping each
+//! override, which would recolour, retitle or rewrite the terminal. Escaping each
 //! string where it is printed relies on every print remembering to; one that forgets (the
 //! `-v` query list once did) is a terminal injection.
 //!

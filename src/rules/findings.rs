@@ -7,7 +7,7 @@ use crate::finding::Finding;
 
 /// The most findings of one rule about one subject (for the problems of a record: the
 /// record's name, so per record). A 60 KB SPF record can hold thousands of bad terms, and a
-/// finding for each made one domain's report a gigabyte (issue 12); the twenty first say
+/// finding for each made one domain's report a gigabyte; the twenty first say
 /// what is wrong, and one more finding says how many more there are.
 pub const MAX_FINDINGS_PER_RULE_AND_SUBJECT: usize = 20;
 

@@ -1,4 +1,4 @@
-//! Generated hostile input for `tests/hostile_bounds.rs` and `benches/hostile.rs` (issue 12):
+//! Generated hostile input for `tests/hostile_bounds.rs` and `benches/hostile.rs`:
 //! zones served by the test server, big records and files, and running the binary under
 //! `/usr/bin/time` to measure its peak RSS.
 

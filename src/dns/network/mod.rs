@@ -42,7 +42,7 @@ const EDNS_PAYLOAD: u16 = 1232;
 
 /// The most retries of one query (`--retries`). Each try of a query that keeps failing is one
 /// more packet at a server that is already failing: with no bound, `--retries 1000000` sent
-/// 10,000 queries a second at a SERVFAIL server, for ever (issue 12).
+/// 10,000 queries a second at a SERVFAIL server, for ever.
 pub const MAX_RETRIES: usize = 5;
 
 /// The wait before the first retry of a query; it doubles before each further one

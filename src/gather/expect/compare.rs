@@ -66,7 +66,7 @@ pub(super) fn judge(facts: &Facts, file: Arc<str>, lookups: Vec<ExpectedLookup>)
 
 /// The data of the expected records that are compared as records (not SPF), by name and type:
 /// the records that account for found ones. Built once, so that each expected record finds its
-/// peers without going through every other (issue 12: quadratic in the records expected).
+/// peers without going through every other (quadratic in the records expected).
 struct Peers<'l>(HashMap<(&'l Name, RecordType), Vec<&'l RecordData>>);
 
 impl<'l> Peers<'l> {
