@@ -77,9 +77,39 @@ pub fn excerpt_bytes(bytes: &[u8]) -> String {
     quoted
 }
 
+/// An operating-system string (a command-line argument, a path) as [`escape`] shows text,
+/// with every byte that is not UTF-8 shown as `\xNN`: an argument typed as `$'\xff\xfe'` is
+/// quoted as `\xff\xfe`, so the user sees which bytes were refused, not U+FFFD.
+pub fn os_str(text: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut shown = String::new();
+        for chunk in text.as_bytes().utf8_chunks() {
+            shown.push_str(&escape(chunk.valid()));
+            for byte in chunk.invalid() {
+                let _ = write!(shown, "\\x{byte:02x}");
+            }
+        }
+        shown
+    }
+    #[cfg(not(unix))]
+    {
+        escape(&text.to_string_lossy()).into_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{escape, excerpt, excerpt_bytes, shorten};
+
+    #[cfg(unix)]
+    #[test]
+    fn bytes_that_are_not_utf8_are_shown_as_escapes() {
+        use std::os::unix::ffi::OsStrExt;
+        let text = std::ffi::OsStr::from_bytes(b"a\xff\xfe\x1bb\xc3\xa9");
+        assert_eq!(super::os_str(text), "a\\xff\\xfe\\x1bb\u{e9}");
+    }
 
     #[test]
     fn long_text_is_cut_with_an_ellipsis() {

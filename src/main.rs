@@ -60,10 +60,10 @@ fn usage_error(error: &clap::Error) -> ExitStatus {
         let _ = error.print();
         return ExitStatus::Clean;
     }
-    if let Some(message) = bad_value_message(error) {
+    if let Some(message) = bad_value_message(error).or_else(|| not_utf8_message(error)) {
         // A value a parser refused (`--timeout 1e300`, `-n 127.0.0.1:0`) is one line that
         // says what was expected, like every other input error, escaped like them.
-        let format = if wants_json(std::env::args()) {
+        let format = if wants_json(std::env::args_os()) {
             Format::Json
         } else {
             Format::Human
@@ -72,7 +72,7 @@ fn usage_error(error: &clap::Error) -> ExitStatus {
         return ExitStatus::InputError;
     }
     let _ = error.print();
-    if wants_json(std::env::args()) {
+    if wants_json(std::env::args_os()) {
         let message = error.kind().as_str().unwrap_or("invalid command line");
         let _ = cli::report_error(message, Format::Json, &mut io::stdout(), &mut io::sink());
     }
@@ -91,9 +91,28 @@ fn bad_value_message(error: &clap::Error) -> Option<String> {
     Some(first.strip_prefix("error: ").unwrap_or(first).to_owned())
 }
 
-/// Whether the raw arguments ask for JSON, for errors found before they could be parsed.
-fn wants_json(args: impl Iterator<Item = String>) -> bool {
-    let args: Vec<String> = args.collect();
+/// The one line for an argument that is not UTF-8 where text is expected (a domain, a record,
+/// a rule): which argument, its bytes shown as `\xNN`. Clap's own message does not say which
+/// argument, and the raw arguments must be read as `OsString`s: `std::env::args` panics on
+/// them.
+fn not_utf8_message(error: &clap::Error) -> Option<String> {
+    if error.kind() != ErrorKind::InvalidUtf8 {
+        return None;
+    }
+    let shown = std::env::args_os()
+        .skip(1)
+        .find(|arg| arg.to_str().is_none())
+        .map(|arg| mailcheck::escape::os_str(&arg));
+    Some(match shown {
+        Some(shown) => format!("argument \"{shown}\" is not valid UTF-8"),
+        None => "an argument is not valid UTF-8".to_owned(),
+    })
+}
+
+/// Whether the raw arguments ask for JSON, for errors found before they could be parsed. Read
+/// as `OsString`s: an argument that is not UTF-8 must not stop the error from being reported.
+fn wants_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.collect();
     args.iter().enumerate().any(|(i, arg)| {
         arg == "--json"
             || arg == "--format=json"

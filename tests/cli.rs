@@ -287,3 +287,62 @@ fn help_states_the_exit_codes() {
         "{text}"
     );
 }
+
+/// Arguments that are not UTF-8 (a record, a domain, an explain rule) exit 2 with one line
+/// that shows the bytes as `\xNN`; a path that is not UTF-8 is a path like any other, and
+/// the error that it cannot be read shows its bytes the same way. Never a panic (exit 101).
+#[cfg(unix)]
+#[test]
+fn arguments_that_are_not_utf8_exit_2_with_one_line() {
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = OsStr::from_bytes(b"\xff\xfe");
+    let domain = OsStr::from_bytes(b"ex\xffample.com");
+    let cases: [(Vec<OsString>, &str); 4] = [
+        (
+            vec!["record".into(), "spf".into(), bytes.into()],
+            "argument \"\\xff\\xfe\" is not valid UTF-8",
+        ),
+        (
+            vec![domain.into()],
+            "argument \"ex\\xffample.com\" is not valid UTF-8",
+        ),
+        (
+            vec!["explain".into(), bytes.into()],
+            "argument \"\\xff\\xfe\" is not valid UTF-8",
+        ),
+        (
+            vec![
+                "--input".into(),
+                OsStr::from_bytes(b"/nonexistent/\xffdomains.txt").into(),
+            ],
+            "cannot read --input /nonexistent/\\xffdomains.txt",
+        ),
+    ];
+    for (args, expected) in &cases {
+        let output = mailcheck().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains('\u{fffd}'), "{args:?}: {stderr}");
+    }
+    // Under --json the error is a JSON document as well.
+    let output = mailcheck()
+        .args([
+            OsStr::new("--json"),
+            OsStr::new("record"),
+            OsStr::new("spf"),
+            bytes,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON error");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\\xff\\xfe")
+    );
+}

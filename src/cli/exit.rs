@@ -81,7 +81,7 @@ pub enum InputError {
     #[error("invalid domain: {0}")]
     Domain(#[from] crate::domain::DomainError),
     /// `--input` that cannot be read.
-    #[error("cannot read --input {path}: {message}", path = .0.display(), message = .1)]
+    #[error("cannot read --input {path}: {message}", path = crate::escape::os_str(.0.as_os_str()), message = .1)]
     Input(PathBuf, String),
     /// A `--selector` that is not a selector.
     #[error("invalid --selector \"{0}\": {1}")]

@@ -96,7 +96,7 @@ impl ExpectedRecord {
 #[non_exhaustive]
 pub enum ExpectError {
     /// The file cannot be read.
-    #[error("cannot read --expect {}: {error}", path.display())]
+    #[error("cannot read --expect {}: {error}", crate::escape::os_str(path.as_os_str()))]
     Read {
         /// The file.
         path: PathBuf,
@@ -104,7 +104,7 @@ pub enum ExpectError {
         error: FileError,
     },
     /// The file lists no record.
-    #[error("--expect {} lists no records to check", path.display())]
+    #[error("--expect {} lists no records to check", crate::escape::os_str(path.as_os_str()))]
     Empty {
         /// The file.
         path: PathBuf,
@@ -113,7 +113,7 @@ pub enum ExpectError {
     #[error(
         "--expect {} lists {count} records, more than the {MAX_EXPECTED_RECORDS} an expect file \
          may hold (each is a lookup for every audited domain); split it",
-        path.display()
+        crate::escape::os_str(path.as_os_str())
     )]
     TooManyRecords {
         /// The file.
