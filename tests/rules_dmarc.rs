@@ -152,6 +152,60 @@ const FIRES: &[(&str, &str, &str, &str)] = &[
         "default._bimi.bimiweak.dmarc.test",
     ),
     (
+        "bimi-requires-dmarc-enforcement",
+        "bimi.dmarc.test",
+        "warning",
+        "default._bimi.bimi.dmarc.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "quarantinepct.bimi.test",
+        "warning",
+        "default._bimi.quarantinepct.bimi.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "bimi-weaksp.test",
+        "warning",
+        "default._bimi.bimi-weaksp.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "sub.bimi-weaksp.test",
+        "warning",
+        "default._bimi.sub.bimi-weaksp.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "own.bimi-weaksp.test",
+        "warning",
+        "default._bimi.own.bimi-weaksp.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "sub.bimi-noneorg.test",
+        "warning",
+        "default._bimi.sub.bimi-noneorg.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "inherit.bimi-noneorg.test",
+        "warning",
+        "default._bimi.inherit.bimi-noneorg.test",
+    ),
+    (
+        "bimi-no-mark-certificate",
+        "selfasserted.bimi.test",
+        "info",
+        "default._bimi.selfasserted.bimi.test",
+    ),
+    (
+        "bimi-no-mark-certificate",
+        "emptya.bimi.test",
+        "info",
+        "default._bimi.emptya.bimi.test",
+    ),
+    (
         "dns-lookup-failed",
         "notverified.dmarc.test",
         "warning",
@@ -270,9 +324,49 @@ const QUIET: &[(&str, &str, &str)] = &[
         "a declination record is valid",
     ),
     (
+        "bimi-record-invalid",
+        "selfasserted.bimi.test",
+        "a record without a= is valid (a self-asserted logo)",
+    ),
+    (
+        "bimi-record-invalid",
+        "emptya.bimi.test",
+        "an empty a= is valid (the same as none)",
+    ),
+    (
+        "bimi-no-mark-certificate",
+        "bimi.test",
+        "a= names a certificate",
+    ),
+    (
+        "bimi-no-mark-certificate",
+        "bimidecline.dmarc.test",
+        "a declination shows no logo",
+    ),
+    (
+        "bimi-no-mark-certificate",
+        "bimibad.dmarc.test",
+        "an invalid record is bimi-record-invalid's",
+    ),
+    (
         "bimi-requires-dmarc-enforcement",
-        "bimi.dmarc.test",
-        "p=reject",
+        "bimi.test",
+        "p=reject on the organizational domain itself",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "selfasserted.bimi.test",
+        "p=reject on the domain and on bimi.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "rejectpct.bimi.test",
+        "p=reject with pct=50: the rest is quarantined",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "inherit.bimi.test",
+        "no record of its own; bimi.test's p=reject applies",
     ),
     (
         "bimi-requires-dmarc-enforcement",
@@ -333,11 +427,12 @@ fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
             rule.id
         );
     }
-    // The 15 rules of the issue, and the cross-record dmarc-enforced-without-authentication.
+    // The 15 rules of the issue, the cross-record dmarc-enforced-without-authentication, and
+    // bimi-no-mark-certificate.
     assert_eq!(
         family.len(),
-        16,
-        "the issue lists 16 rules for these sections"
+        17,
+        "the issue lists 17 rules for these sections"
     );
 }
 
@@ -521,6 +616,12 @@ fn record_mode() {
             1,
             Some("bimi-record-invalid"),
         ),
+        (
+            "bimi",
+            "v=BIMI1; l=https://e.example/l.svg",
+            0,
+            Some("bimi-no-mark-certificate"),
+        ),
     ] {
         let output = support::mailcheck()
             .args(["record", kind, text, "--format", "json"])
@@ -538,5 +639,45 @@ fn record_mode() {
             Some(rule) => assert!(rules.contains(&rule), "{kind} {text}: {rules:?}"),
             None => assert!(rules.is_empty(), "{kind} {text}: {rules:?}"),
         }
+    }
+}
+
+/// The BIMI DMARC requirement names the record that falls short (the BIMI draft §7.1 steps
+/// 7-9): the domain's own policy, the subdomain policy it inherits, or the organizational
+/// domain's.
+#[test]
+fn bimi_enforcement_names_the_record_that_falls_short() {
+    for (domain, expected) in [
+        ("bimi.dmarc.test", "dmarc.test has no usable DMARC policy"),
+        (
+            "quarantinepct.bimi.test",
+            "p=quarantine applies to only 50% of failing mail",
+        ),
+        (
+            "bimi-weaksp.test",
+            "bimi-weaksp.test's DMARC record sets sp=none",
+        ),
+        (
+            "sub.bimi-weaksp.test",
+            "the subdomain policy sp=none of bimi-weaksp.test applies",
+        ),
+        (
+            "own.bimi-weaksp.test",
+            "bimi-weaksp.test's DMARC record sets sp=none",
+        ),
+        (
+            "sub.bimi-noneorg.test",
+            "the organizational domain bimi-noneorg.test's DMARC policy is p=none",
+        ),
+        (
+            "inherit.bimi-noneorg.test",
+            "the organizational domain bimi-noneorg.test's DMARC policy is p=none",
+        ),
+    ] {
+        let json = audit(domain);
+        let fired = findings_of(&json, "bimi-requires-dmarc-enforcement");
+        assert_eq!(fired.len(), 1, "{domain}: {fired:#?}");
+        let message = fired[0]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{domain}: {message}");
     }
 }

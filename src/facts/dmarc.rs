@@ -28,6 +28,39 @@ pub struct DmarcFacts {
     pub policy_for_domain: Lookup<DomainPolicy>,
     /// One authorization check per external report destination of the applicable record.
     pub authorizations: Vec<Authorization>,
+    /// The organizational domain's own DMARC record, which BIMI needs at enforcement as well
+    /// as the domain's (draft-brand-indicators-for-message-identification §7.1 steps 7-9).
+    /// Read from discovery when discovery already asked for it (the domain is its own
+    /// organizational domain, or fell back to it); asked separately only when the domain has
+    /// a record of its own and publishes a BIMI record, so that no audit without BIMI asks
+    /// one more question. `None` when not known.
+    pub organization_policy: Option<Lookup<OrganizationPolicy>>,
+}
+
+/// The DMARC record of the organizational domain, as BIMI reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationPolicy {
+    /// Where it was found: `_dmarc.<organizational domain>`.
+    pub name: Name,
+    /// The policy receivers apply after reading it.
+    pub effective: Effective,
+    /// Its `sp` as written, when valid: BIMI refuses an explicit `sp=none` even where `p`
+    /// is enforcing (§7.1 step 8).
+    pub subdomain_policy: Option<Policy>,
+}
+
+impl OrganizationPolicy {
+    /// The record's policy, or `Absent` when receivers ignore it.
+    pub fn of(name: &Name, record: &DmarcRecord) -> Lookup<OrganizationPolicy> {
+        match record.effective() {
+            Ok(effective) => Lookup::Found(OrganizationPolicy {
+                name: name.clone(),
+                effective,
+                subdomain_policy: record.subdomain_policy,
+            }),
+            Err(_) => Lookup::Absent(super::lookup::Absence::NoData),
+        }
+    }
 }
 
 /// Which DMARC record applies to the domain, and why.

@@ -7,7 +7,9 @@
 
 use super::lookup::{join_all, txt};
 use crate::dns::{DnsSource, Name};
-use crate::facts::dmarc::{AppliedRecord, Authorization, Discovery, DmarcFacts, DomainPolicy};
+use crate::facts::dmarc::{
+    AppliedRecord, Authorization, Discovery, DmarcFacts, DomainPolicy, OrganizationPolicy,
+};
 use crate::facts::lookup::{Absence, Lookup, MAX_REPORT_DESTINATIONS, TxtAt, not_looked_up};
 use crate::policy::dmarc;
 use crate::policy::org::{organizational_domain, same_organization};
@@ -39,7 +41,9 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
         policy_for_domain: policy_for_domain(&discovery),
         discovery,
         authorizations: Vec::new(),
+        organization_policy: None,
     };
+    facts.organization_policy = organization_policy_from_discovery(&facts);
     if let Discovery::Found(applied) = &facts.discovery {
         let mut destinations = external_destinations(applied);
         // Past the limit, in name order: listed, not looked up (not verified).
@@ -74,6 +78,37 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
             }));
     }
     facts
+}
+
+/// The organizational domain's policy when discovery already read its record: the domain is
+/// its own organizational domain, or fell back to it. `None` when it was not read.
+fn organization_policy_from_discovery(facts: &DmarcFacts) -> Option<Lookup<OrganizationPolicy>> {
+    if facts.domain != facts.organizational_domain && facts.at_organization.is_none() {
+        return None;
+    }
+    Some(match &facts.discovery {
+        Discovery::Found(applied) => OrganizationPolicy::of(&applied.name, &applied.record),
+        Discovery::Multiple { .. } | Discovery::Missing => Lookup::Absent(Absence::NoData),
+        Discovery::NotVerified(failure) => Lookup::Failed(failure.clone()),
+    })
+}
+
+/// Asks for the organizational domain's record when discovery did not (the domain has a
+/// record of its own): BIMI needs both at enforcement (the BIMI draft §7.1 steps 7-9). Nothing
+/// to do when it is known already, or when the domain's own lookup failed (nothing is known
+/// about BIMI's DMARC requirement then).
+pub(super) async fn gather_organization_policy(source: &dyn DnsSource, facts: &mut DmarcFacts) {
+    if facts.organization_policy.is_some() || matches!(facts.discovery, Discovery::NotVerified(_)) {
+        return;
+    }
+    let at = txt(source, facts.organizational_domain.prepend("_dmarc")).await;
+    facts.organization_policy = Some(match &at.txt {
+        Lookup::Failed(failure) => Lookup::Failed(failure.clone()),
+        _ => match at.texts(dmarc::is_dmarc_record).as_slice() {
+            [one] => OrganizationPolicy::of(&at.name, &dmarc::parse(one)),
+            _ => Lookup::Absent(Absence::NoData),
+        },
+    });
 }
 
 /// Which record applies to `domain` and why (RFC 7489 §6.6.3): its own `_dmarc` record, else

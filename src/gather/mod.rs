@@ -77,7 +77,19 @@ pub async fn gather_with(
     let recorder = RecordingSource::new(&guard);
     // The families are independent: all of them start at once (each one's first lookups go
     // out on the first poll).
-    let (mx, dkim, spf, dmarc, mta_sts, tls_rpt, bimi, expected) = tokio::join!(
+    // BIMI needs the organizational domain's DMARC policy too (the BIMI draft §7.1): asked as
+    // soon as both are known, only when a BIMI record that shows a logo is published.
+    let dmarc_and_bimi = async {
+        let (mut dmarc, bimi) = tokio::join!(
+            dmarc::gather_dmarc(&recorder, &domain.ascii),
+            bimi::gather_bimi(&recorder, &domain.ascii),
+        );
+        if bimi::needs_organization_policy(&bimi) {
+            dmarc::gather_organization_policy(&recorder, &mut dmarc).await;
+        }
+        (dmarc, bimi)
+    };
+    let (mx, dkim, spf, (dmarc, bimi), mta_sts, tls_rpt, expected) = tokio::join!(
         mx::gather_mx(&recorder, &domain.ascii),
         dkim::gather_dkim(
             &recorder,
@@ -86,10 +98,9 @@ pub async fn gather_with(
             options.all_selectors,
         ),
         spf::gather_spf(&recorder, &domain.ascii),
-        dmarc::gather_dmarc(&recorder, &domain.ascii),
+        dmarc_and_bimi,
         mta_sts::gather_mta_sts(&recorder, &domain.ascii),
         tls_rpt::gather_tls_rpt(&recorder, &domain.ascii),
-        bimi::gather_bimi(&recorder, &domain.ascii),
         expect::gather_expected(&recorder, &domain.ascii, options.expect.as_deref()),
     );
     let mut facts = Facts {

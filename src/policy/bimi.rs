@@ -5,8 +5,9 @@
 //! The draft: `v` MUST be first and exactly `BIMI1`, otherwise the record is ignored; `l` is
 //! empty (declining to publish) or a single HTTPS URI of the SVG indicator; `a` is empty or a
 //! single HTTPS URI of the authority evidence (a VMC/CMC certificate in PEM); unknown tags are
-//! ignored. Mailbox providers (Gmail, Apple, Yahoo) show the logo only with a certificate, so
-//! an `a=` that is missing is reported as a warning.
+//! ignored. A record without `a=` (or with an empty one) is valid: a self-asserted logo
+//! (§4.3, §7.5); the rule `bimi-no-mark-certificate` says what that means at the large
+//! mailbox providers, from [`BimiRecord::shows_logo_without_certificate`].
 
 use serde::Serialize;
 
@@ -35,6 +36,14 @@ impl BimiRecord {
     /// Whether the record declines to publish an indicator (`l=` empty, RFC-draft §4.2).
     pub fn declines(&self) -> bool {
         self.location.as_deref() == Some("")
+    }
+
+    /// Whether the record asks for a logo with no mark certificate: `l=` names a logo, `a=` is
+    /// missing or empty (the draft treats the two alike, §4.3: "If the a= tag is not present,
+    /// it is assumed to have an empty value").
+    pub fn shows_logo_without_certificate(&self) -> bool {
+        self.location.as_deref().is_some_and(|l| !l.is_empty())
+            && self.authority.as_deref().is_none_or(str::is_empty)
     }
 
     /// Whether any problem is an error.
@@ -138,13 +147,6 @@ pub fn parse(text: &str) -> BimiRecord {
              value to decline publishing a logo)",
         ));
     }
-    if location.as_deref().is_some_and(|l| !l.is_empty()) && authority.is_none() {
-        issues.push(Problem::warning(
-            Span::new(0, text.len()),
-            "the record has no a= (the https URL of a Verified Mark Certificate); the large \
-             mailbox providers show the logo only with one",
-        ));
-    }
     issues.sort_by_key(|issue| (issue.span.start, issue.span.end));
     BimiRecord {
         text: text.to_owned(),
@@ -224,6 +226,25 @@ mod tests {
         }
         let warned = parse("v=BIMI1; l=https://example.com/logo.png");
         assert!(!warned.has_errors());
-        assert_eq!(warned.issues.len(), 2, "{:?}", warned.issues);
+        assert_eq!(warned.issues.len(), 1, "{:?}", warned.issues);
+        assert!(warned.shows_logo_without_certificate());
+    }
+
+    /// No `a=` and an empty `a=` are the same (§4.3); a declination shows no logo.
+    #[test]
+    fn self_asserted_logos_are_valid() {
+        for text in [
+            "v=BIMI1; l=https://example.com/logo.svg",
+            "v=BIMI1; l=https://example.com/logo.svg; a=",
+        ] {
+            let record = parse(text);
+            assert!(record.issues.is_empty(), "{text}: {:?}", record.issues);
+            assert!(record.shows_logo_without_certificate(), "{text}");
+        }
+        assert!(!parse("v=BIMI1; l=; a=;").shows_logo_without_certificate());
+        assert!(
+            !parse("v=BIMI1; l=https://example.com/logo.svg; a=https://example.com/vmc.pem")
+                .shows_logo_without_certificate()
+        );
     }
 }

@@ -76,6 +76,7 @@ pub static RULES: &[&Rule] = &[
     &tls_rpt::TLS_RPT_INVALID,
     &tls_rpt::TLS_RPT_MISSING,
     &bimi::BIMI_RECORD_INVALID,
+    &bimi::BIMI_NO_MARK_CERTIFICATE,
     &bimi::BIMI_REQUIRES_DMARC_ENFORCEMENT,
     &lookup::DNS_LOOKUP_FAILED,
     &lookup::AUDIT_LIMIT_REACHED,
