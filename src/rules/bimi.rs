@@ -106,7 +106,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     findings.lookups_failed(Section::Bimi, &[&at.txt], "the BIMI record was");
     let record = match &facts.bimi.published {
         Published::One(record) => {
-            record_rules(record, &at.name, findings);
+            record_rules(record, &at.name, Some(&publish_fix(domain)), findings);
             certificate_rule(record, &at.name, domain, findings);
             Some(record)
         }
@@ -310,22 +310,25 @@ fn enforcement_problems(facts: &Facts, findings: &mut Findings) -> Option<Vec<St
 /// Record mode: the record's problems, with no DNS (the DMARC policy is not known here).
 pub fn check_record(record: &bimi::BimiRecord) -> Vec<Finding> {
     let mut findings = Findings::default();
-    record_rules(record, &"the record", &mut findings);
+    record_rules(record, &"the record", None, &mut findings);
     certificate_rule(record, &"the record", &"example.com", &mut findings);
     findings.into_list()
 }
 
-/// The record's problems.
+/// The record's problems; `fix` names the audited domain (record mode has none: the rule's
+/// own fix).
 pub(super) fn record_rules(
     record: &bimi::BimiRecord,
     subject: &dyn std::fmt::Display,
+    fix: Option<&str>,
     findings: &mut Findings,
 ) {
     for issue in &record.issues {
         findings.push(
             Finding::new(&BIMI_RECORD_INVALID, subject, issue.message.clone())
                 .with_severity(issue.severity)
-                .with_excerpt(&record.text, issue.span),
+                .with_excerpt(&record.text, issue.span)
+                .with_fix(fix.unwrap_or(BIMI_RECORD_INVALID.fix)),
         );
     }
 }

@@ -366,17 +366,6 @@ pub(super) fn record_rules(
     context: &Context<'_>,
     findings: &mut Findings,
 ) {
-    for issue in &record.issues {
-        let rule = match issue.kind {
-            IssueKind::Syntax => &DMARC_SYNTAX,
-            IssueKind::ReportUri => &DMARC_REPORT_URI_INVALID,
-        };
-        findings.push(
-            Finding::new(rule, subject, issue.issue.message.clone())
-                .with_severity(issue.issue.severity)
-                .with_excerpt(&record.text, issue.issue.span),
-        );
-    }
     let inherited = context.applied.is_some_and(|applied| applied.inherited);
     let policy_domain = context
         .applied
@@ -385,6 +374,20 @@ pub(super) fn record_rules(
     let example_domain = policy_domain
         .as_ref()
         .map_or_else(|| "example.com".to_owned(), ToString::to_string);
+    for issue in &record.issues {
+        let rule = match issue.kind {
+            IssueKind::Syntax => &DMARC_SYNTAX,
+            IssueKind::ReportUri => &DMARC_REPORT_URI_INVALID,
+        };
+        let mut finding = Finding::new(rule, subject, issue.issue.message.clone())
+            .with_severity(issue.issue.severity)
+            .with_excerpt(&record.text, issue.issue.span);
+        // The rule's fix names example.com; an audit names the policy domain.
+        if policy_domain.is_some() {
+            finding = finding.with_fix(rule.fix.replace("example.com", &example_domain));
+        }
+        findings.push(finding);
+    }
     let report_address = format!("dmarc-reports@{example_domain}");
     let Ok(effective) = record.effective() else {
         return;

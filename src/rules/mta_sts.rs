@@ -52,7 +52,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let at = &facts.mta_sts.at;
     findings.lookups_failed(Section::MtaSts, &[&at.txt], "the MTA-STS record was");
     match &facts.mta_sts.published {
-        Published::One(record) => record_rules(record, &at.name, findings),
+        Published::One(record) => record_rules(record, &at.name, Some(&fix(at)), findings),
         Published::Several(texts) => findings.push(Finding::new(
             &MTA_STS_MULTIPLE_RECORDS,
             &at.name,
@@ -68,35 +68,56 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     lookalikes(at, findings);
 }
 
+/// The fix of an invalid record, naming the audited domain's record and policy file (`at` is
+/// `_mta-sts.<domain>`).
+fn fix(at: &TxtAt) -> String {
+    let domain = at
+        .name
+        .as_str()
+        .strip_prefix("_mta-sts.")
+        .unwrap_or(at.name.as_str());
+    format!(
+        "Publish exactly `{}. IN TXT \"v=STSv1; id=20260101T000000\"`, and change the id \
+         whenever the policy file at https://mta-sts.{domain}/.well-known/mta-sts.txt changes.",
+        at.name
+    )
+}
+
 /// Records that try to be MTA-STS records but senders skip.
 fn lookalikes(at: &TxtAt, findings: &mut Findings) {
     for text in at.texts(mta_sts::is_lookalike) {
-        findings.push(Finding::new(
-            &MTA_STS_RECORD_INVALID,
-            &at.name,
-            format!("\"{text}\" does not start with v=STSv1, so senders skip it"),
-        ));
+        findings.push(
+            Finding::new(
+                &MTA_STS_RECORD_INVALID,
+                &at.name,
+                format!("\"{text}\" does not start with v=STSv1, so senders skip it"),
+            )
+            .with_fix(fix(at)),
+        );
     }
 }
 
 /// Record mode: the record's problems, with no DNS.
 pub fn check_record(record: &mta_sts::MtaStsRecord) -> Vec<Finding> {
     let mut findings = Findings::default();
-    record_rules(record, &"the record", &mut findings);
+    record_rules(record, &"the record", None, &mut findings);
     findings.into_list()
 }
 
-/// The record's problems.
+/// The record's problems; `fix` names the audited domain (record mode has none: the rule's
+/// own fix).
 pub(super) fn record_rules(
     record: &mta_sts::MtaStsRecord,
     subject: &dyn std::fmt::Display,
+    fix: Option<&str>,
     findings: &mut Findings,
 ) {
     for issue in &record.issues {
         findings.push(
             Finding::new(&MTA_STS_RECORD_INVALID, subject, issue.message.clone())
                 .with_severity(issue.severity)
-                .with_excerpt(&record.text, issue.span),
+                .with_excerpt(&record.text, issue.span)
+                .with_fix(fix.unwrap_or(MTA_STS_RECORD_INVALID.fix)),
         );
     }
 }

@@ -55,27 +55,38 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let domain = &facts.domain.ascii;
     findings.lookups_failed(Section::TlsRpt, &[&at.txt], "the TLS-RPT record was");
     let published = &facts.tls_rpt.published;
+    let fix = format!(
+        "Publish exactly one record: `{}. IN TXT \"v=TLSRPTv1; \
+         rua=mailto:tls-reports@{domain}\"`.",
+        at.name
+    );
     match published {
-        Published::One(record) => record_rules(record, &at.name, findings),
-        Published::Several(texts) => findings.push(Finding::new(
-            &TLS_RPT_INVALID,
-            &at.name,
-            format!(
-                "{} holds {} TLS-RPT records ({}); senders then use none (RFC 8460 §3)",
-                at.name,
-                texts.len(),
-                quoted(texts)
-            ),
-        )),
+        Published::One(record) => record_rules(record, &at.name, Some(&fix), findings),
+        Published::Several(texts) => findings.push(
+            Finding::new(
+                &TLS_RPT_INVALID,
+                &at.name,
+                format!(
+                    "{} holds {} TLS-RPT records ({}); senders then use none (RFC 8460 §3)",
+                    at.name,
+                    texts.len(),
+                    quoted(texts)
+                ),
+            )
+            .with_fix(fix.clone()),
+        ),
         Published::None | Published::NotVerified(_) => {}
     }
     let lookalikes = at.texts(tls_rpt::is_lookalike);
     for text in &lookalikes {
-        findings.push(Finding::new(
-            &TLS_RPT_INVALID,
-            &at.name,
-            format!("\"{text}\" does not start with v=TLSRPTv1, so senders skip it"),
-        ));
+        findings.push(
+            Finding::new(
+                &TLS_RPT_INVALID,
+                &at.name,
+                format!("\"{text}\" does not start with v=TLSRPTv1, so senders skip it"),
+            )
+            .with_fix(fix.clone()),
+        );
     }
     let has_mta_sts = matches!(
         facts.mta_sts.published,
@@ -103,21 +114,24 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
 /// Record mode: the record's problems, with no DNS.
 pub fn check_record(record: &tls_rpt::TlsRptRecord) -> Vec<Finding> {
     let mut findings = Findings::default();
-    record_rules(record, &"the record", &mut findings);
+    record_rules(record, &"the record", None, &mut findings);
     findings.into_list()
 }
 
-/// The record's problems.
+/// The record's problems; `fix` names the audited domain (record mode has none: the rule's
+/// own fix).
 pub(super) fn record_rules(
     record: &tls_rpt::TlsRptRecord,
     subject: &dyn std::fmt::Display,
+    fix: Option<&str>,
     findings: &mut Findings,
 ) {
     for issue in &record.issues {
         findings.push(
             Finding::new(&TLS_RPT_INVALID, subject, issue.message.clone())
                 .with_severity(issue.severity)
-                .with_excerpt(&record.text, issue.span),
+                .with_excerpt(&record.text, issue.span)
+                .with_fix(fix.unwrap_or(TLS_RPT_INVALID.fix)),
         );
     }
 }
