@@ -33,5 +33,6 @@ pub async fn audit_with(
     )
     .with_limits_reached(facts.limits.len());
     report.providers = providers;
+    report.not_applicable = describe::not_applicable(&facts);
     report
 }

@@ -152,6 +152,10 @@ pub struct DomainReport {
     pub providers: Vec<crate::providers::DetectedProvider>,
     /// Every finding, grouped by section, in a stable order.
     pub findings: Vec<Finding>,
+    /// The sections that do not apply, and why (the domain does not exist); absent when every
+    /// section applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<crate::describe::NotApplicable>,
     /// The records found, as structured data.
     pub records: Records,
     /// Per-section lines for human output ("what was found").
@@ -183,6 +187,7 @@ impl DomainReport {
             summary,
             providers: Vec::new(),
             findings,
+            not_applicable: None,
             records,
             overview,
             dns,

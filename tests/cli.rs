@@ -346,3 +346,68 @@ fn arguments_that_are_not_utf8_exit_2_with_one_line() {
             .contains("\\xff\\xfe")
     );
 }
+
+/// A domain that does not exist (NXDOMAIN at the apex): one error at the top, and one line per
+/// family below it, not a set of step-up paths and missing-record advice. Exit 1.
+#[test]
+fn nonexistent_domain_human() {
+    stable().bind(|| {
+        assert_cmd_snapshot!(mailcheck_fixtures().args([
+            "--color",
+            "never",
+            "nosuchdomain.good.test"
+        ]));
+    });
+}
+
+/// Under JSON, a domain that does not exist keeps the document's shape (every family under
+/// `records`) and says which sections do not apply and why; its one finding is the error that
+/// it does not exist (exit 1). A timeout at the apex is not "does not exist": not verified
+/// (exit 3), every section applies.
+#[test]
+fn nonexistent_domain_json_marks_sections_not_applicable() {
+    let output = mailcheck_fixtures()
+        .args(["--json", "nosuchdomain.good.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let domain = &json["domains"][0];
+    assert_eq!(
+        domain["not_applicable"]["reason"], "domain-does-not-exist",
+        "{domain:#}"
+    );
+    assert_eq!(
+        domain["not_applicable"]["sections"],
+        serde_json::json!(["spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi"])
+    );
+    for family in ["mx", "spf", "dkim", "dmarc", "mta_sts", "tls_rpt", "bimi"] {
+        assert!(
+            domain["records"].get(family).is_some(),
+            "{family} missing: {domain:#}"
+        );
+    }
+    let rules: Vec<&str> = support::findings(&json)
+        .iter()
+        .map(|finding| finding["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["mx-missing"]);
+    assert_eq!(support::findings(&json)[0]["severity"], "error");
+
+    let output = mailcheck_fixtures()
+        .args(["--json", "timeout.failing.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["domains"][0].get("not_applicable").is_none());
+    assert!(
+        !support::findings(&json)
+            .iter()
+            .any(|finding| finding["message"]
+                .as_str()
+                .unwrap()
+                .contains("does not exist")),
+        "a timeout is not NXDOMAIN"
+    );
+}

@@ -28,6 +28,32 @@ use crate::policy::mta_sts::MtaStsRecord;
 use crate::policy::tls_rpt::TlsRptRecord;
 use single::SingleRecordReport;
 
+/// What a section that does not apply says (the domain does not exist).
+pub const NOT_APPLICABLE: &str = "not checked: the domain does not exist";
+
+/// JSON `not_applicable`: the sections that do not apply and why, when the domain does not
+/// exist (NXDOMAIN at the apex). `records` keeps every family, with its lookups, so the
+/// document's shape does not change; this says not to read them as "missing".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotApplicable {
+    /// Why: `domain-does-not-exist`.
+    pub reason: &'static str,
+    /// The same, for people.
+    pub message: &'static str,
+    /// The sections that do not apply.
+    pub sections: Vec<crate::finding::Section>,
+}
+
+/// [`NotApplicable`] for `facts`, or `None` when every section applies.
+pub fn not_applicable(facts: &Facts) -> Option<NotApplicable> {
+    let sections = facts.sections_not_applicable();
+    (!sections.is_empty()).then(|| NotApplicable {
+        reason: "domain-does-not-exist",
+        message: "the domain does not exist (NXDOMAIN): the records under its name do not apply",
+        sections: sections.to_vec(),
+    })
+}
+
 /// The structured records of `facts` (JSON `records`).
 pub fn records(facts: &Facts) -> Records {
     Records {
@@ -47,12 +73,23 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
     let mut lines = zone::overview(&facts.zones);
     lines.extend(mx::overview(&facts.mx));
     lines.extend(reverse::overview(&facts.mx));
-    lines.extend(spf::overview(&facts.spf));
-    lines.extend(dkim::overview(&facts.dkim, &facts.domain.ascii));
-    lines.extend(dmarc::overview(&facts.dmarc));
-    lines.extend(mta_sts::overview(&facts.mta_sts));
-    lines.extend(tls_rpt::overview(&facts.tls_rpt));
-    lines.extend(bimi::overview(&facts.bimi));
+    let not_applicable = facts.sections_not_applicable();
+    if not_applicable.is_empty() {
+        lines.extend(spf::overview(&facts.spf));
+        lines.extend(dkim::overview(&facts.dkim, &facts.domain.ascii));
+        lines.extend(dmarc::overview(&facts.dmarc));
+        lines.extend(mta_sts::overview(&facts.mta_sts));
+        lines.extend(tls_rpt::overview(&facts.tls_rpt));
+        lines.extend(bimi::overview(&facts.bimi));
+    } else {
+        // One line each, instead of what each family would say about records that cannot be
+        // there.
+        lines.extend(
+            not_applicable
+                .iter()
+                .map(|section| OverviewLine::new(*section, 0, NOT_APPLICABLE.to_owned())),
+        );
+    }
     lines.extend(expect::overview(facts.expected.as_ref()));
     lines
 }

@@ -54,6 +54,33 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// Whether the domain does not exist: its MX lookup, asked first at the apex, was answered
+    /// NXDOMAIN. A timeout or SERVFAIL is not this (nothing is known then: not verified), and
+    /// neither is NODATA (the name exists without MX records).
+    pub fn domain_does_not_exist(&self) -> bool {
+        matches!(self.mx.records, Lookup::Absent(Absence::NxDomain))
+    }
+
+    /// The sections that do not apply to the audit because the domain does not exist: the
+    /// records a domain publishes under its name (SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI).
+    /// MX says once that the domain does not exist; zone files, `--expect` and failed lookups
+    /// are reported as always. Empty when the domain exists.
+    pub fn sections_not_applicable(&self) -> &'static [crate::finding::Section] {
+        use crate::finding::Section;
+        if self.domain_does_not_exist() {
+            &[
+                Section::Spf,
+                Section::Dkim,
+                Section::Dmarc,
+                Section::MtaSts,
+                Section::TlsRpt,
+                Section::Bimi,
+            ]
+        } else {
+            &[]
+        }
+    }
+
     /// Whether any lookup failed, or was not made because of an audit limit: either makes the
     /// audit incomplete.
     pub fn any_lookup_failed(&self) -> bool {

@@ -240,7 +240,11 @@ fn render_section(domain: &DomainReport, section: Section, term: &mut Term) -> i
             Piece::text(&line.text)
         )?;
     }
-    if findings.is_empty() {
+    let not_applicable = domain
+        .not_applicable
+        .as_ref()
+        .is_some_and(|not_applicable| not_applicable.sections.contains(&section));
+    if findings.is_empty() && !not_applicable {
         emit!(term, "  ", Piece::from("✔").green(), " no problems found")?;
     }
     for finding in findings {

@@ -98,14 +98,19 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     zone::check(facts, &mut findings);
     mx::check(facts, &mut findings);
     reverse::check(facts, &mut findings);
-    spf::check(facts, &mut findings);
-    dkim::check(facts, &mut findings);
-    dmarc::check(facts, &mut findings);
-    // Reads the SPF and DKIM facts as well; its finding comes after the record's own.
-    dmarc::check_enforced_without_authentication(facts, &mut findings);
-    mta_sts::check(facts, &mut findings);
-    tls_rpt::check(facts, &mut findings);
-    bimi::check(facts, &mut findings);
+    // A domain that does not exist is one error (mx-missing); the records under its name do
+    // not apply, and their missing-record advice would bury that error. Their failed lookups,
+    // if any, are still reported below.
+    if !facts.domain_does_not_exist() {
+        spf::check(facts, &mut findings);
+        dkim::check(facts, &mut findings);
+        dmarc::check(facts, &mut findings);
+        // Reads the SPF and DKIM facts as well; its finding comes after the record's own.
+        dmarc::check_enforced_without_authentication(facts, &mut findings);
+        mta_sts::check(facts, &mut findings);
+        tls_rpt::check(facts, &mut findings);
+        bimi::check(facts, &mut findings);
+    }
     expect::check(facts, &mut findings);
     lookup::check(facts, &mut findings);
     findings.remaining_failures(facts);

@@ -224,7 +224,10 @@ fn check_missing(facts: &Facts, absence: Absence, findings: &mut Findings) {
             Finding::new(
                 &MX_MISSING,
                 domain,
-                format!("{domain} does not exist (NXDOMAIN): no mail can be delivered to it"),
+                format!(
+                    "{domain} does not exist (NXDOMAIN): no mail can be delivered to it, and \
+                     none can be sent from it; the checks of its other records do not apply"
+                ),
             )
             .with_severity(Severity::Error)
             .with_fix(format!(
