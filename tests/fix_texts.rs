@@ -53,7 +53,7 @@ fn audited_domain(owner: &str) -> Option<String> {
         .rposition(|label| label.starts_with('_'))
         .map_or(0, |i| i + 1);
     let rest = &labels[start..];
-    if rest.len() < 2 || rest.iter().any(|label| *label == "*") {
+    if rest.len() < 2 || rest.contains(&"*") {
         return None;
     }
     Some(rest.join("."))
@@ -98,7 +98,8 @@ fn dns_data(zones: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
         let text = std::fs::read_to_string(&path).expect("zone text");
         for owner in owner_names(&text) {
             data.insert(owner.clone());
-            if !owner.ends_with(".arpa")
+            // Reverse zones are not audited as domains (the names are lower case already).
+            if owner.rsplit('.').next() != Some("arpa")
                 && let Some(domain) = audited_domain(&owner)
             {
                 domains.insert(domain);
