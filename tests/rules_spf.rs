@@ -53,6 +53,34 @@ const FIRES: &[(&str, &str, &str, &str, &str)] = &[
         "did you mean include?",
     ),
     (
+        "spf-all-pass",
+        "syntaxpass.spf.test",
+        "error",
+        "syntaxpass.spf.test",
+        "ends in `+all`",
+    ),
+    (
+        "spf-syntax",
+        "syntaxptr.spf.test",
+        "error",
+        "syntaxptr.spf.test",
+        "unknown mechanism \"bogus\"",
+    ),
+    (
+        "spf-ptr-mechanism",
+        "syntaxptr.spf.test",
+        "warning",
+        "syntaxptr.spf.test",
+        "uses `ptr`",
+    ),
+    (
+        "spf-all-neutral",
+        "syntaxptr.spf.test",
+        "warning",
+        "syntaxptr.spf.test",
+        "ends in `?all`",
+    ),
+    (
         "spf-too-many-lookups",
         "deep.spf.test",
         "error",
@@ -230,6 +258,16 @@ const QUIET: &[(&str, &str, &str)] = &[
         "the redirect chain ends in -all",
     ),
     (
+        "spf-no-all",
+        "syntaxend.spf.test",
+        "the unparsed `-all.` is probably the all",
+    ),
+    (
+        "spf-all-pass",
+        "syntaxend.spf.test",
+        "a misparsed term is no finding",
+    ),
+    (
         "spf-redirect-ignored",
         "redirect.spf.test",
         "no all beside the redirects",
@@ -294,6 +332,21 @@ const RECORD_QUIET: &[(&str, &str, &str)] = &[
         "the 11th is after all",
     ),
     ("spf-record-too-long", "v=spf1 -all", "short"),
+    (
+        "spf-no-all",
+        "v=spf1 mx -all.",
+        "the unparsed term is probably the all",
+    ),
+    (
+        "spf-all-pass",
+        "v=spf1 -all:x +all",
+        "the unparsed `-all:x` may be the end meant",
+    ),
+    (
+        "spf-no-all",
+        "v=spf1 mx redirect=x..example",
+        "the unparsed term may be the redirect",
+    ),
 ];
 
 fn audit(domain: &str) -> Value {
@@ -379,6 +432,37 @@ fn record_mode_runs_the_rules_that_need_no_lookup() {
             !found.iter().any(|finding| finding["rule"] == *rule),
             "{rule} fired on {text:?} ({why}): {found:#?}"
         );
+    }
+}
+
+/// A syntax error makes the record a permerror, but the lint goes on over the terms that
+/// parsed: every problem is reported at once. A term that did not parse says nothing.
+#[test]
+fn record_mode_lints_past_a_syntax_error() {
+    let rules = |text: &str| -> Vec<String> {
+        let (json, code) = lint(text);
+        assert_eq!(code, Some(1), "{text:?}: a syntax error is an error");
+        json["lints"][0]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|finding| finding["rule"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        rules("v=spf1 ip4:45.33.20.300 +all"),
+        ["spf-syntax", "spf-all-pass"]
+    );
+    assert_eq!(
+        rules("v=spf1 bogus ptr ?all"),
+        ["spf-syntax", "spf-ptr-mechanism", "spf-all-neutral"]
+    );
+    assert_eq!(
+        rules("v=spf1 bogus mx redirct=x.example mx mx mx mx mx mx mx mx mx mx"),
+        ["spf-syntax", "spf-unknown-modifier", "spf-too-many-lookups"]
+    );
+    for quiet in ["v=spf1 mx -all.", "v=spf1 -al +all", "v=spf1 mx ~alll"] {
+        assert_eq!(rules(quiet), ["spf-syntax"], "{quiet:?}");
     }
 }
 

@@ -687,6 +687,43 @@ fn record_rules(record: &Record, subject: &str, whose: &str, findings: &mut Find
     }
 }
 
+/// How a record's policy ends for hosts it does not list, as far as its parsed terms tell.
+///
+/// A record with a syntax error is a permerror when evaluated (RFC 7208 §4.6), but its lint
+/// goes on over the terms that parsed, so that every problem is reported at once. A term that
+/// could not be parsed may be the `all` or the `redirect=` its author meant, so the end is
+/// `Unknown` (and nothing is said about it) whenever an unparsed term could change it.
+enum PolicyEnd<'r> {
+    /// The first `all`, with its qualifier.
+    All(&'r crate::spf::record::Term, Qualifier),
+    /// No `all`: the `redirect=` decides.
+    Redirect(&'r crate::spf::record::Term),
+    /// Neither `all` nor `redirect=`, and every term parsed.
+    NoAll,
+    /// An unparsed term may be the end: nothing to say.
+    Unknown,
+}
+
+fn policy_end(record: &Record) -> PolicyEnd<'_> {
+    let mut invalid = false;
+    for term in &record.terms {
+        if term.may_be_all() {
+            return PolicyEnd::Unknown;
+        }
+        invalid |= matches!(term.kind, TermKind::Invalid);
+        if let TermKind::Directive(directive) = &term.kind
+            && directive.mechanism == Mechanism::All
+        {
+            return PolicyEnd::All(term, directive.qualifier);
+        }
+    }
+    match record.redirect() {
+        Some((term, _)) => PolicyEnd::Redirect(term),
+        None if invalid => PolicyEnd::Unknown,
+        None => PolicyEnd::NoAll,
+    }
+}
+
 /// The all/no-all rules on the policy in effect: the domain's record, or the end of its
 /// redirect chain.
 fn check_policy(root: &SpfNode, findings: &mut Findings) {
@@ -695,9 +732,6 @@ fn check_policy(root: &SpfNode, findings: &mut Findings) {
     // The chain is at most as deep as the tree (capped when gathered).
     for _ in 0..=crate::facts::spf::MAX_DEPTH {
         let Some(record) = &node.record else { return };
-        if !record.is_valid() {
-            return;
-        }
         let through = if via.is_empty() {
             String::new()
         } else {
@@ -707,34 +741,30 @@ fn check_policy(root: &SpfNode, findings: &mut Findings) {
                 via.join(" → ")
             )
         };
-        if let Some((term, directive)) = record.all() {
-            let whose = format!("the SPF record of {}{through}", node.domain);
-            all_rules(
-                record,
-                &node.domain,
-                term,
-                directive.qualifier,
-                &whose,
-                findings,
-            );
-            return;
-        }
-        if let Some((redirect, _)) = record.redirect() {
-            let Some(child) = node
-                .terms
-                .iter()
-                .find(|term| term.span == redirect.span)
-                .and_then(|term| term.child())
-            else {
-                return;
-            };
-            via.push(redirect.text.clone());
-            node = child;
-            continue;
-        }
         let whose = format!("the SPF record of {}{through}", node.domain);
-        no_all(record, &node.domain, &whose, findings);
-        return;
+        match policy_end(record) {
+            PolicyEnd::All(term, qualifier) => {
+                all_rules(record, &node.domain, term, qualifier, &whose, findings);
+                return;
+            }
+            PolicyEnd::Redirect(redirect) => {
+                let Some(child) = node
+                    .terms
+                    .iter()
+                    .find(|term| term.span == redirect.span)
+                    .and_then(|term| term.child())
+                else {
+                    return;
+                };
+                via.push(redirect.text.clone());
+                node = child;
+            }
+            PolicyEnd::NoAll => {
+                no_all(record, &node.domain, &whose, findings);
+                return;
+            }
+            PolicyEnd::Unknown => return,
+        }
     }
 }
 
@@ -928,21 +958,17 @@ pub fn check_record(text: &TxtRecord, record: &Record) -> Vec<Finding> {
         ));
     }
     record_rules(record, subject, "the record", &mut findings);
-    if record.is_valid() {
-        match record.all() {
-            Some((term, directive)) => all_rules(
-                record,
-                &"the record",
-                term,
-                directive.qualifier,
-                "the record",
-                &mut findings,
-            ),
-            None if record.redirect().is_none() => {
-                no_all(record, &"the record", "the record", &mut findings);
-            }
-            None => {}
-        }
+    match policy_end(record) {
+        PolicyEnd::All(term, qualifier) => all_rules(
+            record,
+            &"the record",
+            term,
+            qualifier,
+            "the record",
+            &mut findings,
+        ),
+        PolicyEnd::NoAll => no_all(record, &"the record", "the record", &mut findings),
+        PolicyEnd::Redirect(_) | PolicyEnd::Unknown => {}
     }
     let own = record
         .terms
