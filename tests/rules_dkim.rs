@@ -624,3 +624,27 @@ fn named_selector_errors_fail_the_run() {
     let (_, code) = audit("revoked.dkim.test", &["s1"]);
     assert_eq!(code, Some(0));
 }
+
+/// A selector is shown as the user wrote it; DNS compares names without regard to case
+/// (RFC 4343), so `K1` finds the key published at `k1._domainkey`, and `K1` with `k1` is one
+/// selector, asked once.
+#[test]
+fn selectors_keep_the_case_they_were_written_in() {
+    let (json, _) = audit("rsa4096.dkim.test", &["K1", "k1"]);
+    let dkim = &json["domains"][0]["records"]["dkim"];
+    let selectors = dkim["selectors"].as_array().expect("selectors");
+    assert_eq!(selectors.len(), 1, "{dkim:#}");
+    assert_eq!(selectors[0]["selector"], "K1");
+    assert_eq!(selectors[0]["name"], "K1._domainkey.rsa4096.dkim.test");
+    assert_eq!(selectors[0]["status"], "found", "{dkim:#}");
+    let text = human("rsa4096.dkim.test", &["K1"]);
+    assert!(text.contains("K1._domainkey"), "{text}");
+    // A finding about a named selector names it as written.
+    let (json, _) = audit("nokey.dkim.test", &["Sel2024"]);
+    let subjects: Vec<&str> = dkim_findings(&json)
+        .iter()
+        .filter(|finding| finding["rule"] == "dkim-no-key-found")
+        .filter_map(|finding| finding["subject"].as_str())
+        .collect();
+    assert_eq!(subjects, ["Sel2024._domainkey.nokey.dkim.test"]);
+}

@@ -21,7 +21,7 @@ pub fn records(dkim: &DkimFacts) -> DkimRecordsReport {
         .filter(|selector| shown(selector, dkim))
         .map(|selector| DkimSelectorReport {
             selector: selector.selector.clone(),
-            name: selector.name.to_string(),
+            name: selector.shown_name(),
             status: lookup_status(&selector.txt),
             cname_chain: alias_chain(selector)
                 .iter()

@@ -86,6 +86,23 @@ pub struct DkimSelector {
 }
 
 impl DkimSelector {
+    /// `selector._domainkey.domain` for display, with the selector as the user (or the
+    /// built-in list) wrote it: [`Name`] folds case, and DNS compares without regard to it
+    /// (RFC 4343), so only what is shown keeps `S2024` rather than `s2024`.
+    pub fn shown_name(&self) -> String {
+        let name = self.name.as_str();
+        match name.get(self.selector.len()..) {
+            Some(rest)
+                if name
+                    .get(..self.selector.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(&self.selector)) =>
+            {
+                format!("{}{rest}", self.selector)
+            }
+            _ => name.to_owned(),
+        }
+    }
+
     /// The name the records are published at: the end of the CNAME chain.
     pub fn target(&self) -> &Name {
         self.cname_chain.last().unwrap_or(&self.name)

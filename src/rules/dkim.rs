@@ -629,7 +629,7 @@ fn check_selector(
     mode: SelectorMode,
     findings: &mut Findings,
 ) {
-    let subject = selector.name.to_string();
+    let subject = selector.shown_name();
     if records.len() > 1 {
         let at = if selector.cname_chain.is_empty() {
             String::new()
@@ -668,7 +668,7 @@ fn missing_selector(
     mode: SelectorMode,
     domain: &Name,
 ) -> Finding {
-    let name = &selector.name;
+    let name = &selector.shown_name();
     let what = match (alias, absence) {
         (Some(target), _) => format!(
             "{name} is an alias (CNAME) of {target}, which has no TXT record: the key your \
