@@ -270,6 +270,22 @@ fn dkim_overview(dkim: &DkimFacts, domain: &Name, line: &mut impl FnMut(Section,
         );
     }
     if with_keys.is_empty() && dkim.wildcard_key().is_none() {
+        // Under a wildcard every name exists: nothing can be said of the selectors (a
+        // wildcard of TXT records has its line above already).
+        if dkim.wildcard_answers() {
+            if dkim.wildcard_records().is_some() {
+                return;
+            }
+            line(
+                Section::Dkim,
+                1,
+                format!(
+                    "a wildcard answers every name under _domainkey.{domain}: probing cannot \
+                     tell which selectors exist (name them with --selector)"
+                ),
+            );
+            return;
+        }
         match dkim.domainkey {
             Lookup::Absent(Absence::NxDomain) => line(
                 Section::Dkim,
@@ -279,13 +295,26 @@ fn dkim_overview(dkim: &DkimFacts, domain: &Name, line: &mut impl FnMut(Section,
                      is published"
                 ),
             ),
-            Lookup::Absent(Absence::NoData) | Lookup::Found(_) => line(
+            Lookup::Absent(Absence::NoData) => line(
                 Section::Dkim,
                 1,
                 match dkim.mode {
                     SelectorMode::Discovery => format!(
-                        "_domainkey.{domain} exists: keys may be published under selectors \
-                         not probed (use --selector)"
+                        "_domainkey.{domain} exists (NODATA): names are published below it, \
+                         under selectors not probed (name them with --selector)"
+                    ),
+                    SelectorMode::Named => format!(
+                        "_domainkey.{domain} exists: other selectors may be published under it"
+                    ),
+                },
+            ),
+            Lookup::Found(_) => line(
+                Section::Dkim,
+                1,
+                match dkim.mode {
+                    SelectorMode::Discovery => format!(
+                        "_domainkey.{domain} has TXT records of its own: if keys are published \
+                         under selectors not probed, name them with --selector"
                     ),
                     SelectorMode::Named => format!(
                         "_domainkey.{domain} exists: other selectors may be published under it"

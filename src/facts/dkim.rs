@@ -61,6 +61,16 @@ impl DkimFacts {
         })
     }
 
+    /// Discovery only: whether a wildcard covers the names under `_domainkey`: the probe of a
+    /// name no one uses exists, with TXT records or without (NODATA: a wildcard of another
+    /// type). Every name exists then, so probing cannot tell which selectors are real.
+    pub fn wildcard_answers(&self) -> bool {
+        matches!(
+            self.wildcard,
+            Some(Lookup::Found(_) | Lookup::Absent(super::Absence::NoData))
+        )
+    }
+
     /// Whether a probed selector's records are only the wildcard's.
     pub fn is_wildcard_answer(&self, selector: &DkimSelector) -> bool {
         selector.txt.found().is_some() && self.key_records(selector).is_none()

@@ -52,6 +52,7 @@ pub static RULES: &[&Rule] = &[
     &spf::SPF_DEPRECATED_RR_TYPE,
     &spf::SPF_RECORD_TOO_LONG,
     &dkim::DKIM_NO_KEY_FOUND,
+    &dkim::DKIM_SELECTORS_NOT_PROBED,
     &dkim::DKIM_SYNTAX,
     &dkim::DKIM_MULTIPLE_RECORDS,
     &dkim::DKIM_KEY_INVALID,
