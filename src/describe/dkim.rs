@@ -359,25 +359,10 @@ fn selector_lines(selector: &DkimSelector, line: &mut impl FnMut(Section, usize,
     line(Section::Dkim, 1, text);
 }
 
-/// The overview of one DKIM key record checked on its own (record mode).
+/// The overview of one DKIM key record checked on its own (record mode). How its text fits
+/// into character-strings is a finding, shared with `record spf` (`rules::txt`).
 pub fn record_overview(key: &DkimRecord) -> Vec<OverviewLine> {
-    let text = &key.txt;
-    let mut lines = vec![OverviewLine::new(Section::Dkim, 0, describe_key(key))];
-    let longest = text.strings.iter().map(Vec::len).max().unwrap_or(0);
-    if longest > 255 {
-        let needed = text.text.len().div_ceil(255);
-        lines.push(OverviewLine {
-            section: Section::Dkim,
-            depth: 0,
-            text: format!(
-                "a TXT character-string holds at most 255 bytes and this record is {} bytes: \
-                 publish it as at least {needed} quoted strings in one TXT record \
-                 (\"part 1\" \"part 2\"), which verifiers join with nothing between them",
-                text.text.len()
-            ),
-        });
-    }
-    lines
+    vec![OverviewLine::new(Section::Dkim, 0, describe_key(key))]
 }
 
 /// The DKIM selectors checked and what they publish (JSON `records.dkim`).

@@ -343,7 +343,13 @@ impl KeyContext<'_> {
 
 /// Record mode: every finding about one key record, with no DNS and no selector.
 pub fn check_record(key: &DkimRecord) -> Vec<Finding> {
-    super::findings::capped(check_key(key, &KeyContext::record_mode()))
+    let mut findings = super::findings::Findings::default();
+    // The character-strings as written, judged as `record spf` judges them.
+    super::txt::check_strings(&key.txt, Section::Dkim, &mut findings);
+    for finding in check_key(key, &KeyContext::record_mode()) {
+        findings.push(finding);
+    }
+    findings.into_list()
 }
 
 /// Every finding about one key record, in a fixed order: syntax, key type, key material,
