@@ -72,7 +72,7 @@ impl TxtRecord {
         }
         let total: usize = self.strings.iter().map(Vec::len).sum();
         let mut lengths = vec![STRING_LIMIT; total / STRING_LIMIT];
-        if total % STRING_LIMIT > 0 || total == 0 {
+        if !total.is_multiple_of(STRING_LIMIT) || total == 0 {
             lengths.push(total % STRING_LIMIT);
         }
         lengths

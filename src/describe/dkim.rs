@@ -270,59 +270,65 @@ fn dkim_overview(dkim: &DkimFacts, domain: &Name, line: &mut impl FnMut(Section,
         );
     }
     if with_keys.is_empty() && dkim.wildcard_key().is_none() {
-        // Under a wildcard every name exists: nothing can be said of the selectors (a
-        // wildcard of TXT records has its line above already).
-        if dkim.wildcard_answers() {
-            if dkim.wildcard_records().is_some() {
-                return;
-            }
-            line(
-                Section::Dkim,
-                1,
-                format!(
-                    "a wildcard answers every name under _domainkey.{domain}: probing cannot \
-                     tell which selectors exist (name them with --selector)"
-                ),
-            );
+        why_no_key(dkim, domain, line);
+    }
+}
+
+/// What `_domainkey` says when no key was found: nothing below it (NXDOMAIN), names below it
+/// (NODATA), or a wildcard, under which nothing can be told.
+fn why_no_key(dkim: &DkimFacts, domain: &Name, line: &mut impl FnMut(Section, usize, String)) {
+    // Under a wildcard every name exists: nothing can be said of the selectors (a
+    // wildcard of TXT records has its line above already).
+    if dkim.wildcard_answers() {
+        if dkim.wildcard_records().is_some() {
             return;
         }
-        match dkim.domainkey {
-            Lookup::Absent(Absence::NxDomain) => line(
-                Section::Dkim,
-                1,
-                format!(
-                    "_domainkey.{domain} does not exist (NXDOMAIN): no selector of any name \
-                     is published"
+        line(
+            Section::Dkim,
+            1,
+            format!(
+                "a wildcard answers every name under _domainkey.{domain}: probing cannot \
+                 tell which selectors exist (name them with --selector)"
+            ),
+        );
+        return;
+    }
+    match dkim.domainkey {
+        Lookup::Absent(Absence::NxDomain) => line(
+            Section::Dkim,
+            1,
+            format!(
+                "_domainkey.{domain} does not exist (NXDOMAIN): no selector of any name \
+                 is published"
+            ),
+        ),
+        Lookup::Absent(Absence::NoData) => line(
+            Section::Dkim,
+            1,
+            match dkim.mode {
+                SelectorMode::Discovery => format!(
+                    "_domainkey.{domain} exists (NODATA): names are published below it, \
+                     under selectors not probed (name them with --selector)"
                 ),
-            ),
-            Lookup::Absent(Absence::NoData) => line(
-                Section::Dkim,
-                1,
-                match dkim.mode {
-                    SelectorMode::Discovery => format!(
-                        "_domainkey.{domain} exists (NODATA): names are published below it, \
-                         under selectors not probed (name them with --selector)"
-                    ),
-                    SelectorMode::Named => format!(
-                        "_domainkey.{domain} exists: other selectors may be published under it"
-                    ),
-                },
-            ),
-            Lookup::Found(_) => line(
-                Section::Dkim,
-                1,
-                match dkim.mode {
-                    SelectorMode::Discovery => format!(
-                        "_domainkey.{domain} has TXT records of its own: if keys are published \
-                         under selectors not probed, name them with --selector"
-                    ),
-                    SelectorMode::Named => format!(
-                        "_domainkey.{domain} exists: other selectors may be published under it"
-                    ),
-                },
-            ),
-            Lookup::Failed(_) => {}
-        }
+                SelectorMode::Named => {
+                    format!("_domainkey.{domain} exists: other selectors may be published under it")
+                }
+            },
+        ),
+        Lookup::Found(_) => line(
+            Section::Dkim,
+            1,
+            match dkim.mode {
+                SelectorMode::Discovery => format!(
+                    "_domainkey.{domain} has TXT records of its own: if keys are published \
+                     under selectors not probed, name them with --selector"
+                ),
+                SelectorMode::Named => {
+                    format!("_domainkey.{domain} exists: other selectors may be published under it")
+                }
+            },
+        ),
+        Lookup::Failed(_) => {}
     }
 }
 
