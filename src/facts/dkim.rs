@@ -67,7 +67,7 @@ impl DkimFacts {
     pub fn wildcard_answers(&self) -> bool {
         matches!(
             self.wildcard,
-            Some(Lookup::Found(_) | Lookup::Absent(super::Absence::NoData))
+            Some(Lookup::Found(_) | Lookup::Absent(super::lookup::Absence::NoData))
         )
     }
 

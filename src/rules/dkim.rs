@@ -1047,9 +1047,12 @@ mod tests {
         for text in texts {
             let record = record_of(&text);
             let findings = check_record(&record);
-            let error = findings
-                .iter()
-                .any(|f| f.severity == Severity::Error && f.rule != DKIM_KEY_REVOKED.id);
+            let error = findings.iter().any(|f| {
+                // A string over 255 octets is about how the text is written, not the key.
+                f.severity == Severity::Error
+                    && f.rule != DKIM_KEY_REVOKED.id
+                    && f.rule != super::super::zone::ZONE_TXT_STRING_TOO_LONG.id
+            });
             let revoked = findings.iter().any(|f| f.rule == DKIM_KEY_REVOKED.id);
             let expected = if error {
                 KeyStatus::Invalid
