@@ -21,11 +21,25 @@ const FIRES: &[(&str, &str, &[&str], &str, &str)] = &[
         "_domainkey.nokey.dkim.test",
     ),
     (
-        "dkim-no-key-found",
+        "dkim-selectors-not-probed",
         "hidden.dkim.test",
         &[],
-        "warning",
+        "info",
         "_domainkey.hidden.dkim.test",
+    ),
+    (
+        "dkim-selectors-not-probed",
+        "wildcardonly.dkim.test",
+        &[],
+        "info",
+        "_domainkey.wildcardonly.dkim.test",
+    ),
+    (
+        "dkim-selectors-not-probed",
+        "wildcarda.dkim.test",
+        &[],
+        "info",
+        "_domainkey.wildcarda.dkim.test",
     ),
     (
         "dkim-no-key-found",
@@ -165,6 +179,36 @@ const FIRES: &[(&str, &str, &[&str], &str, &str)] = &[
 /// `(rule, domain, --selector values, why)`: the rule must not fire.
 const QUIET: &[(&str, &str, &[&str], &str)] = &[
     ("dkim-no-key-found", "good.test", &[], "google has a key"),
+    (
+        "dkim-no-key-found",
+        "hidden.dkim.test",
+        &[],
+        "_domainkey is NODATA: the selectors are not among those probed",
+    ),
+    (
+        "dkim-no-key-found",
+        "wildcardonly.dkim.test",
+        &[],
+        "under a wildcard, probing cannot tell",
+    ),
+    (
+        "dkim-selectors-not-probed",
+        "nokey.dkim.test",
+        &[],
+        "_domainkey is NXDOMAIN: no selector of any name exists",
+    ),
+    (
+        "dkim-selectors-not-probed",
+        "good.test",
+        &[],
+        "google has a key",
+    ),
+    (
+        "dkim-selectors-not-probed",
+        "hidden.dkim.test",
+        &["2026q4"],
+        "the selector is named",
+    ),
     (
         "dkim-no-key-found",
         "nullmx.test",
@@ -358,7 +402,11 @@ fn every_dkim_rule_has_a_firing_and_a_quiet_fixture() {
     let fired: Vec<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
     let quiet: Vec<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
     let family = assert_fixtures_both_ways(|rule| rule.section == Section::Dkim, &fired, &quiet);
-    assert_eq!(family.len(), 10, "the ten rules of issue 4");
+    assert_eq!(
+        family.len(),
+        11,
+        "the ten rules of issue 4 and dkim-selectors-not-probed"
+    );
 }
 
 #[test]
@@ -491,7 +539,7 @@ fn human_overview_shows_selectors_found_and_why_none_was() {
         "{text}"
     );
     let text = human("hidden.dkim.test", &[]);
-    assert!(text.contains("(use --selector)"), "{text}");
+    assert!(text.contains("(name them with --selector)"), "{text}");
     let text = human("dangling.dkim.test", &["selector1"]);
     assert!(
         text.contains(
@@ -623,4 +671,71 @@ fn named_selector_errors_fail_the_run() {
     );
     let (_, code) = audit("revoked.dkim.test", &["s1"]);
     assert_eq!(code, Some(0));
+}
+
+/// A selector is shown as the user wrote it; DNS compares names without regard to case
+/// (RFC 4343), so `K1` finds the key published at `k1._domainkey`, and `K1` with `k1` is one
+/// selector, asked once.
+#[test]
+fn selectors_keep_the_case_they_were_written_in() {
+    let (json, _) = audit("rsa4096.dkim.test", &["K1", "k1"]);
+    let dkim = &json["domains"][0]["records"]["dkim"];
+    let selectors = dkim["selectors"].as_array().expect("selectors");
+    assert_eq!(selectors.len(), 1, "{dkim:#}");
+    assert_eq!(selectors[0]["selector"], "K1");
+    assert_eq!(selectors[0]["name"], "K1._domainkey.rsa4096.dkim.test");
+    assert_eq!(selectors[0]["status"], "found", "{dkim:#}");
+    let text = human("rsa4096.dkim.test", &["K1"]);
+    assert!(text.contains("K1._domainkey"), "{text}");
+    // A finding about a named selector names it as written.
+    let (json, _) = audit("nokey.dkim.test", &["Sel2024"]);
+    let subjects: Vec<&str> = dkim_findings(&json)
+        .iter()
+        .filter(|finding| finding["rule"] == "dkim-no-key-found")
+        .filter_map(|finding| finding["subject"].as_str())
+        .collect();
+    assert_eq!(subjects, ["Sel2024._domainkey.nokey.dkim.test"]);
+}
+
+/// Discovery that finds no key where selectors exist says how to name one, and under a
+/// wildcard claims nothing about keys being published.
+#[test]
+fn selectors_outside_the_probed_list_are_information() {
+    let message = |domain: &str| -> String {
+        let (json, _) = audit(domain, &[]);
+        let found = findings_of(&json, "dkim-selectors-not-probed");
+        assert_eq!(found.len(), 1, "{domain}: {found:#?}");
+        assert_eq!(found[0]["severity"], "info");
+        assert!(
+            found[0]["fix"]
+                .as_str()
+                .is_some_and(|fix| fix.contains("--selector") && fix.contains("s= tag")),
+            "{found:#?}"
+        );
+        found[0]["message"].as_str().unwrap_or_default().to_owned()
+    };
+    let hidden = message("hidden.dkim.test");
+    assert!(hidden.contains("NODATA"), "{hidden}");
+    let text = message("wildcardonly.dkim.test");
+    assert!(text.contains("a wildcard answers every name"), "{text}");
+    assert!(!text.contains("may be published"), "{text}");
+    let text = human("wildcardonly.dkim.test", &[]);
+    assert!(!text.contains("may be published"), "{text}");
+    // A wildcard of another type makes every probe NODATA (RFC 4592; the test server
+    // answers NXDOMAIN there, so the zone file is read directly, as BIND and NSD answer).
+    let output = support::mailcheck()
+        .args(["--offline", "--zone"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/zones/dkim.test.zone"
+        ))
+        .args(["--format", "json", "wildcarda.dkim.test"])
+        .output()
+        .expect("run mailcheck");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let found = findings_of(&json, "dkim-selectors-not-probed");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let text = found[0]["message"].as_str().unwrap_or_default();
+    assert!(text.contains("a wildcard answers every name"), "{text}");
+    assert!(findings_of(&json, "dkim-no-key-found").is_empty());
 }

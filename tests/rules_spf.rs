@@ -46,6 +46,34 @@ const FIRES: &[(&str, &str, &str, &str, &str)] = &[
         "did you mean include?",
     ),
     (
+        "spf-all-pass",
+        "syntaxpass.spf.test",
+        "error",
+        "syntaxpass.spf.test",
+        "ends in `+all`",
+    ),
+    (
+        "spf-syntax",
+        "syntaxptr.spf.test",
+        "error",
+        "syntaxptr.spf.test",
+        "unknown mechanism \"bogus\"",
+    ),
+    (
+        "spf-ptr-mechanism",
+        "syntaxptr.spf.test",
+        "warning",
+        "syntaxptr.spf.test",
+        "uses `ptr`",
+    ),
+    (
+        "spf-all-neutral",
+        "syntaxptr.spf.test",
+        "warning",
+        "syntaxptr.spf.test",
+        "ends in `?all`",
+    ),
+    (
         "spf-too-many-lookups",
         "deep.spf.test",
         "error",
@@ -156,7 +184,7 @@ const FIRES: &[(&str, &str, &str, &str, &str)] = &[
         "long.spf.test",
         "warning",
         "long.spf.test",
-        "over 450",
+        "over the 512 that RFC 7208 §3.4 asks",
     ),
 ];
 
@@ -228,6 +256,16 @@ const QUIET: &[(&str, &str, &str)] = &[
         "the redirect chain ends in -all",
     ),
     (
+        "spf-no-all",
+        "syntaxend.spf.test",
+        "the unparsed `-all.` is probably the all",
+    ),
+    (
+        "spf-all-pass",
+        "syntaxend.spf.test",
+        "a misparsed term is no finding",
+    ),
+    (
         "spf-redirect-ignored",
         "redirect.spf.test",
         "no all beside the redirects",
@@ -252,6 +290,14 @@ const RECORD_FIRES: &[(&str, &str, &str)] = &[
     ("spf-all-pass", "v=spf1 all", "error"),
     ("spf-all-neutral", "v=spf1 mx ?all", "warning"),
     ("spf-no-all", "v=spf1 mx", "warning"),
+    (
+        "txt-record-over-255-octets",
+        "v=spf1 ip4:192.0.2.1 ip4:192.0.2.2 ip4:192.0.2.3 ip4:192.0.2.4 ip4:192.0.2.5 \
+         ip4:192.0.2.6 ip4:192.0.2.7 ip4:192.0.2.8 ip4:192.0.2.9 ip4:192.0.2.10 \
+         ip4:192.0.2.11 ip4:192.0.2.12 ip4:192.0.2.13 ip4:192.0.2.14 ip4:192.0.2.15 \
+         ip4:192.0.2.16 ip4:192.0.2.17 ip4:192.0.2.18 ip4:192.0.2.19 -all",
+        "info",
+    ),
     (
         "spf-redirect-ignored",
         "v=spf1 redirect=example.com -all",
@@ -292,6 +338,34 @@ const RECORD_QUIET: &[(&str, &str, &str)] = &[
         "the 11th is after all",
     ),
     ("spf-record-too-long", "v=spf1 -all", "short"),
+    (
+        "txt-record-over-255-octets",
+        "\"v=spf1 ip4:192.0.2.1 ip4:192.0.2.2 ip4:192.0.2.3 ip4:192.0.2.4 ip4:192.0.2.5 \
+         ip4:192.0.2.6 ip4:192.0.2.7 ip4:192.0.2.8 ip4:192.0.2.9 ip4:192.0.2.10 \" \
+         \"ip4:192.0.2.11 ip4:192.0.2.12 ip4:192.0.2.13 ip4:192.0.2.14 ip4:192.0.2.15 \
+         ip4:192.0.2.16 ip4:192.0.2.17 ip4:192.0.2.18 ip4:192.0.2.19 -all\"",
+        "written as strings of at most 255 octets",
+    ),
+    (
+        "txt-record-over-255-octets",
+        "v=spf1 ip4:192.0.2.0/24 -all",
+        "one string holds it",
+    ),
+    (
+        "spf-no-all",
+        "v=spf1 mx -all.",
+        "the unparsed term is probably the all",
+    ),
+    (
+        "spf-all-pass",
+        "v=spf1 -all:x +all",
+        "the unparsed `-all:x` may be the end meant",
+    ),
+    (
+        "spf-no-all",
+        "v=spf1 mx redirect=x..example",
+        "the unparsed term may be the redirect",
+    ),
 ];
 
 fn audit(domain: &str) -> Value {
@@ -380,33 +454,146 @@ fn record_mode_runs_the_rules_that_need_no_lookup() {
     }
 }
 
+/// A syntax error makes the record a permerror, but the lint goes on over the terms that
+/// parsed: every problem is reported at once. A term that did not parse says nothing.
+#[test]
+fn record_mode_lints_past_a_syntax_error() {
+    let rules = |text: &str| -> Vec<String> {
+        let (json, code) = lint(text);
+        assert_eq!(code, Some(1), "{text:?}: a syntax error is an error");
+        json["lints"][0]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|finding| finding["rule"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        rules("v=spf1 ip4:45.33.20.300 +all"),
+        ["spf-syntax", "spf-all-pass"]
+    );
+    assert_eq!(
+        rules("v=spf1 bogus ptr ?all"),
+        ["spf-syntax", "spf-ptr-mechanism", "spf-all-neutral"]
+    );
+    assert_eq!(
+        rules("v=spf1 bogus mx redirct=x.example mx mx mx mx mx mx mx mx mx mx"),
+        ["spf-syntax", "spf-unknown-modifier", "spf-too-many-lookups"]
+    );
+    for quiet in ["v=spf1 mx -all.", "v=spf1 -al +all", "v=spf1 mx ~alll"] {
+        assert_eq!(rules(quiet), ["spf-syntax"], "{quiet:?}");
+    }
+}
+
+/// The rules of a record-mode run, in order, with their severities.
+fn rules_of(kind: &str, text: &str) -> Vec<(String, String)> {
+    let output = mailcheck()
+        .args(["--format", "json", "record", kind, text])
+        .output()
+        .expect("run mailcheck");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    json["lints"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|finding| {
+            (
+                finding["rule"].as_str().unwrap_or_default().to_owned(),
+                finding["severity"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn a_string_over_255_octets_cannot_be_published() {
-    let long = format!("\"v=spf1 {} -all\"", "ip4:192.0.2.1 ".repeat(20));
-    let (json, code) = lint(&long);
+    let text = format!("v=spf1 {}-all", "ip4:192.0.2.1 ".repeat(20));
+    assert!(text.len() > 255 && text.len() < 300);
+    // Quoted (zone-file syntax): published as written, so it cannot be.
+    let (json, code) = lint(&format!("\"{text}\""));
     let found = json["lints"][0]["findings"].as_array().expect("findings");
     assert!(
         found
             .iter()
-            .any(|finding| finding["rule"] == "spf-record-too-long"
-                && finding["severity"] == "error"),
+            .any(|finding| finding["rule"] == "zone-txt-string-too-long"
+                && finding["severity"] == "error"
+                && finding["section"] == "spf"),
         "{found:#?}"
     );
     assert_eq!(code, Some(1));
-    // The same text in strings of at most 255 octets is only long, not broken.
+    // Plain text: every DNS tool cuts it into strings, which receivers join: information.
+    let (json, code) = lint(&text);
+    let found = json["lints"][0]["findings"].as_array().expect("findings");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["rule"], "txt-record-over-255-octets");
+    assert_eq!(found[0]["severity"], "info");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("published as 2 strings")),
+        "{found:#?}"
+    );
+    assert_eq!(code, Some(0));
+    // The same text in strings of at most 255 octets: nothing to say about its strings.
     let split = format!(
         "\"v=spf1 {}\" \"{}-all\"",
         "ip4:192.0.2.1 ".repeat(10),
         "ip4:192.0.2.1 ".repeat(10)
     );
-    let (json, _) = lint(&split);
-    let found = json["lints"][0]["findings"].as_array().expect("findings");
+    assert_eq!(rules_of("spf", &split), []);
+}
+
+/// RFC 7208 §3.4: the answer holding the record should fit 512 octets. In record mode the
+/// name is unknown and counts for nothing, so only a record that cannot fit with any name is
+/// reported; a real 306-octet record is fine.
+#[test]
+fn spf_record_too_long_follows_the_512_octet_answer() {
+    let long = format!("v=spf1 {}-all", "ip4:192.0.2.1 ".repeat(34));
+    assert!(long.len() > 480, "{}", long.len());
     assert!(
-        !found
-            .iter()
-            .any(|finding| finding["rule"] == "spf-record-too-long"),
-        "{found:#?}"
+        rules_of("spf", &long).contains(&("spf-record-too-long".into(), "warning".into())),
+        "{:?}",
+        rules_of("spf", &long)
     );
+    let real = format!("v=spf1 {}-all", "ip4:192.0.2.1 ".repeat(21));
+    assert!(real.len() > 300);
+    assert!(
+        !rules_of("spf", &real)
+            .iter()
+            .any(|(rule, _)| rule == "spf-record-too-long")
+    );
+}
+
+/// `record spf` and `record dkim` judge the same input the same way: a long plain text is
+/// information, a quoted string over 255 octets an error, in either family.
+#[test]
+fn record_spf_and_record_dkim_judge_strings_alike() {
+    let key = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/dkim-keys/rsa2048.spki.b64"
+    ))
+    .expect("the 2048-bit key");
+    let dkim = format!("v=DKIM1; k=rsa; p={}", key.trim());
+    let spf = format!("v=spf1 {}-all", "ip4:192.0.2.1 ".repeat(25));
+    for (kind, text) in [("dkim", &dkim), ("spf", &spf)] {
+        assert!(text.len() > 255, "{kind}");
+        let strings = |found: Vec<(String, String)>| -> Vec<(String, String)> {
+            found
+                .into_iter()
+                .filter(|(rule, _)| rule.starts_with("txt-") || rule.starts_with("zone-"))
+                .collect()
+        };
+        assert_eq!(
+            strings(rules_of(kind, text)),
+            [("txt-record-over-255-octets".into(), "info".into())],
+            "{kind} plain"
+        );
+        assert_eq!(
+            strings(rules_of(kind, &format!("\"{text}\""))),
+            [("zone-txt-string-too-long".into(), "error".into())],
+            "{kind} quoted"
+        );
+    }
 }
 
 #[test]
@@ -524,8 +711,18 @@ fn human_output_shows_where_the_eleventh_lookup_is() {
 
 #[test]
 fn every_spf_rule_has_fixtures_both_ways() {
-    let fired: Vec<&str> = FIRES.iter().map(|(rule, ..)| *rule).collect();
-    let quiet: Vec<&str> = QUIET.iter().map(|(rule, ..)| *rule).collect();
+    // Record-mode texts are fixtures too: txt-record-over-255-octets judges only what a user
+    // writes (a record from DNS is always in strings of at most 255 octets).
+    let fired: Vec<&str> = FIRES
+        .iter()
+        .map(|(rule, ..)| *rule)
+        .chain(RECORD_FIRES.iter().map(|(rule, ..)| *rule))
+        .collect();
+    let quiet: Vec<&str> = QUIET
+        .iter()
+        .map(|(rule, ..)| *rule)
+        .chain(RECORD_QUIET.iter().map(|(rule, ..)| *rule))
+        .collect();
     let family = assert_fixtures_both_ways(|rule| rule.section == Section::Spf, &fired, &quiet);
     for rule in &family {
         assert!(

@@ -310,11 +310,12 @@ pub fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
 }
 
 /// Checks a `--selector` value: one or more DNS labels (RFC 6376 §3.1 allows dots), given
-/// without `._domainkey`. Returns it in lower case.
+/// without `._domainkey`. Returns it as written: DNS compares names without regard to case,
+/// but the report shows the selector the way the user wrote it (`S2024`, not `s2024`).
 pub fn parse_selector(text: &str) -> Result<String, InputError> {
     let error = |reason| Err(InputError::Selector(text.to_owned(), reason));
-    let selector = text.trim().trim_end_matches('.').to_ascii_lowercase();
-    if selector.contains("_domainkey") {
+    let selector = text.trim().trim_end_matches('.').to_owned();
+    if selector.to_ascii_lowercase().contains("_domainkey") {
         return error("give the selector alone (s1 for s1._domainkey.example.com)");
     }
     if selector.is_empty() {
@@ -435,7 +436,8 @@ mod tests {
     #[test]
     fn parses_selectors() {
         let parse = |text| parse_selector(text).ok();
-        assert_eq!(parse("S1").as_deref(), Some("s1"));
+        assert_eq!(parse("S1").as_deref(), Some("S1"));
+        assert_eq!(parse("s1._DomainKey.example.com"), None);
         assert_eq!(parse("2026q4.eu").as_deref(), Some("2026q4.eu"));
         assert_eq!(parse("hs1-12345").as_deref(), Some("hs1-12345"));
         assert_eq!(parse("s1._domainkey.example.com"), None);

@@ -21,7 +21,7 @@ pub fn records(dkim: &DkimFacts) -> DkimRecordsReport {
         .filter(|selector| shown(selector, dkim))
         .map(|selector| DkimSelectorReport {
             selector: selector.selector.clone(),
-            name: selector.name.to_string(),
+            name: selector.shown_name(),
             status: lookup_status(&selector.txt),
             cname_chain: alias_chain(selector)
                 .iter()
@@ -270,30 +270,65 @@ fn dkim_overview(dkim: &DkimFacts, domain: &Name, line: &mut impl FnMut(Section,
         );
     }
     if with_keys.is_empty() && dkim.wildcard_key().is_none() {
-        match dkim.domainkey {
-            Lookup::Absent(Absence::NxDomain) => line(
-                Section::Dkim,
-                1,
-                format!(
-                    "_domainkey.{domain} does not exist (NXDOMAIN): no selector of any name \
-                     is published"
-                ),
-            ),
-            Lookup::Absent(Absence::NoData) | Lookup::Found(_) => line(
-                Section::Dkim,
-                1,
-                match dkim.mode {
-                    SelectorMode::Discovery => format!(
-                        "_domainkey.{domain} exists: keys may be published under selectors \
-                         not probed (use --selector)"
-                    ),
-                    SelectorMode::Named => format!(
-                        "_domainkey.{domain} exists: other selectors may be published under it"
-                    ),
-                },
-            ),
-            Lookup::Failed(_) => {}
+        why_no_key(dkim, domain, line);
+    }
+}
+
+/// What `_domainkey` says when no key was found: nothing below it (NXDOMAIN), names below it
+/// (NODATA), or a wildcard, under which nothing can be told.
+fn why_no_key(dkim: &DkimFacts, domain: &Name, line: &mut impl FnMut(Section, usize, String)) {
+    // Under a wildcard every name exists: nothing can be said of the selectors (a
+    // wildcard of TXT records has its line above already).
+    if dkim.wildcard_answers() {
+        if dkim.wildcard_records().is_some() {
+            return;
         }
+        line(
+            Section::Dkim,
+            1,
+            format!(
+                "a wildcard answers every name under _domainkey.{domain}: probing cannot \
+                 tell which selectors exist (name them with --selector)"
+            ),
+        );
+        return;
+    }
+    match dkim.domainkey {
+        Lookup::Absent(Absence::NxDomain) => line(
+            Section::Dkim,
+            1,
+            format!(
+                "_domainkey.{domain} does not exist (NXDOMAIN): no selector of any name \
+                 is published"
+            ),
+        ),
+        Lookup::Absent(Absence::NoData) => line(
+            Section::Dkim,
+            1,
+            match dkim.mode {
+                SelectorMode::Discovery => format!(
+                    "_domainkey.{domain} exists (NODATA): names are published below it, \
+                     under selectors not probed (name them with --selector)"
+                ),
+                SelectorMode::Named => {
+                    format!("_domainkey.{domain} exists: other selectors may be published under it")
+                }
+            },
+        ),
+        Lookup::Found(_) => line(
+            Section::Dkim,
+            1,
+            match dkim.mode {
+                SelectorMode::Discovery => format!(
+                    "_domainkey.{domain} has TXT records of its own: if keys are published \
+                     under selectors not probed, name them with --selector"
+                ),
+                SelectorMode::Named => {
+                    format!("_domainkey.{domain} exists: other selectors may be published under it")
+                }
+            },
+        ),
+        Lookup::Failed(_) => {}
     }
 }
 
@@ -330,25 +365,10 @@ fn selector_lines(selector: &DkimSelector, line: &mut impl FnMut(Section, usize,
     line(Section::Dkim, 1, text);
 }
 
-/// The overview of one DKIM key record checked on its own (record mode).
+/// The overview of one DKIM key record checked on its own (record mode). How its text fits
+/// into character-strings is a finding, shared with `record spf` (`rules::txt`).
 pub fn record_overview(key: &DkimRecord) -> Vec<OverviewLine> {
-    let text = &key.txt;
-    let mut lines = vec![OverviewLine::new(Section::Dkim, 0, describe_key(key))];
-    let longest = text.strings.iter().map(Vec::len).max().unwrap_or(0);
-    if longest > 255 {
-        let needed = text.text.len().div_ceil(255);
-        lines.push(OverviewLine {
-            section: Section::Dkim,
-            depth: 0,
-            text: format!(
-                "a TXT character-string holds at most 255 bytes and this record is {} bytes: \
-                 publish it as at least {needed} quoted strings in one TXT record \
-                 (\"part 1\" \"part 2\"), which verifiers join with nothing between them",
-                text.text.len()
-            ),
-        });
-    }
-    lines
+    vec![OverviewLine::new(Section::Dkim, 0, describe_key(key))]
 }
 
 /// The DKIM selectors checked and what they publish (JSON `records.dkim`).

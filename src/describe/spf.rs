@@ -326,11 +326,9 @@ pub fn record_overview(text: &TxtRecord, record: &Record) -> Vec<OverviewLine> {
         Section::Spf,
         0,
         format!(
-            "{} character-string{}, {} octets; {lookups} term{} causing DNS lookups in the record \
-             itself (includes add theirs; at most {LOOKUP_LIMIT} in all)",
-            text.strings.len(),
-            if text.strings.len() == 1 { "" } else { "s" },
-            text.strings.iter().map(Vec::len).sum::<usize>(),
+            "{}; {lookups} term{} causing DNS lookups in the record itself (includes add \
+             theirs; at most {LOOKUP_LIMIT} in all)",
+            strings(text),
             if lookups == 1 { "" } else { "s" },
         ),
     )];
@@ -349,6 +347,19 @@ pub fn record_overview(text: &TxtRecord, record: &Record) -> Vec<OverviewLine> {
         ));
     }
     lines
+}
+
+/// "2 character-strings, 306 octets", or for plain text "306 octets (published as 2
+/// character-strings)": what will be published.
+fn strings(text: &TxtRecord) -> String {
+    let octets: usize = text.strings.iter().map(Vec::len).sum();
+    let count = text.published_lengths().len();
+    let plural = if count == 1 { "" } else { "s" };
+    if text.plain && count > 1 {
+        format!("{octets} octets (published as {count} character-string{plural})")
+    } else {
+        format!("{count} character-string{plural}, {octets} octets")
+    }
 }
 
 /// The domain's SPF policy as JSON shows it.

@@ -61,6 +61,16 @@ impl DkimFacts {
         })
     }
 
+    /// Discovery only: whether a wildcard covers the names under `_domainkey`: the probe of a
+    /// name no one uses exists, with TXT records or without (NODATA: a wildcard of another
+    /// type). Every name exists then, so probing cannot tell which selectors are real.
+    pub fn wildcard_answers(&self) -> bool {
+        matches!(
+            self.wildcard,
+            Some(Lookup::Found(_) | Lookup::Absent(super::lookup::Absence::NoData))
+        )
+    }
+
     /// Whether a probed selector's records are only the wildcard's.
     pub fn is_wildcard_answer(&self, selector: &DkimSelector) -> bool {
         selector.txt.found().is_some() && self.key_records(selector).is_none()
@@ -86,6 +96,23 @@ pub struct DkimSelector {
 }
 
 impl DkimSelector {
+    /// `selector._domainkey.domain` for display, with the selector as the user (or the
+    /// built-in list) wrote it: [`Name`] folds case, and DNS compares without regard to it
+    /// (RFC 4343), so only what is shown keeps `S2024` rather than `s2024`.
+    pub fn shown_name(&self) -> String {
+        let name = self.name.as_str();
+        match name.get(self.selector.len()..) {
+            Some(rest)
+                if name
+                    .get(..self.selector.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(&self.selector)) =>
+            {
+                format!("{}{rest}", self.selector)
+            }
+            _ => name.to_owned(),
+        }
+    }
+
     /// The name the records are published at: the end of the CNAME chain.
     pub fn target(&self) -> &Name {
         self.cname_chain.last().unwrap_or(&self.name)

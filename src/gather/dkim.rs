@@ -36,10 +36,18 @@ pub(super) async fn gather_dkim(
                 .collect(),
         )
     } else {
-        (
-            SelectorMode::Named,
-            named.iter().map(String::as_str).collect(),
-        )
+        // DNS names are compared without regard to case (RFC 4343): `S1` and `s1` are one
+        // selector, asked once and shown as first written.
+        let mut unique: Vec<&str> = Vec::new();
+        for selector in named {
+            if !unique
+                .iter()
+                .any(|seen| seen.eq_ignore_ascii_case(selector))
+            {
+                unique.push(selector);
+            }
+        }
+        (SelectorMode::Named, unique)
     };
     // `_domainkey.<domain>` tells NXDOMAIN (nothing below it: no selector of any name, RFC
     // 8020) from NODATA (names below it exist, perhaps selectors that were not probed).

@@ -30,10 +30,12 @@ pub static DKIM_NO_KEY_FOUND: Rule = Rule {
                 domain passes DKIM, and DMARC (RFC 7489 §3.1) rests on SPF alone, which breaks \
                 when mail is forwarded. DKIM has no way to list selectors, so without \
                 --selector mailcheck probes the names that large providers and mail software \
-                use: finding none there is a warning, since keys may hide under other names. \
-                `_domainkey.domain` answering NXDOMAIN means nothing at all exists below it \
-                (RFC 8020), so no selector of any name has a key; NODATA means names exist \
-                below it that were not probed. A selector named with --selector that has no \
+                use: finding none there is a warning when `_domainkey.domain` answers \
+                NXDOMAIN, which means nothing at all exists below it (RFC 8020), so no \
+                selector of any name has a key. When it answers NODATA (names exist below it) \
+                or a wildcard answers every name, the domain's selectors are simply not among \
+                the names probed: that is dkim-selectors-not-probed (info), not this rule. A \
+                selector named with --selector that has no \
                 key is an error: mail signed with it fails DKIM. A probed selector that is an \
                 alias (CNAME) of a name without a key is reported too: the provider's key is \
                 missing. A domain whose SPF record is exactly `v=spf1 -all` says it sends no \
@@ -57,6 +59,42 @@ pub static DKIM_NO_KEY_FOUND: Rule = Rule {
         bad: "@                  TXT  \"v=spf1 include:_spf.google.com ~all\"",
         good: "@                  TXT  \"v=spf1 include:_spf.google.com ~all\"\n\
                google._domainkey  TXT  \"v=DKIM1; k=rsa; p=<2048-bit RSA key (1/2)>\" \"<2048-bit RSA key (2/2)>\"",
+    },
+};
+
+/// Discovery found no key, but selectors exist under names it does not probe.
+pub static DKIM_SELECTORS_NOT_PROBED: Rule = Rule {
+    id: "dkim-selectors-not-probed",
+    section: Section::Dkim,
+    severity: Severity::Info,
+    summary: "None of the common selectors has a DKIM key, but names exist under _domainkey: \
+              the domain's selectors are not among the names mailcheck probes.",
+    rationale: "DKIM has no way to list a domain's selectors: a selector appears only in the s= \
+                tag of signed mail (RFC 6376 §3.1, §3.5), so without --selector mailcheck \
+                probes the names large providers and mail software use. When \
+                `_domainkey.domain` exists with no records of its own (NODATA), names exist \
+                below it (it is an empty non-terminal, RFC 4592 §2.2.2; with nothing below it, \
+                it would answer NXDOMAIN, RFC 8020 §2), which is what publishing keys under \
+                other selectors (dated, per-account, random) looks like: a warning that no key \
+                was found would be a false alarm. Under a wildcard every name exists (RFC 4592 \
+                §2.1.1), so probing cannot tell which selectors are real: nothing is claimed \
+                either way. Either way, the key can only be checked once its selector is named.",
+    fix: "Name the selector: `mailcheck --selector <selector> <domain>`. It is the s= tag of \
+          the DKIM-Signature header in a message sent from the domain (open a received \
+          message's headers, or its source).",
+    references: &[
+        "RFC 6376 §3.1",
+        "RFC 6376 §3.6.2.1",
+        "RFC 8020 §2",
+        "RFC 4592 §2.2.2",
+        "RFC 4592 §2.1.1",
+    ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@                   MX   10 mail.example.com.\n\
+              2026q4._domainkey   TXT  \"v=DKIM1; k=rsa; p=<2048-bit RSA key (1/2)>\" \"<2048-bit RSA key (2/2)>\"",
+        good: "@                   MX   10 mail.example.com.\n\
+               google._domainkey   TXT  \"v=DKIM1; k=rsa; p=<2048-bit RSA key (1/2)>\" \"<2048-bit RSA key (2/2)>\"",
     },
 };
 
@@ -305,7 +343,13 @@ impl KeyContext<'_> {
 
 /// Record mode: every finding about one key record, with no DNS and no selector.
 pub fn check_record(key: &DkimRecord) -> Vec<Finding> {
-    super::findings::capped(check_key(key, &KeyContext::record_mode()))
+    let mut findings = super::findings::Findings::default();
+    // The character-strings as written, judged as `record spf` judges them.
+    super::txt::check_strings(&key.txt, Section::Dkim, &mut findings);
+    for finding in check_key(key, &KeyContext::record_mode()) {
+        findings.push(finding);
+    }
+    findings.into_list()
 }
 
 /// Every finding about one key record, in a fixed order: syntax, key type, key material,
@@ -629,7 +673,7 @@ fn check_selector(
     mode: SelectorMode,
     findings: &mut Findings,
 ) {
-    let subject = selector.name.to_string();
+    let subject = selector.shown_name();
     if records.len() > 1 {
         let at = if selector.cname_chain.is_empty() {
             String::new()
@@ -668,7 +712,7 @@ fn missing_selector(
     mode: SelectorMode,
     domain: &Name,
 ) -> Finding {
-    let name = &selector.name;
+    let name = &selector.shown_name();
     let what = match (alias, absence) {
         (Some(target), _) => format!(
             "{name} is an alias (CNAME) of {target}, which has no TXT record: the key your \
@@ -706,12 +750,46 @@ fn missing_selector(
         .with_fix(fix)
 }
 
-/// Discovery found no key at any probed selector, and every probe was answered.
+/// Discovery found no key at any probed selector, and every probe was answered: a missing
+/// key when nothing exists under `_domainkey` (or that cannot be told), but only information
+/// when names exist there that were not probed (NODATA) or a wildcard answers every name.
 fn nothing_discovered(dkim: &DkimFacts, domain: &Name) -> Finding {
     let probed = dkim.selectors.len();
-    let mut message =
-        format!("none of the {probed} common selectors probed has a DKIM key at {domain}");
+    let none = format!("none of the {probed} common selectors probed has a DKIM key at {domain}");
+    let subject = format!("_domainkey.{domain}");
+    let name_it = format!(
+        "Name the selector to check its key: `mailcheck --selector <selector> {domain}`; the \
+         selector is the s= tag of the DKIM-Signature header in a message sent from {domain} \
+         (open a received message's headers)."
+    );
+    // A wildcard (the probe of a name no one uses exists, with TXT records or without):
+    // every name exists, so probing cannot tell which selectors are real.
+    if dkim.wildcard_answers() {
+        return Finding::new(
+            &DKIM_SELECTORS_NOT_PROBED,
+            subject,
+            format!(
+                "{none}; a wildcard answers every name under _domainkey.{domain}, so probing \
+                 cannot tell which selectors {domain} uses: its keys can only be checked by \
+                 naming a selector"
+            ),
+        )
+        .with_fix(name_it);
+    }
+    let mut message = none;
     match &dkim.domainkey {
+        Lookup::Absent(Absence::NoData) => {
+            return Finding::new(
+                &DKIM_SELECTORS_NOT_PROBED,
+                subject,
+                format!(
+                    "{message}, but _domainkey.{domain} exists with no records of its own \
+                     (NODATA), so names are published below it: {domain} uses selectors \
+                     other than the common names probed"
+                ),
+            )
+            .with_fix(name_it);
+        }
         Lookup::Absent(Absence::NxDomain) => {
             let _ = write!(
                 message,
@@ -719,16 +797,19 @@ fn nothing_discovered(dkim: &DkimFacts, domain: &Name) -> Finding {
                  name has one (RFC 8020): mail from {domain} cannot pass DKIM"
             );
         }
-        Lookup::Absent(Absence::NoData) | Lookup::Found(_) => {
+        // TXT records at _domainkey itself (an old DomainKeys policy such as o=~) say
+        // nothing about the names below it.
+        Lookup::Found(_) => {
             let _ = write!(
                 message,
-                "; _domainkey.{domain} exists, so keys may be published under selectors \
-                 mailcheck does not know: name them with --selector"
+                "; _domainkey.{domain} has TXT records of its own, which say nothing of the \
+                 selectors below it: if {domain} signs its mail, name the selector with \
+                 --selector"
             );
         }
         Lookup::Failed(_) => {}
     }
-    Finding::new(&DKIM_NO_KEY_FOUND, format!("_domainkey.{domain}"), message).with_fix(format!(
+    Finding::new(&DKIM_NO_KEY_FOUND, subject, message).with_fix(format!(
         "If {domain} sends mail, turn on DKIM signing where it is sent and publish the key at \
          <selector>._domainkey.{domain} as the provider says; if keys are published under \
          other selectors, check them with `mailcheck --selector <selector> {domain}` (the s= \
@@ -966,9 +1047,12 @@ mod tests {
         for text in texts {
             let record = record_of(&text);
             let findings = check_record(&record);
-            let error = findings
-                .iter()
-                .any(|f| f.severity == Severity::Error && f.rule != DKIM_KEY_REVOKED.id);
+            let error = findings.iter().any(|f| {
+                // A string over 255 octets is about how the text is written, not the key.
+                f.severity == Severity::Error
+                    && f.rule != DKIM_KEY_REVOKED.id
+                    && f.rule != super::super::zone::ZONE_TXT_STRING_TOO_LONG.id
+            });
             let revoked = findings.iter().any(|f| f.rule == DKIM_KEY_REVOKED.id);
             let expected = if error {
                 KeyStatus::Invalid

@@ -77,16 +77,6 @@ impl Findings {
     }
 }
 
-/// `list` with at most [`MAX_FINDINGS_PER_RULE_AND_SUBJECT`] findings of one rule about one
-/// subject, and an "and N more" finding for the rest (record mode builds its lists directly).
-pub(super) fn capped(list: Vec<Finding>) -> Vec<Finding> {
-    let mut findings = Findings::default();
-    for finding in list {
-        findings.push(finding);
-    }
-    findings.into_list()
-}
-
 /// `"a", "b"`.
 pub(super) fn quoted(texts: &[impl AsRef<str>]) -> String {
     texts

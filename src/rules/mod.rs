@@ -16,6 +16,7 @@ mod mx;
 mod reverse;
 pub mod spf;
 pub mod tls_rpt;
+mod txt;
 pub mod zone;
 
 use crate::facts::Facts;
@@ -51,7 +52,9 @@ pub static RULES: &[&Rule] = &[
     &spf::SPF_UNKNOWN_MODIFIER,
     &spf::SPF_DEPRECATED_RR_TYPE,
     &spf::SPF_RECORD_TOO_LONG,
+    &txt::TXT_RECORD_OVER_255_OCTETS,
     &dkim::DKIM_NO_KEY_FOUND,
+    &dkim::DKIM_SELECTORS_NOT_PROBED,
     &dkim::DKIM_SYNTAX,
     &dkim::DKIM_MULTIPLE_RECORDS,
     &dkim::DKIM_KEY_INVALID,

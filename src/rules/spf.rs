@@ -336,29 +336,49 @@ pub static SPF_RECORD_TOO_LONG: Rule = Rule {
     id: "spf-record-too-long",
     section: Section::Spf,
     severity: Severity::Warning,
-    summary: "An SPF record is over 450 octets, or has a character-string over 255 octets.",
-    rationale: "RFC 7208 §3.4 advises keeping the answer small enough for a 512-octet UDP \
-                response; longer records make receivers retry over TCP, and some give up \
-                (temperror). A single character-string cannot hold more than 255 octets \
-                (RFC 1035 §3.3), so such a record cannot be published as written.",
-    fix: "Shorten the record (merge ip4 ranges, drop unused includes), and split its text into \
-          strings of at most 255 octets: \"v=spf1 … \" \"… -all\".",
-    references: &["RFC 7208 §3.4", "RFC 7208 §3.3", "RFC 1035 §3.3"],
+    summary: "The DNS answer holding the SPF record is over 512 octets, the UDP limit RFC 7208 \
+              §3.4 asks it to fit.",
+    rationale: "RFC 7208 §3.4: the published SPF record SHOULD remain small enough that the \
+                answer to a query for it fits within 512 octets, the limit of DNS over UDP \
+                (RFC 1035 §2.3.4), since a longer answer is truncated and must be asked again \
+                over TCP, which some receivers do not do (their check ends in temperror). \
+                mailcheck counts the answer holding the SPF record alone: 12 octets of header, \
+                the question (the domain's name and 4 octets), and the record (12 octets with \
+                a compressed owner name, then each character-string with its length octet); \
+                over 512 is reported. Other TXT records at the name make the real answer \
+                longer still (§3.4 asks for them to be counted too), and EDNS0 (RFC 6891) lets \
+                most resolvers take more. In record mode the name is not known and counts for \
+                nothing, so the record alone is judged: at most about 480 octets of text. A \
+                record over 255 octets is not too long for that reason: it is published as \
+                several strings (RFC 7208 §3.3).",
+    fix: "Shorten the record: merge ip4/ip6 ranges, drop includes of services no longer used, \
+          or move a group of mechanisms into an include of a record of its own \
+          (include:_spf.example.com).",
+    references: &["RFC 7208 §3.4", "RFC 1035 §2.3.4", "RFC 7208 §3.3"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Spf),
-        bad: "\"v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.0/24 ip4:203.0.113.0/24 ip6:2001:db8::/32 \
-              include:_spf.google.com include:spf.protection.outlook.com include:sendgrid.net \
-              include:mailgun.org include:servers.mcsv.net include:amazonses.com \
-              include:_spf.salesforce.com -all\"",
-        good: "\"v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.0/24 ip4:203.0.113.0/24 ip6:2001:db8::/32 \"\n\
-               \"include:_spf.google.com include:spf.protection.outlook.com include:sendgrid.net \"\n\
-               \"include:mailgun.org include:servers.mcsv.net include:amazonses.com \"\n\
-               \"include:_spf.salesforce.com -all\"",
+        bad: "v=spf1 ip4:192.0.2.1 ip4:192.0.2.2 ip4:192.0.2.3 ip4:192.0.2.4 ip4:192.0.2.5 ip4:192.0.2.6 \
+              ip4:192.0.2.7 ip4:192.0.2.8 ip4:192.0.2.9 ip4:192.0.2.10 ip4:192.0.2.11 ip4:192.0.2.12 \
+              ip4:192.0.2.13 ip4:192.0.2.14 ip4:192.0.2.15 ip4:192.0.2.16 ip4:192.0.2.17 ip4:192.0.2.18 \
+              ip4:192.0.2.19 ip4:192.0.2.20 ip4:192.0.2.21 ip4:192.0.2.22 ip4:192.0.2.23 ip4:192.0.2.24 \
+              ip4:192.0.2.25 ip4:192.0.2.26 ip4:192.0.2.27 ip4:192.0.2.28 ip4:192.0.2.29 ip4:192.0.2.30 \
+              ip4:192.0.2.31 ip4:192.0.2.32 ip4:192.0.2.33 ip4:192.0.2.34 ip4:192.0.2.35 ip4:192.0.2.36 -all",
+        good: "v=spf1 ip4:192.0.2.0/26 -all",
     },
 };
 
-/// Octets of a whole record above which UDP truncation is a risk (RFC 7208 §3.4).
-const LONG_RECORD: usize = 450;
+/// The largest DNS answer over UDP without EDNS0 (RFC 1035 §2.3.4), which RFC 7208 §3.4 asks
+/// the answer holding an SPF record to fit.
+const UDP_ANSWER: usize = 512;
+
+/// Octets of a TXT answer holding only this record, for a question name of `name_octets`
+/// (wire form): the header (12), the question (name, type and class: 4), and the record (a
+/// compressed owner name 2, type, class, TTL and data length 10, then each character-string
+/// as published with its length octet).
+fn answer_octets(name_octets: usize, text: &TxtRecord) -> usize {
+    let strings: usize = text.published_lengths().iter().map(|len| len + 1).sum();
+    12 + name_octets + 4 + 12 + strings
+}
 
 pub(super) fn check(facts: &Facts, findings: &mut Findings) {
     let spf = &facts.spf;
@@ -404,18 +424,20 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         Lookup::Failed(_) => return,
         Lookup::Found(_) => {}
     }
-    if let Some(record) = &root.record {
-        let total: usize = root.records.found().map_or(0, |records| {
-            records.iter().map(|text| text.text.len()).sum()
-        });
-        if total > LONG_RECORD {
+    if let (Some(record), Some([text])) = (&root.record, root.records.found().map(Vec::as_slice)) {
+        // The name in wire form: a length octet per label, and the root's.
+        let name_octets = domain.as_str().len() + 2;
+        let answer = answer_octets(name_octets, text);
+        if answer > UDP_ANSWER {
             findings.push(
                 Finding::new(
                     &SPF_RECORD_TOO_LONG,
                     domain,
                     format!(
-                        "the SPF record of {domain} is {total} octets long, over {LONG_RECORD}: \
-                         its answer may not fit in a UDP packet"
+                        "the SPF record of {domain} is {} octets, so the DNS answer holding it \
+                         is {answer} octets, over the {UDP_ANSWER} that RFC 7208 §3.4 asks it \
+                         to fit: receivers that do not retry over TCP fail to read it",
+                        text.text.len()
                     ),
                 )
                 .with_excerpt(
@@ -687,6 +709,43 @@ fn record_rules(record: &Record, subject: &str, whose: &str, findings: &mut Find
     }
 }
 
+/// How a record's policy ends for hosts it does not list, as far as its parsed terms tell.
+///
+/// A record with a syntax error is a permerror when evaluated (RFC 7208 §4.6), but its lint
+/// goes on over the terms that parsed, so that every problem is reported at once. A term that
+/// could not be parsed may be the `all` or the `redirect=` its author meant, so the end is
+/// `Unknown` (and nothing is said about it) whenever an unparsed term could change it.
+enum PolicyEnd<'r> {
+    /// The first `all`, with its qualifier.
+    All(&'r crate::spf::record::Term, Qualifier),
+    /// No `all`: the `redirect=` decides.
+    Redirect(&'r crate::spf::record::Term),
+    /// Neither `all` nor `redirect=`, and every term parsed.
+    NoAll,
+    /// An unparsed term may be the end: nothing to say.
+    Unknown,
+}
+
+fn policy_end(record: &Record) -> PolicyEnd<'_> {
+    let mut invalid = false;
+    for term in &record.terms {
+        if term.may_be_all() {
+            return PolicyEnd::Unknown;
+        }
+        invalid |= matches!(term.kind, TermKind::Invalid);
+        if let TermKind::Directive(directive) = &term.kind
+            && directive.mechanism == Mechanism::All
+        {
+            return PolicyEnd::All(term, directive.qualifier);
+        }
+    }
+    match record.redirect() {
+        Some((term, _)) => PolicyEnd::Redirect(term),
+        None if invalid => PolicyEnd::Unknown,
+        None => PolicyEnd::NoAll,
+    }
+}
+
 /// The all/no-all rules on the policy in effect: the domain's record, or the end of its
 /// redirect chain.
 fn check_policy(root: &SpfNode, findings: &mut Findings) {
@@ -695,9 +754,6 @@ fn check_policy(root: &SpfNode, findings: &mut Findings) {
     // The chain is at most as deep as the tree (capped when gathered).
     for _ in 0..=crate::facts::spf::MAX_DEPTH {
         let Some(record) = &node.record else { return };
-        if !record.is_valid() {
-            return;
-        }
         let through = if via.is_empty() {
             String::new()
         } else {
@@ -707,34 +763,30 @@ fn check_policy(root: &SpfNode, findings: &mut Findings) {
                 via.join(" → ")
             )
         };
-        if let Some((term, directive)) = record.all() {
-            let whose = format!("the SPF record of {}{through}", node.domain);
-            all_rules(
-                record,
-                &node.domain,
-                term,
-                directive.qualifier,
-                &whose,
-                findings,
-            );
-            return;
-        }
-        if let Some((redirect, _)) = record.redirect() {
-            let Some(child) = node
-                .terms
-                .iter()
-                .find(|term| term.span == redirect.span)
-                .and_then(|term| term.child())
-            else {
-                return;
-            };
-            via.push(redirect.text.clone());
-            node = child;
-            continue;
-        }
         let whose = format!("the SPF record of {}{through}", node.domain);
-        no_all(record, &node.domain, &whose, findings);
-        return;
+        match policy_end(record) {
+            PolicyEnd::All(term, qualifier) => {
+                all_rules(record, &node.domain, term, qualifier, &whose, findings);
+                return;
+            }
+            PolicyEnd::Redirect(redirect) => {
+                let Some(child) = node
+                    .terms
+                    .iter()
+                    .find(|term| term.span == redirect.span)
+                    .and_then(|term| term.child())
+                else {
+                    return;
+                };
+                via.push(redirect.text.clone());
+                node = child;
+            }
+            PolicyEnd::NoAll => {
+                no_all(record, &node.domain, &whose, findings);
+                return;
+            }
+            PolicyEnd::Unknown => return,
+        }
     }
 }
 
@@ -888,61 +940,33 @@ fn describe_step(step: &WalkStep<'_>) -> (String, String) {
 pub fn check_record(text: &TxtRecord, record: &Record) -> Vec<Finding> {
     let mut findings = Findings::default();
     let subject = "the record";
-    // Character-strings over 255 octets cannot be published at all.
-    for (i, string) in text.strings.iter().enumerate() {
-        if string.len() > 255 {
-            let start: usize = text.strings[..i].iter().map(Vec::len).sum();
-            findings.push(
-                Finding::new(
-                    &SPF_RECORD_TOO_LONG,
-                    subject,
-                    format!(
-                        "character-string {} is {} octets long; a string holds at most 255, so \
-                         the record cannot be published as written",
-                        i + 1,
-                        string.len()
-                    ),
-                )
-                .with_severity(Severity::Error)
-                .with_excerpt(
-                    &text.text,
-                    crate::diagnostic::Span::new(
-                        start,
-                        (start + string.len()).min(text.text.len()),
-                    ),
-                )
-                .with_fix(
-                    "Split the text into quoted strings of at most 255 octets each, which \
-                     receivers join with no separator: \"v=spf1 … \" \"… -all\"."
-                        .to_owned(),
-                ),
-            );
-        }
-    }
-    let total: usize = text.strings.iter().map(Vec::len).sum();
-    if total > LONG_RECORD {
+    super::txt::check_strings(text, Section::Spf, &mut findings);
+    // The name is not known here: it counts for nothing, so the record alone is judged.
+    let answer = answer_octets(0, text);
+    if answer > UDP_ANSWER {
         findings.push(Finding::new(
             &SPF_RECORD_TOO_LONG,
             subject,
-            format!("the record is {total} octets long, over {LONG_RECORD}: its answer may not fit in a UDP packet"),
+            format!(
+                "the record is {} octets, so the DNS answer holding it is at least {answer} \
+                 octets (with the domain's name, more), over the {UDP_ANSWER} that RFC 7208 \
+                 §3.4 asks it to fit",
+                text.text.len()
+            ),
         ));
     }
     record_rules(record, subject, "the record", &mut findings);
-    if record.is_valid() {
-        match record.all() {
-            Some((term, directive)) => all_rules(
-                record,
-                &"the record",
-                term,
-                directive.qualifier,
-                "the record",
-                &mut findings,
-            ),
-            None if record.redirect().is_none() => {
-                no_all(record, &"the record", "the record", &mut findings);
-            }
-            None => {}
-        }
+    match policy_end(record) {
+        PolicyEnd::All(term, qualifier) => all_rules(
+            record,
+            &"the record",
+            term,
+            qualifier,
+            "the record",
+            &mut findings,
+        ),
+        PolicyEnd::NoAll => no_all(record, &"the record", "the record", &mut findings),
+        PolicyEnd::Redirect(_) | PolicyEnd::Unknown => {}
     }
     let own = record
         .terms

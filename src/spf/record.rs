@@ -213,6 +213,22 @@ impl Term {
     }
 }
 
+impl Term {
+    /// Whether a term that could not be parsed was probably meant as `all`: its mechanism
+    /// name (after any qualifier, before `:`, `/` or `=`) is `all` or one edit away from it
+    /// (`-all.`, `-al`, `~alll`). Lint uses it to stay quiet about how the record ends when
+    /// the end itself is what could not be read.
+    pub fn may_be_all(&self) -> bool {
+        if !matches!(self.kind, TermKind::Invalid) {
+            return false;
+        }
+        let body = self.text.trim_start_matches(['+', '-', '~', '?']);
+        let name = body.split([':', '/', '=']).next().unwrap_or_default();
+        let lower = name.to_ascii_lowercase();
+        lower == "all" || (lower.len() <= 5 && edit_distance(&lower, "all") <= 1)
+    }
+}
+
 impl fmt::Display for Term {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
