@@ -299,11 +299,13 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Zone, FileError> 
 }
 
 /// [`load_with`], reading the file as if it began with `$ORIGIN origin` (the zone's name
-/// given with it, as named.conf gives it to BIND); the origin is then the zone's apex.
+/// from elsewhere, as named.conf gives it to BIND). An origin [`OriginFrom::Given`] is the
+/// zone's apex; one guessed (from the audited domain or the file's name) is the apex only when
+/// the file has no SOA record and no `$ORIGIN` of its own.
 pub fn load_with_origin(
     path: &Path,
     options: &LoadOptions,
-    origin: Option<&Name>,
+    origin: Option<(&Name, OriginFrom)>,
 ) -> Result<Zone, FileError> {
     let text = crate::files::read_capped(path, options.limits.bytes)?;
     let (file, mut loader) = DiskIncludes::for_zone(path, options.scope)?;
@@ -334,7 +336,7 @@ pub fn parse_with(
     read_text(
         &SourceFile::named(file),
         text,
-        origin,
+        origin.map(|origin| (origin, OriginFrom::Given)),
         loader,
         false,
         Limits::default(),
@@ -349,7 +351,7 @@ pub fn parse_record_list(file: &str, text: &[u8], origin: &Name) -> Zone {
     read_text(
         &SourceFile::named(file),
         text,
-        Some(origin),
+        Some((origin, OriginFrom::Given)),
         None,
         true,
         Limits::default(),
@@ -359,25 +361,26 @@ pub fn parse_record_list(file: &str, text: &[u8], origin: &Name) -> Zone {
 fn read_text(
     file: &SourceFile,
     text: &[u8],
-    origin: Option<&Name>,
+    origin: Option<(&Name, OriginFrom)>,
     loader: Option<&mut dyn IncludeLoader>,
     keep_outside: bool,
     limits: Limits,
 ) -> Zone {
+    let start = origin.and_then(|(name, from)| Some((to_domain_name(name).ok()?, from)));
     let mut reader = Reader {
         zone: Zone {
             file: Arc::clone(&file.label),
             ..Zone::default()
         },
         state: State {
-            origin: origin.and_then(|name| to_domain_name(name).ok()),
+            origin: start.as_ref().map(|(name, _)| name.clone()),
             last_owner: None,
             dollar_ttl: None,
         },
         last_ttl: DEFAULT_TTL,
         class: Class::IN,
         first_origin: None,
-        given: origin.is_some(),
+        start,
         loader,
         keep_outside,
         limits,
@@ -387,7 +390,6 @@ fn read_text(
         },
         stack: vec![file.id.clone()],
     };
-    reader.first_origin.clone_from(&reader.state.origin);
     reader.read(file, text, 0);
     reader.finish()
 }
@@ -419,9 +421,10 @@ struct Reader<'l> {
     state: State,
     last_ttl: u32,
     class: Class,
+    /// The file's first `$ORIGIN` (not in an included file).
     first_origin: Option<DomainName>,
-    /// Whether the origin was given with the file: it is then the apex.
-    given: bool,
+    /// The origin the file is read with before any `$ORIGIN`, and where it came from.
+    start: Option<(DomainName, OriginFrom)>,
     loader: Option<&'l mut dyn IncludeLoader>,
     /// Keep records outside the apex (a record list, not a zone).
     keep_outside: bool,
@@ -1003,11 +1006,18 @@ impl Reader<'_> {
         // A later `$ORIGIN` (into a sub-zone half way through) only changes how relative
         // names are read: the zone is the given origin, else the SOA's owner, else the
         // first `$ORIGIN`.
-        let (origin, from) = match (&self.first_origin, &soa) {
-            (Some(given), _) if self.given => (Some(from_domain_name(given)), OriginFrom::Given),
-            (_, Some((owner, _))) if !self.keep_outside => (Some(owner.clone()), OriginFrom::Soa),
-            (Some(first), _) => (Some(from_domain_name(first)), OriginFrom::Directive),
-            (None, _) => (None, OriginFrom::Unknown),
+        let given = self
+            .start
+            .as_ref()
+            .map(|(name, from)| (from_domain_name(name), *from));
+        let (origin, from) = match (&given, &soa, &self.first_origin) {
+            (Some((name, OriginFrom::Given)), _, _) => (Some(name.clone()), OriginFrom::Given),
+            (_, Some((owner, _)), _) if !self.keep_outside => {
+                (Some(owner.clone()), OriginFrom::Soa)
+            }
+            (_, _, Some(first)) => (Some(from_domain_name(first)), OriginFrom::Directive),
+            (Some((name, from)), _, None) => (Some(name.clone()), *from),
+            (None, _, None) => (None, OriginFrom::Unknown),
         };
         if let (Some(apex), Some((owner, location))) = (&origin, &soa)
             && owner != apex
