@@ -1012,6 +1012,10 @@ impl Reader<'_> {
             .map(|(name, from)| (from_domain_name(name), *from));
         let (origin, from) = match (&given, &soa, &self.first_origin) {
             (Some((name, OriginFrom::Given)), _, _) => (Some(name.clone()), OriginFrom::Given),
+            // The SOA at a guessed origin (`@`) confirms the guess; say where it came from.
+            (Some((name, from)), Some((owner, _)), _) if owner == name => {
+                (Some(name.clone()), *from)
+            }
             (_, Some((owner, _)), _) if !self.keep_outside => {
                 (Some(owner.clone()), OriginFrom::Soa)
             }
