@@ -46,11 +46,11 @@ impl Range {
 pub(crate) fn range(text: &[u8]) -> Result<Range, String> {
     let text = std::str::from_utf8(text).map_err(|_| "the range is not text".to_owned())?;
     let invalid = || "the range must be START-STOP or START-STOP/STEP".to_owned();
-    let (bounds, step) = match text.split_once('/') {
-        Some((bounds, step)) => (bounds, Some(step)),
+    let (bounds, step_text) = match text.split_once('/') {
+        Some((bounds, step_text)) => (bounds, Some(step_text)),
         None => (text, None),
     };
-    let (start, stop) = bounds.split_once('-').ok_or_else(invalid)?;
+    let (first, last) = bounds.split_once('-').ok_or_else(invalid)?;
     let number = |text: &str| -> Result<u64, String> {
         if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(invalid());
@@ -60,19 +60,23 @@ pub(crate) fn range(text: &[u8]) -> Result<Range, String> {
             .filter(|value| *value <= MAX_VALUE)
             .ok_or_else(|| format!("a range value is larger than {MAX_VALUE}"))
     };
-    let start = number(start)?;
-    let stop = number(stop)?;
-    let step = match step {
-        Some(step) => number(step)?,
+    let start = number(first)?;
+    let stop = number(last)?;
+    let stride = match step_text {
+        Some(text) => number(text)?,
         None => 1,
     };
     if start > stop {
         return Err(format!("the range {start}-{stop} runs backwards"));
     }
-    if step == 0 {
+    if stride == 0 {
         return Err("the step of the range is 0".to_owned());
     }
-    Ok(Range { start, stop, step })
+    Ok(Range {
+        start,
+        stop,
+        step: stride,
+    })
 }
 
 /// `template` with `$` and `${...}` replaced for the value `value`.
