@@ -35,6 +35,9 @@ pub struct Tally {
     pub info: usize,
     /// Domains whose audit is incomplete.
     pub incomplete: usize,
+    /// Of those, the ones incomplete only because `--offline` left names outside the domain
+    /// unasked.
+    pub incomplete_offline: usize,
 }
 
 impl Tally {
@@ -47,6 +50,9 @@ impl Tally {
         self.info += report.summary.info;
         if report.status == AuditStatus::Incomplete {
             self.incomplete += 1;
+            if report.offline_only {
+                self.incomplete_offline += 1;
+            }
         }
     }
 

@@ -163,6 +163,11 @@ pub struct DomainReport {
     pub overview: Vec<OverviewLine>,
     /// Every distinct DNS question asked, in asking order.
     pub dns: Vec<QueryReport>,
+    /// Whether the audit is incomplete only because `--offline` left names outside the domain
+    /// unasked (a provider's SPF include, an MX host at a provider): `--offline-ok` then does
+    /// not make it exit 3. Any other failure, or an unasked name of the domain itself, does.
+    #[serde(skip)]
+    pub offline_only: bool,
 }
 
 impl DomainReport {
@@ -180,6 +185,23 @@ impl DomainReport {
         } else {
             AuditStatus::Complete
         };
+        let apex = domain.ascii.as_str();
+        let own = |name: &str| {
+            let name = name.trim_end_matches('.');
+            name.eq_ignore_ascii_case(apex)
+                || name
+                    .len()
+                    .checked_sub(apex.len() + 1)
+                    .and_then(|at| name.get(at..))
+                    .is_some_and(|tail| {
+                        tail.starts_with('.') && tail[1..].eq_ignore_ascii_case(apex)
+                    })
+        };
+        let offline_only = summary.lookups_failed > 0
+            && dns
+                .iter()
+                .filter(|query| query.failed)
+                .all(|query| query.offline && !own(&query.name));
         DomainReport {
             domain: domain.ascii.to_string(),
             domain_unicode: domain.unicode.clone(),
@@ -191,6 +213,7 @@ impl DomainReport {
             records,
             overview,
             dns,
+            offline_only,
         }
     }
 

@@ -39,8 +39,9 @@ use crate::dns::chase::ChasingSource;
 use crate::dns::network::{NetworkSource, ResolverSettings, ResolverSetupError};
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSet, ZoneSource};
+use crate::domain::Name;
 use crate::files::FileError;
-use crate::zonefile::{self, IncludeScope, LoadOptions, Zone};
+use crate::zonefile::{self, IncludeScope, LoadOptions, OriginFrom, Zone};
 
 /// The largest `--replay` file read. A saved run holds about 170 bytes per distinct question,
 /// some 9 KB per audited domain, so this is about 15,000 domains' worth; reading it costs
@@ -50,8 +51,12 @@ pub const MAX_REPLAY_BYTES: u64 = 128 << 20;
 /// Where an audit's answers come from (`--zone`, `--offline`, `--save-dns`, `--replay`).
 #[derive(Clone, Debug, Default)]
 pub struct SourceSettings {
-    /// Zone files whose names are answered from the file.
+    /// Zone files whose names are answered from the file, each as given: `FILE` or
+    /// `ORIGIN=FILE` (see [`zone_argument`]).
     pub zones: Vec<PathBuf>,
+    /// The audited domain, when exactly one is audited: the origin of a lone `--zone` file
+    /// that needs one and has none of its own.
+    pub audited: Option<Name>,
     /// Let `$INCLUDE` read any file, not only those under the zone file's directory.
     pub zone_include_any: bool,
     /// Send no DNS query.
@@ -128,13 +133,18 @@ impl AuditSources {
             },
             ..LoadOptions::default()
         };
+        let lone = args.zones.len() == 1;
         let zones = args
             .zones
             .iter()
-            .map(|path| {
-                zonefile::load_with(path, &options).map_err(|error| SourceError::Zone {
-                    path: path.clone(),
-                    error,
+            .map(|argument| {
+                let (origin, path) = zone_argument(argument);
+                let audited = args.audited.as_ref().filter(|_| lone);
+                load_zone(&path, origin.as_ref(), audited, &options).map_err(|error| {
+                    SourceError::Zone {
+                        path: path.clone(),
+                        error,
+                    }
                 })
             })
             .collect::<Result<Vec<Zone>, SourceError>>()?;
@@ -290,6 +300,75 @@ fn create_beside(target: &Path) -> io::Result<(File, PathBuf)> {
             }
             Err(error) => return Err(error),
         }
+    }
+}
+
+/// Splits a `--zone` argument into an origin and a file: `example.com=db.zone` names the zone
+/// of `db.zone`. A file whose own name holds `=` is still read as given: the argument is split
+/// only when no file has the whole argument as its name, the text before the first `=` is a
+/// domain name, and a file name follows.
+pub fn zone_argument(argument: &Path) -> (Option<Name>, PathBuf) {
+    let whole = || (None, argument.to_path_buf());
+    if argument.exists() {
+        return whole();
+    }
+    let Some((origin, file)) = argument.to_str().and_then(|text| text.split_once('=')) else {
+        return whole();
+    };
+    match crate::domain::parse_domain(origin) {
+        Ok(origin) if !file.is_empty() => (Some(origin.ascii), PathBuf::from(file)),
+        _ => whole(),
+    }
+}
+
+/// The domain a zone file's name gives: `example.com.zone`, `example.com.db`, `db.example.com`
+/// or `example.com` (BIND's and Debian's usual names), when what is left is a domain name of
+/// two labels or more that does not end in a common file extension.
+pub fn file_name_origin(path: &Path) -> Option<Name> {
+    const NOT_DOMAINS: &[&str] = &[
+        "txt", "conf", "cfg", "bak", "old", "orig", "tmp", "in", "out", "json", "yaml", "yml",
+        "signed", "jnl", "rev", "local", "hosts", "file", "zones",
+    ];
+    let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    let mut text = lower.as_str();
+    for suffix in [".zone", ".db"] {
+        text = text.strip_suffix(suffix).unwrap_or(text);
+    }
+    text = text.strip_prefix("db.").unwrap_or(text);
+    let last = text.rsplit('.').next()?;
+    if !text.contains('.') || NOT_DOMAINS.contains(&last) {
+        return None;
+    }
+    crate::domain::parse_domain(text)
+        .ok()
+        .map(|domain| domain.ascii)
+}
+
+/// Reads one `--zone` file: with its given origin, else as it is, and when it needs an origin
+/// it does not set (the usual BIND file), again with the audited domain (`audited`, given only
+/// when one domain is audited with one `--zone` file) or else the domain its name gives.
+fn load_zone(
+    path: &Path,
+    origin: Option<&Name>,
+    audited: Option<&Name>,
+    options: &LoadOptions,
+) -> Result<Zone, FileError> {
+    if let Some(origin) = origin {
+        return zonefile::load_with_origin(path, options, Some((origin, OriginFrom::Given)));
+    }
+    let zone = zonefile::load_with(path, options)?;
+    if !zone.needed_origin {
+        return Ok(zone);
+    }
+    let guess = match (audited, file_name_origin(path)) {
+        (Some(audited), _) => Some((audited.clone(), OriginFrom::AuditedDomain)),
+        (None, Some(named)) => Some((named, OriginFrom::FileName)),
+        (None, None) => None,
+    };
+    match guess {
+        Some((name, from)) => zonefile::load_with_origin(path, options, Some((&name, from))),
+        None => Ok(zone),
     }
 }
 

@@ -379,3 +379,230 @@ async fn the_zone_source_answers_like_the_server() {
     }
     assert!(compared > 300, "only {compared} answers compared");
 }
+
+fn findings_of<'j>(json: &'j Value, domain: &str) -> Vec<&'j Value> {
+    json["domains"]
+        .as_array()
+        .expect("domains")
+        .iter()
+        .find(|report| report["domain"] == domain)
+        .and_then(|report| report["findings"].as_array())
+        .expect("findings")
+        .iter()
+        .collect()
+}
+
+fn offline_with(args: &[&str]) -> (Value, Option<i32>) {
+    let mut command = mailcheck();
+    command.args(["--offline", "--format", "json"]).args(args);
+    let (json, code, _) = run(&mut command);
+    (json, code)
+}
+
+/// The same records as `named-compilezone -o - clean.test fixtures/zonefiles/db.clean.test`.
+#[test]
+fn a_bind_file_without_origin_takes_the_audited_domain_the_given_origin_or_its_name() {
+    let file = format!("{DIR}/db.clean.test");
+    // One domain, one file: the audited domain.
+    let (json, code) = offline_with(&["--zone", &file, "clean.test"]);
+    // Only the provider's names are not verified (offline).
+    assert!(
+        rules(&json).iter().all(|rule| rule == "dns-lookup-failed"),
+        "{json:#}"
+    );
+    assert_eq!(code, Some(3));
+    let zones = &json["domains"][0]["records"]["zones"];
+    assert_eq!(zones[0]["origin"], "clean.test", "{json:#}");
+    assert_eq!(zones[0]["origin_from"], "audited-domain");
+    assert_eq!(zones[0]["records"], 11);
+    // Given with the file.
+    let given = format!("clean.test={file}");
+    let (json, _) = offline_with(&["--zone", &given, "clean.test"]);
+    assert_eq!(
+        json["domains"][0]["records"]["zones"][0]["origin_from"],
+        "given"
+    );
+    // Two domains: the file's name.
+    let (json, _) = offline_with(&["--zone", &file, "clean.test", "other.test"]);
+    assert_eq!(
+        json["domains"][0]["records"]["zones"][0]["origin_from"],
+        "file-name"
+    );
+    assert_eq!(outcome(&json, "_dmarc.clean.test", "TXT"), "records");
+    // The human output says where the name came from.
+    let output = mailcheck()
+        .args([
+            "--offline",
+            "--color",
+            "never",
+            "--zone",
+            &file,
+            "clean.test",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("clean.test answered from fixtures/zonefiles/db.clean.test (11 records; zone name from the audited domain"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_origin_argument_is_split_only_when_no_file_has_the_whole_name() {
+    use mailcheck::sources::{file_name_origin, zone_argument};
+    let (origin, path) = zone_argument(Path::new("example.com=db.zone"));
+    assert_eq!(origin, Some(Name::new("example.com")));
+    assert_eq!(path, Path::new("db.zone"));
+    let (origin, path) = zone_argument(Path::new("not a name=db.zone"));
+    assert_eq!((origin, path.to_str()), (None, Some("not a name=db.zone")));
+    for (file, domain) in [
+        ("db.example.com", Some("example.com")),
+        ("example.com.zone", Some("example.com")),
+        ("example.com.db", Some("example.com")),
+        ("zones/example.com", Some("example.com")),
+        ("records.txt", None),
+        ("zonefile", None),
+    ] {
+        assert_eq!(
+            file_name_origin(Path::new(file)).map(|name| name.as_str().to_owned()),
+            domain.map(str::to_owned),
+            "{file}"
+        );
+    }
+}
+
+/// `named-compilezone -o - midorigin.test FILE` keeps the zone midorigin.test and puts smtp
+/// and imap under mail.midorigin.test.
+#[test]
+fn a_later_origin_does_not_move_the_zone() {
+    let (json, code) = offline_with(&[
+        "--zone",
+        &format!("{DIR}/midorigin.test.zone"),
+        "midorigin.test",
+    ]);
+    assert_eq!(
+        json["domains"][0]["records"]["zones"][0]["origin"], "midorigin.test",
+        "{json:#}"
+    );
+    assert_eq!(outcome(&json, "smtp.mail.midorigin.test", "A"), "records");
+    assert!(
+        !rules(&json).contains(&"zone-parse-error".to_owned()),
+        "{json:#}"
+    );
+    assert!(!rules(&json).contains(&"mx-missing".to_owned()));
+    assert!(!rules(&json).contains(&"mx-target-unresolvable".to_owned()));
+    assert_ne!(code, Some(2), "{json:#}");
+}
+
+/// The records `named-compilezone` makes of the same `$GENERATE` lines.
+#[test]
+fn generated_mx_hosts_and_ptrs_are_read() {
+    let (json, code) = offline(
+        &["generate.test.zone", "reverse-generate.zone"],
+        "generate.test",
+    );
+    let mx: Vec<(&str, u64)> = json["domains"][0]["records"]["mx"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|mx| {
+            (
+                mx["target"].as_str().unwrap(),
+                mx["preference"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mx,
+        [("mx1.generate.test", 10), ("mx2.generate.test", 20)],
+        "{json:#}"
+    );
+    assert_eq!(
+        json["domains"][0]["records"]["mx"][1]["addresses"][0]["ptr"][0]["forward_confirmed"], true,
+        "{json:#}"
+    );
+    assert_eq!(code, Some(0), "{json:#}");
+}
+
+#[test]
+fn unknown_types_are_one_finding_and_their_names_are_not_verified() {
+    let (json, _) = offline(&["dyna.test.zone"], "dyna.test");
+    let parse_errors: Vec<&str> = findings_of(&json, "dyna.test")
+        .into_iter()
+        .filter(|finding| finding["rule"] == "zone-parse-error")
+        .filter_map(|finding| finding["message"].as_str())
+        .collect();
+    assert_eq!(
+        parse_errors,
+        [
+            "fixtures/zonefiles/dyna.test.zone: 3 lines could not be read (lines 11, 12, 13): \
+          unknown record type DYNA"
+        ],
+        "{json:#}"
+    );
+    assert_eq!(outcome(&json, "mx1.dyna.test", "A"), "error");
+    assert_eq!(outcome(&json, "mx1.dyna.test", "AAAA"), "error");
+    let found = rules(&json);
+    assert!(
+        !found.contains(&"mx-target-unresolvable".to_owned()),
+        "{found:?}"
+    );
+    assert!(!found.contains(&"spf-void-lookup".to_owned()), "{found:?}");
+}
+
+#[test]
+fn an_unknown_directive_or_a_template_makes_no_record_missing() {
+    let (json, _) = offline(&["directive.test.zone"], "directive.test");
+    let found = rules(&json);
+    assert!(found.contains(&"zone-parse-error".to_owned()), "{found:?}");
+    assert!(!found.contains(&"dmarc-missing".to_owned()), "{found:?}");
+    assert_eq!(outcome(&json, "_dmarc.directive.test", "TXT"), "error");
+    // What was read is still used.
+    assert_eq!(outcome(&json, "mail.directive.test", "A"), "records");
+}
+
+#[test]
+fn each_file_reports_to_the_domains_of_its_zone_only() {
+    let (json, code) = offline_with(&[
+        "--offline-ok",
+        "--zone",
+        &format!("{DIR}/db.clean.test"),
+        "--zone",
+        &format!("{DIR}/dyna.test.zone"),
+        "clean.test",
+        "dyna.test",
+    ]);
+    let zone_rules = |domain: &str| -> Vec<String> {
+        findings_of(&json, domain)
+            .into_iter()
+            .filter_map(|finding| finding["rule"].as_str())
+            .filter(|rule| rule.starts_with("zone-"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(zone_rules("clean.test"), Vec::<String>::new(), "{json:#}");
+    assert_eq!(zone_rules("dyna.test"), ["zone-parse-error"]);
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn offline_ok_lets_a_correct_zone_pass_but_not_an_unasked_name_of_the_domain() {
+    let file = format!("{DIR}/db.clean.test");
+    let (json, code) = offline_with(&["--offline-ok", "--zone", &file, "clean.test"]);
+    assert_eq!(code, Some(0), "{json:#}");
+    // Still said in the report: the provider's names were not verified.
+    assert_eq!(json["domains"][0]["status"], "incomplete");
+    // Without --offline-ok, exit 3 as before.
+    let (_, code) = offline_with(&["--zone", &file, "clean.test"]);
+    assert_eq!(code, Some(3));
+    // A domain in no --zone file: its own names were not asked, so it is still exit 3.
+    let (_, code) = offline_with(&["--offline-ok", "uncovered.test"]);
+    assert_eq!(code, Some(3));
+    // --offline-ok needs --offline.
+    let output = mailcheck()
+        .args(["--offline-ok", "clean.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

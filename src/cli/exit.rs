@@ -15,7 +15,8 @@ Exit codes:
   1  at least one finding at or above --fail-on
   2  usage or input error
   3  no finding at or above --fail-on, but some lookups failed (timeout, SERVFAIL) or
-     were not made (an audit limit), so the audit is incomplete";
+     were not made (an audit limit, --offline), so the audit is incomplete; with
+     --offline-ok, names outside the audited domain left unasked by --offline do not count";
 
 /// The exit codes, a contract (README, "Exit codes").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,15 +43,22 @@ impl ExitStatus {
         }
     }
 
-    /// The status a run earns under `fail_on`, from its tally.
-    pub fn of_tally(tally: &Tally, fail_on: FailOn) -> Self {
+    /// The status a run earns under `fail_on`, from its tally; with `offline_ok`
+    /// (`--offline-ok`), an audit incomplete only because `--offline` left names outside the
+    /// domain unasked counts as complete.
+    pub fn of_tally(tally: &Tally, fail_on: FailOn, offline_ok: bool) -> Self {
+        let incomplete = if offline_ok {
+            tally.incomplete.saturating_sub(tally.incomplete_offline)
+        } else {
+            tally.incomplete
+        };
         let failed = fail_on
             .threshold()
             .zip(tally.worst)
             .is_some_and(|(threshold, worst)| worst >= threshold);
         if failed {
             ExitStatus::Findings
-        } else if tally.incomplete > 0 {
+        } else if incomplete > 0 {
             ExitStatus::Incomplete
         } else {
             ExitStatus::Clean

@@ -145,7 +145,12 @@ async fn run_audit(
     }
     // --zone, --offline, --replay and --save-dns choose the layers under the cache. The
     // --save-dns file is checked here, before any query.
-    let sources = AuditSources::build(&sources.settings(), &resolver.settings(), args.concurrency)
+    let offline_ok = sources.offline_ok;
+    let mut settings = sources.settings();
+    if let [domain] = domains.as_slice() {
+        settings.audited = Some(domain.ascii.clone());
+    }
+    let sources = AuditSources::build(&settings, &resolver.settings(), args.concurrency)
         .map_err(InputError::from)?;
     options.zones = sources.zones();
     let options = Arc::new(options);
@@ -208,7 +213,7 @@ async fn run_audit(
     if save_error.is_some() || !input_errors.is_empty() {
         return Ok(ExitStatus::InputError);
     }
-    Ok(ExitStatus::of_tally(&tally, args.fail_on))
+    Ok(ExitStatus::of_tally(&tally, args.fail_on, offline_ok))
 }
 
 /// The largest `--input` list read (from a file or stdin): some 3 million domains of 20
@@ -303,12 +308,10 @@ async fn run_spf_check(
     let sender = sender.map_or_else(|| format!("postmaster@{}", domain.ascii), ToOwned::to_owned);
     let helo = helo.map_or_else(|| domain.ascii.to_string(), ToOwned::to_owned);
     // The same layers as an audit: --zone, --offline, --replay and --save-dns apply here too.
-    let sources = AuditSources::build(
-        &sources.settings(),
-        &resolver.settings(),
-        DEFAULT_CONCURRENCY,
-    )
-    .map_err(InputError::from)?;
+    let mut settings = sources.settings();
+    settings.audited = Some(domain.ascii.clone());
+    let sources = AuditSources::build(&settings, &resolver.settings(), DEFAULT_CONCURRENCY)
+        .map_err(InputError::from)?;
     let source = sources.shared();
     let params = crate::spf::CheckHost {
         ip,

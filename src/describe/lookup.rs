@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::dns::cache::QueryLogEntry;
+use crate::dns::{NotAsked, Outcome};
 
 /// The query log as the report shows it, sorted by name and type: concurrent lookups finish
 /// in no fixed order, and a report must not change from run to run.
@@ -15,6 +16,7 @@ pub fn queries(log: &[QueryLogEntry]) -> Vec<QueryReport> {
             rtype: entry.rtype.to_string(),
             outcome: entry.outcome.kind(),
             failed: entry.outcome.is_failure(),
+            offline: matches!(entry.outcome, Outcome::NotAsked(NotAsked::Offline)),
             error: entry.outcome.error_message().map(str::to_owned),
             ms: u64::try_from(entry.elapsed.as_millis()).unwrap_or(u64::MAX),
             answers: entry
@@ -48,6 +50,10 @@ pub struct QueryReport {
     /// Whether the outcome is a failure (the audit is then incomplete).
     #[serde(skip)]
     pub failed: bool,
+    /// Whether it failed only because `--offline` forbade asking (the name is in no `--zone`
+    /// file).
+    #[serde(skip)]
+    pub offline: bool,
     /// The error text for `error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -65,6 +65,7 @@ pub fn records(facts: &Facts) -> Records {
         dkim: dkim::records(&facts.dkim),
         spf: Some(spf::records(&facts.spf)),
         expected: expect::records(facts.expected.as_ref()),
+        zones: zone::records(&facts.zones),
     }
 }
 
@@ -119,4 +120,7 @@ pub struct Records {
     /// `--expect`: each expected record and whether it is published.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expected: Vec<expect::ExpectedRecordReport>,
+    /// `--zone`: each file that took part, its zone, and where that zone's name came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<zone::ZoneFileReport>,
 }

@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{BoxFuture, DnsSource, Name, NotAsked, Outcome, Record, RecordData, RecordType};
-use crate::zonefile::{Zone, is_within, type_code, type_name};
+use crate::zonefile::{ANY_TYPE, Zone, is_within, type_code, type_name};
 
 /// The longest CNAME chain followed, as resolvers bound it (BIND and Unbound stop near here).
 const MAX_CHAIN: usize = 16;
@@ -328,7 +328,19 @@ fn answer_node(node: &Node, name: &Name, rtype: RecordType) -> Local {
         .filter(|record| record.data.record_type() == rtype)
         .map(owned)
         .collect();
-    if records.is_empty() {
+    let unknown = node
+        .unreadable
+        .iter()
+        .find(|(unreadable, _)| *unreadable == ANY_TYPE);
+    if let (true, Some((_, why))) = (records.is_empty(), unknown) {
+        // A line of an unknown type (gdnsd's DYNA, a template) may hold this type: its
+        // absence is not known.
+        Local::Final(Outcome::Error(format!(
+            "a record of this name could not be read from the zone file ({why}), so the \
+             {} record may be there",
+            type_name(code)
+        )))
+    } else if records.is_empty() {
         Local::Final(Outcome::NoData)
     } else {
         Local::Final(Outcome::Records(records))

@@ -248,8 +248,10 @@ impl ExpectFile {
         for record in zone.records {
             if !is_within(&record.name, domain) {
                 outside = true;
+                let message = format!("{} is not {domain} or a name under it", record.name);
                 problems.push(ParseError {
-                    message: format!("{} is not {domain} or a name under it", record.name),
+                    cause: message.clone(),
+                    message,
                     location: record.location,
                 });
                 continue;

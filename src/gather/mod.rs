@@ -118,7 +118,7 @@ pub async fn gather_with(
         limits: Vec::new(),
     };
     if let Some(zones) = &options.zones {
-        facts.zones = zone::zones_used(zones, &facts.queries);
+        facts.zones = zone::zones_used(zones, &facts.domain.ascii, &facts.queries);
     }
     // The verdicts on the expected records read what every family found.
     facts.expected = expected.map(|(file, lookups)| expect::judge(&facts, file, lookups));

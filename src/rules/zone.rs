@@ -2,14 +2,14 @@
 //! before any of its data is audited, and their findings are shown in the Zone section of
 //! every audited domain that the file answered for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::findings::Findings;
 use crate::dns::Name;
 use crate::facts::Facts;
 use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
-use crate::zonefile::{Location, Zone, type_name};
+use crate::zonefile::{Location, ParseError, Zone, type_name};
 
 /// A name has a CNAME record and other data.
 pub static ZONE_CNAME_WITH_OTHER_DATA: Rule = Rule {
@@ -96,12 +96,8 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
 /// The findings of one zone file, in file order within each rule.
 pub fn check_zone(zone: &Zone) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for error in &zone.errors {
-        findings.push(Finding::new(
-            &ZONE_PARSE_ERROR,
-            &error.location,
-            error.message.clone(),
-        ));
+    for (first, message) in grouped_errors(zone) {
+        findings.push(Finding::new(&ZONE_PARSE_ERROR, first, message));
     }
     for long in &zone.long_strings {
         findings.push(Finding::new(
@@ -119,6 +115,57 @@ pub fn check_zone(zone: &Zone) -> Vec<Finding> {
     }
     cname_conflicts(zone, &mut findings);
     findings
+}
+
+/// How many line numbers a grouped `zone-parse-error` lists.
+const LINES_SHOWN: usize = 5;
+
+/// One message per cause (one problem, one finding): a line's own message when it is the
+/// only one with its cause, else the count of lines, the first few, and the cause, at the
+/// first of them. Causes keep the order of their first line.
+fn grouped_errors(zone: &Zone) -> Vec<(&Location, String)> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut groups: HashMap<&str, Vec<&ParseError>> = HashMap::new();
+    for error in &zone.errors {
+        let group = groups.entry(error.cause.as_str()).or_default();
+        if group.is_empty() {
+            order.push(error.cause.as_str());
+        }
+        group.push(error);
+    }
+    order
+        .into_iter()
+        .filter_map(|cause| {
+            let group = groups.get(cause)?;
+            let first = group.first()?;
+            if group.len() == 1 {
+                return Some((&first.location, first.message.clone()));
+            }
+            let mut lines: Vec<String> = group
+                .iter()
+                .take(LINES_SHOWN)
+                .map(|error| {
+                    if error.location.file == first.location.file {
+                        error.location.line.to_string()
+                    } else {
+                        error.location.to_string()
+                    }
+                })
+                .collect();
+            if group.len() > LINES_SHOWN {
+                lines.push("…".to_owned());
+            }
+            Some((
+                &first.location,
+                format!(
+                    "{}: {} lines could not be read (lines {}): {cause}",
+                    first.location.file,
+                    group.len(),
+                    lines.join(", ")
+                ),
+            ))
+        })
+        .collect()
 }
 
 fn cname_conflicts(zone: &Zone, findings: &mut Vec<Finding>) {

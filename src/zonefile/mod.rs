@@ -30,6 +30,7 @@
 
 #[doc(hidden)]
 pub mod fuzzing;
+mod generate;
 mod include;
 pub(crate) mod lexer;
 
@@ -47,6 +48,7 @@ use crate::domain::Name;
 use crate::escape::{EXCERPT_CHARS, excerpt, excerpt_bytes};
 use crate::files::{FileError, Size};
 use crate::rr::{RecordData, RecordType};
+pub use generate::MAX_GENERATE;
 pub use include::{DiskIncludes, IncludeLoader, IncludeScope, SourceFile, show_path};
 use lexer::{RawEntry, Token};
 
@@ -112,7 +114,7 @@ pub struct ZoneRecord {
 pub struct UnreadableRecord {
     /// The owner name.
     pub name: Name,
-    /// The type code.
+    /// The type code; [`ANY_TYPE`] when the type is not known either.
     pub rtype: u16,
     /// Where it was written.
     pub location: Location,
@@ -127,6 +129,9 @@ pub struct ParseError {
     pub location: Location,
     /// What is wrong, in one sentence.
     pub message: String,
+    /// The cause without what is particular to the line (its owner name), so that the lines
+    /// failing for one reason (one unknown type repeated 600 times) make one finding.
+    pub cause: String,
 }
 
 impl fmt::Display for ParseError {
@@ -155,9 +160,16 @@ pub struct LongString {
 pub struct Zone {
     /// The file, as the user named it.
     pub file: Arc<str>,
-    /// The zone's apex: the owner of the SOA record, else the first `$ORIGIN` (provider
-    /// exports often have no SOA). `None` when the file has neither, so it cannot be used.
+    /// The zone's apex: the origin the file was read with (given with it), else the owner of
+    /// the SOA record, else the first `$ORIGIN` (provider exports often have no SOA). `None`
+    /// when the file has none of them, so it cannot be used.
     pub origin: Option<Name>,
+    /// Where [`Zone::origin`] came from.
+    pub origin_from: OriginFrom,
+    /// Whether a line needed an origin before the file set one (a relative name or `@`
+    /// before any `$ORIGIN`, with no origin given): the usual BIND file, whose origin is in
+    /// named.conf. The caller may read it again with an origin from elsewhere.
+    pub needed_origin: bool,
     /// Every record that was read, in file order.
     pub records: Vec<ZoneRecord>,
     /// Records whose data could not be read (also reported in `errors`).
@@ -170,6 +182,43 @@ pub struct Zone {
     /// read, or a cap that was reached (each is in `errors`). A name the zone does not hold
     /// may then be in the part not read, so it cannot be called missing.
     pub incomplete: bool,
+}
+
+/// Where a zone's origin (its apex) came from, said in the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OriginFrom {
+    /// Not known: the file cannot be used.
+    #[default]
+    Unknown,
+    /// Given with the file (`--zone example.com=FILE`).
+    Given,
+    /// The file's first `$ORIGIN`.
+    Directive,
+    /// The owner of the file's SOA record (written as an absolute name).
+    Soa,
+    /// The audited domain (one domain audited, one `--zone` file).
+    AuditedDomain,
+    /// The file's name (`example.com.zone`, `db.example.com`).
+    FileName,
+}
+
+impl OriginFrom {
+    /// How the report says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            OriginFrom::Unknown => "unknown",
+            OriginFrom::Given => "given with --zone NAME=FILE",
+            OriginFrom::Directive => "the file's first $ORIGIN",
+            OriginFrom::Soa => "the owner of the file's SOA record",
+            OriginFrom::AuditedDomain => {
+                "the audited domain (the file has no $ORIGIN before its first relative name)"
+            }
+            OriginFrom::FileName => {
+                "the file's name (the file has no $ORIGIN before its first relative name)"
+            }
+        }
+    }
 }
 
 /// What reading one `--zone` may cost, its `$INCLUDE`s counted (the defaults are the `MAX_`
@@ -228,6 +277,10 @@ pub fn type_name(code: u16) -> String {
 }
 
 const SOA: u16 = 6;
+/// The type of an [`UnreadableRecord`] whose type is not known (an unknown mnemonic such as
+/// gdnsd's `DYNA`): it stands for every type of its name. Type 0 is reserved (RFC 6895 §3.1),
+/// so no real record has it.
+pub const ANY_TYPE: u16 = 0;
 const TXT: u16 = 16;
 const SPF: u16 = 99;
 
@@ -242,12 +295,24 @@ pub fn load(path: &Path) -> Result<Zone, FileError> {
 /// all (missing, not a regular file, over the byte cap) is an error; problems inside it,
 /// refused includes among them, are in [`Zone::errors`].
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Zone, FileError> {
+    load_with_origin(path, options, None)
+}
+
+/// [`load_with`], reading the file as if it began with `$ORIGIN origin` (the zone's name
+/// from elsewhere, as named.conf gives it to BIND). An origin [`OriginFrom::Given`] is the
+/// zone's apex; one guessed (from the audited domain or the file's name) is the apex only when
+/// the file has no SOA record and no `$ORIGIN` of its own.
+pub fn load_with_origin(
+    path: &Path,
+    options: &LoadOptions,
+    origin: Option<(&Name, OriginFrom)>,
+) -> Result<Zone, FileError> {
     let text = crate::files::read_capped(path, options.limits.bytes)?;
     let (file, mut loader) = DiskIncludes::for_zone(path, options.scope)?;
     Ok(read_text(
         &file,
         &text,
-        None,
+        origin,
         Some(&mut loader),
         false,
         options.limits,
@@ -271,7 +336,7 @@ pub fn parse_with(
     read_text(
         &SourceFile::named(file),
         text,
-        origin,
+        origin.map(|origin| (origin, OriginFrom::Given)),
         loader,
         false,
         Limits::default(),
@@ -286,7 +351,7 @@ pub fn parse_record_list(file: &str, text: &[u8], origin: &Name) -> Zone {
     read_text(
         &SourceFile::named(file),
         text,
-        Some(origin),
+        Some((origin, OriginFrom::Given)),
         None,
         true,
         Limits::default(),
@@ -296,24 +361,26 @@ pub fn parse_record_list(file: &str, text: &[u8], origin: &Name) -> Zone {
 fn read_text(
     file: &SourceFile,
     text: &[u8],
-    origin: Option<&Name>,
+    origin: Option<(&Name, OriginFrom)>,
     loader: Option<&mut dyn IncludeLoader>,
     keep_outside: bool,
     limits: Limits,
 ) -> Zone {
+    let start = origin.and_then(|(name, from)| Some((to_domain_name(name).ok()?, from)));
     let mut reader = Reader {
         zone: Zone {
             file: Arc::clone(&file.label),
             ..Zone::default()
         },
         state: State {
-            origin: origin.and_then(|name| to_domain_name(name).ok()),
+            origin: start.as_ref().map(|(name, _)| name.clone()),
             last_owner: None,
             dollar_ttl: None,
         },
         last_ttl: DEFAULT_TTL,
         class: Class::IN,
         first_origin: None,
+        start,
         loader,
         keep_outside,
         limits,
@@ -323,7 +390,6 @@ fn read_text(
         },
         stack: vec![file.id.clone()],
     };
-    reader.first_origin.clone_from(&reader.state.origin);
     reader.read(file, text, 0);
     reader.finish()
 }
@@ -355,7 +421,10 @@ struct Reader<'l> {
     state: State,
     last_ttl: u32,
     class: Class,
+    /// The file's first `$ORIGIN` (not in an included file).
     first_origin: Option<DomainName>,
+    /// The origin the file is read with before any `$ORIGIN`, and where it came from.
+    start: Option<(DomainName, OriginFrom)>,
     loader: Option<&'l mut dyn IncludeLoader>,
     /// Keep records outside the apex (a record list, not a zone).
     keep_outside: bool,
@@ -376,6 +445,16 @@ impl Reader<'_> {
 
     /// Keeps a problem, or only counts it past [`Limits::problems`].
     fn push_error(&mut self, location: Location, message: impl Into<String>) {
+        let message = message.into();
+        self.push_error_cause(location, message.clone(), message);
+    }
+
+    /// Keeps a problem whose cause, said without the line's particulars, is `cause`.
+    fn push_error_cause(&mut self, location: Location, message: String, cause: String) {
+        if self.state.origin.is_none() && !self.keep_outside {
+            // Whatever failed may have failed for want of an origin.
+            self.zone.needed_origin = true;
+        }
         if self.zone.errors.len() >= self.limits.problems {
             self.budget.hidden += 1;
             self.budget.first_hidden.get_or_insert(location);
@@ -383,8 +462,18 @@ impl Reader<'_> {
         }
         self.zone.errors.push(ParseError {
             location,
-            message: message.into(),
+            message,
+            cause,
         });
+    }
+
+    /// [`Reader::error`] with a cause shared by other lines.
+    fn error_cause(&mut self, file: &Arc<str>, line: usize, message: String, cause: String) {
+        let location = Location {
+            file: Arc::clone(file),
+            line,
+        };
+        self.push_error_cause(location, message, cause);
     }
 
     fn read(&mut self, file: &SourceFile, text: &[u8], depth: usize) {
@@ -466,14 +555,100 @@ impl Reader<'_> {
                 ),
             },
             "$INCLUDE" => self.include(source, text, entry, depth),
-            _ => self.error(
-                file,
-                line,
-                format!(
-                    "unknown directive {}; only $ORIGIN, $TTL and $INCLUDE are read",
+            "$GENERATE" => self.generate(source, text, entry),
+            _ => {
+                // What the directive would have defined is not known: no name of the zone
+                // can be called absent.
+                self.zone.incomplete = true;
+                let message = format!(
+                    "unknown directive {}; only $ORIGIN, $TTL, $INCLUDE and $GENERATE are read",
                     excerpt(&name, EXCERPT_CHARS)
+                );
+                self.error_cause(file, line, message.clone(), message);
+            }
+        }
+    }
+
+    /// `$GENERATE range lhs [ttl] [class] type rhs` (see [`generate`]): each record is made
+    /// as a line of text and read like any other line, with the directive's line number.
+    fn generate(&mut self, source: &SourceFile, text: &[u8], entry: &RawEntry) {
+        let file = &source.label;
+        let line = entry.line;
+        let args = entry.tokens.get(1..).unwrap_or_default();
+        let fail = |reader: &mut Self, message: String| {
+            // Which names it would have made is not known: none can be called absent.
+            reader.zone.incomplete = true;
+            let cause = message.clone();
+            reader.error_cause(file, line, message, cause);
+        };
+        if !(4..=6).contains(&args.len()) {
+            fail(
+                self,
+                "$GENERATE takes a range, a left-hand side, an optional TTL and class, a type \
+                 and one right-hand side; not read"
+                    .to_owned(),
+            );
+            return;
+        }
+        let range = match args.first().map(|token| generate::range(token.raw(text))) {
+            Some(Ok(range)) => range,
+            Some(Err(message)) => {
+                fail(self, format!("$GENERATE: {message}; not read"));
+                return;
+            }
+            None => return,
+        };
+        if range.count() > MAX_GENERATE {
+            fail(
+                self,
+                format!(
+                    "$GENERATE would make {} records, more than the {MAX_GENERATE} read from one \
+                     $GENERATE; not read",
+                    range.count()
                 ),
-            ),
+            );
+            return;
+        }
+        let (Some(lhs), Some(rhs)) = (args.get(1), args.last()) else {
+            return;
+        };
+        let middle = args.get(2..args.len() - 1).unwrap_or_default();
+        for value in range.values() {
+            let expanded = generate::expand(lhs.content(text), value).and_then(|owner| {
+                generate::expand(rhs.content(text), value).map(|data| (owner, data))
+            });
+            let (owner, data) = match expanded {
+                Ok(expanded) => expanded,
+                Err(message) => {
+                    fail(self, format!("$GENERATE: {message}; not read"));
+                    return;
+                }
+            };
+            let mut made = owner;
+            for token in middle {
+                made.push(b' ');
+                made.extend_from_slice(token.raw(text));
+            }
+            made.push(b' ');
+            made.extend_from_slice(&data);
+            let Some(mut made_entry) = lexer::entries(&made).next() else {
+                continue;
+            };
+            if made_entry.blank_owner || made_entry.problem.is_some() {
+                fail(
+                    self,
+                    "$GENERATE: a generated record is not one line of text; not read".to_owned(),
+                );
+                return;
+            }
+            if !self.spend_entry(file, line) {
+                return;
+            }
+            made_entry.line = line;
+            for token in &mut made_entry.tokens {
+                token.line = line;
+            }
+            self.record(file, &made, &made_entry);
         }
     }
 
@@ -578,6 +753,11 @@ impl Reader<'_> {
     }
 
     fn record(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry) {
+        if !owner_is_certain(entry, text) {
+            // A template (`{{ host }} A ...`): which name the line defines is not known, so
+            // no name of the zone can be called absent.
+            self.zone.incomplete = true;
+        }
         let mut tokens = entry.tokens.iter();
         let Some(owner) = self.owner(file, text, entry, &mut tokens) else {
             // Like `domain` and BIND, a later blank owner must not inherit an older owner.
@@ -678,11 +858,15 @@ impl Reader<'_> {
         match resolve_name(token, self.state.origin.as_ref()) {
             Ok(owner) => Some(owner),
             Err(message) => {
+                // Which name the line defines is not known, so no name of the zone can be
+                // called absent: the zone counts as not read completely.
+                self.zone.incomplete = true;
                 let shown = excerpt_bytes(token);
-                self.error(
+                self.error_cause(
                     file,
                     entry.line,
                     format!("invalid owner name {shown}: {message}"),
+                    format!("invalid owner name: {message}"),
                 );
                 None
             }
@@ -739,14 +923,25 @@ impl Reader<'_> {
         let code = match Rtype::from_str(&type_text) {
             Ok(code) if !rtype.quoted => code.to_int(),
             _ => {
-                self.error(
-                    file,
-                    rtype.line,
-                    format!(
-                        "{shown}: unknown record type {}",
-                        excerpt(&type_text, EXCERPT_CHARS)
-                    ),
-                );
+                let cause = format!("unknown record type {}", excerpt(&type_text, EXCERPT_CHARS));
+                let message = format!("{shown}: {cause}");
+                if !is_mnemonic(rtype.raw(text)) {
+                    // A template (`{{ host }} A ...`) or a line that is no record at all:
+                    // which name it defines is not known, so no name can be called absent.
+                    self.zone.incomplete = true;
+                }
+                // The name was written (gdnsd's DYNA, a template): what it holds is not
+                // known, so no query for it may be answered "absent".
+                self.zone.unreadable.push(UnreadableRecord {
+                    name: owner.clone(),
+                    rtype: ANY_TYPE,
+                    location: Location {
+                        file: Arc::clone(file),
+                        line: rtype.line,
+                    },
+                    message: message.clone(),
+                });
+                self.error_cause(file, rtype.line, message, cause);
                 return None;
             }
         };
@@ -801,17 +996,55 @@ impl Reader<'_> {
     }
 
     fn finish(mut self) -> Zone {
-        let soa = self.zone.records.iter().find(|record| record.rtype == SOA);
-        let origin = soa
-            .map(|record| record.name.clone())
-            .or_else(|| self.first_origin.as_ref().map(from_domain_name));
-        if origin.is_none() && !self.zone.records.is_empty() {
-            let file = Arc::clone(&self.zone.file);
-            self.error(
-                &file,
-                1,
-                "no SOA record and no $ORIGIN, so the zone's name is unknown and the file cannot be used",
+        let needed_origin = self.zone.needed_origin;
+        let soa = self
+            .zone
+            .records
+            .iter()
+            .find(|record| record.rtype == SOA)
+            .map(|record| (record.name.clone(), record.location.clone()));
+        // A later `$ORIGIN` (into a sub-zone half way through) only changes how relative
+        // names are read: the zone is the given origin, else the SOA's owner, else the
+        // first `$ORIGIN`.
+        let given = self
+            .start
+            .as_ref()
+            .map(|(name, from)| (from_domain_name(name), *from));
+        let (origin, from) = match (&given, &soa, &self.first_origin) {
+            (Some((name, OriginFrom::Given)), _, _) => (Some(name.clone()), OriginFrom::Given),
+            // The SOA at a guessed origin (`@`) confirms the guess; say where it came from.
+            (Some((name, from)), Some((owner, _)), _) if owner == name => {
+                (Some(name.clone()), *from)
+            }
+            (_, Some((owner, _)), _) if !self.keep_outside => {
+                (Some(owner.clone()), OriginFrom::Soa)
+            }
+            (_, _, Some(first)) => (Some(from_domain_name(first)), OriginFrom::Directive),
+            (Some((name, from)), _, None) => (Some(name.clone()), *from),
+            (None, _, None) => (None, OriginFrom::Unknown),
+        };
+        if let (Some(apex), Some((owner, location))) = (&origin, &soa)
+            && owner != apex
+            && !self.keep_outside
+        {
+            let message = format!(
+                "the SOA record is at {owner}, not at the zone's origin {apex}: a name server \
+                 refuses the zone"
             );
+            self.push_error(location.clone(), message);
+        }
+        if origin.is_none() && (!self.zone.records.is_empty() || needed_origin) {
+            let file = Arc::clone(&self.zone.file);
+            let message = if needed_origin {
+                "the zone's name is unknown: relative names (or @) come before any $ORIGIN and \
+                 no origin was given, so the file cannot be used; name the zone with --zone \
+                 example.com=FILE (as named.conf does for BIND), or audit one domain with one \
+                 --zone file"
+            } else {
+                "the zone's name is unknown: no SOA record and no $ORIGIN, so the file cannot \
+                 be used; name the zone with --zone example.com=FILE"
+            };
+            self.error(&file, 1, message);
         }
         if let Some(apex) = origin.as_ref().filter(|_| !self.keep_outside) {
             let (inside, outside): (Vec<ZoneRecord>, Vec<ZoneRecord>) =
@@ -828,16 +1061,20 @@ impl Reader<'_> {
             }
         }
         self.zone.origin = origin;
+        self.zone.origin_from = from;
+        self.zone.needed_origin = needed_origin;
         self.zone.errors.sort_by(|a, b| a.location.cmp(&b.location));
         if let Some(location) = self.budget.first_hidden.take() {
             // Last, whatever its line: it stands for the problems after the ones shown.
+            let message = format!(
+                "{} more problems are not shown (at most {} are reported for one zone \
+                 and its $INCLUDEs), the first of them here",
+                self.budget.hidden, self.limits.problems
+            );
             self.zone.errors.push(ParseError {
                 location,
-                message: format!(
-                    "{} more problems are not shown (at most {} are reported for one zone \
-                     and its $INCLUDEs), the first of them here",
-                    self.budget.hidden, self.limits.problems
-                ),
+                cause: message.clone(),
+                message,
             });
         }
         self.zone
@@ -907,6 +1144,28 @@ fn domain_chunk(
     chunk.extend_from_slice(text.get(copied..entry.end).unwrap_or_default());
     chunk.push(b'\n');
     chunk
+}
+
+/// Whether the owner of `entry` is what its author wrote: a blank owner, or a first token
+/// without the characters of a template language (`{{ host }}`, `{% if %}`, `<%= name %>`),
+/// which no real owner name holds.
+fn owner_is_certain(entry: &RawEntry, text: &[u8]) -> bool {
+    entry.blank_owner
+        || entry.tokens.first().is_some_and(|token| {
+            !token
+                .raw(text)
+                .iter()
+                .any(|byte| matches!(byte, b'{' | b'}' | b'%' | b'<' | b'>'))
+        })
+}
+
+/// Whether `raw` has the shape of a type mnemonic (`DYNA`, `ALIAS`): a letter, then letters,
+/// digits or hyphens. Anything else means the line was not split as a record.
+fn is_mnemonic(raw: &[u8]) -> bool {
+    raw.first().is_some_and(u8::is_ascii_alphabetic)
+        && raw
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
 }
 
 /// A name taken from a line that could not be read, as messages quote it: escaped, and at

@@ -140,7 +140,7 @@ fn every_error_is_reported_and_the_rest_is_kept() {
                 good A 93.184.216.1\n\
                 weird NOTATYPE x\n\
                 mx MX ten mail\n\
-                $GENERATE 1-2 x$ A 1.2.3.4\n\
+                $GENERATE 1-2 x$ A\n\
                 last TXT \"ok\"\n";
     let zone = read(text);
     let lines: Vec<usize> = zone.errors.iter().map(|e| e.location.line).collect();
@@ -160,7 +160,10 @@ fn every_error_is_reported_and_the_rest_is_kept() {
         .iter()
         .map(|u| (u.name.as_str(), u.rtype))
         .collect();
-    assert_eq!(unreadable, vec![("bad.b.test", 1), ("mx.b.test", 15)]);
+    assert_eq!(
+        unreadable,
+        vec![("bad.b.test", 1), ("weird.b.test", 0), ("mx.b.test", 15)]
+    );
 }
 
 #[test]
@@ -225,8 +228,15 @@ fn origin_comes_from_soa_or_origin_and_outside_names_are_refused() {
 #[test]
 fn blank_owner_before_any_record_and_at_without_origin() {
     let zone = read("  A 93.184.216.1\n@ A 93.184.216.1\nx A 93.184.216.1\n");
-    assert_eq!(zone.errors.len(), 3, "{:#?}", zone.errors);
+    assert_eq!(zone.errors.len(), 4, "{:#?}", zone.errors);
     assert!(zone.errors[0].message.contains("blank"));
+    // The cause is said once, at the top: the origin is missing (not "no SOA").
+    assert!(
+        zone.errors[1]
+            .message
+            .contains("relative names (or @) come before any $ORIGIN")
+    );
+    assert!(zone.needed_origin);
 }
 
 /// Included files from memory: a file is known by its name.
@@ -622,4 +632,157 @@ fn at_in_a_name_field_is_the_origin() {
     );
     // Text is not a name: an unquoted @ in TXT stays the character.
     assert_eq!(data_at(&zone, "sub.z.test", 16), [&txt(&["@"])]);
+}
+
+fn names_of(zone: &Zone, rtype: u16) -> Vec<&str> {
+    zone.records
+        .iter()
+        .filter(|record| record.rtype == rtype)
+        .map(|record| record.name.as_str())
+        .collect()
+}
+
+/// The usual BIND file: no `$ORIGIN`, the zone's name comes from named.conf (here, given).
+const NO_ORIGIN: &str = "$TTL 3600\n\
+    @ IN SOA ns1 hostmaster 1 3600 600 86400 300\n\
+    @ NS ns1\n\
+    @ MX 10 mail\n\
+    ns1 A 192.0.2.1\n\
+    mail A 192.0.2.2\n";
+
+#[test]
+fn a_file_without_origin_is_read_with_the_origin_given() {
+    let zone = read(NO_ORIGIN);
+    assert_eq!(zone.origin, None);
+    assert!(zone.needed_origin);
+    let zone = parse_with(
+        "db.example.com",
+        NO_ORIGIN.as_bytes(),
+        Some(&Name::new("example.com")),
+        None,
+    );
+    assert_eq!(zone.errors, vec![]);
+    assert!(!zone.needed_origin);
+    assert_eq!(zone.origin, Some(Name::new("example.com")));
+    assert_eq!(zone.origin_from, OriginFrom::Given);
+    assert_eq!(names_of(&zone, 15), ["example.com"]);
+    assert_eq!(names_of(&zone, 1), ["ns1.example.com", "mail.example.com"]);
+}
+
+#[test]
+fn a_given_origin_that_is_not_the_soa_owner_is_reported() {
+    let text = "$ORIGIN other.test.\n@ SOA ns h 1 2 3 4 5\n";
+    let zone = parse_with("f", text.as_bytes(), Some(&Name::new("example.com")), None);
+    assert_eq!(zone.origin, Some(Name::new("example.com")));
+    assert!(
+        zone.errors
+            .iter()
+            .any(|error| error.message.contains("SOA record is at other.test")),
+        "{:#?}",
+        zone.errors
+    );
+}
+
+#[test]
+fn a_later_origin_only_changes_how_names_are_read() {
+    // named-compilezone -o - example.com FILE puts smtp under mail.example.com. and keeps
+    // the zone example.com.
+    let text = "$TTL 3600\n\
+        example.com. IN SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300\n\
+        example.com. NS ns1.example.com.\n\
+        example.com. MX 10 smtp.mail.example.com.\n\
+        $ORIGIN mail.example.com.\n\
+        smtp A 192.0.2.25\n\
+        @ TXT \"v=spf1 a:smtp -all\"\n";
+    let zone = read(text);
+    assert_eq!(zone.errors, vec![]);
+    assert_eq!(zone.origin, Some(Name::new("example.com")));
+    assert_eq!(zone.origin_from, OriginFrom::Soa);
+    assert_eq!(names_of(&zone, 1), ["smtp.mail.example.com"]);
+    // Without an SOA, the first $ORIGIN is the zone, not the last one.
+    let text = "$ORIGIN example.com.\n@ MX 10 mail\n$ORIGIN mail.example.com.\n@ A 192.0.2.25\n";
+    let zone = read(text);
+    assert_eq!(zone.origin, Some(Name::new("example.com")));
+    assert_eq!(zone.origin_from, OriginFrom::Directive);
+    assert_eq!(names_of(&zone, 1), ["mail.example.com"]);
+}
+
+#[test]
+fn generate_makes_the_records_bind_makes() {
+    // Compared with `named-compilezone -o - example.com` on the same text.
+    let text = "$ORIGIN example.com.\n$TTL 3600\n\
+        @ SOA ns1 hostmaster 1 3600 600 86400 300\n\
+        $GENERATE 1-3 mx$ MX \"10 host$\"\n\
+        $GENERATE 1-4/2 host$ 300 IN A 192.0.2.$\n\
+        $GENERATE 0-2 ${10,3,d}.rev PTR h${0,4,x}.example.com.\n\
+        $GENERATE 255-256 n${0,5,n} TXT \"a\\$b$$c\"\n\
+        $GENERATE 1-2 y$ IN 60 TXT x$\n";
+    let zone = read(text);
+    assert_eq!(zone.errors, vec![]);
+    assert_eq!(
+        names_of(&zone, 15),
+        ["mx1.example.com", "mx2.example.com", "mx3.example.com"]
+    );
+    assert_eq!(
+        data_at(&zone, "mx2.example.com", 15),
+        vec![&RecordData::Mx {
+            preference: 10,
+            exchange: Name::new("host2.example.com")
+        }]
+    );
+    let hosts: Vec<(&str, u32, usize)> = zone
+        .records
+        .iter()
+        .filter(|r| r.rtype == 1)
+        .map(|r| (r.name.as_str(), r.ttl, r.location.line))
+        .collect();
+    assert_eq!(
+        hosts,
+        [("host1.example.com", 300, 5), ("host3.example.com", 300, 5)]
+    );
+    assert_eq!(
+        data_at(&zone, "011.rev.example.com", 12),
+        vec![&RecordData::Ptr(Name::new("h0001.example.com"))]
+    );
+    assert_eq!(
+        data_at(&zone, "nf.f.0.example.com", 16),
+        vec![&txt(&["a$b$c"])]
+    );
+    assert_eq!(data_at(&zone, "y2.example.com", 16), vec![&txt(&["x2"])]);
+}
+
+#[test]
+fn generate_forms_not_read_leave_the_zone_incomplete() {
+    for bad in [
+        "$GENERATE 3-1 z$ A 192.0.2.$",
+        "$GENERATE 1-2 z${1,2,q} A 192.0.2.1",
+        "$GENERATE 1-2 z$ A",
+        "$GENERATE 0-4294967295 z$ A 192.0.2.1",
+        "$GENERATE 0-70000 z$ A 192.0.2.1",
+    ] {
+        let zone = read(&format!("$ORIGIN example.com.\n{bad}\n"));
+        assert_eq!(zone.errors.len(), 1, "{bad}: {:#?}", zone.errors);
+        assert!(zone.errors[0].message.contains("$GENERATE"), "{bad}");
+        assert!(zone.incomplete, "{bad}");
+        assert!(zone.records.is_empty(), "{bad}");
+    }
+    // An unknown type in a $GENERATE: the names are known, so only they are not verified.
+    let zone = read("$ORIGIN example.com.\n$GENERATE 1-3 dyn$ DYNA x\n");
+    assert!(!zone.incomplete);
+    assert_eq!(zone.unreadable.len(), 3);
+    assert!(zone.unreadable.iter().all(|u| u.rtype == ANY_TYPE));
+}
+
+#[test]
+fn unknown_types_keep_their_names_and_unknown_directives_make_the_zone_incomplete() {
+    let zone = read("$ORIGIN example.com.\nwww DYNA weighted!pool\n");
+    assert!(!zone.incomplete);
+    assert_eq!(zone.unreadable.len(), 1);
+    assert_eq!(zone.unreadable[0].name.as_str(), "www.example.com");
+    assert_eq!(zone.unreadable[0].rtype, ANY_TYPE);
+    assert_eq!(zone.errors[0].cause, "unknown record type DYNA");
+    let zone = read("$ORIGIN example.com.\n$ADDR 192.0.2.1\n");
+    assert!(zone.incomplete);
+    let zone = read("$ORIGIN example.com.\n{{ host }} A 192.0.2.1\n");
+    assert!(zone.incomplete, "{:#?}", zone.errors);
 }
