@@ -677,6 +677,85 @@ fn batch_runs_apply_the_file_to_every_domain() {
     assert_ne!(code, Some(2));
 }
 
+/// `--expect DOMAIN=FILE`: each file is checked against its own domain only, relative names
+/// under it; a domain not audited, or two files for one domain, is an input error.
+#[test]
+fn a_file_given_for_a_domain_is_checked_against_that_domain_only() {
+    let (json, code, stderr) = json_of(command(Via::Zone).args([
+        "--format",
+        "json",
+        "--expect",
+        &format!("wrong.expect.test={PROVIDER}"),
+        "--expect",
+        "ok.expect.test=fixtures/expect/absolute.zone",
+        "ok.expect.test",
+        "wrong.expect.test",
+        "bare.expect.test",
+    ]));
+    assert_eq!(code, Some(1), "{stderr}");
+    let expected = |index: usize| -> Vec<(String, String)> {
+        json["domains"][index]["records"]["expected"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|entry| {
+                        (
+                            entry["name"].as_str().unwrap().to_owned(),
+                            entry["status"].as_str().unwrap().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The file with $ORIGIN ok.expect.test, for its own domain: both records present.
+    let ok = expected(0);
+    assert_eq!(ok.len(), 2, "{ok:?}");
+    assert!(
+        ok.iter()
+            .all(|(name, status)| name.ends_with("ok.expect.test") && status == "present")
+    );
+    // The provider's file, under wrong.expect.test only.
+    let wrong = expected(1);
+    assert_eq!(wrong.len(), 7, "{wrong:?}");
+    assert!(
+        wrong
+            .iter()
+            .all(|(name, _)| name.ends_with("wrong.expect.test"))
+    );
+    // No file names bare.expect.test: nothing is expected of it.
+    assert!(expected(2).is_empty(), "{:?}", expected(2));
+
+    for (arguments, message) in [
+        (
+            vec![format!("other.expect.test={PROVIDER}")],
+            "--expect other.expect.test=FILE: other.expect.test is not audited in this run",
+        ),
+        (
+            vec![
+                format!("ok.expect.test={PROVIDER}"),
+                format!("ok.expect.test={PROVIDER}"),
+            ],
+            "two --expect files for ok.expect.test",
+        ),
+        (
+            vec![PROVIDER.to_owned(), PROVIDER.to_owned()],
+            "two --expect files for every domain",
+        ),
+    ] {
+        let mut command = command(Via::Zone);
+        for argument in &arguments {
+            command.args(["--expect", argument]);
+        }
+        let output = command.arg("ok.expect.test").output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}: {stderr}");
+        assert!(stderr.contains(message), "{arguments:?}: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
 #[test]
 fn a_replayed_run_checks_the_same_records() {
     let dir = std::env::temp_dir().join(format!("mailcheck-expect-{}", std::process::id()));
@@ -751,13 +830,13 @@ async fn nothing_is_asked_twice() {
     });
     let domain = mailcheck::domain::parse_domain("nested.expect.test").unwrap();
     let options = GatherOptions {
-        expect: Some(Arc::new(
+        expect: vec![Arc::new(
             ExpectFile::load(
                 std::path::Path::new(PROVIDER),
                 std::slice::from_ref(&domain),
             )
             .unwrap(),
-        )),
+        )],
         ..GatherOptions::default()
     };
     let report = mailcheck::audit::audit_with(&domain, &cache, &options).await;

@@ -338,10 +338,10 @@ fn expected_records_at_one_name_are_judged_in_linear_time() {
         let _ = writeln!(text, "@ TXT \"tok{}=value{i}\"", i % 7);
     }
     let options = GatherOptions {
-        expect: Some(Arc::new(ExpectFile::from_text(
+        expect: vec![Arc::new(ExpectFile::from_text(
             "expect.zone",
             text.as_bytes(),
-        ))),
+        ))],
         ..GatherOptions::default()
     };
     let started = Instant::now();

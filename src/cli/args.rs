@@ -144,9 +144,10 @@ pub struct AuditArgs {
     pub audit_timeout: f64,
     /// Check that the records in FILE are published: the records a provider told you to add,
     /// in zone-file syntax (relative names are under each audited domain unless the file sets
-    /// $ORIGIN). Each is reported present, missing or different.
-    #[arg(long, value_name = "FILE")]
-    pub expect: Option<PathBuf>,
+    /// $ORIGIN). Each is reported present, missing or different. DOMAIN=FILE checks the file
+    /// against that domain only, its relative names under it; repeatable, one file per domain.
+    #[arg(long, value_name = "[DOMAIN=]FILE")]
+    pub expect: Vec<PathBuf>,
 }
 
 /// How to reach DNS.

@@ -138,11 +138,7 @@ async fn run_audit(
     options.all_selectors = args.all_selectors;
     options.time_limit = Some(args.time_limit());
     options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
-    if let Some(path) = &args.expect {
-        options.expect = Some(Arc::new(
-            crate::expect::ExpectFile::load(path, &domains).map_err(InputError::from)?,
-        ));
-    }
+    options.expect = load_expect_files(&args.expect, &domains)?;
     // --zone, --offline, --replay and --save-dns choose the layers under the cache. The
     // --save-dns file is checked here, before any query.
     let offline_ok = sources.offline_ok;
@@ -385,4 +381,35 @@ fn explain(
         Format::Human => render::human::render_rule_list(&rules, out)?,
     }
     Ok(ExitStatus::Clean)
+}
+
+/// Reads every `--expect [DOMAIN=]FILE`: a file given for a domain is checked against that
+/// domain only (which must be audited), a file without one against every audited domain; one
+/// file per domain and at most one without a domain, so no record is expected twice.
+fn load_expect_files(
+    arguments: &[std::path::PathBuf],
+    domains: &[crate::domain::DomainName],
+) -> Result<Vec<Arc<crate::expect::ExpectFile>>, InputError> {
+    use crate::expect::{ExpectError, ExpectFile};
+    let mut files: Vec<Arc<ExpectFile>> = Vec::new();
+    for argument in arguments {
+        let (domain, path) = crate::sources::zone_argument(argument);
+        let file = match domain {
+            Some(domain) => {
+                if !domains.iter().any(|audited| audited.ascii == domain) {
+                    return Err(ExpectError::NotAudited { domain }.into());
+                }
+                ExpectFile::load_given(&path, &domain)?
+            }
+            None => ExpectFile::load(&path, domains)?,
+        };
+        if files.iter().any(|other| other.domain() == file.domain()) {
+            let label = file
+                .domain()
+                .map_or_else(|| "every domain".to_owned(), ToString::to_string);
+            return Err(ExpectError::Twice(label).into());
+        }
+        files.push(Arc::new(file));
+    }
+    Ok(files)
 }

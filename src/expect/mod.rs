@@ -43,13 +43,16 @@ pub const MAX_EXPECT_BYTES: u64 = 16 << 20;
 /// (exit 2) before any query.
 pub const MAX_EXPECTED_RECORDS: usize = 1000;
 
-/// An `--expect` file, read once and checked against every audited domain.
+/// An `--expect` file, read once and checked against every audited domain, or against the
+/// one domain it was given for (`--expect DOMAIN=FILE`).
 #[derive(Debug)]
 pub struct ExpectFile {
     /// The file as the user named it (for locations).
     label: Arc<str>,
     /// Its contents.
     text: Vec<u8>,
+    /// The one domain it lists records of, when given with `DOMAIN=FILE`.
+    domain: Option<Name>,
 }
 
 /// One record of the file, with its names made absolute for one audited domain.
@@ -121,6 +124,18 @@ pub enum ExpectError {
         /// How many distinct records it lists.
         count: usize,
     },
+    /// `--expect DOMAIN=FILE` for a domain the run does not audit.
+    #[error("--expect {domain}=FILE: {domain} is not audited in this run")]
+    NotAudited {
+        /// The domain given.
+        domain: Name,
+    },
+    /// Two `--expect` files for the same domain (or two without a domain).
+    #[error(
+        "two --expect files for {0}: give one file per domain (DOMAIN=FILE), and at most one \
+         without a domain"
+    )]
+    Twice(String),
     /// Lines that cannot be read, or names outside an audited domain.
     #[error("invalid --expect file: {}{}", join_problems(problems), if *outside { OUTSIDE_HINT } else { "" })]
     Invalid {
@@ -144,7 +159,8 @@ pub struct ReadFile {
 
 /// Said once after the problems when a name is outside an audited domain.
 const OUTSIDE_HINT: &str = " (an --expect file lists records of the audited domain: relative \
-                            names are under each audited domain unless the file sets $ORIGIN)";
+                            names are under each audited domain, or under DOMAIN for \
+                            --expect DOMAIN=FILE, unless the file sets $ORIGIN)";
 
 fn join_problems(problems: &[ParseError]) -> String {
     problems
@@ -162,6 +178,17 @@ impl ExpectFile {
     /// Reads `path` and checks it for every domain of the run: every line must read, and every
     /// name must be at or under each domain. Nothing is queried.
     pub fn load(path: &Path, domains: &[DomainName]) -> Result<Self, ExpectError> {
+        let names: Vec<&Name> = domains.iter().map(|domain| &domain.ascii).collect();
+        Self::load_for(path, &names, None)
+    }
+
+    /// Reads `path` as the records of `domain` alone (`--expect DOMAIN=FILE`): relative names
+    /// are under it, and every name must be at or under it.
+    pub fn load_given(path: &Path, domain: &Name) -> Result<Self, ExpectError> {
+        Self::load_for(path, &[domain], Some(domain.clone()))
+    }
+
+    fn load_for(path: &Path, domains: &[&Name], given: Option<Name>) -> Result<Self, ExpectError> {
         let text = crate::files::read_capped(path, MAX_EXPECT_BYTES).map_err(|error| {
             ExpectError::Read {
                 path: path.to_owned(),
@@ -171,13 +198,14 @@ impl ExpectFile {
         let file = ExpectFile {
             label: Arc::from(path.display().to_string().as_str()),
             text,
+            domain: given,
         };
         let mut problems: Vec<ParseError> = Vec::new();
         let placeholder = [Name::new(PLACEHOLDER_ORIGIN)];
         let names: Vec<&Name> = if domains.is_empty() {
             placeholder.iter().collect()
         } else {
-            domains.iter().map(|domain| &domain.ascii).collect()
+            domains.to_vec()
         };
         let mut listed = false;
         let mut outside = false;
@@ -222,7 +250,13 @@ impl ExpectFile {
         ExpectFile {
             label: Arc::from(label),
             text: text.to_vec(),
+            domain: None,
         }
+    }
+
+    /// The one domain the file was given for (`--expect DOMAIN=FILE`), if any.
+    pub fn domain(&self) -> Option<&Name> {
+        self.domain.as_ref()
     }
 
     /// The file as the user named it.

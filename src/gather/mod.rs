@@ -17,9 +17,9 @@ mod spf;
 mod tls_rpt;
 mod zone;
 
-use crate::dns::DnsSource;
 use crate::dns::cache::RecordingSource;
 use crate::dns::guard::AuditGuard;
+use crate::dns::{DnsSource, Name};
 use crate::domain::DomainName;
 use crate::facts::Facts;
 
@@ -37,8 +37,9 @@ pub struct GatherOptions {
     /// [`AuditGuard`]). Off under `--save-dns` and `--replay`: which questions are skipped
     /// depends on timing, and a replay must see exactly the questions the saved run asked.
     pub skip_dead_servers: bool,
-    /// `--expect`: the records to look for, checked for every audited domain.
-    pub expect: Option<std::sync::Arc<crate::expect::ExpectFile>>,
+    /// `--expect`: the records to look for; at most one file without a domain (checked for
+    /// every audited domain) and one per domain given with `DOMAIN=FILE`, which wins.
+    pub expect: Vec<std::sync::Arc<crate::expect::ExpectFile>>,
     /// `--zone`: the zone files of the run, to report the ones that answered the audit.
     pub zones: Option<std::sync::Arc<crate::dns::zone::ZoneSet>>,
     /// The most distinct questions of the audit; `None` for
@@ -47,6 +48,17 @@ pub struct GatherOptions {
     /// `--audit-timeout`: how long the audit may take; a lookup not answered by then is not
     /// verified. `None` for no limit.
     pub time_limit: Option<std::time::Duration>,
+}
+
+impl GatherOptions {
+    /// The `--expect` file for `domain`: the one given for it, else the one for every domain.
+    pub fn expect_file(&self, domain: &Name) -> Option<&crate::expect::ExpectFile> {
+        self.expect
+            .iter()
+            .find(|file| file.domain() == Some(domain))
+            .or_else(|| self.expect.iter().find(|file| file.domain().is_none()))
+            .map(std::sync::Arc::as_ref)
+    }
 }
 
 /// Gathers every fact about `domain` through `source`.
@@ -101,7 +113,7 @@ pub async fn gather_with(
         dmarc_and_bimi,
         mta_sts::gather_mta_sts(&recorder, &domain.ascii),
         tls_rpt::gather_tls_rpt(&recorder, &domain.ascii),
-        expect::gather_expected(&recorder, &domain.ascii, options.expect.as_deref()),
+        expect::gather_expected(&recorder, &domain.ascii, options.expect_file(&domain.ascii)),
     );
     let mut facts = Facts {
         domain: domain.clone(),

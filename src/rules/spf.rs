@@ -443,7 +443,12 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
                 .with_excerpt(
                     &record.text,
                     crate::diagnostic::Span::new(0, record.text.len()),
-                ),
+                )
+                .with_fix(format!(
+                    "Shorten the record: merge ip4/ip6 ranges, drop includes of services no \
+                     longer used, or move a group of mechanisms into a record of its own at \
+                     _spf.{domain} and replace them with include:_spf.{domain}."
+                )),
             );
         }
     }

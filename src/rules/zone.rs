@@ -141,11 +141,16 @@ fn grouped_errors(zone: &Zone) -> Vec<(&Location, String)> {
             if group.len() == 1 {
                 return Some((&first.location, first.message.clone()));
             }
+            // Line numbers alone when every line is in one file; `FILE:LINE` when the cause
+            // spans files (the same construct in several included files).
+            let one_file = group
+                .iter()
+                .all(|error| error.location.file == first.location.file);
             let mut lines: Vec<String> = group
                 .iter()
                 .take(LINES_SHOWN)
                 .map(|error| {
-                    if error.location.file == first.location.file {
+                    if one_file {
                         error.location.line.to_string()
                     } else {
                         error.location.to_string()
@@ -155,15 +160,21 @@ fn grouped_errors(zone: &Zone) -> Vec<(&Location, String)> {
             if group.len() > LINES_SHOWN {
                 lines.push("…".to_owned());
             }
-            Some((
-                &first.location,
+            let message = if one_file {
                 format!(
                     "{}: {} lines could not be read (lines {}): {cause}",
                     first.location.file,
                     group.len(),
                     lines.join(", ")
-                ),
-            ))
+                )
+            } else {
+                format!(
+                    "{} lines in several files could not be read ({}): {cause}",
+                    group.len(),
+                    lines.join(", ")
+                )
+            };
+            Some((&first.location, message))
         })
         .collect()
 }
