@@ -147,6 +147,11 @@ pub struct DmarcRecord {
     pub subdomain_policy: Option<Policy>,
     /// `np` (RFC 9989, non-existent subdomains), when present and valid.
     pub nonexistent_policy: Option<Policy>,
+    /// `psd` (RFC 9989: whether the publisher is a public suffix operator), when present and
+    /// valid.
+    pub psd: Option<Psd>,
+    /// `t` (RFC 9989: testing mode), when present and valid: `Some(true)` for `t=y`.
+    pub testing: Option<bool>,
     /// `adkim`, when present and valid.
     pub adkim: Option<Alignment>,
     /// `aspf`, when present and valid.
@@ -167,6 +172,31 @@ pub struct DmarcRecord {
     pub has_duplicates: bool,
     /// Every problem, in order of position.
     pub issues: Vec<DmarcIssue>,
+}
+
+/// The `psd` tag (RFC 9989): whether the record's publisher is a public suffix operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Psd {
+    /// `psd=y`: a public suffix operator's record; the organizational domain is one label
+    /// below the name that publishes it.
+    Yes,
+    /// `psd=n`: the publisher is an organizational domain.
+    No,
+    /// `psd=u` (the default): unknown, the tree walk goes on.
+    Unknown,
+}
+
+impl Psd {
+    /// Parses `y`, `n` or `u` (case-insensitively).
+    pub fn parse(value: &str) -> Option<Psd> {
+        match value.to_ascii_lowercase().as_str() {
+            "y" => Some(Psd::Yes),
+            "n" => Some(Psd::No),
+            "u" => Some(Psd::Unknown),
+            _ => None,
+        }
+    }
 }
 
 /// The policy receivers apply after reading the record (RFC 7489 §6.6.3).
@@ -299,6 +329,8 @@ pub fn parse(text: &str) -> DmarcRecord {
         policy: None,
         subdomain_policy: None,
         nonexistent_policy: None,
+        psd: None,
+        testing: None,
         adkim: None,
         aspf: None,
         pct: None,
@@ -486,15 +518,17 @@ pub fn parse(text: &str) -> DmarcRecord {
                     "ri={value} is not a number of seconds (0 to 4294967295, RFC 7489 §6.3)"
                 )),
             },
-            "psd"
-                if ["y", "n", "u"]
-                    .iter()
-                    .any(|v| value.eq_ignore_ascii_case(v)) =>
-            {
+            "psd" => match Psd::parse(value) {
+                Some(psd) => {
+                    record.psd = Some(psd);
+                    Ok(true)
+                }
+                None => Err(format!("psd={value} must be y, n or u (RFC 9989)")),
+            },
+            "t" if ["y", "n"].iter().any(|v| value.eq_ignore_ascii_case(v)) => {
+                record.testing = Some(value.eq_ignore_ascii_case("y"));
                 Ok(true)
             }
-            "psd" => Err(format!("psd={value} must be y, n or u (RFC 9989)")),
-            "t" if ["y", "n"].iter().any(|v| value.eq_ignore_ascii_case(v)) => Ok(true),
             "t" => Err(format!("t={value} must be y or n (RFC 9989)")),
             _ => {
                 issues.push((
