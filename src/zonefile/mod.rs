@@ -755,8 +755,19 @@ impl Reader<'_> {
     fn record(&mut self, file: &Arc<str>, text: &[u8], entry: &RawEntry) {
         if !owner_is_certain(entry, text) {
             // A template (`{{ host }} A ...`): which name the line defines is not known, so
-            // no name of the zone can be called absent.
+            // no name of the zone can be called absent. Said as what it is, once per line,
+            // not as whatever its tokens would be misread as.
             self.zone.incomplete = true;
+            let first = entry
+                .tokens
+                .first()
+                .map(|token| excerpt_bytes(token.raw(text)))
+                .unwrap_or_default();
+            let cause = "template syntax, not zone-file syntax: render the template, then \
+                         check the file it produces"
+                .to_owned();
+            self.error_cause(file, entry.line, format!("{first}: {cause}"), cause);
+            return;
         }
         let mut tokens = entry.tokens.iter();
         let Some(owner) = self.owner(file, text, entry, &mut tokens) else {

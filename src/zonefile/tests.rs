@@ -785,4 +785,11 @@ fn unknown_types_keep_their_names_and_unknown_directives_make_the_zone_incomplet
     assert!(zone.incomplete);
     let zone = read("$ORIGIN example.com.\n{{ host }} A 192.0.2.1\n");
     assert!(zone.incomplete, "{:#?}", zone.errors);
+    // Said as a template, not as the record type its tokens would be misread as.
+    assert_eq!(zone.errors.len(), 1, "{:#?}", zone.errors);
+    assert!(
+        zone.errors[0].cause.starts_with("template syntax"),
+        "{:#?}",
+        zone.errors
+    );
 }
