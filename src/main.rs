@@ -33,19 +33,33 @@ fn real_main() -> anyhow::Result<ExitStatus> {
         Err(error) => return Ok(usage_error(&error)),
     };
     let format = cli.output.format();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    colored::control::set_override(cli::colour_override(
-        cli.output.color,
-        format,
-        no_color,
-        io::stdout().is_terminal(),
-    ));
+    // Colour is decided per stream; `colored` has one switch for the process, so it is on
+    // when either stream is coloured, and the other stream's codes are stripped on the way
+    // out. JSON is never coloured, and nothing is coloured in a JSON run.
+    let env = cli::ColourEnv::from_env();
+    let human = format == Format::Human;
+    let stdout_colour =
+        human && cli::stream_colour(cli.output.color, env, io::stdout().is_terminal());
+    let stderr_colour =
+        human && cli::stream_colour(cli.output.color, env, io::stderr().is_terminal());
+    colored::control::set_override(stdout_colour || stderr_colour);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    let status = runtime.block_on(cli::run(cli, &mut out, &mut io::stderr()))?;
+    let mut out: Box<dyn Write> = if stdout_colour || !stderr_colour {
+        Box::new(io::BufWriter::new(io::stdout().lock()))
+    } else {
+        Box::new(io::BufWriter::new(anstream::StripStream::new(
+            io::stdout().lock(),
+        )))
+    };
+    let mut err: Box<dyn Write> = if stderr_colour || !stdout_colour {
+        Box::new(io::stderr())
+    } else {
+        Box::new(anstream::StripStream::new(io::stderr()))
+    };
+    let status = runtime.block_on(cli::run(cli, &mut out, &mut err))?;
     out.flush()?;
     Ok(status)
 }

@@ -411,3 +411,65 @@ fn nonexistent_domain_json_marks_sections_not_applicable() {
         "a timeout is not NXDOMAIN"
     );
 }
+
+/// Under `auto`, the colour variables decide for every stream: `FORCE_COLOR` and
+/// `CLICOLOR_FORCE` colour a pipe, `NO_COLOR` wins over them, `FORCE_COLOR=0` forces nothing.
+#[test]
+fn colour_variables_are_honoured_under_auto() {
+    let escapes = |vars: &[(&str, &str)]| {
+        let mut command = mailcheck_fixtures();
+        command
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("FORCE_COLOR");
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        let output = command.arg("mx-private.test").output().unwrap();
+        String::from_utf8_lossy(&output.stdout).contains('\u{1b}')
+    };
+    assert!(!escapes(&[]));
+    assert!(escapes(&[("FORCE_COLOR", "1")]));
+    assert!(escapes(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!escapes(&[("FORCE_COLOR", "0")]));
+    assert!(!escapes(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+}
+
+/// Each stream is coloured only when it is a terminal: with stdout on a terminal (a pty made
+/// by util-linux `script`, part of every Linux base system) and stderr in a file, the file gets no escape codes while the
+/// terminal gets colour.
+#[test]
+fn stderr_in_a_file_gets_no_escape_codes() {
+    std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .expect("util-linux `script`, which makes the terminal this test needs");
+    let dir = std::env::temp_dir().join(format!("mailcheck-colour-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let err = dir.join("err.txt");
+    let binary = env!("CARGO_BIN_EXE_mailcheck");
+    let run = |arguments: &str| {
+        let output = std::process::Command::new("script")
+            .args(["-qec"])
+            .arg(format!("'{binary}' {arguments} 2>'{}'", err.display()))
+            .arg("/dev/null")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("FORCE_COLOR")
+            .env("TERM", "xterm")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            std::fs::read_to_string(&err).unwrap(),
+        )
+    };
+    // An input error: stderr only.
+    let (_, stderr) = run("'bad..domain'");
+    assert!(stderr.contains("invalid domain"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    // A report on the terminal is coloured.
+    let (stdout, _) = run("--offline example.com");
+    assert!(stdout.contains('\u{1b}'), "{stdout:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -194,7 +194,9 @@ pub struct OutputArgs {
     /// Short for --format json.
     #[arg(long, global = true)]
     pub json: bool,
-    /// When to colour human output (NO_COLOR and a non-terminal stdout mean never under auto).
+    /// When to colour human output, decided for stdout and stderr apart (under auto: NO_COLOR
+    /// never, CLICOLOR_FORCE or FORCE_COLOR always, TERM=dumb never, else when the stream is a
+    /// terminal).
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 }
@@ -220,7 +222,7 @@ pub enum Format {
 /// When to colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// When stdout is a terminal and NO_COLOR is not set.
+    /// When the stream is a terminal, as NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR and TERM say.
     Auto,
     /// Always.
     Always,
@@ -342,15 +344,42 @@ pub fn parse_selector(text: &str) -> Result<String, InputError> {
     Ok(selector)
 }
 
-/// Decides colouring once, as `colored` should see it: `--color`, then `NO_COLOR`, then
-/// whether stdout is a terminal. JSON is never coloured.
-pub fn colour_override(choice: ColorChoice, format: Format, no_color: bool, is_tty: bool) -> bool {
-    format == Format::Human
-        && match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && is_tty,
+/// The environment variables that decide colour under `--color auto`, read once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ColourEnv {
+    /// `NO_COLOR` is set and not empty (<https://no-color.org>): never colour.
+    pub no_color: bool,
+    /// `CLICOLOR_FORCE` or `FORCE_COLOR` is set to something other than empty or `0`: colour
+    /// even when the stream is not a terminal (CI logs that render ANSI).
+    pub force: bool,
+    /// `TERM=dumb`: the terminal cannot show colour.
+    pub dumb_terminal: bool,
+}
+
+impl ColourEnv {
+    /// Reads the variables from the process environment.
+    pub fn from_env() -> ColourEnv {
+        let set = |name: &str| {
+            std::env::var_os(name).is_some_and(|value| !value.is_empty() && value != "0")
+        };
+        ColourEnv {
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()),
+            force: set("CLICOLOR_FORCE") || set("FORCE_COLOR"),
+            dumb_terminal: std::env::var_os("TERM").is_some_and(|value| value == "dumb"),
         }
+    }
+}
+
+/// Whether one output stream (stdout or stderr) is coloured: `--color always|never` decide;
+/// under `auto`, `NO_COLOR` wins, then `CLICOLOR_FORCE`/`FORCE_COLOR`, then `TERM=dumb`, then
+/// whether that stream is a terminal. Each stream is decided on its own, so `2>err.txt`
+/// receives no escape codes while the terminal keeps its colours.
+pub fn stream_colour(choice: ColorChoice, env: ColourEnv, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !env.no_color && (env.force || (!env.dumb_terminal && is_terminal)),
+    }
 }
 
 /// Options that choose where answers come from.
@@ -457,14 +486,44 @@ mod tests {
     }
 
     #[test]
-    fn colour_is_decided_once() {
+    fn colour_is_decided_per_stream() {
         use ColorChoice::{Always, Auto, Never};
-        assert!(colour_override(Always, Format::Human, true, false));
-        assert!(!colour_override(Never, Format::Human, false, true));
-        assert!(colour_override(Auto, Format::Human, false, true));
-        assert!(!colour_override(Auto, Format::Human, true, true));
-        assert!(!colour_override(Auto, Format::Human, false, false));
-        assert!(!colour_override(Always, Format::Json, false, true));
+        let plain = ColourEnv::default();
+        let no_color = ColourEnv {
+            no_color: true,
+            ..plain
+        };
+        let force = ColourEnv {
+            force: true,
+            ..plain
+        };
+        let dumb = ColourEnv {
+            dumb_terminal: true,
+            ..plain
+        };
+        assert!(stream_colour(Always, no_color, false));
+        assert!(!stream_colour(Never, force, true));
+        assert!(stream_colour(Auto, plain, true));
+        assert!(!stream_colour(Auto, plain, false));
+        assert!(!stream_colour(Auto, no_color, true));
+        assert!(stream_colour(Auto, force, false));
+        assert!(!stream_colour(Auto, dumb, true));
+        assert!(stream_colour(
+            Auto,
+            ColourEnv {
+                force: true,
+                ..dumb
+            },
+            true
+        ));
+        assert!(!stream_colour(
+            Auto,
+            ColourEnv {
+                force: true,
+                ..no_color
+            },
+            true
+        ));
     }
 
     #[test]

@@ -6,8 +6,8 @@ pub mod exit;
 pub mod run;
 
 pub use args::{
-    AuditArgs, Cli, ColorChoice, Command, DEFAULT_CONCURRENCY, Format, OutputArgs, ResolverArgs,
-    SourceArgs, SpfArgs, colour_override, parse_nameserver, parse_selector,
+    AuditArgs, Cli, ColorChoice, ColourEnv, Command, DEFAULT_CONCURRENCY, Format, OutputArgs,
+    ResolverArgs, SourceArgs, SpfArgs, parse_nameserver, parse_selector, stream_colour,
 };
 pub use exit::{ExitStatus, FailOn, InputError};
 pub use run::{report_error, run};
