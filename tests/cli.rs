@@ -473,3 +473,37 @@ fn stderr_in_a_file_gets_no_escape_codes() {
     assert!(stdout.contains('\u{1b}'), "{stdout:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Mistakes at the shell are exit 2 with what was meant: a mistyped subcommand where a domain
+/// goes, an unknown rule close to a real one, an `--input` list with no domain.
+#[test]
+fn mistakes_are_caught_with_what_was_meant() {
+    let dir = std::env::temp_dir().join(format!("mailcheck-guard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("domains.txt");
+    std::fs::write(&empty, "# none yet\n\n").unwrap();
+    let empty = empty.display().to_string();
+    for (arguments, expected) in [
+        (
+            vec!["recrd", "spf", "v=spf1 -all"],
+            "\"recrd\" is not a domain name; did you mean `mailcheck record`?",
+        ),
+        (
+            vec!["explian", "mx-missing"],
+            "did you mean `mailcheck explain`?",
+        ),
+        (vec!["version"], "did you mean `mailcheck --version`?"),
+        (
+            vec!["explain", "spf-all-pas"],
+            "unknown rule \"spf-all-pas\"; did you mean spf-all-pass?",
+        ),
+        (vec!["--input", empty.as_str()], "no domains to audit"),
+    ] {
+        let output = mailcheck().args(&arguments).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}: {stderr}");
+        assert!(stderr.contains(expected), "{arguments:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{arguments:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -97,9 +97,18 @@ pub enum InputError {
     /// A `--sender` or `--helo` that cannot be used.
     #[error("invalid {0}: {1}")]
     Identity(&'static str, String),
-    /// `explain` with an unknown rule.
-    #[error("unknown rule \"{0}\"; run `mailcheck explain` to list the rules")]
-    UnknownRule(String),
+    /// `explain` with an unknown rule, and the closest rule id when one is alike.
+    #[error(
+        "unknown rule \"{0}\"; {hint}run `mailcheck explain` to list the rules",
+        hint = .1.map(|rule| format!("did you mean {rule}? ")).unwrap_or_default()
+    )]
+    UnknownRule(String, Option<&'static str>),
+    /// A mistyped subcommand where a domain goes (`mailcheck recrd …`).
+    #[error("\"{0}\" is not a domain name; did you mean `{1}`?")]
+    NotACommand(String, String),
+    /// An `--input` list with no domain in it (blank lines and comments only).
+    #[error("no domains to audit: --input {} lists none", crate::escape::os_str(.0.as_os_str()))]
+    NoDomains(PathBuf),
     /// The resolver could not be set up.
     #[error(transparent)]
     Resolver(#[from] crate::dns::network::ResolverSetupError),

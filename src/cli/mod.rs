@@ -4,6 +4,7 @@
 pub mod args;
 pub mod exit;
 pub mod run;
+pub mod suggest;
 
 pub use args::{
     AuditArgs, Cli, ColorChoice, ColourEnv, Command, DEFAULT_CONCURRENCY, Format, OutputArgs,

@@ -115,6 +115,15 @@ async fn run_audit(
     // Validate everything before the first query: bad input never costs a lookup. Domains on
     // the command line must all be valid; a list file may have bad lines, which are reported
     // and skipped.
+    // A mistyped subcommand (`mailcheck recrd spf …`) is said as one, before the arguments
+    // after it are misread as domains.
+    if let Some((given, meant)) = args
+        .domains
+        .iter()
+        .find_map(|argument| super::suggest::command_for(argument).map(|meant| (argument, meant)))
+    {
+        return Err(InputError::NotACommand(given.clone(), meant).into());
+    }
     let mut domains = args
         .domains
         .iter()
@@ -125,6 +134,9 @@ async fn run_audit(
     if let Some(path) = &args.input {
         let list = read_input(path)?;
         report_input_errors(path, &list.errors, err)?;
+        if list.domains.is_empty() && list.errors.is_empty() && domains.is_empty() {
+            return Err(InputError::NoDomains(path.clone()).into());
+        }
         domains.extend(list.domains);
         input_errors = list.errors;
     }
@@ -366,7 +378,9 @@ fn explain(
     out: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
     let rules: Vec<&Rule> = match rule {
-        Some(id) => vec![find_rule(id).ok_or_else(|| InputError::UnknownRule(id.to_owned()))?],
+        Some(id) => vec![find_rule(id).ok_or_else(|| {
+            InputError::UnknownRule(id.to_owned(), super::suggest::closest_rule(id))
+        })?],
         None => RULES.to_vec(),
     };
     match format {
