@@ -507,3 +507,43 @@ fn mistakes_are_caught_with_what_was_meant() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--version` names the data compiled in, and what it says is what was compiled in: the
+/// `psl` version of Cargo.lock and the providers file's count and date.
+#[test]
+fn version_names_the_data_compiled_in() {
+    let output = mailcheck().arg("--version").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    let psl = lock
+        .split("[[package]]")
+        .find(|package| package.contains("\nname = \"psl\"\n"))
+        .and_then(|package| {
+            package
+                .lines()
+                .find_map(|line| line.strip_prefix("version = "))
+        })
+        .expect("psl in Cargo.lock")
+        .trim_matches('"');
+    assert!(
+        text.contains(&format!("public suffix list: psl crate {psl}\n")),
+        "{text}"
+    );
+    let providers: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("data/providers.json")).unwrap())
+            .unwrap();
+    let count = providers["providers"].as_array().unwrap().len();
+    let updated = providers["updated"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "providers: {count} (data/providers.json, updated {updated})"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.starts_with(&format!("mailcheck {}\n", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+}

@@ -44,9 +44,21 @@ pub const DEFAULT_AUDIT_TIMEOUT: f64 = 60.0;
 /// The longest `--audit-timeout` accepted, in seconds: an hour.
 pub const MAX_AUDIT_TIMEOUT: f64 = 3600.0;
 
+/// `mailcheck --version`: the program's version and the versions of the data compiled in,
+/// since the same version can give other verdicts with other data: the `psl` crate's version
+/// (its list is the Public Suffix List as published when that version was released; the
+/// crate is republished on every change of the list and carries no date of its own), and the
+/// number of providers in `data/providers.json` with its `updated` date. A test checks both
+/// against Cargo.lock and the file, so they cannot drift.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\npublic suffix list: psl crate 2.1.247",
+    "\nproviders: 27 (data/providers.json, updated 2026-12-05)"
+);
+
 /// Audits the DNS records a domain needs for email and says how to fix what is wrong.
 #[derive(Debug, Parser)]
-#[command(name = "mailcheck", version, about, after_help = EXIT_CODES)]
+#[command(name = "mailcheck", version, long_version = LONG_VERSION, about, after_help = EXIT_CODES)]
 #[command(subcommand_negates_reqs = true)]
 pub struct Cli {
     /// What to do; without one, audit the domains.
