@@ -547,3 +547,68 @@ fn version_names_the_data_compiled_in() {
         "{text}"
     );
 }
+
+/// `completions bash` is a script bash parses and that registers a completion for mailcheck;
+/// every other shell gets a script too.
+#[test]
+fn completion_scripts_are_generated() {
+    let dir = std::env::temp_dir().join(format!("mailcheck-completions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("mailcheck.bash");
+    let output = mailcheck().args(["completions", "bash"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    std::fs::write(&script, &output.stdout).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -e; bash -n '{0}'; source '{0}'; complete -p mailcheck",
+            script.display()
+        ))
+        .output()
+        .expect("bash");
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(said.contains("_mailcheck mailcheck"), "{said}");
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let output = mailcheck().args(["completions", shell]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            text.contains("--offline") && text.contains("explain"),
+            "{shell}: {text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `man` is a roff page that `man -l` renders, with the options in it.
+#[test]
+fn the_man_page_renders() {
+    let dir = std::env::temp_dir().join(format!("mailcheck-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("mailcheck.1");
+    let output = mailcheck().arg("man").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    std::fs::write(&page, &output.stdout).unwrap();
+    let rendered = std::process::Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .env("MANWIDTH", "100")
+        .output()
+        .expect("man (man-db), which renders the page");
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    assert!(text.contains("mailcheck(1)"), "{text}");
+    assert!(text.contains("--offline-ok"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -101,6 +101,15 @@ pub enum Command {
     /// check_host()): the result, the term that decided it, the explanation and a trace.
     /// Exits 0 whenever the evaluation ran, whatever its result; 2 for bad input.
     Spf(SpfArgs),
+    /// Print a completion script for SHELL, e.g. `mailcheck completions bash >
+    /// ~/.local/share/bash-completion/completions/mailcheck`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `mailcheck man > mailcheck.1; man -l mailcheck.1`.
+    Man,
 }
 
 /// The question `mailcheck spf` answers.

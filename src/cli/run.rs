@@ -40,6 +40,16 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         Some(Command::Spf(spf)) => {
             run_spf_check(&spf, &cli.resolver, &cli.sources, format, out).await
         }
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "mailcheck", out);
+            Ok(ExitStatus::Clean)
+        }
+        Some(Command::Man) => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(out)?;
+            Ok(ExitStatus::Clean)
+        }
         None => run_audit(&cli.audit, &cli.resolver, &cli.sources, format, out, err).await,
     };
     match result {
