@@ -1,5 +1,6 @@
 //! Reading a file the user named (`--zone`, `$INCLUDE`, `--replay`, `--expect`, `--input`):
-//! regular files only, and never more than a size cap.
+//! regular files only, and never more than a size cap; and writing one (`--save-dns`,
+//! `--output`) whole or not at all ([`AtomicFile`]).
 //!
 //! Every one of those files may come from someone else (a zone file in a pull request, a list
 //! of customer domains), so none of them may cost more than the cap, block, or abort the
@@ -10,9 +11,9 @@
 //! and files under `/proc` say they are empty).
 
 use std::fmt;
-use std::fs::{File, Metadata};
-use std::io::{self, Read};
-use std::path::Path;
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
 /// Why a file was not read.
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +117,132 @@ impl fmt::Display for Size {
             }
         }
         write!(f, "{} bytes", self.0)
+    }
+}
+
+/// A file written whole or not at all (`--save-dns`, `--output`): a temporary file in the same
+/// directory (a rename is atomic only within one file system), renamed over the file by
+/// [`AtomicFile::commit`], removed if it never is. A run that fails or is cut short leaves the
+/// file as it was, never half of a document.
+pub struct AtomicFile {
+    /// The file as the user named it, for messages.
+    pub path: PathBuf,
+    /// The file that is replaced: `path`, or the file a symbolic link at `path` points to
+    /// (the link stays a link, as when the file is written in place).
+    target: PathBuf,
+    /// The temporary file (buffered), and its path; `None` once renamed.
+    temporary: Option<(io::BufWriter<File>, PathBuf)>,
+    /// How many bytes were written so far.
+    written: u64,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file now: this is the check that the directory exists and may be
+    /// written. A file already at `path` must be a file that may be written too (its
+    /// permissions are kept): a read-only file is not replaced behind the user's back.
+    pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let existing = match fs::metadata(&target) {
+            Ok(metadata) if metadata.is_dir() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "it is a directory",
+                ));
+            }
+            Ok(metadata) => {
+                // Opened for writing without truncating: the check changes nothing.
+                OpenOptions::new().write(true).open(&target)?;
+                Some(metadata.permissions())
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(error),
+        };
+        let (file, temporary) = create_beside(&target)?;
+        if let Some(permissions) = existing {
+            file.set_permissions(permissions)?;
+        }
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            target,
+            temporary: Some((io::BufWriter::new(file), temporary)),
+            written: 0,
+        })
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.written == 0
+    }
+
+    /// Makes what was written durable and renames the temporary file over the file.
+    pub fn commit(mut self) -> io::Result<()> {
+        let Some((file, temporary)) = self.temporary.take() else {
+            return Ok(());
+        };
+        let written = file
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|file| file.sync_all())
+            .and_then(|()| fs::rename(&temporary, &self.target));
+        if written.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        written
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = match &mut self.temporary {
+            Some((file, _)) => file.write(buf)?,
+            None => return Err(io::Error::other("the file was already committed")),
+        };
+        self.written += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.temporary {
+            Some((file, _)) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if let Some((_, temporary)) = self.temporary.take() {
+            let _ = fs::remove_file(temporary);
+        }
+    }
+}
+
+/// Creates a new, empty file beside `target`, named after it and hidden
+/// (`.run.json.12345.0.tmp`), never one that exists already.
+fn create_beside(target: &Path) -> io::Result<(File, PathBuf)> {
+    let directory = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "it names no file"))?
+        .to_string_lossy();
+    let mut attempt = 0;
+    loop {
+        let temporary = directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((file, temporary)),
+            // Left over by a run that was killed: take the next name.
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(error) => return Err(error),
+        }
     }
 }
 

@@ -38,8 +38,24 @@ fn real_main() -> anyhow::Result<ExitStatus> {
     // out. JSON is never coloured, and nothing is coloured in a JSON run.
     let env = cli::ColourEnv::from_env();
     let human = format == Format::Human;
-    let stdout_colour =
-        human && cli::stream_colour(cli.output.color, env, io::stdout().is_terminal());
+    // --output: the report goes to a file, written whole at the end or not at all. It is
+    // created first: a path that cannot be written is an input error before any query.
+    let output_file = match &cli.output.output {
+        Some(path) => match mailcheck::files::AtomicFile::create(path) {
+            Ok(file) => Some(file),
+            Err(error) => {
+                let message = format!(
+                    "cannot write --output {}: {error}",
+                    mailcheck::escape::os_str(path.as_os_str())
+                );
+                cli::report_error(&message, format, &mut io::sink(), &mut io::stderr())?;
+                return Ok(ExitStatus::InputError);
+            }
+        },
+        None => None,
+    };
+    let stdout_is_terminal = output_file.is_none() && io::stdout().is_terminal();
+    let stdout_colour = human && cli::stream_colour(cli.output.color, env, stdout_is_terminal);
     let stderr_colour =
         human && cli::stream_colour(cli.output.color, env, io::stderr().is_terminal());
     colored::control::set_override(stdout_colour || stderr_colour);
@@ -47,17 +63,33 @@ fn real_main() -> anyhow::Result<ExitStatus> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut out: Box<dyn Write> = if stdout_colour || !stderr_colour {
-        Box::new(io::BufWriter::new(io::stdout().lock()))
-    } else {
-        Box::new(io::BufWriter::new(anstream::StripStream::new(
-            io::stdout().lock(),
-        )))
-    };
+    let strip_stdout = !stdout_colour && stderr_colour;
     let mut err: Box<dyn Write> = if stderr_colour || !stdout_colour {
         Box::new(io::stderr())
     } else {
         Box::new(anstream::StripStream::new(io::stderr()))
+    };
+    if let Some(mut file) = output_file {
+        let status = if strip_stdout {
+            let mut out = anstream::StripStream::new(&mut file as &mut dyn Write);
+            runtime.block_on(cli::run(cli, &mut out, &mut err))?
+        } else {
+            runtime.block_on(cli::run(cli, &mut file, &mut err))?
+        };
+        // The file receives what stdout would have, whole. An I/O error or an interrupted
+        // run returned above, and a run that wrote nothing (a usage error in human format
+        // goes to stderr only) leaves it as it was: dropping `file` removes the temporary.
+        if !file.is_empty() {
+            file.commit()?;
+        }
+        return Ok(status);
+    }
+    let mut out: Box<dyn Write> = if strip_stdout {
+        Box::new(io::BufWriter::new(anstream::StripStream::new(
+            io::stdout().lock(),
+        )))
+    } else {
+        Box::new(io::BufWriter::new(io::stdout().lock()))
     };
     let status = runtime.block_on(cli::run(cli, &mut out, &mut err))?;
     out.flush()?;

@@ -28,8 +28,7 @@
 //! then replaces the file in one rename: a write that fails (a full disk) leaves the previous
 //! save as it was, never a truncated one.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -40,7 +39,7 @@ use crate::dns::network::{NetworkSource, ResolverSettings, ResolverSetupError};
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSet, ZoneSource};
 use crate::domain::Name;
-use crate::files::FileError;
+use crate::files::{AtomicFile, FileError};
 use crate::zonefile::{self, IncludeScope, LoadOptions, OriginFrom, Zone};
 
 /// The largest `--replay` file read. A saved run holds about 170 bytes per distinct question,
@@ -114,7 +113,7 @@ type Layer = Box<dyn DnsSource>;
 pub struct AuditSources {
     top: Arc<ChasingSource<CachingSource<Layer>>>,
     zones: Option<Arc<ZoneSet>>,
-    saving: Option<(SaveFile, Arc<SavingSource<Layer>>)>,
+    saving: Option<(AtomicFile, Arc<SavingSource<Layer>>)>,
 }
 
 impl AuditSources {
@@ -166,7 +165,7 @@ impl AuditSources {
         };
         let (layer, saving): (Layer, _) = match &args.save_dns {
             Some(path) => {
-                let file = SaveFile::create(path).map_err(|error| SourceError::Save {
+                let file = AtomicFile::create(path).map_err(|error| SourceError::Save {
                     path: path.clone(),
                     error,
                 })?;
@@ -198,108 +197,12 @@ impl AuditSources {
     pub fn finish(self) -> Result<(), SourceError> {
         if let Some((file, saving)) = self.saving {
             let path = file.path.clone();
-            file.commit(saving.answers().to_json().as_bytes())
+            let mut file = file;
+            file.write_all(saving.answers().to_json().as_bytes())
+                .and_then(|()| file.commit())
                 .map_err(|error| SourceError::Save { path, error })?;
         }
         Ok(())
-    }
-}
-
-/// A `--save-dns` file being written: a temporary file in the same directory (a rename is
-/// atomic only within one file system), renamed over the file when the run is done, removed if
-/// it never is.
-struct SaveFile {
-    /// The file as the user named it, for messages.
-    path: PathBuf,
-    /// The file that is replaced: `path`, or the file a symbolic link at `path` points to
-    /// (the link stays a link, as when the file is written in place).
-    target: PathBuf,
-    /// The temporary file, and its path; `None` once renamed.
-    temporary: Option<(File, PathBuf)>,
-}
-
-impl SaveFile {
-    /// Creates the temporary file now: this is the check that the directory exists and may be
-    /// written. A file already at `path` must be a file that may be written too (its
-    /// permissions are kept): a read-only file is not replaced behind the user's back.
-    fn create(path: &Path) -> io::Result<SaveFile> {
-        let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let existing = match fs::metadata(&target) {
-            Ok(metadata) if metadata.is_dir() => {
-                return Err(io::Error::new(
-                    io::ErrorKind::IsADirectory,
-                    "it is a directory",
-                ));
-            }
-            Ok(metadata) => {
-                // Opened for writing without truncating: the check changes nothing.
-                OpenOptions::new().write(true).open(&target)?;
-                Some(metadata.permissions())
-            }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-            Err(error) => return Err(error),
-        };
-        let (file, temporary) = create_beside(&target)?;
-        if let Some(permissions) = existing {
-            file.set_permissions(permissions)?;
-        }
-        Ok(SaveFile {
-            path: path.to_path_buf(),
-            target,
-            temporary: Some((file, temporary)),
-        })
-    }
-
-    /// Writes `content` to the temporary file, makes it durable, and renames it over the file.
-    fn commit(mut self, content: &[u8]) -> io::Result<()> {
-        let Some((mut file, temporary)) = self.temporary.take() else {
-            return Ok(());
-        };
-        let written = file
-            .write_all(content)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| fs::rename(&temporary, &self.target));
-        if written.is_err() {
-            let _ = fs::remove_file(&temporary);
-        }
-        written
-    }
-}
-
-impl Drop for SaveFile {
-    fn drop(&mut self) {
-        if let Some((_, temporary)) = self.temporary.take() {
-            let _ = fs::remove_file(temporary);
-        }
-    }
-}
-
-/// Creates a new, empty file beside `target`, named after it and hidden
-/// (`.run.json.12345.0.tmp`), never one that exists already.
-fn create_beside(target: &Path) -> io::Result<(File, PathBuf)> {
-    let directory = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let name = target
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "it names no file"))?
-        .to_string_lossy();
-    let mut attempt = 0;
-    loop {
-        let temporary = directory.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-        {
-            Ok(file) => return Ok((file, temporary)),
-            // Left over by a run that was killed: take the next name.
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(error) => return Err(error),
-        }
     }
 }
 

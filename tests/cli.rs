@@ -612,3 +612,68 @@ fn the_man_page_renders() {
     assert!(text.contains("--offline-ok"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--output FILE` receives what stdout would have, whole; stdout stays empty. A path that
+/// cannot be written is exit 2 before any query; a usage error, or a run killed before it is
+/// done, leaves the old file as it was.
+#[test]
+fn output_is_written_whole_or_not_at_all() {
+    let dir = std::env::temp_dir().join(format!("mailcheck-output-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.json");
+    let path = report.display().to_string();
+
+    let output = mailcheck_fixtures()
+        .args(["--json", "-o", &path, "good.test"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stdout.is_empty());
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).expect("one JSON document");
+    assert_eq!(written["domains"][0]["domain"], "good.test");
+
+    // Human output in a file is not coloured (the file is no terminal).
+    let output = mailcheck_fixtures()
+        .args(["-o", &path, "mx-private.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.starts_with("mx-private.test"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+
+    std::fs::write(&report, "old report\n").unwrap();
+    let output = mailcheck()
+        .args(["-o", &path, "bad..domain"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "old report\n");
+
+    let missing = dir.join("no-such-dir").join("report.json");
+    let output = mailcheck_fixtures()
+        .args(["-o", &missing.display().to_string(), "good.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write --output"));
+
+    // Killed while a lookup is outstanding (the server never answers it): the old file stays.
+    let mut child = mailcheck_fixtures()
+        .args(["--json", "-o", &path, "timeout.failing.test"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "old report\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -215,6 +215,10 @@ pub struct OutputArgs {
     /// Short for --format json.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Write the report to FILE instead of stdout: whole, or not at all (a run that fails or
+    /// is interrupted leaves FILE as it was). Progress and errors still go to stderr.
+    #[arg(short = 'o', long, value_name = "FILE", global = true)]
+    pub output: Option<std::path::PathBuf>,
     /// When to colour human output, decided for stdout and stderr apart (under auto: NO_COLOR
     /// never, CLICOLOR_FORCE or FORCE_COLOR always, TERM=dumb never, else when the stream is a
     /// terminal).
