@@ -76,10 +76,11 @@ fn real_main() -> anyhow::Result<ExitStatus> {
         } else {
             runtime.block_on(cli::run(cli, &mut file, &mut err))?
         };
-        // The file receives what stdout would have, whole. An I/O error or an interrupted
-        // run returned above, and a run that wrote nothing (a usage error in human format
-        // goes to stderr only) leaves it as it was: dropping `file` removes the temporary.
-        if !file.is_empty() {
+        // The file receives what stdout would have, whole. An I/O error returned above; an
+        // interrupted run (Ctrl-C), and a run that wrote nothing (a usage error in human
+        // format goes to stderr only), leave it as it was: dropping `file` removes the
+        // temporary file.
+        if !file.is_empty() && status != ExitStatus::Interrupted {
             file.commit()?;
         }
         return Ok(status);

@@ -340,7 +340,7 @@ impl InputErrors {
 /// run could not start, beside the results when it came at the end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ToolError {
-    /// `input`: a usage or input error, exit code 2.
+    /// `input`: a usage or input error, exit code 2; `interrupted`: Ctrl-C, exit code 130.
     pub kind: &'static str,
     /// What went wrong.
     pub message: String,
@@ -351,6 +351,15 @@ impl ToolError {
     pub fn input(message: impl Into<String>) -> Self {
         ToolError {
             kind: "input",
+            message: message.into(),
+        }
+    }
+
+    /// The run was interrupted (Ctrl-C, exit 130): the document holds the domains done by
+    /// then, and says so.
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        ToolError {
+            kind: "interrupted",
             message: message.into(),
         }
     }

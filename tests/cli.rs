@@ -677,3 +677,67 @@ fn output_is_written_whole_or_not_at_all() {
     assert_eq!(std::fs::read_to_string(&report).unwrap(), "old report\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Ctrl-C (SIGINT) mid-run: exit 130, and what was written stays well-formed: a JSON document
+/// closed with an `interrupted` error, NDJSON lines each whole with a last `run` line saying
+/// so; an `--output` file is left as it was.
+#[test]
+fn an_interrupted_run_exits_130_with_well_formed_output() {
+    let dir = std::env::temp_dir().join(format!("mailcheck-interrupt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("domains.txt");
+    // The second domain's lookups are never answered: the run is still going when it is
+    // interrupted.
+    std::fs::write(&list, "good.test\ntimeout.failing.test\nmx-private.test\n").unwrap();
+    let list = list.display().to_string();
+    let interrupt = |extra: &[&str]| {
+        let child = mailcheck_fixtures()
+            .args(["--input", &list])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        child.wait_with_output().unwrap()
+    };
+
+    let output = interrupt(&["--json"]);
+    assert_eq!(output.status.code(), Some(130));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not one JSON document ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    assert_eq!(document["error"]["kind"], "interrupted", "{document:#}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: "));
+
+    let output = interrupt(&["--format", "ndjson"]);
+    assert_eq!(output.status.code(), Some(130));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let run_line = lines.last().expect("a run line");
+    assert_eq!(run_line["run"]["error"]["kind"], "interrupted", "{text}");
+
+    let report = dir.join("report.json");
+    std::fs::write(&report, "old report\n").unwrap();
+    let output = interrupt(&["--json", "-o", &report.display().to_string()]);
+    assert_eq!(output.status.code(), Some(130));
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "old report\n");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

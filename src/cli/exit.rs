@@ -30,6 +30,9 @@ pub enum ExitStatus {
     /// 3: nothing at or above --fail-on, but some lookups failed or were not made (an audit
     /// limit).
     Incomplete,
+    /// 130: interrupted (Ctrl-C, SIGINT), as shells report a process killed by SIGINT
+    /// (128 + 2).
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -40,6 +43,7 @@ impl ExitStatus {
             ExitStatus::Findings => 1,
             ExitStatus::InputError => 2,
             ExitStatus::Incomplete => 3,
+            ExitStatus::Interrupted => 130,
         }
     }
 

@@ -38,7 +38,11 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             fail_on,
         }) => lint_record(kind, &text, fail_on, format, out),
         Some(Command::Spf(spf)) => {
-            run_spf_check(&spf, &cli.resolver, &cli.sources, format, out).await
+            // The result is written at the end: interrupted, nothing is written at all.
+            tokio::select! {
+                result = run_spf_check(&spf, &cli.resolver, &cli.sources, format, out) => result,
+                _ = tokio::signal::ctrl_c() => Ok(ExitStatus::Interrupted),
+            }
         }
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -122,34 +126,7 @@ async fn run_audit(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
-    // Validate everything before the first query: bad input never costs a lookup. Domains on
-    // the command line must all be valid; a list file may have bad lines, which are reported
-    // and skipped.
-    // A mistyped subcommand (`mailcheck recrd spf …`) is said as one, before the arguments
-    // after it are misread as domains.
-    if let Some((given, meant)) = args
-        .domains
-        .iter()
-        .find_map(|argument| super::suggest::command_for(argument).map(|meant| (argument, meant)))
-    {
-        return Err(InputError::NotACommand(given.clone(), meant).into());
-    }
-    let mut domains = args
-        .domains
-        .iter()
-        .map(|domain| parse_domain(domain))
-        .collect::<Result<Vec<DomainName>, _>>()
-        .map_err(InputError::from)?;
-    let mut input_errors = InputErrors::default();
-    if let Some(path) = &args.input {
-        let list = read_input(path)?;
-        report_input_errors(path, &list.errors, err)?;
-        if list.domains.is_empty() && list.errors.is_empty() && domains.is_empty() {
-            return Err(InputError::NoDomains(path.clone()).into());
-        }
-        domains.extend(list.domains);
-        input_errors = list.errors;
-    }
+    let (domains, input_errors) = audited_domains(args, err)?;
     let mut options = GatherOptions::default();
     for text in &args.selectors {
         let selector = parse_selector(text)?;
@@ -186,7 +163,7 @@ async fn run_audit(
     let mut tally = Tally::default();
     let mut write_error = None;
     let count = domains.len();
-    let flow = run_unordered(
+    let run = run_unordered(
         domains.into_iter().enumerate().collect(),
         domains_in_flight(args.concurrency),
         |(position, domain)| {
@@ -209,9 +186,24 @@ async fn run_audit(
                 }
             }
         },
-    )
-    .await;
+    );
+    // Ctrl-C: the audits in flight are dropped, the bar is cleared, and what was written
+    // stays well-formed: NDJSON lines are whole, a JSON document is closed with the domains
+    // done so far and an `interrupted` error, a human report ends where it was. The
+    // --save-dns file is left as it was.
+    let interrupted = tokio::select! {
+        flow = run => Some(flow),
+        _ = tokio::signal::ctrl_c() => None,
+    };
     progress.finish();
+    let Some(flow) = interrupted else {
+        let message = format!("interrupted: {} of {count} domains audited", tally.domains);
+        render::human::render_error(&message, err)?;
+        if format != Format::Human {
+            sink.finish(&input_errors, Some(&ToolError::interrupted(message)))?;
+        }
+        return Ok(ExitStatus::Interrupted);
+    };
     if flow.is_break() {
         // The --save-dns file is left as it was: the run did not finish.
         let error = write_error.unwrap_or_else(|| io::Error::other("the run was stopped"));
@@ -232,6 +224,42 @@ async fn run_audit(
         return Ok(ExitStatus::InputError);
     }
     Ok(ExitStatus::of_tally(&tally, args.fail_on, offline_ok))
+}
+
+/// The domains to audit, from the command line and `--input`, and the invalid lines of the
+/// list. Everything is validated before the first query: bad input never costs a lookup.
+/// Domains on the command line must all be valid; a list file may have bad lines, which are
+/// reported on `err` and skipped.
+fn audited_domains(
+    args: &AuditArgs,
+    err: &mut dyn Write,
+) -> Result<(Vec<DomainName>, InputErrors), RunError> {
+    // A mistyped subcommand (`mailcheck recrd spf …`) is said as one, before the arguments
+    // after it are misread as domains.
+    if let Some((given, meant)) = args
+        .domains
+        .iter()
+        .find_map(|argument| super::suggest::command_for(argument).map(|meant| (argument, meant)))
+    {
+        return Err(InputError::NotACommand(given.clone(), meant).into());
+    }
+    let mut domains = args
+        .domains
+        .iter()
+        .map(|domain| parse_domain(domain))
+        .collect::<Result<Vec<DomainName>, _>>()
+        .map_err(InputError::from)?;
+    let mut input_errors = InputErrors::default();
+    if let Some(path) = &args.input {
+        let list = read_input(path)?;
+        report_input_errors(path, &list.errors, err)?;
+        if list.domains.is_empty() && list.errors.is_empty() && domains.is_empty() {
+            return Err(InputError::NoDomains(path.clone()).into());
+        }
+        domains.extend(list.domains);
+        input_errors = list.errors;
+    }
+    Ok((domains, input_errors))
 }
 
 /// The largest `--input` list read (from a file or stdin): some 3 million domains of 20

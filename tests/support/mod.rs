@@ -24,6 +24,7 @@ pub fn mailcheck() -> Command {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
         .env_remove("RUST_BACKTRACE")
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     command
