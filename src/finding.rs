@@ -93,6 +93,23 @@ pub struct Finding {
     /// problems): a window of the record around the span.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<Excerpt>,
+    /// Where in a file the finding points, when it comes from a file the user gave (a
+    /// `--zone` or `--expect` file): for editors, CI annotations and code review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<FileLocation>,
+}
+
+/// A place in a file the user gave: the file as named on the command line (or reached through
+/// `$INCLUDE`), the line, and the column when known (1-based).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileLocation {
+    /// The file's path as the user wrote it.
+    pub file: String,
+    /// The line, 1-based.
+    pub line: usize,
+    /// The column, 1-based, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
 /// The part of a record's text a finding is about, with the text around it.
@@ -188,7 +205,19 @@ impl Finding {
             message: message.into(),
             fix: rule.fix.to_owned(),
             excerpt: None,
+            location: None,
         }
+    }
+
+    /// The same finding pointing at `line` of `file` (a `--zone` or `--expect` file).
+    #[must_use]
+    pub fn at(mut self, file: &str, line: usize) -> Self {
+        self.location = Some(FileLocation {
+            file: file.to_owned(),
+            line,
+            column: None,
+        });
+        self
     }
 
     /// The same finding pointing at `span` of the record `text` (only a window of the record

@@ -62,40 +62,84 @@ impl Tally {
     }
 }
 
-/// Human output, each domain printed as soon as every domain before it is done.
+/// The line that ends a batch run of several domains in the formats for people: `Total: 300
+/// domains, 12 errors, 40 warnings, 7 info; 2 incomplete`.
+pub fn totals_line(tally: &Tally) -> String {
+    let plural = |count: usize, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
+    let mut line = format!(
+        "Total: {}, {}, {}, {} info",
+        plural(tally.domains, "domain", "domains"),
+        plural(tally.errors, "error", "errors"),
+        plural(tally.warnings, "warning", "warnings"),
+        tally.info
+    );
+    if tally.incomplete > 0 {
+        line = format!("{line}; {} incomplete", tally.incomplete);
+    }
+    line
+}
+
+/// How a format for people writes one domain's report.
+#[derive(Clone, Copy, Debug)]
+pub enum PeopleFormat {
+    /// Sections, findings and fixes ([`render::human`]).
+    Human(render::human::HumanOptions),
+    /// One line per finding ([`render::short`]).
+    Short,
+}
+
+/// Output for people (human or short), each domain printed as soon as every domain before it
+/// is done, and for several domains the run's totals at the end.
 pub struct HumanSink<'w> {
     out: &'w mut dyn Write,
-    options: render::human::HumanOptions,
+    format: PeopleFormat,
     order: InOrder<DomainReport>,
     printed: usize,
+    tally: Tally,
 }
 
 impl<'w> HumanSink<'w> {
-    /// Writes to `out`.
-    pub fn new(out: &'w mut dyn Write, options: render::human::HumanOptions) -> Self {
+    /// Writes to `out` in `format`.
+    pub fn new(out: &'w mut dyn Write, format: PeopleFormat) -> Self {
         HumanSink {
             out,
-            options,
+            format,
             order: InOrder::default(),
             printed: 0,
+            tally: Tally::default(),
         }
     }
 }
 
 impl ReportSink for HumanSink<'_> {
     fn domain_done(&mut self, index: usize, report: DomainReport) -> io::Result<()> {
+        self.tally.add(&report);
         for report in self.order.push(index, report) {
-            if self.printed > 0 {
-                writeln!(self.out)?;
+            match self.format {
+                PeopleFormat::Human(options) => {
+                    if self.printed > 0 {
+                        writeln!(self.out)?;
+                    }
+                    render::human::render_domain(&report, options, self.out)?;
+                }
+                PeopleFormat::Short => render::short::render_domain(&report, self.out)?,
             }
-            render::human::render_domain(&report, self.options, self.out)?;
             self.printed += 1;
         }
         self.out.flush()
     }
 
     fn finish(&mut self, _: &InputErrors, _: Option<&ToolError>) -> io::Result<()> {
-        // Invalid input lines and the error were reported on stderr.
+        // Invalid input lines and the error were reported on stderr. One domain's report ends
+        // with its own summary; a batch ends with the run's.
+        if self.tally.domains > 1 {
+            if matches!(self.format, PeopleFormat::Human(_)) {
+                writeln!(self.out)?;
+            }
+            writeln!(self.out, "{}", totals_line(&self.tally))?;
+        }
         self.out.flush()
     }
 }

@@ -741,3 +741,77 @@ fn an_interrupted_run_exits_130_with_well_formed_output() {
     assert!(left.is_empty(), "temporary files left: {left:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--format short`: one line per finding, `DOMAIN: SEVERITY RULE SUBJECT: MESSAGE`, with
+/// `FILE:LINE:` first for a finding from a zone file; a batch ends with the run's totals, in
+/// human output too. JSON gives the same finding a `location` object.
+#[test]
+fn short_lines_and_run_totals() {
+    let output = mailcheck_fixtures()
+        .args(["--format", "short", "mx-private.test", "good.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let (last, findings) = lines.split_last().expect("lines");
+    assert!(!findings.is_empty(), "{text}");
+    for line in findings {
+        assert!(line.starts_with("mx-private.test: "), "{line}");
+    }
+    assert!(
+        findings
+            .iter()
+            .any(|line| line.starts_with("mx-private.test: error mx-target-non-public-address ")),
+        "{text}"
+    );
+    assert!(last.starts_with("Total: 2 domains, "), "{last}");
+
+    let zone = [
+        "--offline",
+        "--zone",
+        "fixtures/zonefiles/dyna.test.zone",
+        "dyna.test",
+    ];
+    let output = mailcheck()
+        .args(zone)
+        .args(["--format", "short"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.lines().next().is_some_and(|line| line.starts_with(
+            "fixtures/zonefiles/dyna.test.zone:11: dyna.test: error zone-parse-error: 3 lines"
+        )),
+        "{text}"
+    );
+    // One domain: no totals line.
+    assert!(!text.contains("Total:"), "{text}");
+    let output = mailcheck().args(zone).arg("--json").output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let located: Vec<&serde_json::Value> = report["domains"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding.get("location").is_some())
+        .collect();
+    assert_eq!(located.len(), 1, "{located:#?}");
+    assert_eq!(located[0]["rule"], "zone-parse-error");
+    assert_eq!(
+        located[0]["location"]["file"],
+        "fixtures/zonefiles/dyna.test.zone"
+    );
+    assert_eq!(located[0]["location"]["line"], 11);
+
+    let output = mailcheck_fixtures()
+        .args(["--color", "never", "mx-private.test", "good.test"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.lines()
+            .last()
+            .is_some_and(|line| line.starts_with("Total: 2 domains, ")),
+        "{text}"
+    );
+}

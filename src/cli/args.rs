@@ -242,6 +242,9 @@ pub enum Format {
     Json,
     /// One JSON object per line: each domain as soon as it is done, then a summary line.
     Ndjson,
+    /// One line per finding, `DOMAIN: SEVERITY RULE SUBJECT: MESSAGE` (with `FILE:LINE:`
+    /// first for a finding from a zone or --expect file), for grep and editors.
+    Short,
 }
 
 /// When to colour.

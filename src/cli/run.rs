@@ -19,7 +19,7 @@ use crate::dns::DnsSource;
 use crate::domain::{DomainName, parse_domain};
 use crate::finding::{RecordKind, Rule};
 use crate::gather::GatherOptions;
-use crate::output::{HumanSink, JsonSink, NdjsonSink, ReportSink, Tally};
+use crate::output::{HumanSink, JsonSink, NdjsonSink, PeopleFormat, ReportSink, Tally};
 use crate::progress::Progress;
 use crate::render;
 use crate::report::{InputErrors, LintReport, Report, SCHEMA_VERSION, ToolError, ToolInfo};
@@ -94,7 +94,7 @@ pub fn report_error(
 /// line is an object); nothing for human output.
 fn write_json(value: &impl Serialize, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Human => return Ok(()),
+        Format::Human | Format::Short => return Ok(()),
         Format::Json => render::json::write_pretty(value, &mut *out)?,
         Format::Ndjson => render::json::write_compact(value, &mut *out)?,
     }
@@ -155,7 +155,8 @@ async fn run_audit(
         verbose: args.verbose,
     };
     let mut sink: Box<dyn ReportSink + '_> = match format {
-        Format::Human => Box::new(HumanSink::new(out, human)),
+        Format::Human => Box::new(HumanSink::new(out, PeopleFormat::Human(human))),
+        Format::Short => Box::new(HumanSink::new(out, PeopleFormat::Short)),
         Format::Json => Box::new(JsonSink::new(out)),
         Format::Ndjson => Box::new(NdjsonSink::new(out)),
     };
@@ -199,7 +200,7 @@ async fn run_audit(
     let Some(flow) = interrupted else {
         let message = format!("interrupted: {} of {count} domains audited", tally.domains);
         render::human::render_error(&message, err)?;
-        if format != Format::Human {
+        if matches!(format, Format::Json | Format::Ndjson) {
             sink.finish(&input_errors, Some(&ToolError::interrupted(message)))?;
         }
         return Ok(ExitStatus::Interrupted);
@@ -308,6 +309,7 @@ fn write_report(
             render::human::render(report, render::human::HumanOptions { verbose }, out)
         }
         Format::Json => render::json::render(report, out),
+        Format::Short => render::short::render(report, out),
         // NDJSON: the one document on one line.
         Format::Ndjson => write_json(report, format, out),
     }
@@ -429,8 +431,10 @@ fn explain(
                 write_json(rule, format, out)?;
             }
         }
-        Format::Human if rule.is_some() => render::human::render_rule(rules[0], out)?,
-        Format::Human => render::human::render_rule_list(&rules, out)?,
+        Format::Human | Format::Short if rule.is_some() => {
+            render::human::render_rule(rules[0], out)?;
+        }
+        Format::Human | Format::Short => render::human::render_rule_list(&rules, out)?,
     }
     Ok(ExitStatus::Clean)
 }

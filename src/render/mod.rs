@@ -5,5 +5,6 @@
 
 pub mod human;
 pub mod json;
+pub mod short;
 mod term;
 mod wrap;

@@ -103,10 +103,12 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         match verdict.status {
             Status::Missing => findings.push(
                 Finding::new(&EXPECTED_RECORD_MISSING, subject, verdict.detail.clone())
+                    .at(&record.location.file, record.location.line)
                     .with_fix(verdict.fix.clone()),
             ),
             Status::Different => findings.push(
                 Finding::new(&EXPECTED_RECORD_DIFFERENT, subject, verdict.detail.clone())
+                    .at(&record.location.file, record.location.line)
                     .with_fix(verdict.fix.clone()),
             ),
             Status::NotVerified => {

@@ -97,7 +97,7 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
 pub fn check_zone(zone: &Zone) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (first, message) in grouped_errors(zone) {
-        findings.push(Finding::new(&ZONE_PARSE_ERROR, first, message));
+        findings.push(Finding::new(&ZONE_PARSE_ERROR, first, message).at(&first.file, first.line));
     }
     for long in &zone.long_strings {
         findings.push(Finding::new(
@@ -111,7 +111,8 @@ pub fn check_zone(zone: &Zone) -> Vec<Finding> {
                 long.name,
                 long.length
             ),
-        ));
+        )
+        .at(&long.location.file, long.location.line));
     }
     cname_conflicts(zone, &mut findings);
     findings
@@ -214,7 +215,7 @@ fn cname_conflicts(zone: &Zone, findings: &mut Vec<Finding>) {
         };
         conflicts.push((
             first,
-            Finding::new(&ZONE_CNAME_WITH_OTHER_DATA, name, message),
+            Finding::new(&ZONE_CNAME_WITH_OTHER_DATA, name, message).at(&first.file, first.line),
         ));
     }
     conflicts.sort_by(|a, b| a.0.cmp(b.0));
