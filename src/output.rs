@@ -144,6 +144,74 @@ impl ReportSink for HumanSink<'_> {
     }
 }
 
+/// `--format github`: a workflow command per finding as domains finish (input order), and at
+/// the end the Markdown summary appended to the job's summary file (`$GITHUB_STEP_SUMMARY`),
+/// when there is one.
+pub struct GithubSink<'w> {
+    out: &'w mut dyn Write,
+    summary_file: Option<std::path::PathBuf>,
+    order: InOrder<DomainReport>,
+    rows: Vec<render::github::SummaryRow>,
+    more: usize,
+}
+
+impl<'w> GithubSink<'w> {
+    /// Writes commands to `out`, and the summary to `summary_file` if given.
+    pub fn new(out: &'w mut dyn Write, summary_file: Option<std::path::PathBuf>) -> Self {
+        GithubSink {
+            out,
+            summary_file,
+            order: InOrder::default(),
+            rows: Vec::new(),
+            more: 0,
+        }
+    }
+}
+
+impl ReportSink for GithubSink<'_> {
+    fn domain_done(&mut self, index: usize, report: DomainReport) -> io::Result<()> {
+        for report in self.order.push(index, report) {
+            render::github::render_domain(&report, self.out)?;
+            if self.rows.len() < render::github::SUMMARY_DOMAINS {
+                self.rows.push(render::github::SummaryRow::of(&report));
+            } else {
+                self.more += 1;
+            }
+        }
+        self.out.flush()
+    }
+
+    fn finish(&mut self, _: &InputErrors, error: Option<&ToolError>) -> io::Result<()> {
+        if let Some(error) = error {
+            writeln!(
+                self.out,
+                "::error title=mailcheck::{}",
+                render::github::data(&error.message)
+            )?;
+        }
+        if let Some(path) = &self.summary_file {
+            let text = render::github::summary(&self.rows, self.more);
+            // Appended, as GitHub asks: other steps write to the same file. A summary that
+            // cannot be written is said in the log, and the run's verdict stands.
+            let written = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(text.as_bytes()));
+            if let Err(problem) = written {
+                writeln!(
+                    self.out,
+                    "::warning title=mailcheck::{}",
+                    render::github::data(&format!(
+                        "the job summary could not be written to $GITHUB_STEP_SUMMARY: {problem}"
+                    ))
+                )?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
 /// One JSON document, written as it goes: each domain's entry as soon as every domain before it
 /// is done (input order), so only the reports waiting for an earlier one are held, and the
 /// document is nearly all written when the last domain finishes. The bytes are those of

@@ -815,3 +815,66 @@ fn short_lines_and_run_totals() {
         "{text}"
     );
 }
+
+/// `--format github`: one workflow command per finding (`::error`, `::warning`, `::notice`),
+/// a zone file's finding with `file=` and `line=`, and the Markdown summary appended to
+/// `$GITHUB_STEP_SUMMARY`.
+#[test]
+fn github_annotations_and_job_summary() {
+    let dir = std::env::temp_dir().join(format!("mailcheck-github-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let summary = dir.join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let output = mailcheck_fixtures()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["--format", "github", "mx-private.test", "good.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for line in text.lines() {
+        assert!(
+            line.starts_with("::error ")
+                || line.starts_with("::warning ")
+                || line.starts_with("::notice "),
+            "{line}"
+        );
+    }
+    assert!(
+        text.lines().any(|line| line.starts_with(
+            "::error title=mx-target-non-public-address (mx-private.test)::mx-private.test: "
+        )),
+        "{text}"
+    );
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.starts_with("earlier step\n## mailcheck\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("| mx-private.test | ✖ errors |"),
+        "{written}"
+    );
+    assert!(written.contains("| good.test |"), "{written}");
+
+    let output = mailcheck()
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args([
+            "--offline",
+            "--zone",
+            "fixtures/zonefiles/dyna.test.zone",
+            "--format",
+            "github",
+            "dyna.test",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.lines().next().is_some_and(|line| line.starts_with(
+            "::error file=fixtures/zonefiles/dyna.test.zone,line=11,title=zone-parse-error (dyna.test)::"
+        )),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

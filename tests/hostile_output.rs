@@ -338,6 +338,14 @@ fn hostile_dns_data_is_escaped_in_every_human_mode() {
             "audit -v, every selector",
             vec!["-v", "--all-selectors", "hostile.test"],
         ),
+        (
+            "audit --format short, several domains",
+            vec!["--format", "short", "hostile.test", "spf.hostile.test"],
+        ),
+        (
+            "audit --format github, several domains",
+            vec!["--format", "github", "hostile.test", "spf.hostile.test"],
+        ),
         // The SPF record's hostile include: in the trace. (An explanation holding control
         // characters is a syntax error, so the default explanation is shown instead.)
         ("spf", vec!["spf", "hostile.test", "--ip", "198.51.100.1"]),

@@ -245,6 +245,9 @@ pub enum Format {
     /// One line per finding, `DOMAIN: SEVERITY RULE SUBJECT: MESSAGE` (with `FILE:LINE:`
     /// first for a finding from a zone or --expect file), for grep and editors.
     Short,
+    /// GitHub Actions workflow commands (annotations), and a Markdown summary appended to
+    /// $GITHUB_STEP_SUMMARY when it is set.
+    Github,
 }
 
 /// When to colour.

@@ -19,7 +19,7 @@ use crate::dns::DnsSource;
 use crate::domain::{DomainName, parse_domain};
 use crate::finding::{RecordKind, Rule};
 use crate::gather::GatherOptions;
-use crate::output::{HumanSink, JsonSink, NdjsonSink, PeopleFormat, ReportSink, Tally};
+use crate::output::{GithubSink, HumanSink, JsonSink, NdjsonSink, PeopleFormat, ReportSink, Tally};
 use crate::progress::Progress;
 use crate::render;
 use crate::report::{InputErrors, LintReport, Report, SCHEMA_VERSION, ToolError, ToolInfo};
@@ -94,7 +94,7 @@ pub fn report_error(
 /// line is an object); nothing for human output.
 fn write_json(value: &impl Serialize, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Human | Format::Short => return Ok(()),
+        Format::Human | Format::Short | Format::Github => return Ok(()),
         Format::Json => render::json::write_pretty(value, &mut *out)?,
         Format::Ndjson => render::json::write_compact(value, &mut *out)?,
     }
@@ -157,6 +157,12 @@ async fn run_audit(
     let mut sink: Box<dyn ReportSink + '_> = match format {
         Format::Human => Box::new(HumanSink::new(out, PeopleFormat::Human(human))),
         Format::Short => Box::new(HumanSink::new(out, PeopleFormat::Short)),
+        Format::Github => Box::new(GithubSink::new(
+            out,
+            std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|path| !path.is_empty())
+                .map(std::path::PathBuf::from),
+        )),
         Format::Json => Box::new(JsonSink::new(out)),
         Format::Ndjson => Box::new(NdjsonSink::new(out)),
     };
@@ -310,6 +316,7 @@ fn write_report(
         }
         Format::Json => render::json::render(report, out),
         Format::Short => render::short::render(report, out),
+        Format::Github => render::github::render(report, out),
         // NDJSON: the one document on one line.
         Format::Ndjson => write_json(report, format, out),
     }
@@ -431,10 +438,12 @@ fn explain(
                 write_json(rule, format, out)?;
             }
         }
-        Format::Human | Format::Short if rule.is_some() => {
+        Format::Human | Format::Short | Format::Github if rule.is_some() => {
             render::human::render_rule(rules[0], out)?;
         }
-        Format::Human | Format::Short => render::human::render_rule_list(&rules, out)?,
+        Format::Human | Format::Short | Format::Github => {
+            render::human::render_rule_list(&rules, out)?;
+        }
     }
     Ok(ExitStatus::Clean)
 }

@@ -3,6 +3,7 @@
 //! Human output is written through `term` only, which escapes every string that is not the
 //! program's own words; JSON is escaped by serde and keeps the real text.
 
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod short;
