@@ -68,6 +68,7 @@ pub mod render;
 pub mod report;
 pub mod rr;
 pub mod rules;
+pub mod selection;
 pub mod sources;
 pub mod spf;
 pub mod tagvalue;

@@ -152,6 +152,10 @@ pub struct DomainReport {
     pub providers: Vec<crate::providers::DetectedProvider>,
     /// Every finding, grouped by section, in a stable order.
     pub findings: Vec<Finding>,
+    /// The findings `--ignore` or `--select` left out, and which option did; absent when none
+    /// was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<IgnoredFinding>,
     /// The sections that do not apply, and why (the domain does not exist); absent when every
     /// section applies.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,6 +213,7 @@ impl DomainReport {
             summary,
             providers: Vec::new(),
             findings,
+            ignored: Vec::new(),
             not_applicable: None,
             records,
             overview,
@@ -232,6 +237,18 @@ impl DomainReport {
         }
         self
     }
+}
+
+/// A finding left out of a report by `--ignore` or `--select`, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IgnoredFinding {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// What it was about.
+    pub subject: String,
+    /// The option that left it out: `--ignore bimi`, or `--select` when no `--select` named
+    /// its rule.
+    pub by: String,
 }
 
 /// Whether every lookup of an audit completed.

@@ -55,7 +55,7 @@ const LAYERS: &[Layer] = &[
     layer("facts",            Peers::Allowed,   &["facts"]),
     layer("gather",           Peers::Allowed,   &["gather"]),
     layer("judges",           Peers::Forbidden, &["rules", "describe", "providers"]),
-    layer("report",           Peers::Allowed,   &["report"]),
+    layer("report",           Peers::Allowed,   &["report", "selection"]),
     layer("render",           Peers::Allowed,   &["render"]),
     layer("output",           Peers::Allowed,   &["output", "progress"]),
     layer("run",              Peers::Allowed,   &["audit", "record", "sources", "batch", "fuzzing"]),

@@ -878,3 +878,89 @@ fn github_annotations_and_job_summary() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--ignore`, `--select`, `--severity`: left-out findings are not printed, do not count for
+/// `--fail-on`, and JSON lists them with the option that left them out; a rule that does not
+/// exist is exit 2 with the closest one.
+#[test]
+fn findings_can_be_ignored_selected_and_regraded() {
+    let json = |extra: &[&str]| {
+        let output = mailcheck_fixtures()
+            .args(["--json", "mx-private.test"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (output.status.code(), report["domains"][0].clone())
+    };
+    let (code, domain) = json(&[]);
+    assert_eq!(code, Some(1));
+    let rules = |domain: &serde_json::Value| -> Vec<String> {
+        domain["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| finding["rule"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = rules(&domain);
+    assert!(
+        all.iter()
+            .any(|rule| rule == "mx-target-non-public-address"),
+        "{all:?}"
+    );
+    assert!(domain.get("ignored").is_none());
+
+    // The whole MX family left out: none of its findings, each listed as ignored.
+    let (_, ignored) = json(&["--ignore", "mx"]);
+    assert!(rules(&ignored).iter().all(|rule| !rule.starts_with("mx-")));
+    let left_out = ignored["ignored"].as_array().unwrap();
+    assert!(!left_out.is_empty());
+    assert!(left_out.iter().all(|entry| entry["by"] == "--ignore mx"));
+    let total = |domain: &serde_json::Value| {
+        ["errors", "warnings", "info"]
+            .iter()
+            .map(|key| domain["summary"][key].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(total(&ignored) + left_out.len() as u64, total(&domain));
+
+    // Only that rule, re-graded to info: nothing fails the run any more.
+    let (code, selected) = json(&[
+        "--select",
+        "mx-target-non-public-address",
+        "--severity",
+        "mx-target-non-public-address=info",
+    ]);
+    assert_eq!(code, Some(0));
+    let kept = selected["findings"].as_array().unwrap();
+    assert!(!kept.is_empty());
+    assert!(
+        kept.iter()
+            .all(|finding| finding["rule"] == "mx-target-non-public-address"
+                && finding["severity"] == "info")
+    );
+
+    for (bad, said) in [
+        (
+            vec!["--ignore", "mx-target-non-publik"],
+            "neither a rule id nor a family",
+        ),
+        (vec!["--severity", "mx-missing"], "is not RULE=LEVEL"),
+        (
+            vec!["--severity", "mx-missing=fatal"],
+            "the level is error, warning or info",
+        ),
+    ] {
+        let output = mailcheck_fixtures()
+            .args(&bad)
+            .arg("mx-private.test")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(said),
+            "{bad:?}"
+        );
+    }
+}

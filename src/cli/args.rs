@@ -73,6 +73,9 @@ pub struct Cli {
     /// Output options, for every command.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Which findings are reported, for audits and `record`.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Where an audit's answers come from: --zone, --offline, --save-dns, --replay.
     #[command(flatten)]
     pub sources: SourceArgs,
@@ -231,6 +234,23 @@ impl OutputArgs {
     pub fn format(&self) -> Format {
         if self.json { Format::Json } else { self.format }
     }
+}
+
+/// `--ignore`, `--select`, `--severity`: which findings are reported, and how severe.
+#[derive(Debug, Default, clap::Args)]
+pub struct SelectionArgs {
+    /// Leave out findings of RULE: a rule id, or a family such as bimi (every bimi-… rule);
+    /// repeatable. Left-out findings are not printed and do not count for --fail-on; JSON
+    /// lists them under `ignored`.
+    #[arg(long, value_name = "RULE", global = true)]
+    pub ignore: Vec<String>,
+    /// Report only findings of RULE (a rule id or a family); repeatable.
+    #[arg(long, value_name = "RULE", global = true)]
+    pub select: Vec<String>,
+    /// Report RULE (a rule id or a family) at LEVEL: error, warning or info; repeatable. A
+    /// rule named alone wins over its family.
+    #[arg(long, value_name = "RULE=LEVEL", global = true)]
+    pub severity: Vec<String>,
 }
 
 /// Output formats.

@@ -110,6 +110,9 @@ pub enum InputError {
     /// A mistyped subcommand where a domain goes (`mailcheck recrd …`).
     #[error("\"{0}\" is not a domain name; did you mean `{1}`?")]
     NotACommand(String, String),
+    /// An `--ignore`, `--select` or `--severity` that names no rule or level.
+    #[error("{0}")]
+    Selection(String),
     /// An `--input` list with no domain in it (blank lines and comments only).
     #[error("no domains to audit: --input {} lists none", crate::escape::os_str(.0.as_os_str()))]
     NoDomains(PathBuf),

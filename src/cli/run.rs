@@ -24,37 +24,57 @@ use crate::progress::Progress;
 use crate::render;
 use crate::report::{InputErrors, LintReport, Report, SCHEMA_VERSION, ToolError, ToolInfo};
 use crate::rules::{RULES, find_rule};
+use crate::selection::Selection;
 use crate::sources::AuditSources;
 use crate::txt::TxtRecord;
 
 /// Runs the parsed command line, writing results to `out` and problems to `err`.
 pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
     let format = cli.output.format();
-    let result = match cli.command {
-        Some(Command::Explain { rule }) => explain(rule.as_deref(), format, out),
-        Some(Command::Record {
-            kind,
-            text,
-            fail_on,
-        }) => lint_record(kind, &text, fail_on, format, out),
-        Some(Command::Spf(spf)) => {
+    let selection = Selection::new(
+        &cli.selection.ignore,
+        &cli.selection.select,
+        &cli.selection.severity,
+    )
+    .map_err(InputError::Selection);
+    let result = match (cli.command, selection) {
+        (_, Err(error)) => Err(error.into()),
+        (Some(Command::Explain { rule }), _) => explain(rule.as_deref(), format, out),
+        (
+            Some(Command::Record {
+                kind,
+                text,
+                fail_on,
+            }),
+            Ok(selection),
+        ) => lint_record(kind, &text, fail_on, &selection, format, out),
+        (Some(Command::Spf(spf)), _) => {
             // The result is written at the end: interrupted, nothing is written at all.
             tokio::select! {
                 result = run_spf_check(&spf, &cli.resolver, &cli.sources, format, out) => result,
                 _ = tokio::signal::ctrl_c() => Ok(ExitStatus::Interrupted),
             }
         }
-        Some(Command::Completions { shell }) => {
+        (Some(Command::Completions { shell }), _) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "mailcheck", out);
             Ok(ExitStatus::Clean)
         }
-        Some(Command::Man) => {
+        (Some(Command::Man), _) => {
             let command = <Cli as clap::CommandFactory>::command();
             clap_mangen::Man::new(command).render(out)?;
             Ok(ExitStatus::Clean)
         }
-        None => run_audit(&cli.audit, &cli.resolver, &cli.sources, format, out, err).await,
+        (None, Ok(selection)) => {
+            let audit = AuditRun {
+                args: &cli.audit,
+                resolver: &cli.resolver,
+                sources: &cli.sources,
+                selection: &selection,
+                format,
+            };
+            run_audit(&audit, out, err).await
+        }
     };
     match result {
         Ok(status) => Ok(status),
@@ -118,26 +138,29 @@ impl From<io::Error> for RunError {
     }
 }
 
-async fn run_audit(
-    args: &AuditArgs,
-    resolver: &ResolverArgs,
-    sources: &SourceArgs,
+/// What an audit run is asked to do: the options of the command line that concern it.
+struct AuditRun<'a> {
+    args: &'a AuditArgs,
+    resolver: &'a ResolverArgs,
+    sources: &'a SourceArgs,
+    selection: &'a Selection,
     format: Format,
+}
+
+async fn run_audit(
+    run: &AuditRun<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
+    let AuditRun {
+        args,
+        resolver,
+        sources,
+        selection,
+        format,
+    } = *run;
     let (domains, input_errors) = audited_domains(args, err)?;
-    let mut options = GatherOptions::default();
-    for text in &args.selectors {
-        let selector = parse_selector(text)?;
-        if !options.dkim_selectors.contains(&selector) {
-            options.dkim_selectors.push(selector);
-        }
-    }
-    options.all_selectors = args.all_selectors;
-    options.time_limit = Some(args.time_limit());
-    options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
-    options.expect = load_expect_files(&args.expect, &domains)?;
+    let mut options = gather_options(args, sources, &domains)?;
     // --zone, --offline, --replay and --save-dns choose the layers under the cache. The
     // --save-dns file is checked here, before any query.
     let offline_ok = sources.offline_ok;
@@ -151,21 +174,7 @@ async fn run_audit(
     let options = Arc::new(options);
     let source: Arc<dyn DnsSource> = sources.shared();
 
-    let human = render::human::HumanOptions {
-        verbose: args.verbose,
-    };
-    let mut sink: Box<dyn ReportSink + '_> = match format {
-        Format::Human => Box::new(HumanSink::new(out, PeopleFormat::Human(human))),
-        Format::Short => Box::new(HumanSink::new(out, PeopleFormat::Short)),
-        Format::Github => Box::new(GithubSink::new(
-            out,
-            std::env::var_os("GITHUB_STEP_SUMMARY")
-                .filter(|path| !path.is_empty())
-                .map(std::path::PathBuf::from),
-        )),
-        Format::Json => Box::new(JsonSink::new(out)),
-        Format::Ndjson => Box::new(NdjsonSink::new(out)),
-    };
+    let mut sink = sink_for(format, args.verbose, out);
     let progress = Progress::new(domains.len());
     let mut tally = Tally::default();
     let mut write_error = None;
@@ -180,7 +189,8 @@ async fn run_audit(
             options.max_in_flight = Some(audit_share(args.concurrency, count - position));
             async move { audit_with(&domain, &*source, &options).await }
         },
-        |index, report| {
+        |index, mut report| {
+            selection.apply_to_domain(&mut report);
             tally.add(&report);
             progress.update(&tally);
             match progress.suspend(|| sink.domain_done(index, report)) {
@@ -231,6 +241,43 @@ async fn run_audit(
         return Ok(ExitStatus::InputError);
     }
     Ok(ExitStatus::of_tally(&tally, args.fail_on, offline_ok))
+}
+
+/// The options of every audit of the run: selectors, limits, the `--expect` files.
+fn gather_options(
+    args: &AuditArgs,
+    sources: &SourceArgs,
+    domains: &[DomainName],
+) -> Result<GatherOptions, RunError> {
+    let mut options = GatherOptions::default();
+    for text in &args.selectors {
+        let selector = parse_selector(text)?;
+        if !options.dkim_selectors.contains(&selector) {
+            options.dkim_selectors.push(selector);
+        }
+    }
+    options.all_selectors = args.all_selectors;
+    options.time_limit = Some(args.time_limit());
+    options.skip_dead_servers = sources.save_dns.is_none() && sources.replay.is_none();
+    options.expect = load_expect_files(&args.expect, domains)?;
+    Ok(options)
+}
+
+/// Where the finished reports go, in `format`.
+fn sink_for<'w>(format: Format, verbose: bool, out: &'w mut dyn Write) -> Box<dyn ReportSink + 'w> {
+    let human = render::human::HumanOptions { verbose };
+    match format {
+        Format::Human => Box::new(HumanSink::new(out, PeopleFormat::Human(human))),
+        Format::Short => Box::new(HumanSink::new(out, PeopleFormat::Short)),
+        Format::Github => Box::new(GithubSink::new(
+            out,
+            std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|path| !path.is_empty())
+                .map(std::path::PathBuf::from),
+        )),
+        Format::Json => Box::new(JsonSink::new(out)),
+        Format::Ndjson => Box::new(NdjsonSink::new(out)),
+    }
 }
 
 /// The domains to audit, from the command line and `--input`, and the invalid lines of the
@@ -401,18 +448,16 @@ fn lint_record(
     kind: RecordKind,
     text: &str,
     fail_on: FailOn,
+    selection: &Selection,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
     let record = TxtRecord::from_input(text);
     let output = crate::record::check(kind, &record);
+    let mut lint = LintReport::new(kind, record.text, output.findings, output.overview);
+    selection.apply_to_lint(&mut lint);
     let report = Report {
-        lints: vec![LintReport::new(
-            kind,
-            record.text,
-            output.findings,
-            output.overview,
-        )],
+        lints: vec![lint],
         ..Report::of_domains(Vec::new())
     };
     write_report(&report, format, false, out)?;

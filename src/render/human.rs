@@ -397,7 +397,22 @@ fn summary_line(domain: &DomainReport) -> Piece<'static> {
             " failed: audit incomplete".into(),
         ]),
     };
-    Piece::concat(["Summary: ".into(), counts(summary), "; ".into(), lookups])
+    let ignored = if domain.ignored.is_empty() {
+        Piece::from("")
+    } else {
+        Piece::concat([
+            "; ".into(),
+            plural(domain.ignored.len(), "finding", "findings"),
+            " left out by --ignore/--select".into(),
+        ])
+    };
+    Piece::concat([
+        "Summary: ".into(),
+        counts(summary),
+        "; ".into(),
+        lookups,
+        ignored,
+    ])
 }
 
 /// `-v`: every question with its outcome. A failed lookup's error text comes from the resolver
