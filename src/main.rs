@@ -4,7 +4,6 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
 use clap::error::ErrorKind;
 use mailcheck::cli::{self, Cli, ExitStatus, Format};
 use mailcheck::render;
@@ -28,10 +27,30 @@ fn main() -> ExitCode {
 }
 
 fn real_main() -> anyhow::Result<ExitStatus> {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches()
+        .and_then(|matches| {
+            <Cli as clap::FromArgMatches>::from_arg_matches(&matches).map(|cli| (cli, matches))
+        });
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => return Ok(usage_error(&error)),
     };
+    // mailcheck.toml: its values fill what the command line did not give.
+    // MAILCHECK_NO_CONFIG=1 is --no-config for a whole environment (a test suite, a CI job
+    // that must not pick up a file from a parent directory).
+    let no_config_env = std::env::var_os("MAILCHECK_NO_CONFIG").is_some_and(|value| value == "1");
+    let skip_config = cli.no_config || (no_config_env && cli.config.is_none());
+    if !skip_config {
+        let here = std::env::current_dir().unwrap_or_default();
+        if let Some(path) = cli::config::find(cli.config.as_deref(), &here)
+            && let Err(message) = cli::config::apply(&path, &mut cli, &matches)
+        {
+            let format = cli.output.format();
+            cli::report_error(&message, format, &mut io::stdout(), &mut io::stderr())?;
+            return Ok(ExitStatus::InputError);
+        }
+    }
     let format = cli.output.format();
     // Colour is decided per stream; `colored` has one switch for the process, so it is on
     // when either stream is coloured, and the other stream's codes are stripped on the way

@@ -175,6 +175,65 @@ impl Selection {
     }
 }
 
+/// The selection of a run: the one from the options, and one per domain that has a
+/// `[domains."…"]` section in the config file (the options' lists, then the section's).
+#[derive(Clone, Debug, Default)]
+pub struct Selections {
+    default: Selection,
+    per_domain: std::collections::HashMap<String, Selection>,
+}
+
+/// What one domain's config section adds to the run's selection.
+#[derive(Clone, Debug, Default)]
+pub struct DomainLists<'a> {
+    /// Its `ignore`.
+    pub ignore: &'a [String],
+    /// Its `select`.
+    pub select: &'a [String],
+    /// Its `severity`, as `RULE=LEVEL`.
+    pub severity: &'a [String],
+}
+
+impl Selections {
+    /// The run's selection from the options' lists, and each domain's from the options' lists
+    /// followed by its own.
+    pub fn new<'a>(
+        ignore: &[String],
+        select: &[String],
+        severity: &[String],
+        domains: impl IntoIterator<Item = (&'a str, DomainLists<'a>)>,
+    ) -> Result<Self, String> {
+        let default = Selection::new(ignore, select, severity)?;
+        let mut per_domain = std::collections::HashMap::new();
+        for (domain, lists) in domains {
+            let joined = |run: &[String], own: &[String]| [run, own].concat();
+            let selection = Selection::new(
+                &joined(ignore, lists.ignore),
+                &joined(select, lists.select),
+                &joined(severity, lists.severity),
+            )
+            .map_err(|problem| format!("[domains.\"{domain}\"]: {problem}"))?;
+            per_domain.insert(domain.to_ascii_lowercase(), selection);
+        }
+        Ok(Selections {
+            default,
+            per_domain,
+        })
+    }
+
+    /// The selection that applies to `domain` (its A-label form).
+    pub fn for_domain(&self, domain: &str) -> &Selection {
+        self.per_domain
+            .get(&domain.to_ascii_lowercase())
+            .unwrap_or(&self.default)
+    }
+
+    /// The run's selection, for what is no domain (`mailcheck record`).
+    pub fn default_selection(&self) -> &Selection {
+        &self.default
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -964,3 +964,94 @@ fn findings_can_be_ignored_selected_and_regraded() {
         );
     }
 }
+
+/// `mailcheck.toml`: found in the current directory or above, its values fill what the
+/// command line did not give, a `[domains."…"]` section applies to that domain only, and a
+/// bad key or value is exit 2 with the file, the line and the key.
+#[test]
+fn a_config_file_fills_what_the_command_line_does_not_give() {
+    let dir = std::env::temp_dir().join(format!("mailcheck-config-{}", std::process::id()));
+    let below = dir.join("zones").join("deeper");
+    std::fs::create_dir_all(&below).unwrap();
+    std::fs::write(
+        dir.join("mailcheck.toml"),
+        "# the project's settings\n\
+         fail-on = \"warning\"\n\
+         ignore = [\"spf-all-pass\"]\n\
+         \n\
+         [domains.\"mx-private.test\"]\n\
+         ignore = [\"mx\"]\n",
+    )
+    .unwrap();
+    let server = support::fixture_server().addr.to_string();
+    let run = |extra: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_mailcheck"))
+            .current_dir(&below)
+            .env_remove("MAILCHECK_NO_CONFIG")
+            .args([
+                "-n",
+                &server,
+                "--timeout",
+                "1.5",
+                "--retries",
+                "0",
+                "--json",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+        (output, report)
+    };
+    let ignored_by = |domain: &serde_json::Value| -> Vec<String> {
+        domain["ignored"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|entry| entry["by"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (output, report) = run(&["mx-private.test", "good.test"]);
+    let mx_private = &report["domains"][0];
+    assert!(
+        ignored_by(mx_private).iter().any(|by| by == "--ignore mx"),
+        "{mx_private:#}"
+    );
+    assert!(
+        !ignored_by(&report["domains"][1])
+            .iter()
+            .any(|by| by == "--ignore mx")
+    );
+    // fail-on = "warning" from the file: good.test's warnings, if any, or mx-private's.
+    assert_ne!(output.status.code(), Some(2));
+
+    // The command line wins: --fail-on never.
+    let (output, _) = run(&["--fail-on", "never", "mx-private.test"]);
+    assert_eq!(output.status.code(), Some(0));
+    // --no-config: the file is not read, mx-private.test's errors fail the run.
+    let (output, report) = run(&["--no-config", "mx-private.test"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(report["domains"][0].get("ignored").is_none());
+
+    std::fs::write(
+        dir.join("mailcheck.toml"),
+        "fail-on = \"warning\"\ntimout = 2\n",
+    )
+    .unwrap();
+    let (output, _) = run(&["good.test"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("mailcheck.toml:2: unknown field `timout`"),
+        "{stderr}"
+    );
+    std::fs::write(dir.join("mailcheck.toml"), "\n\nretries = 99\n").unwrap();
+    let (output, _) = run(&["good.test"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mailcheck.toml:3: retries: "), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

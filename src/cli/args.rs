@@ -76,6 +76,13 @@ pub struct Cli {
     /// Which findings are reported, for audits and `record`.
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Read options from FILE instead of the first mailcheck.toml found in the current
+    /// directory or a directory above it. Options on the command line win over the file's.
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
+    pub config: Option<std::path::PathBuf>,
+    /// Read no mailcheck.toml.
+    #[arg(long, global = true)]
+    pub no_config: bool,
     /// Where an audit's answers come from: --zone, --offline, --save-dns, --replay.
     #[command(flatten)]
     pub sources: SourceArgs,
@@ -251,6 +258,21 @@ pub struct SelectionArgs {
     /// rule named alone wins over its family.
     #[arg(long, value_name = "RULE=LEVEL", global = true)]
     pub severity: Vec<String>,
+    /// The `[domains."…"]` sections of the config file: what applies to one domain's
+    /// findings on top of the above.
+    #[arg(skip)]
+    pub per_domain: Vec<(crate::dns::Name, DomainSelection)>,
+}
+
+/// The findings options of one domain, from its `[domains."…"]` section.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DomainSelection {
+    /// Rules or families left out for this domain, besides the run's.
+    pub ignore: Vec<String>,
+    /// Rules or families reported for this domain, besides the run's `select`.
+    pub select: Vec<String>,
+    /// `RULE=LEVEL` for this domain, after the run's.
+    pub severity: Vec<String>,
 }
 
 /// Output formats.
@@ -283,7 +305,7 @@ pub enum ColorChoice {
 
 /// `--audit-timeout`: seconds from 0.1 to [`MAX_AUDIT_TIMEOUT`] (so that it always makes a
 /// [`Duration`], and never one too short for a single round trip).
-fn parse_audit_timeout(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_audit_timeout(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(seconds) if (0.1..=MAX_AUDIT_TIMEOUT).contains(&seconds) => Ok(seconds),
         _ => Err(format!(
@@ -300,7 +322,7 @@ impl AuditArgs {
 }
 
 /// `--retries`: a whole number from 0 to [`MAX_RETRIES`].
-fn parse_retries(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_retries(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n <= MAX_RETRIES => Ok(n),
         Ok(n) => Err(format!(
@@ -314,7 +336,7 @@ fn parse_retries(text: &str) -> Result<usize, String> {
 }
 
 /// `--concurrency`: a whole number from 1 to [`MAX_CONCURRENCY`].
-fn parse_concurrency(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_concurrency(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
         Ok(n) if n > MAX_CONCURRENCY => Err(format!(

@@ -2,6 +2,7 @@
 //! run earns ([`exit`]).
 
 pub mod args;
+pub mod config;
 pub mod exit;
 pub mod run;
 pub mod suggest;

@@ -24,17 +24,27 @@ use crate::progress::Progress;
 use crate::render;
 use crate::report::{InputErrors, LintReport, Report, SCHEMA_VERSION, ToolError, ToolInfo};
 use crate::rules::{RULES, find_rule};
-use crate::selection::Selection;
+use crate::selection::{DomainLists, Selection, Selections};
 use crate::sources::AuditSources;
 use crate::txt::TxtRecord;
 
 /// Runs the parsed command line, writing results to `out` and problems to `err`.
 pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
     let format = cli.output.format();
-    let selection = Selection::new(
+    let selection = Selections::new(
         &cli.selection.ignore,
         &cli.selection.select,
         &cli.selection.severity,
+        cli.selection.per_domain.iter().map(|(domain, lists)| {
+            (
+                domain.as_str(),
+                DomainLists {
+                    ignore: &lists.ignore,
+                    select: &lists.select,
+                    severity: &lists.severity,
+                },
+            )
+        }),
     )
     .map_err(InputError::Selection);
     let result = match (cli.command, selection) {
@@ -47,7 +57,14 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
                 fail_on,
             }),
             Ok(selection),
-        ) => lint_record(kind, &text, fail_on, &selection, format, out),
+        ) => lint_record(
+            kind,
+            &text,
+            fail_on,
+            selection.default_selection(),
+            format,
+            out,
+        ),
         (Some(Command::Spf(spf)), _) => {
             // The result is written at the end: interrupted, nothing is written at all.
             tokio::select! {
@@ -70,7 +87,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
                 args: &cli.audit,
                 resolver: &cli.resolver,
                 sources: &cli.sources,
-                selection: &selection,
+                selections: &selection,
                 format,
             };
             run_audit(&audit, out, err).await
@@ -143,7 +160,7 @@ struct AuditRun<'a> {
     args: &'a AuditArgs,
     resolver: &'a ResolverArgs,
     sources: &'a SourceArgs,
-    selection: &'a Selection,
+    selections: &'a Selections,
     format: Format,
 }
 
@@ -156,7 +173,7 @@ async fn run_audit(
         args,
         resolver,
         sources,
-        selection,
+        selections,
         format,
     } = *run;
     let (domains, input_errors) = audited_domains(args, err)?;
@@ -190,7 +207,9 @@ async fn run_audit(
             async move { audit_with(&domain, &*source, &options).await }
         },
         |index, mut report| {
-            selection.apply_to_domain(&mut report);
+            selections
+                .for_domain(&report.domain)
+                .apply_to_domain(&mut report);
             tally.add(&report);
             progress.update(&tally);
             match progress.suspend(|| sink.domain_done(index, report)) {
