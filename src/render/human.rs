@@ -199,6 +199,7 @@ fn domain_block(domain: &DomainReport, options: HumanOptions, term: &mut Term) -
             ")"
         )?;
     }
+    verdict_block(domain, term)?;
     for &section in Section::ALL {
         render_section(domain, section, term)?;
     }
@@ -216,17 +217,105 @@ fn domain_block(domain: &DomainReport, options: HumanOptions, term: &mut Term) -
     Ok(())
 }
 
+/// The longest line of the verdict block, in characters: the worst finding's message is cut
+/// to fit, so that each family stays on one line (the details follow).
+const VERDICT_WIDTH: usize = 100;
+
+/// The verdict first: one line per family the report covers, with its mark, its counts and
+/// the message of its worst finding, before the details. A family whose checks do not apply
+/// (the domain does not exist) says so.
+fn verdict_block(domain: &DomainReport, term: &mut Term) -> io::Result<()> {
+    let not_applicable = |section: Section| {
+        domain
+            .not_applicable
+            .as_ref()
+            .is_some_and(|not_applicable| not_applicable.sections.contains(&section))
+    };
+    let sections: Vec<Section> = Section::ALL
+        .iter()
+        .copied()
+        .filter(|&section| {
+            domain.overview.iter().any(|line| line.section == section)
+                || domain.findings.iter().any(|finding| finding.section == section)
+        })
+        .collect();
+    if sections.is_empty() {
+        return Ok(());
+    }
+    let title_width = sections
+        .iter()
+        .map(|section| section.title().chars().count())
+        .max()
+        .unwrap_or(0);
+    term.blank()?;
+    for section in sections {
+        let findings = in_severity_order(domain, section);
+        let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+        let (errors, warnings, info) = (
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info),
+        );
+        let mark = if errors > 0 {
+            Piece::from("✖").red().bold()
+        } else if warnings > 0 {
+            Piece::from("▲").yellow().bold()
+        } else if not_applicable(section) {
+            Piece::from("–").dimmed()
+        } else {
+            Piece::from("✔").green()
+        };
+        let mut counted = Vec::new();
+        for (number, one, many) in [
+            (errors, "error", "errors"),
+            (warnings, "warning", "warnings"),
+            (info, "info", "info"),
+        ] {
+            if number > 0 {
+                counted.push(format!("{number} {}", if number == 1 { one } else { many }));
+            }
+        }
+        let counts = if counted.is_empty() {
+            if not_applicable(section) {
+                "does not apply".to_owned()
+            } else {
+                "ok".to_owned()
+            }
+        } else {
+            counted.join(", ")
+        };
+        let head = format!("{:<title_width$}  {counts}", section.title());
+        let worst = findings.first().map(|finding| {
+            let room = VERDICT_WIDTH.saturating_sub(head.chars().count() + 6);
+            Piece::text(crate::escape::excerpt(&finding.message, room.max(20))).dimmed()
+        });
+        match worst {
+            Some(message) => emit!(term, "  ", mark, " ", Piece::text(head), ": ", message)?,
+            None => emit!(term, "  ", mark, " ", Piece::text(head))?,
+        }
+    }
+    Ok(())
+}
+
+/// A section's findings, errors first, then warnings, then info, each in the order the rules
+/// gave them.
+fn in_severity_order(domain: &DomainReport, section: Section) -> Vec<&Finding> {
+    let mut findings: Vec<&Finding> = domain
+        .findings
+        .iter()
+        .filter(|finding| finding.section == section)
+        .collect();
+    findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+    findings
+}
+
 fn render_section(domain: &DomainReport, section: Section, term: &mut Term) -> io::Result<()> {
     let overview: Vec<_> = domain
         .overview
         .iter()
         .filter(|line| line.section == section)
         .collect();
-    let findings: Vec<&Finding> = domain
-        .findings
-        .iter()
-        .filter(|finding| finding.section == section)
-        .collect();
+    let findings = in_severity_order(domain, section);
     if overview.is_empty() && findings.is_empty() {
         return Ok(());
     }
