@@ -74,6 +74,7 @@ fn real_main() -> anyhow::Result<ExitStatus> {
         None => None,
     };
     let stdout_is_terminal = output_file.is_none() && io::stdout().is_terminal();
+    render::human::set_width(output_width(stdout_is_terminal));
     let stdout_colour = human && cli::stream_colour(cli.output.color, env, stdout_is_terminal);
     let stderr_colour =
         human && cli::stream_colour(cli.output.color, env, io::stderr().is_terminal());
@@ -114,6 +115,23 @@ fn real_main() -> anyhow::Result<ExitStatus> {
     let status = runtime.block_on(cli::run(cli, &mut out, &mut err))?;
     out.flush()?;
     Ok(status)
+}
+
+/// The width human output is wrapped to: `COLUMNS` when it is a number, else the terminal's
+/// width when stdout is a terminal, else 100.
+fn output_width(stdout_is_terminal: bool) -> usize {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+    {
+        return columns;
+    }
+    if stdout_is_terminal
+        && let Some((terminal_size::Width(width), _)) = terminal_size::terminal_size()
+    {
+        return usize::from(width);
+    }
+    render::human::DEFAULT_WIDTH
 }
 
 /// Clap's own errors exit 2 as well; `--help` and `--version` exit 0. Under `--json`, the error

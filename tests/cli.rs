@@ -1055,3 +1055,34 @@ fn a_config_file_fills_what_the_command_line_does_not_give() {
     assert!(stderr.contains("mailcheck.toml:3: retries: "), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Human output fits the width asked (`COLUMNS`), never breaking a word, a name or a
+/// record to paste: a line is longer only when it is one such piece.
+#[test]
+fn output_fits_the_width_without_breaking_words() {
+    for width in [60_usize, 80, 120] {
+        let output = mailcheck_fixtures()
+            .env("COLUMNS", width.to_string())
+            .args(["--color", "never", "mx-private.test", "good.test"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        for line in text.lines() {
+            let columns = line.chars().count();
+            if columns <= width {
+                continue;
+            }
+            // A longer line is one unbreakable piece after its indentation and label (a
+            // finding's heading names its subject and rule), or a record to paste.
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let record = line.contains('"') || line.trim_start().starts_with("v=");
+            let unbreakable = words.len() <= 4 || line.contains('`') || record;
+            assert!(
+                unbreakable,
+                "{width}: a wrappable line is {columns} long: {line}"
+            );
+        }
+        // No word was cut: the rule ids are whole.
+        assert!(text.contains("mx-target-non-public-address"));
+    }
+}

@@ -439,6 +439,8 @@ fn a_bind_file_without_origin_takes_the_audited_domain_the_given_origin_or_its_n
             &file,
             "clean.test",
         ])
+        // The line is checked whole: no wrapping.
+        .env("COLUMNS", "1000")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);

@@ -23,8 +23,27 @@ pub struct HumanOptions {
     pub verbose: bool,
 }
 
-/// Width that messages are wrapped to, indentation included.
-const WIDTH: usize = 100;
+/// The width output is wrapped to when it is not told otherwise (not a terminal, no
+/// `COLUMNS`).
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// The narrowest and widest widths used: below 40 columns nothing reads well anyway, and a
+/// 1,000-column line is no longer wrapping.
+pub const WIDTH_RANGE: (usize, usize) = (40, 1000);
+
+/// The width messages are wrapped to, indentation included: decided once by the caller
+/// ([`set_width`]), as colour is.
+static WIDTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(DEFAULT_WIDTH);
+
+/// Sets the width human output is wrapped to (clamped to [`WIDTH_RANGE`]).
+pub fn set_width(width: usize) {
+    let width = width.clamp(WIDTH_RANGE.0, WIDTH_RANGE.1);
+    WIDTH.store(width, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn width() -> usize {
+    WIDTH.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Writes `report` for a person to read.
 pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -99,7 +118,7 @@ fn render_spf_check(check: &SpfCheckReport, term: &mut Term) -> io::Result<()> {
         }
         term.line(line)?;
     }
-    for (i, line) in wrapped(&evaluation.reason, WIDTH - 10)
+    for (i, line) in wrapped(&evaluation.reason, width() - 10)
         .into_iter()
         .enumerate()
     {
@@ -217,10 +236,6 @@ fn domain_block(domain: &DomainReport, options: HumanOptions, term: &mut Term) -
     Ok(())
 }
 
-/// The longest line of the verdict block, in characters: the worst finding's message is cut
-/// to fit, so that each family stays on one line (the details follow).
-const VERDICT_WIDTH: usize = 100;
-
 /// The verdict first: one line per family the report covers, with its mark, its counts and
 /// the message of its worst finding, before the details. A family whose checks do not apply
 /// (the domain does not exist) says so.
@@ -236,7 +251,10 @@ fn verdict_block(domain: &DomainReport, term: &mut Term) -> io::Result<()> {
         .copied()
         .filter(|&section| {
             domain.overview.iter().any(|line| line.section == section)
-                || domain.findings.iter().any(|finding| finding.section == section)
+                || domain
+                    .findings
+                    .iter()
+                    .any(|finding| finding.section == section)
         })
         .collect();
     if sections.is_empty() {
@@ -286,7 +304,8 @@ fn verdict_block(domain: &DomainReport, term: &mut Term) -> io::Result<()> {
         };
         let head = format!("{:<title_width$}  {counts}", section.title());
         let worst = findings.first().map(|finding| {
-            let room = VERDICT_WIDTH.saturating_sub(head.chars().count() + 6);
+            // Cut to fit, so that each family stays on one line (the details follow).
+            let room = width().saturating_sub(head.chars().count() + 7);
             Piece::text(crate::escape::excerpt(&finding.message, room.max(20))).dimmed()
         });
         match worst {
@@ -322,12 +341,20 @@ fn render_section(domain: &DomainReport, section: Section, term: &mut Term) -> i
     term.blank()?;
     emit!(term, Piece::from(section.title()).bold())?;
     for line in overview {
-        emit!(
-            term,
-            "  ",
-            Piece::repeat("  ", line.depth),
-            Piece::text(&line.text)
-        )?;
+        // What was found, wrapped like the rest (a continued line is indented two more),
+        // except a record: one shown as published (`v=…`) or to publish (zone-file syntax,
+        // with its quoted strings) stays whole on its line, to be read or pasted as it is.
+        let indent = 2 + 2 * line.depth;
+        let is_record = line.text.starts_with("v=") || line.text.contains('"');
+        let room = if is_record {
+            usize::MAX
+        } else {
+            width().saturating_sub(indent + 2)
+        };
+        for (i, part) in wrapped(&line.text, room).into_iter().enumerate() {
+            let extra = usize::from(i != 0);
+            emit!(term, Piece::repeat("  ", 1 + line.depth + extra), part)?;
+        }
     }
     let not_applicable = domain
         .not_applicable
@@ -352,22 +379,37 @@ fn marker(severity: Severity) -> Piece<'static> {
 
 fn render_finding(finding: &Finding, term: &mut Term) -> io::Result<()> {
     let rule = Piece::concat(["[".into(), finding.rule.into(), "]".into()]);
-    emit!(
-        term,
-        "  ",
-        marker(finding.severity),
-        " ",
-        Piece::text(&finding.subject).bold(),
-        " ",
-        rule.dimmed()
-    )?;
-    for line in wrapped(&finding.message, WIDTH - 4) {
+    // The marker's width as printed ("✖ error"), without its colour codes.
+    let marker_width = match finding.severity {
+        Severity::Error => 7,
+        Severity::Warning => 9,
+        Severity::Info => 6,
+    };
+    let subject = Piece::text(&finding.subject);
+    let heading =
+        2 + marker_width + 1 + subject.to_string().chars().count() + 3 + finding.rule.len();
+    if heading <= width() {
+        emit!(
+            term,
+            "  ",
+            marker(finding.severity),
+            " ",
+            subject.bold(),
+            " ",
+            rule.dimmed()
+        )?;
+    } else {
+        // Too long for one line: the rule id goes on the next, whole.
+        emit!(term, "  ", marker(finding.severity), " ", subject.bold())?;
+        emit!(term, "    ", rule.dimmed())?;
+    }
+    for line in wrapped(&finding.message, width() - 4) {
         emit!(term, "    ", line)?;
     }
     if let Some(excerpt) = &finding.excerpt {
         render_excerpt(excerpt, term)?;
     }
-    for (i, line) in wrapped(&finding.fix, WIDTH - 9).into_iter().enumerate() {
+    for (i, line) in wrapped(&finding.fix, width() - 9).into_iter().enumerate() {
         if i == 0 {
             emit!(term, "    ", Piece::from("fix:").cyan().bold(), " ", line)?;
         } else {
@@ -546,7 +588,7 @@ pub fn render_rule(rule: &crate::finding::Rule, out: &mut dyn Write) -> io::Resu
         rule.severity.as_str(),
         ")"
     )?;
-    for line in wrapped(rule.summary, WIDTH) {
+    for line in wrapped(rule.summary, width()) {
         emit!(term, line)?;
     }
     for (heading, text) in [
@@ -555,7 +597,7 @@ pub fn render_rule(rule: &crate::finding::Rule, out: &mut dyn Write) -> io::Resu
     ] {
         term.blank()?;
         emit!(term, Piece::from(heading).bold())?;
-        for line in wrapped(text, WIDTH - 2) {
+        for line in wrapped(text, width() - 2) {
             emit!(term, "  ", line)?;
         }
     }
@@ -592,11 +634,11 @@ fn render_example(example: &Example, term: &mut Term) -> io::Result<()> {
 /// the width (a long record) is wrapped at spaces, its continuation indented further.
 fn render_example_text(text: &'static str, term: &mut Term) -> io::Result<()> {
     for line in text.lines() {
-        if line.chars().count() <= WIDTH - 2 {
+        if line.chars().count() <= width() - 2 {
             emit!(term, "  ", line)?;
             continue;
         }
-        for (i, part) in wrapped(line, WIDTH - 4).into_iter().enumerate() {
+        for (i, part) in wrapped(line, width() - 4).into_iter().enumerate() {
             let indent = if i == 0 { "  " } else { "    " };
             emit!(term, indent, part)?;
         }

@@ -8,4 +8,3 @@ pub mod human;
 pub mod json;
 pub mod short;
 mod term;
-mod wrap;

@@ -25,7 +25,6 @@ use std::io::{self, Write};
 
 use colored::{ColoredString, Colorize};
 
-use super::wrap::wrap;
 use crate::escape::escape;
 
 /// Writes lines of [`Piece`]s, and nothing else, to a writer.
@@ -204,12 +203,34 @@ impl fmt::Display for Piece<'_> {
     }
 }
 
-/// `text` escaped, then wrapped at spaces into lines of at most `width` characters (counted
-/// on the escaped text, as it is printed).
+/// `text` escaped, then wrapped at spaces into lines of at most `width` columns (counted on
+/// the escaped text, as it is printed). Never inside a word (a name, an address, a rule id:
+/// no hyphenation either), and never inside a `code span`, which holds a record or a
+/// command to paste: a span that does not fit gets a line of its own, unwrapped.
 pub fn wrapped(text: &str, width: usize) -> Vec<Piece<'static>> {
-    wrap(&escape(text), width)
+    /// Stands for a space inside a code span while wrapping: a character that is never in the
+    /// escaped text (escaping shows it as `\u{a0}`), so it is never confused with one.
+    const HELD: char = '\u{a0}';
+    let escaped = escape(text);
+    let mut held = String::with_capacity(escaped.len());
+    let mut in_code = false;
+    for character in escaped.chars() {
+        if character == '`' {
+            in_code = !in_code;
+        }
+        held.push(if in_code && character == ' ' {
+            HELD
+        } else {
+            character
+        });
+    }
+    let options = textwrap::Options::new(width.max(1))
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::wrap(&held, options)
         .into_iter()
-        .map(|line| Piece(Inner::Plain(Cow::Owned(line))))
+        .map(|line| Piece(Inner::Plain(Cow::Owned(line.replace(HELD, " ")))))
         .collect()
 }
 
@@ -246,6 +267,35 @@ mod tests {
         ]);
         // The width counts the escaped text, as printed.
         assert_eq!(line, "   7A\\x07 (\\x1b)\n");
+    }
+
+    #[test]
+    fn wrapping_never_breaks_words_names_or_code() {
+        let lines = |text: &str, width| -> Vec<String> {
+            wrapped(text, width)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(lines("aa bb cc dd", 5), ["aa bb", "cc dd"]);
+        // A long word, a hyphenated name: whole, on a line of their own.
+        assert_eq!(
+            lines("see private-use-address here", 8),
+            ["see", "private-use-address", "here"]
+        );
+        // A record to paste stays on one line, whatever the width.
+        assert_eq!(
+            lines(
+                "Publish `_dmarc.example.com. IN TXT \"v=DMARC1; p=none\"` now.",
+                20
+            ),
+            [
+                "Publish",
+                "`_dmarc.example.com. IN TXT \"v=DMARC1; p=none\"`",
+                "now."
+            ]
+        );
+        assert_eq!(lines("", 10), [""]);
     }
 
     #[test]

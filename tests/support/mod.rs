@@ -25,6 +25,8 @@ pub fn mailcheck() -> Command {
         .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("FORCE_COLOR")
+        // Human output is wrapped to COLUMNS when it is set: the snapshots are at 100.
+        .env_remove("COLUMNS")
         // A mailcheck.toml in a directory above the clone must not change the tests.
         .env("MAILCHECK_NO_CONFIG", "1")
         .env_remove("RUST_BACKTRACE")
