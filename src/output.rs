@@ -98,6 +98,7 @@ pub struct HumanSink<'w> {
     order: InOrder<DomainReport>,
     printed: usize,
     tally: Tally,
+    nameservers: Vec<String>,
 }
 
 impl<'w> HumanSink<'w> {
@@ -109,7 +110,15 @@ impl<'w> HumanSink<'w> {
             order: InOrder::default(),
             printed: 0,
             tally: Tally::default(),
+            nameservers: Vec::new(),
         }
+    }
+
+    /// Says first, in human output, which name servers were asked (`via 127.0.0.1:5353`).
+    #[must_use]
+    pub fn with_nameservers(mut self, nameservers: Vec<String>) -> Self {
+        self.nameservers = nameservers;
+        self
     }
 }
 
@@ -121,6 +130,8 @@ impl ReportSink for HumanSink<'_> {
                 PeopleFormat::Human(options) => {
                     if self.printed > 0 {
                         writeln!(self.out)?;
+                    } else if !self.nameservers.is_empty() {
+                        render::human::render_via(&self.nameservers, self.out)?;
                     }
                     render::human::render_domain(&report, options, self.out)?;
                 }
@@ -220,6 +231,7 @@ pub struct JsonSink<'w> {
     out: &'w mut dyn Write,
     order: InOrder<DomainReport>,
     written: usize,
+    nameservers: Vec<String>,
 }
 
 impl<'w> JsonSink<'w> {
@@ -229,13 +241,22 @@ impl<'w> JsonSink<'w> {
             out,
             order: InOrder::default(),
             written: 0,
+            nameservers: Vec::new(),
         }
+    }
+
+    /// Lists the name servers asked in the document (`nameservers`).
+    #[must_use]
+    pub fn with_nameservers(mut self, nameservers: Vec<String>) -> Self {
+        self.nameservers = nameservers;
+        self
     }
 
     /// Writes one entry of the `domains` array, opening the document before the first.
     fn write_domain(&mut self, report: &DomainReport) -> io::Result<()> {
         if self.written == 0 {
-            let (head, _) = document_around_domains(&InputErrors::default(), None)?;
+            let (head, _) =
+                document_around_domains(&self.nameservers, &InputErrors::default(), None)?;
             self.out.write_all(head.as_bytes())?;
             self.out.write_all(b"[\n")?;
         } else {
@@ -259,10 +280,12 @@ impl<'w> JsonSink<'w> {
 /// The pretty-printed document with an empty `domains` array, split around that array: what
 /// goes before it and what goes after it.
 fn document_around_domains(
+    nameservers: &[String],
     input_errors: &InputErrors,
     error: Option<&ToolError>,
 ) -> io::Result<(String, String)> {
     let mut report = Report::of_domains(Vec::new());
+    report.nameservers = nameservers.to_vec();
     report.input_errors = input_errors.clone();
     report.error = error.cloned();
     let text = render::json::to_pretty_string(&report)?;
@@ -292,7 +315,7 @@ impl ReportSink for JsonSink<'_> {
         for report in self.order.drain_rest() {
             self.write_domain(&report)?;
         }
-        let (head, tail) = document_around_domains(input_errors, error)?;
+        let (head, tail) = document_around_domains(&self.nameservers, input_errors, error)?;
         if self.written == 0 {
             self.out.write_all(head.as_bytes())?;
             self.out.write_all(b"[]")?;

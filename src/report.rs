@@ -20,6 +20,10 @@ pub struct Report {
     pub schema_version: u32,
     /// The tool that wrote it.
     pub tool: ToolInfo,
+    /// The name servers the run asked (`127.0.0.1:5353`, or the system's by address); absent
+    /// when it asked none (`--offline`, `--replay`, `record`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nameservers: Vec<String>,
     /// One entry per domain, in the order given.
     pub domains: Vec<DomainReport>,
     /// Record mode (`mailcheck record`): one entry per record text checked.
@@ -60,6 +64,7 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             tool: ToolInfo::default(),
+            nameservers: Vec::new(),
             domains,
             lints: Vec::new(),
             spf_check: None,

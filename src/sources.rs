@@ -35,7 +35,7 @@ use std::sync::Arc;
 use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::chase::ChasingSource;
-use crate::dns::network::{NetworkSource, ResolverSettings, ResolverSetupError};
+use crate::dns::network::{DeadServerNotice, NetworkSource, ResolverSettings, ResolverSetupError};
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSet, ZoneSource};
 use crate::domain::Name;
@@ -111,6 +111,8 @@ type Layer = Box<dyn DnsSource>;
 
 /// The sources of one run.
 pub struct AuditSources {
+    /// The name servers the run asks; empty when it asks none (`--offline`, `--replay`).
+    nameservers: Vec<std::net::SocketAddr>,
     top: Arc<ChasingSource<CachingSource<Layer>>>,
     zones: Option<Arc<ZoneSet>>,
     saving: Option<(AtomicFile, Arc<SavingSource<Layer>>)>,
@@ -123,6 +125,7 @@ impl AuditSources {
         args: &SourceSettings,
         resolver: &ResolverSettings,
         concurrency: usize,
+        notice: Option<DeadServerNotice>,
     ) -> Result<Self, SourceError> {
         let options = LoadOptions {
             scope: if args.zone_include_any {
@@ -147,12 +150,17 @@ impl AuditSources {
                 })
             })
             .collect::<Result<Vec<Zone>, SourceError>>()?;
+        let mut nameservers = Vec::new();
         let base: Layer = if let Some(path) = &args.replay {
             Box::new(ReplaySource::new(read_replay(path)?))
         } else if args.offline {
             Box::new(OfflineSource)
         } else {
-            Box::new(NetworkSource::new(resolver)?.with_max_in_flight(concurrency))
+            let network = NetworkSource::new(resolver)?
+                .with_max_in_flight(concurrency)
+                .with_dead_server_notice(notice);
+            nameservers = network.servers().to_vec();
+            Box::new(network)
         };
         let (layer, zones): (Layer, _) = if zones.is_empty() {
             (base, None)
@@ -175,6 +183,7 @@ impl AuditSources {
             None => (layer, None),
         };
         Ok(AuditSources {
+            nameservers,
             top: Arc::new(ChasingSource::new(CachingSource::new(layer))),
             zones,
             saving,
@@ -184,6 +193,11 @@ impl AuditSources {
     /// The source the audits ask (shared: each audit is a task of its own).
     pub fn shared(&self) -> Arc<dyn DnsSource> {
         Arc::clone(&self.top) as Arc<dyn DnsSource>
+    }
+
+    /// The name servers asked (the given ones, or the system's), when the run asks any.
+    pub fn nameservers(&self) -> &[std::net::SocketAddr] {
+        &self.nameservers
     }
 
     /// The `--zone` files, for the audits to report the ones that answered them.

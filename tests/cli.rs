@@ -11,6 +11,8 @@ fn stable() -> insta::Settings {
     settings.add_filter(r#""ms": \d+"#, r#""ms": "[ms]""#);
     settings.add_filter(r"(?m)^ +\d+ ms  ", "   [ms]  ");
     settings.add_filter(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    // The fixture server's port changes from run to run.
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     // A dead domain's questions all time out at about the same moment, so whether a later one
     // was still sent (and timed out) or skipped by the breaker ("not sent: N earlier questions
     // timed out") depends on scheduling: both are failures, shown as one.
@@ -645,7 +647,8 @@ fn output_is_written_whole_or_not_at_all() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let text = std::fs::read_to_string(&report).unwrap();
-    assert!(text.starts_with("mx-private.test"), "{text}");
+    assert!(text.starts_with("via 127.0.0.1:"), "{text}");
+    assert!(text.contains("\nmx-private.test\n"), "{text}");
     assert!(!text.contains('\u{1b}'));
 
     std::fs::write(&report, "old report\n").unwrap();
@@ -1085,4 +1088,49 @@ fn output_fits_the_width_without_breaking_words() {
         // No word was cut: the rule ids are whole.
         assert!(text.contains("mx-target-non-public-address"));
     }
+}
+
+/// A name server that never answers is said once, early, on stderr with its address, and no
+/// longer asked: the lookups it would have answered are not verified (exit 3), and the report
+/// says which server was asked.
+#[test]
+fn a_dead_name_server_is_said_once_and_no_longer_asked() {
+    // Bound and never read: every query to it times out.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let address = silent.local_addr().unwrap().to_string();
+    let output = mailcheck()
+        .args([
+            "-n",
+            &address,
+            "--timeout",
+            "0.2",
+            "--retries",
+            "1",
+            "--json",
+        ])
+        .args(["a.example", "b.example", "c.example"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let said: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains(&format!("the name server {address} has not answered")))
+        .collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["nameservers"][0], address.as_str());
+    let not_sent = report["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|domain| domain["dns"].as_array().unwrap())
+        .filter(|query| {
+            query["error"]
+                .as_str()
+                .is_some_and(|error| error.contains("has not answered any query"))
+        })
+        .count();
+    assert!(not_sent > 0, "{report:#}");
+    drop(silent);
 }

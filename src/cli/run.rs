@@ -16,6 +16,7 @@ use super::exit::{ExitStatus, FailOn, InputError};
 use crate::audit::audit_with;
 use crate::batch::{DomainList, audit_share, domains_in_flight, read_domain_list, run_unordered};
 use crate::dns::DnsSource;
+use crate::dns::network::DeadServerNotice;
 use crate::domain::{DomainName, parse_domain};
 use crate::finding::{RecordKind, Rule};
 use crate::gather::GatherOptions;
@@ -185,13 +186,31 @@ async fn run_audit(
     if let [domain] = domains.as_slice() {
         settings.audited = Some(domain.ascii.clone());
     }
-    let sources = AuditSources::build(&settings, &resolver.settings(), args.concurrency)
-        .map_err(InputError::from)?;
+    // A server that never answers is said once, early, on stderr, and no longer asked.
+    let notice = DeadServerNotice(Arc::new(|server, tries| {
+        let message = format!(
+            "warning: the name server {server} has not answered any of {tries} tries; it is no \
+             longer asked, and what it would have answered is reported as not verified"
+        );
+        let _ = writeln!(io::stderr(), "{message}");
+    }));
+    let sources = AuditSources::build(
+        &settings,
+        &resolver.settings(),
+        args.concurrency,
+        Some(notice),
+    )
+    .map_err(InputError::from)?;
+    let nameservers: Vec<String> = sources
+        .nameservers()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     options.zones = sources.zones();
     let options = Arc::new(options);
     let source: Arc<dyn DnsSource> = sources.shared();
 
-    let mut sink = sink_for(format, args.verbose, out);
+    let mut sink = sink_for(format, args.verbose, nameservers, out);
     let progress = Progress::new(domains.len());
     let mut tally = Tally::default();
     let mut write_error = None;
@@ -283,10 +302,17 @@ fn gather_options(
 }
 
 /// Where the finished reports go, in `format`.
-fn sink_for<'w>(format: Format, verbose: bool, out: &'w mut dyn Write) -> Box<dyn ReportSink + 'w> {
+fn sink_for<'w>(
+    format: Format,
+    verbose: bool,
+    nameservers: Vec<String>,
+    out: &'w mut dyn Write,
+) -> Box<dyn ReportSink + 'w> {
     let human = render::human::HumanOptions { verbose };
     match format {
-        Format::Human => Box::new(HumanSink::new(out, PeopleFormat::Human(human))),
+        Format::Human => {
+            Box::new(HumanSink::new(out, PeopleFormat::Human(human)).with_nameservers(nameservers))
+        }
         Format::Short => Box::new(HumanSink::new(out, PeopleFormat::Short)),
         Format::Github => Box::new(GithubSink::new(
             out,
@@ -294,7 +320,7 @@ fn sink_for<'w>(format: Format, verbose: bool, out: &'w mut dyn Write) -> Box<dy
                 .filter(|path| !path.is_empty())
                 .map(std::path::PathBuf::from),
         )),
-        Format::Json => Box::new(JsonSink::new(out)),
+        Format::Json => Box::new(JsonSink::new(out).with_nameservers(nameservers)),
         Format::Ndjson => Box::new(NdjsonSink::new(out)),
     }
 }
@@ -431,7 +457,7 @@ async fn run_spf_check(
     // The same layers as an audit: --zone, --offline, --replay and --save-dns apply here too.
     let mut settings = sources.settings();
     settings.audited = Some(domain.ascii.clone());
-    let sources = AuditSources::build(&settings, &resolver.settings(), DEFAULT_CONCURRENCY)
+    let sources = AuditSources::build(&settings, &resolver.settings(), DEFAULT_CONCURRENCY, None)
         .map_err(InputError::from)?;
     let source = sources.shared();
     let params = crate::spf::CheckHost {

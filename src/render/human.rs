@@ -188,6 +188,16 @@ fn render_lint(lint: &LintReport, term: &mut Term) -> io::Result<()> {
     emit!(term, "Summary: ", counts(&lint.summary))
 }
 
+/// Writes the line that says which name servers the run asked: `via 127.0.0.1:5353`.
+pub fn render_via(nameservers: &[String], out: &mut dyn Write) -> io::Result<()> {
+    let term = &mut Term::new(out);
+    emit!(
+        term,
+        Piece::concat(["via ".into(), Piece::text(nameservers.join(", "))]).dimmed()
+    )?;
+    term.blank()
+}
+
 /// Writes one domain's report.
 pub fn render_domain(
     domain: &DomainReport,
