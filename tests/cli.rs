@@ -1134,3 +1134,54 @@ fn a_dead_name_server_is_said_once_and_no_longer_asked() {
     assert!(not_sent > 0, "{report:#}");
     drop(silent);
 }
+
+/// `mailcheck zone FILE…`: each file's own zone, offline, names outside the files not counted
+/// toward exit 3; a file whose zone cannot be told is exit 2 saying how to name it.
+#[test]
+fn zone_files_are_checked_as_their_own_zones() {
+    let output = mailcheck()
+        .args([
+            "zone",
+            "--format",
+            "short",
+            "fixtures/zonefiles/db.clean.test",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.lines().all(|line| line.starts_with("clean.test: ")),
+        "{text}"
+    );
+
+    let output = mailcheck()
+        .args([
+            "zone",
+            "--json",
+            "fixtures/zonefiles/db.clean.test",
+            "fixtures/zonefiles/dyna.test.zone",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let domains: Vec<&str> = report["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|domain| domain["domain"].as_str().unwrap())
+        .collect();
+    assert_eq!(domains, ["clean.test", "dyna.test"]);
+
+    let output = mailcheck()
+        .args(["zone", "fixtures/zonefiles/include.test.mail.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("give it as ORIGIN=FILE"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

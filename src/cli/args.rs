@@ -120,6 +120,14 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `mailcheck man > mailcheck.1; man -l mailcheck.1`.
     Man,
+    /// Check zone files before they go live, as a pre-commit hook does: each file's own zone
+    /// (its $ORIGIN or SOA owner, ORIGIN=FILE, or the domain its name gives), offline; names
+    /// outside the files (a provider's MX or SPF include) do not make the exit code 3.
+    Zone {
+        /// The zone files, each as [ORIGIN=]FILE.
+        #[arg(value_name = "[ORIGIN=]FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// The question `mailcheck spf` answers.
@@ -139,7 +147,7 @@ pub struct SpfArgs {
 }
 
 /// Options of an audit.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct AuditArgs {
     /// Domains to audit (Unicode names are converted to A-labels).
     #[arg(value_name = "DOMAIN", required_unless_present = "input")]
@@ -456,7 +464,7 @@ pub fn stream_colour(choice: ColorChoice, env: ColourEnv, is_terminal: bool) -> 
 }
 
 /// Options that choose where answers come from.
-#[derive(Debug, Default, clap::Args)]
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct SourceArgs {
     /// Answer names inside this zone file from the file instead of DNS (repeatable); names
     /// outside go to DNS, or with --offline are reported as not verified. The file's own

@@ -113,6 +113,12 @@ pub enum InputError {
     /// An `--ignore`, `--select` or `--severity` that names no rule or level.
     #[error("{0}")]
     Selection(String),
+    /// `mailcheck zone FILE` where the file's zone cannot be told.
+    #[error(
+        "cannot tell which zone {0} holds: it has no $ORIGIN or SOA and its name is not a \
+         domain; give it as ORIGIN=FILE (example.com={0})"
+    )]
+    ZoneOrigin(String),
     /// An `--input` list with no domain in it (blank lines and comments only).
     #[error("no domains to audit: --input {} lists none", crate::escape::os_str(.0.as_os_str()))]
     NoDomains(PathBuf),

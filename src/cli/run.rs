@@ -83,6 +83,15 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             clap_mangen::Man::new(command).render(out)?;
             Ok(ExitStatus::Clean)
         }
+        (Some(Command::Zone { files }), Ok(selection)) => {
+            let zone = ZoneCheck {
+                files: &files,
+                audit: &cli.audit,
+                resolver: &cli.resolver,
+                sources: &cli.sources,
+            };
+            run_zone_check(&zone, &selection, format, out, err).await
+        }
         (None, Ok(selection)) => {
             let audit = AuditRun {
                 args: &cli.audit,
@@ -154,6 +163,56 @@ impl From<io::Error> for RunError {
     fn from(error: io::Error) -> Self {
         RunError::Io(error)
     }
+}
+
+/// `mailcheck zone FILE...`: the files, and the options of the command line that apply.
+struct ZoneCheck<'a> {
+    files: &'a [std::path::PathBuf],
+    audit: &'a AuditArgs,
+    resolver: &'a ResolverArgs,
+    sources: &'a SourceArgs,
+}
+
+/// Audits each zone file's own zone, offline, with `--offline-ok`: the pre-commit check of
+/// zone files before they go live. The zones are read once to learn their names, then
+/// audited as `mailcheck --offline --offline-ok --zone FILE… ZONE…` would.
+async fn run_zone_check(
+    zone: &ZoneCheck<'_>,
+    selections: &Selections,
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, RunError> {
+    let mut sources = zone.sources.clone();
+    sources.zones = zone.files.to_vec();
+    sources.offline = true;
+    sources.offline_ok = true;
+    let loaded = AuditSources::build(&sources.settings(), &zone.resolver.settings(), 1, None)
+        .map_err(InputError::from)?;
+    let mut domains: Vec<String> = Vec::new();
+    for file in loaded.zones().iter().flat_map(|set| set.files()) {
+        let Some(origin) = &file.origin else {
+            return Err(
+                InputError::ZoneOrigin(crate::escape::escape(&file.file).into_owned()).into(),
+            );
+        };
+        let origin = origin.to_string();
+        if !domains.contains(&origin) {
+            domains.push(origin);
+        }
+    }
+    drop(loaded);
+    let mut audit = zone.audit.clone();
+    audit.domains = domains;
+    audit.input = None;
+    let run = AuditRun {
+        args: &audit,
+        resolver: zone.resolver,
+        sources: &sources,
+        selections,
+        format,
+    };
+    run_audit(&run, out, err).await
 }
 
 /// What an audit run is asked to do: the options of the command line that concern it.
