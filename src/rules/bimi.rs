@@ -11,7 +11,7 @@ use crate::facts::{Facts, Lookup};
 use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::bimi;
-use crate::policy::dmarc::Policy;
+use crate::policy::dmarc::{Policy, Standard};
 
 /// The record is invalid.
 pub static BIMI_RECORD_INVALID: Rule = Rule {
@@ -248,15 +248,33 @@ fn enforcement_problems(facts: &Facts, findings: &mut Findings) -> Option<Vec<St
     } else {
         format!("{domain}'s DMARC policy p={}", policy.policy)
     };
-    if !policy.policy.is_enforcing() && policy.inherited {
-        problems.push(format!("{applied} applies to {domain}"));
+    let old_problem = if !policy.policy.is_enforcing() && policy.inherited {
+        Some(format!("{applied} applies to {domain}"))
     } else if !policy.policy.is_enforcing() {
-        problems.push(format!("{domain}'s DMARC policy is p={}", policy.policy));
+        Some(format!("{domain}'s DMARC policy is p={}", policy.policy))
     } else if policy.policy == Policy::Quarantine && policy.percent < 100 {
-        problems.push(format!(
+        Some(format!(
             "{applied} applies to only {}% of failing mail (pct)",
             policy.percent
-        ));
+        ))
+    } else {
+        None
+    };
+    // The receivers of both standards: where they differ, say which do what.
+    let new_enforced = policy
+        .policy_for(Standard::Rfc9989)
+        .is_some_and(Policy::is_enforcing);
+    let difference = super::dmarc::policy_difference(policy);
+    match (old_problem, new_enforced, difference) {
+        (Some(problem), true, Some(difference)) => {
+            problems.push(format!("{problem} for RFC 7489 receivers ({difference})"));
+        }
+        (Some(problem), _, _) => problems.push(problem),
+        (None, false, difference) => problems.push(format!(
+            "DMARC is not at enforcement for {domain} for RFC 9989 receivers{}",
+            difference.map_or_else(String::new, |text| format!(" ({text})"))
+        )),
+        (None, true, _) => {}
     }
     // Step 8: an explicit sp=none in the domain's own record.
     if let Discovery::Found(applied) = &dmarc.discovery
@@ -286,6 +304,22 @@ fn enforcement_problems(facts: &Facts, findings: &mut Findings) -> Option<Vec<St
         }
         Lookup::Found(org) => {
             let effective = &org.effective;
+            if effective.policy.is_enforcing()
+                && !org
+                    .effective_9989
+                    .is_some_and(|view| view.policy.is_enforcing())
+            {
+                problems.push(format!(
+                    "the organizational domain {organization}'s DMARC policy p={} is not at \
+                     enforcement for RFC 9989 receivers ({}), though it is for RFC 7489 \
+                     receivers",
+                    effective.policy,
+                    match org.effective_9989 {
+                        Some(view) if view.testing => "t=y lowers it by one level",
+                        _ => "an invalid np",
+                    }
+                ));
+            }
             if !effective.policy.is_enforcing() {
                 problems.push(format!(
                     "the organizational domain {organization}'s DMARC policy is p={}",
