@@ -722,6 +722,24 @@ pub fn parse_as(text: &str, role: Role) -> DmarcRecord {
         };
         tag.valid = match verdict {
             Ok(valid) => valid,
+            // RFC 9989 removed pct, rf and ri: its receivers ignore them whatever they hold,
+            // so an invalid value only matters to RFC 7489 receivers (a warning).
+            Err(message)
+                if role == Role::Policy && matches!(name.as_str(), "pct" | "rf" | "ri") =>
+            {
+                issues.push((
+                    IssueKind::Syntax,
+                    Problem::warning(
+                        span,
+                        format!(
+                            "{message}; RFC 9989 receivers ignore {name} (removed, Appendix \
+                             C.5.2), RFC 7489 receivers use its default, and strict ones drop \
+                             the record: fix or remove it"
+                        ),
+                    ),
+                ));
+                false
+            }
             Err(message) => {
                 issues.push((IssueKind::Syntax, Problem::error(span, message)));
                 false
@@ -1116,7 +1134,8 @@ mod tests {
         let text = "v=DMARC1; p=bogus; adkim=x; pct=101; rua=bogus; fo=9; foo=bar; ri=-1";
         let record = parse(text);
         assert_eq!(record.tags.len(), 8);
-        assert_eq!(errors(&record).len(), 6, "{:?}", record.issues);
+        // pct and ri were removed by RFC 9989: their invalid values are warnings.
+        assert_eq!(errors(&record).len(), 4, "{:?}", record.issues);
         for issue in &record.issues {
             assert!(!issue.issue.span.slice(text).is_empty(), "{issue:?}");
         }
