@@ -199,7 +199,21 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
                 .filter_map(|uri| {
                     let host = uri.host.as_ref()?;
                     let authorization = dmarc.authorization(host)?;
+                    let overridden = authorization
+                        .at
+                        .texts(dmarc::is_dmarc_record)
+                        .into_iter()
+                        .map(dmarc::parse_report_authorization)
+                        .flat_map(|record| record.rua.into_iter().chain(record.ruf))
+                        .any(|other| other.valid && other.host.as_ref() != Some(host));
                     let state = match authorization.authorized() {
+                        _ if authorization.at.name.as_str().len() > 253 => {
+                            "NOT authorized: the authorization name is longer than DNS allows, \
+                             reports are dropped"
+                        }
+                        Lookup::Found(true) if overridden => {
+                            "authorized, but overridden to another host: reports are dropped"
+                        }
                         Lookup::Found(true) => "authorized",
                         Lookup::Found(false) => "NOT authorized: reports are dropped",
                         _ => "authorization not verified",
@@ -257,9 +271,20 @@ pub fn dmarc_lines(
     for_domain: Option<(&Name, bool)>,
 ) -> Vec<(usize, String)> {
     let mut lines = Vec::new();
+    let testing_matters = [
+        record.policy,
+        record.subdomain_policy,
+        record.nonexistent_policy,
+    ]
+    .into_iter()
+    .flatten()
+    .any(Policy::is_enforcing);
     match record.effective() {
         Ok(old) => {
-            let new = record.effective_9989();
+            let new = record.effective_9989().map(|mut new| {
+                new.testing &= testing_matters; // t has no effect on none
+                new
+            });
             let same = new.is_ok_and(|new| {
                 (
                     new.policy,
@@ -305,10 +330,14 @@ pub fn dmarc_lines(
     if record.testing == Some(true) {
         lines.push((
             1,
-            "test mode (t=y): RFC 9989 receivers apply one level below each policy that is \
-             not none (reject becomes quarantine, quarantine becomes none; RFC 9989 §4.7); \
-             RFC 7489 receivers ignore t"
-                .to_owned(),
+            if testing_matters {
+                "test mode (t=y): RFC 9989 receivers apply one level below each policy that is \
+                 not none (reject becomes quarantine, quarantine becomes none; RFC 9989 §4.7); \
+                 RFC 7489 receivers ignore t"
+            } else {
+                "test mode (t=y): no effect, since every policy is none (RFC 9989 §4.7)"
+            }
+            .to_owned(),
         ));
     }
     if let Some(psd) = record.psd {

@@ -531,8 +531,8 @@ pub(super) fn record_rules(
                 }
             ),
             _ if effective.assumed_none => "the record has no valid p (or an invalid sp), so \
-                receivers treat it as p=none (RFC 7489 §6.6.3): they take no action on mail \
-                that fails DMARC"
+                receivers treat it as p=none (RFC 9989 §4.10.1, RFC 7489 §6.6.3): they take no \
+                action on mail that fails DMARC"
                 .to_owned(),
             (domain, _) => format!(
                 "p=none asks receivers to take no action on mail that fails DMARC: it only \
@@ -756,7 +756,12 @@ fn subdomain_weaker(
 fn check_authorizations(facts: &Facts, applied: &AppliedRecord, findings: &mut Findings) {
     let dmarc = &facts.dmarc;
     let policy_domain = &applied.policy_domain;
-    for authorization in &dmarc.authorizations {
+    // A name longer than DNS allows has no answer to fail: it is reported below instead.
+    for authorization in dmarc
+        .authorizations
+        .iter()
+        .filter(|authorization| authorization.at.name.as_str().len() <= MAX_NAME_TEXT)
+    {
         findings.lookups_failed(
             Section::Dmarc,
             &[&authorization.at.txt],
@@ -772,7 +777,8 @@ fn check_authorizations(facts: &Facts, applied: &AppliedRecord, findings: &mut F
             let name = &authorization.at.name;
             let destination_org = organizational_domain(host);
             let address = uri.address.as_deref().unwrap_or(&uri.text);
-            let why = if name.as_str().len() > MAX_NAME_TEXT {
+            let too_long = name.as_str().len() > MAX_NAME_TEXT;
+            let why = if too_long {
                 // RFC 9990 step 4 (not in RFC 7489 §7.1): checked before any answer.
                 format!(
                     "the authorization name {name} is {} characters long, more than DNS \
@@ -804,11 +810,20 @@ fn check_authorizations(facts: &Facts, applied: &AppliedRecord, findings: &mut F
                     ),
                 )
                 .with_excerpt(&applied.record.text, uri.span)
-                .with_fix(format!(
-                    "Ask the operator of {host} to publish `{name}. IN TXT \"v=DMARC1\"` \
-                     (or `*._report._dmarc.{host}. IN TXT \"v=DMARC1\"` for every customer), \
-                     or send the reports to an address at {policy_domain}."
-                )),
+                .with_fix(if too_long {
+                    format!(
+                        "Send the reports to an address at {policy_domain}, or to a destination \
+                         with a shorter name (RFC 9990 suggests asking the report consumer for \
+                         one)."
+                    )
+                } else {
+                    format!(
+                        "Ask the operator of {host} to publish `{name}. IN TXT \"v=DMARC1\"` \
+                         (or `*._report._dmarc.{host}. IN TXT \"v=DMARC1\"` for every \
+                         customer) with no rua or ruf on another host, or send the reports to \
+                         an address at {policy_domain}."
+                    )
+                }),
             );
         }
     }
@@ -994,13 +1009,15 @@ pub(super) fn check_enforced_without_authentication(facts: &Facts, findings: &mu
             &DMARC_ENFORCED_WITHOUT_AUTHENTICATION,
             domain,
             format!(
-                "DMARC asks receivers to {} mail from {domain} that fails{}, but {domain} \
-                 {spf_state} and {selectors}: its own mail fails DMARC",
+                "DMARC asks receivers to {} mail from {domain} that fails, but {domain} \
+                 {spf_state} and {selectors}: its own mail fails DMARC{}",
                 match strongest {
                     Policy::Reject => "reject",
                     _ => "quarantine",
                 },
-                policy_difference(policy).map_or_else(String::new, |text| format!(" ({text})")),
+                policy_difference(policy).map_or_else(String::new, |text| format!(
+                    ". The standards differ: {text}"
+                )),
             ),
         )
         .with_severity(severity)
