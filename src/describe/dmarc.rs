@@ -270,97 +270,7 @@ pub fn dmarc_lines(
     record: &DmarcRecord,
     for_domain: Option<(&Name, bool)>,
 ) -> Vec<(usize, String)> {
-    let mut lines = Vec::new();
-    let testing_matters = [
-        record.policy,
-        record.subdomain_policy,
-        record.nonexistent_policy,
-    ]
-    .into_iter()
-    .flatten()
-    .any(Policy::is_enforcing);
-    match record.effective() {
-        Ok(old) => {
-            let new = record.effective_9989().map(|mut new| {
-                new.testing &= testing_matters; // t has no effect on none
-                new
-            });
-            let same = new.is_ok_and(|new| {
-                (
-                    new.policy,
-                    new.subdomain_policy,
-                    new.nonexistent_policy,
-                    new.percent,
-                ) == (
-                    old.policy,
-                    old.subdomain_policy,
-                    old.nonexistent_policy,
-                    old.percent,
-                )
-            });
-            match new {
-                Ok(new) if same => lines.push((1, policy_line(&new, for_domain, ""))),
-                Ok(new) => {
-                    lines.push((1, policy_line(&new, for_domain, " (RFC 9989 receivers)")));
-                    lines.push((1, policy_line(&old, for_domain, " (RFC 7489 receivers)")));
-                }
-                Err(_) => {
-                    lines.push((
-                        1,
-                        "RFC 9989 receivers apply no DMARC: np is invalid and no rua is valid \
-                         (RFC 9989 §4.10.1)"
-                            .to_owned(),
-                    ));
-                    lines.push((1, policy_line(&old, for_domain, " (RFC 7489 receivers)")));
-                }
-            }
-        }
-        Err(why) => lines.push((
-            1,
-            format!(
-                "receivers ignore this record ({})",
-                match why {
-                    dmarc::Discarded::Version => "it does not start with v=DMARC1",
-                    dmarc::Discarded::Duplicates => "a tag is repeated",
-                    dmarc::Discarded::NoPolicy => "no valid p and no valid rua",
-                }
-            ),
-        )),
-    }
-    if record.testing == Some(true) {
-        lines.push((
-            1,
-            if testing_matters {
-                "test mode (t=y): RFC 9989 receivers apply one level below each policy that is \
-                 not none (reject becomes quarantine, quarantine becomes none; RFC 9989 §4.7); \
-                 RFC 7489 receivers ignore t"
-            } else {
-                "test mode (t=y): no effect, since every policy is none (RFC 9989 §4.7)"
-            }
-            .to_owned(),
-        ));
-    }
-    if let Some(psd) = record.psd {
-        lines.push((
-            1,
-            match psd {
-                Psd::Yes => {
-                    "psd=y: published by a public suffix operator; the organizational \
-                             domain of a name below it is one label below it (RFC 9989 §4.7, \
-                             §4.10)"
-                }
-                Psd::No => {
-                    "psd=n: the publisher is an organizational domain, for itself and \
-                            its subdomains (RFC 9989 §4.7)"
-                }
-                Psd::Unknown => {
-                    "psd=u (the default): the DNS tree walk decides the \
-                                 organizational domain (RFC 9989 §4.7, §4.10)"
-                }
-            }
-            .to_owned(),
-        ));
-    }
+    let mut lines = policy_lines(record, for_domain);
     lines.push((
         1,
         format!(
@@ -412,9 +322,106 @@ pub fn dmarc_lines(
     lines
 }
 
+/// The policy lines of a record: the RFC 9989 view, and the RFC 7489 view where it differs;
+/// then what `t` and `psd` say.
+fn policy_lines(record: &DmarcRecord, for_domain: Option<(&Name, bool)>) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    let testing_matters = [
+        record.policy,
+        record.subdomain_policy,
+        record.nonexistent_policy,
+    ]
+    .into_iter()
+    .flatten()
+    .any(Policy::is_enforcing);
+    match record.effective() {
+        Ok(old) => {
+            let new = record.effective_9989().map(|mut new| {
+                new.testing &= testing_matters; // t has no effect on none
+                new
+            });
+            let same = new.is_ok_and(|new| {
+                (
+                    new.policy,
+                    new.subdomain_policy,
+                    new.nonexistent_policy,
+                    new.percent,
+                ) == (
+                    old.policy,
+                    old.subdomain_policy,
+                    old.nonexistent_policy,
+                    old.percent,
+                )
+            });
+            match new {
+                Ok(new) if same => lines.push((1, policy_line(new, for_domain, ""))),
+                Ok(new) => {
+                    lines.push((1, policy_line(new, for_domain, " (RFC 9989 receivers)")));
+                    lines.push((1, policy_line(old, for_domain, " (RFC 7489 receivers)")));
+                }
+                Err(_) => {
+                    lines.push((
+                        1,
+                        "RFC 9989 receivers apply no DMARC: np is invalid and no rua is valid \
+                         (RFC 9989 §4.10.1)"
+                            .to_owned(),
+                    ));
+                    lines.push((1, policy_line(old, for_domain, " (RFC 7489 receivers)")));
+                }
+            }
+        }
+        Err(why) => lines.push((
+            1,
+            format!(
+                "receivers ignore this record ({})",
+                match why {
+                    dmarc::Discarded::Version => "it does not start with v=DMARC1",
+                    dmarc::Discarded::Duplicates => "a tag is repeated",
+                    dmarc::Discarded::NoPolicy => "no valid p and no valid rua",
+                }
+            ),
+        )),
+    }
+    if record.testing == Some(true) {
+        lines.push((
+            1,
+            if testing_matters {
+                "test mode (t=y): RFC 9989 receivers apply one level below each policy that is \
+                 not none (reject becomes quarantine, quarantine becomes none; RFC 9989 §4.7); \
+                 RFC 7489 receivers ignore t"
+            } else {
+                "test mode (t=y): no effect, since every policy is none (RFC 9989 §4.7)"
+            }
+            .to_owned(),
+        ));
+    }
+    if let Some(psd) = record.psd {
+        lines.push((
+            1,
+            match psd {
+                Psd::Yes => {
+                    "psd=y: published by a public suffix operator; the organizational \
+                             domain of a name below it is one label below it (RFC 9989 §4.7, \
+                             §4.10)"
+                }
+                Psd::No => {
+                    "psd=n: the publisher is an organizational domain, for itself and \
+                            its subdomains (RFC 9989 §4.7)"
+                }
+                Psd::Unknown => {
+                    "psd=u (the default): the DNS tree walk decides the \
+                                 organizational domain (RFC 9989 §4.7, §4.10)"
+                }
+            }
+            .to_owned(),
+        ));
+    }
+    lines
+}
+
 /// One policy line: for the domain (or the publisher), its subdomains, its non-existent
 /// subdomains when that differs, and the share of failing mail.
-fn policy_line(effective: &Effective, for_domain: Option<(&Name, bool)>, view: &str) -> String {
+fn policy_line(effective: Effective, for_domain: Option<(&Name, bool)>, view: &str) -> String {
     let mut text = match for_domain {
         Some((domain, inherited)) => format!(
             "policy for {domain}{view}: {}",
@@ -474,9 +481,8 @@ pub fn step_up_lines(
     let name = policy_domain.prepend("_dmarc");
     let old = now.map(|(current, _)| current);
     let here = |policy: Policy| match (old == Some(policy), now_9989 == Some(policy)) {
-        (true, true) => "  ← you are here",
         (true, false) if now_9989.is_some() => "  ← you are here for RFC 7489 receivers",
-        (true, false) => "  ← you are here",
+        (true, _) => "  ← you are here",
         (false, true) => "  ← you are here for RFC 9989 receivers",
         (false, false) => "",
     };

@@ -87,6 +87,7 @@ impl Policy {
 
     /// One level below: what RFC 9989 receivers apply under `t=y` (§4.7: reject becomes
     /// quarantine, quarantine becomes none; none stays none).
+    #[must_use]
     pub fn one_level_below(self) -> Policy {
         match self {
             Policy::Reject => Policy::Quarantine,

@@ -5,7 +5,7 @@
 use super::findings::Findings;
 use super::findings::quoted;
 use crate::dns::Name;
-use crate::facts::dmarc::Discovery;
+use crate::facts::dmarc::{Discovery, DomainPolicy};
 use crate::facts::single::Published;
 use crate::facts::{Facts, Lookup};
 use crate::finding::Rule;
@@ -225,6 +225,39 @@ fn certificate_rule(
     );
 }
 
+/// Steps 7 and 9 for the domain: why the policy that applies to it is not at enforcement,
+/// for the receivers of either standard (saying which, where they differ).
+fn domain_problem(policy: &DomainPolicy, applied: &str, domain: &Name) -> Option<String> {
+    let old_problem = if !policy.policy.is_enforcing() && policy.inherited {
+        Some(format!("{applied} applies to {domain}"))
+    } else if !policy.policy.is_enforcing() {
+        Some(format!("{domain}'s DMARC policy is p={}", policy.policy))
+    } else if policy.policy == Policy::Quarantine && policy.percent < 100 {
+        Some(format!(
+            "{applied} applies to only {}% of failing mail (pct)",
+            policy.percent
+        ))
+    } else {
+        None
+    };
+    // The receivers of both standards: where they differ, say which do what.
+    let new_enforced = policy
+        .policy_for(Standard::Rfc9989)
+        .is_some_and(Policy::is_enforcing);
+    let difference = super::dmarc::policy_difference(policy);
+    match (old_problem, new_enforced, difference) {
+        (Some(problem), true, Some(difference)) => {
+            Some(format!("{problem} for RFC 7489 receivers ({difference})"))
+        }
+        (Some(problem), _, _) => Some(problem),
+        (None, false, difference) => Some(format!(
+            "DMARC is not at enforcement for {domain} for RFC 9989 receivers{}",
+            difference.map_or_else(String::new, |text| format!(" ({text})"))
+        )),
+        (None, true, _) => None,
+    }
+}
+
 /// Why DMARC is not at enforcement as BIMI requires (the BIMI draft §7.1 steps 7-9), read
 /// from the DMARC facts: the policy for the domain, each record's `sp`, the organizational
 /// domain's policy. Empty when it is; `None` when it could not be verified (a failed lookup,
@@ -248,34 +281,7 @@ fn enforcement_problems(facts: &Facts, findings: &mut Findings) -> Option<Vec<St
     } else {
         format!("{domain}'s DMARC policy p={}", policy.policy)
     };
-    let old_problem = if !policy.policy.is_enforcing() && policy.inherited {
-        Some(format!("{applied} applies to {domain}"))
-    } else if !policy.policy.is_enforcing() {
-        Some(format!("{domain}'s DMARC policy is p={}", policy.policy))
-    } else if policy.policy == Policy::Quarantine && policy.percent < 100 {
-        Some(format!(
-            "{applied} applies to only {}% of failing mail (pct)",
-            policy.percent
-        ))
-    } else {
-        None
-    };
-    // The receivers of both standards: where they differ, say which do what.
-    let new_enforced = policy
-        .policy_for(Standard::Rfc9989)
-        .is_some_and(Policy::is_enforcing);
-    let difference = super::dmarc::policy_difference(policy);
-    match (old_problem, new_enforced, difference) {
-        (Some(problem), true, Some(difference)) => {
-            problems.push(format!("{problem} for RFC 7489 receivers ({difference})"));
-        }
-        (Some(problem), _, _) => problems.push(problem),
-        (None, false, difference) => problems.push(format!(
-            "DMARC is not at enforcement for {domain} for RFC 9989 receivers{}",
-            difference.map_or_else(String::new, |text| format!(" ({text})"))
-        )),
-        (None, true, _) => {}
-    }
+    problems.extend(domain_problem(policy, &applied, domain));
     // Step 8: an explicit sp=none in the domain's own record.
     if let Discovery::Found(applied) = &dmarc.discovery
         && !applied.inherited

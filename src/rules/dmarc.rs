@@ -473,7 +473,7 @@ pub fn check_report_authorization(record: &DmarcRecord) -> Vec<Finding> {
             IssueKind::Syntax | IssueKind::Removed => &DMARC_SYNTAX,
         };
         findings.push(
-            Finding::new(rule, &"the record", issue.issue.message.clone())
+            Finding::new(rule, "the record", issue.issue.message.clone())
                 .with_severity(issue.issue.severity)
                 .with_excerpt(&record.text, issue.issue.span),
         );
