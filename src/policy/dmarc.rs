@@ -861,8 +861,8 @@ fn check_removed_tags(record: &mut DmarcRecord) {
                     .to_owned(),
                 "ri" => format!(
                     "ri={} was removed by RFC 9989 (Appendix C.5.2): its receivers ignore it \
-                     and send aggregate reports at least daily at their own pace (RFC 9990); \
-                     RFC 7489 receivers read it as a request (§6.3)",
+                     and send aggregate reports daily or more often, typically per UTC day \
+                     (RFC 9990); RFC 7489 receivers read it as a request (§6.3)",
                     tag.value
                 ),
                 _ => return None,
@@ -946,10 +946,11 @@ fn is_keyword(text: &str) -> bool {
             .is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
-/// The record as the next step of the step-up path (RFC 7489 §6.6.4 / Appendix C: start at
+/// The record as the next step of the step-up path (RFC 9989 §5.1.7, RFC 7489 §6.6.4: start at
 /// `none`, then `quarantine`, then `reject`): `v=DMARC1; p=<policy>`, then every other valid
 /// known tag as written, except `pct` and `t` (dropped: full enforcement under both standards)
-/// and an `sp` or `np` weaker than the new policy (dropped, so subdomains follow `p`). `rua` is added when missing, with
+/// and an `sp` or `np` weaker than the new policy (dropped, so subdomains follow `p`); the
+/// obsolete `!size` suffix of a report URI is dropped too. `rua` is added when missing, with
 /// `default_rua` as the address to fill in.
 pub fn step_record(record: &DmarcRecord, policy: Policy, default_rua: &str) -> String {
     let mut parts = vec!["v=DMARC1".to_owned(), format!("p={policy}")];
@@ -963,7 +964,18 @@ pub fn step_record(record: &DmarcRecord, policy: Policy, default_rua: &str) -> S
             "v" | "p" | "pct" | "t" => continue,
             "sp" if record.subdomain_policy.is_some_and(|sp| sp < policy) => continue,
             "np" if record.nonexistent_policy.is_some_and(|np| np < policy) => continue,
-            "rua" => has_rua = true,
+            "rua" | "ruf" => {
+                has_rua |= name == "rua";
+                // The !size suffix is obsolete (RFC 9989 §4.8): the next step drops it. A
+                // literal '!' cannot appear in a DMARC URI otherwise (it must be encoded).
+                let uris: Vec<&str> = tag
+                    .value
+                    .split(',')
+                    .map(|uri| uri.split('!').next().unwrap_or(uri).trim_matches(is_wsp))
+                    .collect();
+                parts.push(format!("{name}={}", uris.join(",")));
+                continue;
+            }
             _ => {}
         }
         parts.push(format!("{name}={}", tag.value));
@@ -1184,6 +1196,12 @@ mod tests {
         assert_eq!(
             step_record(&record, Policy::Quarantine, "x@example.com"),
             "v=DMARC1; p=quarantine; rua=mailto:d@example.com; adkim=s"
+        );
+        let record =
+            parse("v=DMARC1; p=none; t=y; rua=mailto:a@example.com!10m, mailto:b@example.com");
+        assert_eq!(
+            step_record(&record, Policy::Reject, "x@example.com"),
+            "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.com"
         );
         let record = parse("v=DMARC1; p=none");
         assert_eq!(

@@ -472,11 +472,17 @@ pub fn check_report_authorization(record: &DmarcRecord) -> Vec<Finding> {
             IssueKind::ObsoleteSize => &DMARC_REPORT_SIZE_OBSOLETE,
             IssueKind::Syntax | IssueKind::Removed => &DMARC_SYNTAX,
         };
-        findings.push(
-            Finding::new(rule, "the record", issue.issue.message.clone())
-                .with_severity(issue.issue.severity)
-                .with_excerpt(&record.text, issue.issue.span),
-        );
+        let mut finding = Finding::new(rule, "the record", issue.issue.message.clone())
+            .with_severity(issue.issue.severity)
+            .with_excerpt(&record.text, issue.issue.span);
+        if issue.kind == IssueKind::Syntax {
+            finding = finding.with_fix(
+                "A report authorization record needs only `v=DMARC1;`: remove the other tags \
+                 (keep rua or ruf only to redirect the reports to another address on this same \
+                 host).",
+            );
+        }
+        findings.push(finding);
     }
     findings.into_list()
 }
