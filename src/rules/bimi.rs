@@ -80,7 +80,12 @@ pub static BIMI_REQUIRES_DMARC_ENFORCEMENT: Rule = Rule {
                 (the BIMI draft §7.1 steps 7-9): otherwise anyone could send mail that shows \
                 the brand's logo. p=reject with a pct below 100 is enough: the mail not \
                 sampled for rejection is quarantined instead (RFC 7489 §6.6.4), so all \
-                failing mail is at least quarantined. Until then the BIMI record does nothing.",
+                failing mail is at least quarantined. Until then the BIMI record does nothing. \
+                The policy is judged as receivers of both DMARC standards apply it: RFC 9989 \
+                receivers ignore pct but apply one level below the policy under t=y (so \
+                p=quarantine with t=y is none for them, RFC 9989 §4.7), RFC 7489 receivers \
+                honour pct and ignore t; where the two differ, the finding says which \
+                receivers fall short.",
     fix: "Step the DMARC policy up to p=quarantine or p=reject (at p=quarantine, without pct \
           or with pct=100) on the domain and on its organizational domain, and remove \
           sp=none; the dmarc-policy-none, dmarc-pct-partial and dmarc-subdomain-policy-weaker \
@@ -88,6 +93,7 @@ pub static BIMI_REQUIRES_DMARC_ENFORCEMENT: Rule = Rule {
     references: &[
         "draft-brand-indicators-for-message-identification-10 §7.1 (Authentication \
          Requirements, steps 7-9)",
+        "RFC 9989 §4.7",
         "RFC 7489 §6.3",
         "RFC 7489 §6.6.4",
     ],
