@@ -388,6 +388,10 @@ pub enum RecordKind {
     Dkim,
     /// A DMARC record (`v=DMARC1; p=…`), published as TXT at `_dmarc`.
     Dmarc,
+    /// A DMARC report authorization record (`v=DMARC1;`, nothing else needed), published as
+    /// TXT at `<domain>._report._dmarc.<destination>` by a report destination that accepts
+    /// another organization's reports (RFC 9990, Verifying External Destinations).
+    DmarcReportAuth,
     /// An MTA-STS record (`v=STSv1; id=…`), published as TXT at `_mta-sts`.
     MtaSts,
     /// A TLS-RPT record (`v=TLSRPTv1; rua=…`), published as TXT at `_smtp._tls`.
@@ -403,6 +407,7 @@ impl RecordKind {
             RecordKind::Spf => "spf",
             RecordKind::Dkim => "dkim",
             RecordKind::Dmarc => "dmarc",
+            RecordKind::DmarcReportAuth => "dmarc-report-auth",
             RecordKind::MtaSts => "mta-sts",
             RecordKind::TlsRpt => "tls-rpt",
             RecordKind::Bimi => "bimi",

@@ -44,6 +44,13 @@ pub fn check(kind: RecordKind, text: &TxtRecord) -> RecordCheck {
                 overview: describe::dmarc::record_overview(&record),
             }
         }
+        RecordKind::DmarcReportAuth => {
+            let record = dmarc::parse_report_authorization(&text.text);
+            RecordCheck {
+                findings: rules::dmarc::check_report_authorization(&record),
+                overview: describe::dmarc::report_authorization_overview(&record),
+            }
+        }
         RecordKind::MtaSts => {
             let record = mta_sts::parse(&text.text);
             RecordCheck {

@@ -1,6 +1,7 @@
 //! The DMARC, MTA-STS, TLS-RPT and BIMI rules fire where they must and stay quiet where they
 //! must not, run as the real binary against the fixture zones (`fixtures/zones/dmarc.test.zone`,
-//! `reports.test.zone`, `example.co.uk.zone`, `other.co.uk.zone`).
+//! `reports.test.zone`, `example.co.uk.zone`, `other.co.uk.zone`; the tags of RFC 9989 and
+//! RFC 7489 side by side in `tags.dmarc.test.zone` and `tagsreports.test.zone`).
 
 mod support;
 
@@ -18,6 +19,90 @@ const SECTIONS: &[Section] = &[
 
 /// `(rule, domain, severity, text the subject must contain)`: the rule must fire like this.
 const FIRES: &[(&str, &str, &str, &str)] = &[
+    (
+        "dmarc-testing-mode",
+        "testing.tags.dmarc.test",
+        "warning",
+        "_dmarc.testing.tags.dmarc.test",
+    ),
+    (
+        "dmarc-tag-removed",
+        "pct.tags.dmarc.test",
+        "info",
+        "_dmarc.pct.tags.dmarc.test",
+    ),
+    (
+        "dmarc-tag-removed",
+        "rfri.tags.dmarc.test",
+        "info",
+        "_dmarc.rfri.tags.dmarc.test",
+    ),
+    (
+        "dmarc-report-size-obsolete",
+        "size.tags.dmarc.test",
+        "info",
+        "_dmarc.size.tags.dmarc.test",
+    ),
+    (
+        "dmarc-subdomain-policy-weaker",
+        "np.tags.dmarc.test",
+        "warning",
+        "_dmarc.np.tags.dmarc.test",
+    ),
+    (
+        "dmarc-subdomain-policy-weaker",
+        "npweak.tags.dmarc.test",
+        "warning",
+        "_dmarc.npweak.tags.dmarc.test",
+    ),
+    (
+        "dmarc-pct-partial",
+        "pct.tags.dmarc.test",
+        "warning",
+        "_dmarc.pct.tags.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "nop.tags.dmarc.test",
+        "warning",
+        "_dmarc.nop.tags.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "nopnorua.tags.dmarc.test",
+        "error",
+        "_dmarc.nopnorua.tags.dmarc.test",
+    ),
+    (
+        "dmarc-syntax",
+        "unknown.tags.dmarc.test",
+        "warning",
+        "_dmarc.unknown.tags.dmarc.test",
+    ),
+    (
+        "dmarc-report-destination-unauthorized",
+        "override.tags.dmarc.test",
+        "warning",
+        "agg@tagsreports.test",
+    ),
+    (
+        "dmarc-report-destination-unauthorized",
+        LONG,
+        "warning",
+        "tagsreports.test",
+    ),
+    (
+        "dmarc-enforced-without-authentication",
+        "testing.tags.dmarc.test",
+        "warning",
+        "testing.tags.dmarc.test",
+    ),
+    (
+        "bimi-requires-dmarc-enforcement",
+        "bimitesting.tags.dmarc.test",
+        "warning",
+        "bimitesting.tags.dmarc.test",
+    ),
     (
         "dmarc-enforced-without-authentication",
         "norua.dmarc.test",
@@ -213,8 +298,60 @@ const FIRES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// A domain whose report authorization name (`<domain>._report._dmarc.<destination>`) is
+/// longer than DNS allows (RFC 9990, Verifying External Destinations, step 4).
+const LONG: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.\
+                    bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.\
+                    cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.long.tags.dmarc.test";
+
 /// `(rule, domain, why)`: the rule must not fire for this domain.
 const QUIET: &[(&str, &str, &str)] = &[
+    (
+        "dmarc-testing-mode",
+        "testingnone.tags.dmarc.test",
+        "t=y has no effect on a policy of none (RFC 9989 §4.7)",
+    ),
+    ("dmarc-testing-mode", "clean.tags.dmarc.test", "no t"),
+    (
+        "dmarc-tag-removed",
+        "clean.tags.dmarc.test",
+        "no pct, rf or ri",
+    ),
+    (
+        "dmarc-report-size-obsolete",
+        "clean.tags.dmarc.test",
+        "no !size suffix",
+    ),
+    (
+        "dmarc-pct-partial",
+        "pct100.tags.dmarc.test",
+        "pct=100 is full enforcement in both standards (only dmarc-tag-removed)",
+    ),
+    (
+        "dmarc-subdomain-policy-weaker",
+        "clean.tags.dmarc.test",
+        "no sp, no np",
+    ),
+    (
+        "dmarc-syntax",
+        "np.tags.dmarc.test",
+        "np is an RFC 9989 tag, not an unknown one",
+    ),
+    (
+        "dmarc-syntax",
+        "testing.tags.dmarc.test",
+        "t is an RFC 9989 tag, not an unknown one",
+    ),
+    (
+        "dmarc-policy-none",
+        "unknown.tags.dmarc.test",
+        "an unknown tag is ignored and the record still used (RFC 9989 §4.7)",
+    ),
+    (
+        "dmarc-report-destination-unauthorized",
+        "overrideok.tags.dmarc.test",
+        "the authorization overrides the destination with an address on the same host",
+    ),
     (
         "dmarc-enforced-without-authentication",
         "good.test",
@@ -427,13 +564,10 @@ fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
             rule.id
         );
     }
-    // The 15 rules of the issue, the cross-record dmarc-enforced-without-authentication, and
-    // bimi-no-mark-certificate.
-    assert_eq!(
-        family.len(),
-        17,
-        "the issue lists 17 rules for these sections"
-    );
+    // The 15 rules of the issue, the cross-record dmarc-enforced-without-authentication,
+    // bimi-no-mark-certificate, and the three of RFC 9989's tags (issue 14):
+    // dmarc-testing-mode, dmarc-tag-removed, dmarc-report-size-obsolete.
+    assert_eq!(family.len(), 20, "20 rules for these sections");
 }
 
 /// The org-domain fallback under a multi-label public suffix: the report says which record
@@ -679,5 +813,164 @@ fn bimi_enforcement_names_the_record_that_falls_short() {
         assert_eq!(fired.len(), 1, "{domain}: {fired:#?}");
         let message = fired[0]["message"].as_str().unwrap();
         assert!(message.contains(expected), "{domain}: {message}");
+    }
+}
+
+/// RFC 9989 and RFC 7489 side by side: each finding says which receivers do what where the
+/// two standards differ, and JSON carries both effective policies.
+#[test]
+fn both_standards_side_by_side() {
+    for (domain, rule, expected) in [
+        (
+            "np.tags.dmarc.test",
+            "dmarc-subdomain-policy-weaker",
+            "np=reject from RFC 9989 receivers, but sp=none from RFC 7489 receivers",
+        ),
+        (
+            "pct.tags.dmarc.test",
+            "dmarc-pct-partial",
+            "RFC 9989 receivers ignore pct and apply reject to all of it",
+        ),
+        (
+            "pct.tags.dmarc.test",
+            "dmarc-tag-removed",
+            "RFC 7489 receivers still apply it to 50% only",
+        ),
+        (
+            "testing.tags.dmarc.test",
+            "dmarc-testing-mode",
+            "p=reject becomes quarantine",
+        ),
+        (
+            "testing.tags.dmarc.test",
+            "dmarc-enforced-without-authentication",
+            "RFC 9989 receivers apply quarantine to all failing mail (t=y",
+        ),
+        (
+            "bimitesting.tags.dmarc.test",
+            "bimi-requires-dmarc-enforcement",
+            "for RFC 9989 receivers",
+        ),
+        (
+            "nop.tags.dmarc.test",
+            "dmarc-syntax",
+            "RFC 7489 requires p (§6.3)",
+        ),
+        (
+            "rfri.tags.dmarc.test",
+            "dmarc-tag-removed",
+            "ri=3600 was removed by RFC 9989",
+        ),
+        (
+            LONG,
+            "dmarc-report-destination-unauthorized",
+            "more than DNS allows",
+        ),
+        (
+            "override.tags.dmarc.test",
+            "dmarc-report-destination-unauthorized",
+            "to neither",
+        ),
+    ] {
+        let json = audit(domain);
+        let fired = findings_of(&json, rule);
+        assert!(
+            fired
+                .iter()
+                .any(|finding| finding["message"].as_str().unwrap().contains(expected)),
+            "{domain} {rule}: {fired:#?}"
+        );
+    }
+    let json = audit("testing.tags.dmarc.test");
+    let dmarc = &json["domains"][0]["records"]["dmarc"];
+    assert_eq!(dmarc["effective"]["policy"], "reject", "{dmarc:#}");
+    assert_eq!(
+        dmarc["effective_rfc9989"]["policy"], "quarantine",
+        "{dmarc:#}"
+    );
+    assert_eq!(dmarc["effective_rfc9989"]["testing"], true);
+    assert_eq!(dmarc["record"]["testing"], true);
+    assert_eq!(dmarc["policy_for_domain_rfc9989"], "quarantine");
+    let json = audit("np.tags.dmarc.test");
+    let dmarc = &json["domains"][0]["records"]["dmarc"];
+    assert_eq!(dmarc["effective_rfc9989"]["nonexistent_policy"], "reject");
+    assert_eq!(dmarc["effective"]["nonexistent_policy"], "none");
+    // An unknown tag: the record is still used, its policy applies.
+    let json = audit("unknown.tags.dmarc.test");
+    assert_eq!(
+        json["domains"][0]["records"]["dmarc"]["policy_for_domain_rfc9989"],
+        "reject"
+    );
+}
+
+/// Human output shows both views where they differ, and the step-up path marks both.
+#[test]
+fn human_output_shows_both_views() {
+    let output = mailcheck_fixtures()
+        .arg("testing.tags.dmarc.test")
+        .output()
+        .expect("run mailcheck");
+    let text = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "(RFC 9989 receivers): quarantine",
+        "(RFC 7489 receivers): reject",
+        "test mode (t=y)",
+        "you are here for RFC 9989 receivers",
+        "you are here for RFC 7489 receivers",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+}
+
+/// `record dmarc-report-auth`: `v=DMARC1;` alone is a complete authorization record, which
+/// `record dmarc` rejects as a policy record.
+#[test]
+fn report_authorization_record_mode() {
+    for (kind, text, code, rule) in [
+        ("dmarc-report-auth", "v=DMARC1;", 0, None),
+        ("dmarc-report-auth", "v=DMARC1", 0, None),
+        (
+            "dmarc-report-auth",
+            "v=DMARC1; rua=mailto:r@example.net",
+            0,
+            None,
+        ),
+        ("dmarc-report-auth", "v=DMARC2", 1, Some("dmarc-syntax")),
+        ("dmarc", "v=DMARC1;", 1, Some("dmarc-syntax")),
+        (
+            "dmarc",
+            "v=DMARC1; p=reject; pct=50; rua=mailto:d@example.com",
+            0,
+            Some("dmarc-tag-removed"),
+        ),
+        (
+            "dmarc",
+            "v=DMARC1; p=reject; t=y; rua=mailto:d@example.com",
+            0,
+            Some("dmarc-testing-mode"),
+        ),
+        (
+            "dmarc",
+            "v=DMARC1; p=reject; pct=abc; rua=mailto:d@example.com",
+            0,
+            Some("dmarc-syntax"),
+        ),
+    ] {
+        let output = support::mailcheck()
+            .args(["record", kind, text, "--format", "json"])
+            .output()
+            .expect("run mailcheck");
+        assert_eq!(output.status.code(), Some(code), "{kind} {text}");
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let rules: Vec<&str> = json["lints"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|finding| finding["rule"].as_str())
+            .collect();
+        match rule {
+            Some(rule) => assert!(rules.contains(&rule), "{kind} {text}: {rules:?}"),
+            None => assert!(rules.is_empty(), "{kind} {text}: {rules:?}"),
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::dns::Name;
 use crate::facts::Lookup;
 use crate::facts::dmarc::{Discovery, DmarcFacts};
 use crate::finding::Section;
-use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy};
+use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy, Psd};
 use crate::policy::org::organizational_domain;
 
 /// Which DMARC record applies to the domain and why, in one sentence.
@@ -70,7 +70,9 @@ pub fn records(dmarc: &DmarcFacts) -> DmarcReport {
         record: None,
         records: Vec::new(),
         effective: None,
+        effective_rfc9989: None,
         policy_for_domain: None,
+        policy_for_domain_rfc9989: None,
         report_destinations: Vec::new(),
     };
     match &dmarc.discovery {
@@ -80,7 +82,12 @@ pub fn records(dmarc: &DmarcFacts) -> DmarcReport {
             report.policy_domain = Some(applied.policy_domain.to_string());
             report.inherited = applied.inherited;
             report.effective = applied.record.effective().ok();
+            report.effective_rfc9989 = applied.record.effective_9989().ok();
             report.policy_for_domain = dmarc.policy_for_domain.found().map(|p| p.policy);
+            report.policy_for_domain_rfc9989 = dmarc
+                .policy_for_domain
+                .found()
+                .and_then(|p| p.policy_for(dmarc::Standard::Rfc9989));
             for (tag, uris) in [("rua", &applied.record.rua), ("ruf", &applied.record.ruf)] {
                 for uri in uris.iter().filter(|uri| uri.valid) {
                     let Some(host) = &uri.host else { continue };
@@ -117,8 +124,52 @@ pub fn record_overview(record: &DmarcRecord) -> Vec<OverviewLine> {
             .effective()
             .ok()
             .map(|effective| (effective.policy, effective.percent)),
+        record
+            .effective_9989()
+            .ok()
+            .map(|effective| effective.policy),
         &Name::new("example.com"),
     ));
+    super::overview::record_mode_lines(Section::Dmarc, lines)
+}
+
+/// Record mode for a report authorization record: what publishing it means.
+pub fn report_authorization_overview(record: &DmarcRecord) -> Vec<OverviewLine> {
+    let mut lines = Vec::new();
+    if record.version_ok && !record.has_duplicates {
+        lines.push((
+            1,
+            "a report authorization record: published at \
+             <domain>._report._dmarc.<destination> (or *._report._dmarc.<destination> for \
+             every domain), it tells receivers that the destination accepts DMARC reports \
+             for <domain> (RFC 9990, Verifying External Destinations; RFC 7489 §7.1)"
+                .to_owned(),
+        ));
+        for (tag, uris) in [("rua", &record.rua), ("ruf", &record.ruf)] {
+            let valid: Vec<&str> = uris
+                .iter()
+                .filter(|uri| uri.valid)
+                .map(|uri| uri.text.as_str())
+                .collect();
+            if !valid.is_empty() {
+                lines.push((
+                    1,
+                    format!(
+                        "{tag} overrides the destination: {} (it must be on the destination's \
+                         own host, or receivers send to neither)",
+                        valid.join(", ")
+                    ),
+                ));
+            }
+        }
+    } else {
+        lines.push((
+            1,
+            "receivers do not accept this as an authorization: it must start with v=DMARC1 \
+             and repeat no tag"
+                .to_owned(),
+        ));
+    }
     super::overview::record_mode_lines(Section::Dmarc, lines)
 }
 
@@ -148,7 +199,21 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
                 .filter_map(|uri| {
                     let host = uri.host.as_ref()?;
                     let authorization = dmarc.authorization(host)?;
+                    let overridden = authorization
+                        .at
+                        .texts(dmarc::is_dmarc_record)
+                        .into_iter()
+                        .map(dmarc::parse_report_authorization)
+                        .flat_map(|record| record.rua.into_iter().chain(record.ruf))
+                        .any(|other| other.valid && other.host.as_ref() != Some(host));
                     let state = match authorization.authorized() {
+                        _ if authorization.at.name.as_str().len() > 253 => {
+                            "NOT authorized: the authorization name is longer than DNS allows, \
+                             reports are dropped"
+                        }
+                        Lookup::Found(true) if overridden => {
+                            "authorized, but overridden to another host: reports are dropped"
+                        }
                         Lookup::Found(true) => "authorized",
                         Lookup::Found(false) => "NOT authorized: reports are dropped",
                         _ => "authorization not verified",
@@ -168,6 +233,10 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
                     .policy_for_domain
                     .found()
                     .map(|p| (p.policy, p.percent)),
+                dmarc
+                    .policy_for_domain
+                    .found()
+                    .and_then(|p| p.policy_for(dmarc::Standard::Rfc9989)),
                 &applied.policy_domain,
             ));
         }
@@ -180,7 +249,12 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
         Discovery::Missing => {
             lines.push((0, "no DMARC record".to_owned()));
             lines.push((1, why(dmarc)));
-            lines.extend(step_up_lines(None, None, &dmarc.organizational_domain));
+            lines.extend(step_up_lines(
+                None,
+                None,
+                None,
+                &dmarc.organizational_domain,
+            ));
         }
         Discovery::NotVerified(_) => {
             lines.push((0, "DMARC record not verified".to_owned()));
@@ -196,38 +270,7 @@ pub fn dmarc_lines(
     record: &DmarcRecord,
     for_domain: Option<(&Name, bool)>,
 ) -> Vec<(usize, String)> {
-    let mut lines = Vec::new();
-    match record.effective() {
-        Ok(effective) => {
-            let mut text = match for_domain {
-                Some((domain, inherited)) => format!(
-                    "policy for {domain}: {}",
-                    describe_policy(effective.for_domain(!inherited))
-                ),
-                None => format!("policy: {}", describe_policy(effective.policy)),
-            };
-            let _ = write!(
-                text,
-                "; for subdomains: {}; on {}% of failing mail",
-                effective.subdomain_policy, effective.percent
-            );
-            if effective.assumed_none {
-                text.push_str(" (p=none assumed: p is missing or invalid, or sp is invalid)");
-            }
-            lines.push((1, text));
-        }
-        Err(why) => lines.push((
-            1,
-            format!(
-                "receivers ignore this record ({})",
-                match why {
-                    dmarc::Discarded::Version => "it does not start with v=DMARC1",
-                    dmarc::Discarded::Duplicates => "a tag is repeated",
-                    dmarc::Discarded::NoPolicy => "no valid p and no valid rua",
-                }
-            ),
-        )),
-    }
+    let mut lines = policy_lines(record, for_domain);
     lines.push((
         1,
         format!(
@@ -279,6 +322,131 @@ pub fn dmarc_lines(
     lines
 }
 
+/// The policy lines of a record: the RFC 9989 view, and the RFC 7489 view where it differs;
+/// then what `t` and `psd` say.
+fn policy_lines(record: &DmarcRecord, for_domain: Option<(&Name, bool)>) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    let testing_matters = [
+        record.policy,
+        record.subdomain_policy,
+        record.nonexistent_policy,
+    ]
+    .into_iter()
+    .flatten()
+    .any(Policy::is_enforcing);
+    match record.effective() {
+        Ok(old) => {
+            let new = record.effective_9989().map(|mut new| {
+                new.testing &= testing_matters; // t has no effect on none
+                new
+            });
+            let same = new.is_ok_and(|new| {
+                (
+                    new.policy,
+                    new.subdomain_policy,
+                    new.nonexistent_policy,
+                    new.percent,
+                ) == (
+                    old.policy,
+                    old.subdomain_policy,
+                    old.nonexistent_policy,
+                    old.percent,
+                )
+            });
+            match new {
+                Ok(new) if same => lines.push((1, policy_line(new, for_domain, ""))),
+                Ok(new) => {
+                    lines.push((1, policy_line(new, for_domain, " (RFC 9989 receivers)")));
+                    lines.push((1, policy_line(old, for_domain, " (RFC 7489 receivers)")));
+                }
+                Err(_) => {
+                    lines.push((
+                        1,
+                        "RFC 9989 receivers apply no DMARC: np is invalid and no rua is valid \
+                         (RFC 9989 §4.10.1)"
+                            .to_owned(),
+                    ));
+                    lines.push((1, policy_line(old, for_domain, " (RFC 7489 receivers)")));
+                }
+            }
+        }
+        Err(why) => lines.push((
+            1,
+            format!(
+                "receivers ignore this record ({})",
+                match why {
+                    dmarc::Discarded::Version => "it does not start with v=DMARC1",
+                    dmarc::Discarded::Duplicates => "a tag is repeated",
+                    dmarc::Discarded::NoPolicy => "no valid p and no valid rua",
+                }
+            ),
+        )),
+    }
+    if record.testing == Some(true) {
+        lines.push((
+            1,
+            if testing_matters {
+                "test mode (t=y): RFC 9989 receivers apply one level below each policy that is \
+                 not none (reject becomes quarantine, quarantine becomes none; RFC 9989 §4.7); \
+                 RFC 7489 receivers ignore t"
+            } else {
+                "test mode (t=y): no effect, since every policy is none (RFC 9989 §4.7)"
+            }
+            .to_owned(),
+        ));
+    }
+    if let Some(psd) = record.psd {
+        lines.push((
+            1,
+            match psd {
+                Psd::Yes => {
+                    "psd=y: published by a public suffix operator; the organizational \
+                             domain of a name below it is one label below it (RFC 9989 §4.7, \
+                             §4.10)"
+                }
+                Psd::No => {
+                    "psd=n: the publisher is an organizational domain, for itself and \
+                            its subdomains (RFC 9989 §4.7)"
+                }
+                Psd::Unknown => {
+                    "psd=u (the default): the DNS tree walk decides the \
+                                 organizational domain (RFC 9989 §4.7, §4.10)"
+                }
+            }
+            .to_owned(),
+        ));
+    }
+    lines
+}
+
+/// One policy line: for the domain (or the publisher), its subdomains, its non-existent
+/// subdomains when that differs, and the share of failing mail.
+fn policy_line(effective: Effective, for_domain: Option<(&Name, bool)>, view: &str) -> String {
+    let mut text = match for_domain {
+        Some((domain, inherited)) => format!(
+            "policy for {domain}{view}: {}",
+            describe_policy(effective.for_domain(!inherited))
+        ),
+        None => format!("policy{view}: {}", describe_policy(effective.policy)),
+    };
+    let _ = write!(text, "; for subdomains: {}", effective.subdomain_policy);
+    if effective.nonexistent_policy != effective.subdomain_policy {
+        let _ = write!(
+            text,
+            "; for non-existent subdomains: {} (np)",
+            effective.nonexistent_policy
+        );
+    }
+    let _ = write!(text, "; on {}% of failing mail", effective.percent);
+    if effective.testing {
+        text.push_str(" (t=y: one level below the policy written)");
+    }
+    if effective.assumed_none {
+        text.push_str(" (p=none assumed: p is missing or invalid, or sp or np is invalid)");
+    }
+    text
+}
+
 fn describe_policy(policy: Policy) -> String {
     match policy {
         Policy::None => "none (monitoring only: failing mail is delivered)".to_owned(),
@@ -288,14 +456,19 @@ fn describe_policy(policy: Policy) -> String {
 }
 
 /// The DMARC step-up path (none → quarantine → reject) with the exact record for each step,
-/// shown when the policy for the domain is weaker than reject on all mail (or absent). `now`
-/// is the current policy and percentage; `policy_domain` is where the record lives.
+/// shown when the policy for the domain is weaker than reject on all mail (or absent) for the
+/// receivers of either standard. `now` is the current policy and percentage for RFC 7489
+/// receivers, `now_9989` the policy for RFC 9989 receivers (which ignore `pct` and honour
+/// `t=y`); `policy_domain` is where the record lives.
 pub fn step_up_lines(
     record: Option<&DmarcRecord>,
     now: Option<(Policy, u8)>,
+    now_9989: Option<Policy>,
     policy_domain: &Name,
 ) -> Vec<(usize, String)> {
-    if now.is_some_and(|(policy, percent)| policy == Policy::Reject && percent == 100) {
+    if now.is_some_and(|(policy, percent)| policy == Policy::Reject && percent == 100)
+        && now_9989 == Some(Policy::Reject)
+    {
         return Vec::new();
     }
     if record.is_some() && now.is_none() {
@@ -306,12 +479,12 @@ pub fn step_up_lines(
     let empty = dmarc::parse("v=DMARC1");
     let base = record.unwrap_or(&empty);
     let name = policy_domain.prepend("_dmarc");
-    let here = |policy: Policy| {
-        if now.is_some_and(|(current, _)| current == policy) {
-            "  ← you are here"
-        } else {
-            ""
-        }
+    let old = now.map(|(current, _)| current);
+    let here = |policy: Policy| match (old == Some(policy), now_9989 == Some(policy)) {
+        (true, false) if now_9989.is_some() => "  ← you are here for RFC 7489 receivers",
+        (true, _) => "  ← you are here",
+        (false, true) => "  ← you are here for RFC 9989 receivers",
+        (false, false) => "",
     };
     let mut lines = vec![(
         1,
@@ -351,8 +524,9 @@ pub fn step_up_lines(
         lines.push((
             2,
             format!(
-                "pct={percent}: {policy} applies to only {percent}% of failing mail; the \
-                     record of this step without pct applies it to all"
+                "pct={percent}: RFC 7489 receivers apply {policy} to only {percent}% of failing \
+                 mail (RFC 9989 receivers ignore pct); the record of this step without pct \
+                 applies it to all"
             ),
         ));
     }
@@ -384,12 +558,20 @@ pub struct DmarcReport {
     /// The texts of every DMARC record when there are several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<String>,
-    /// What receivers apply (absent when they ignore the record).
+    /// What RFC 7489 receivers apply (absent when they ignore the record).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective: Option<Effective>,
-    /// The policy for the audited domain's own mail (`sp` when inherited).
+    /// What RFC 9989 receivers apply (absent when they ignore the record): `pct` ignored,
+    /// `t=y` one level below, `np` for non-existent subdomains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_rfc9989: Option<Effective>,
+    /// The policy RFC 7489 receivers apply to the audited domain's own mail (`sp` when
+    /// inherited).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_for_domain: Option<Policy>,
+    /// The policy RFC 9989 receivers apply to the audited domain's own mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_for_domain_rfc9989: Option<Policy>,
     /// Every valid report address with its authorization state.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub report_destinations: Vec<DestinationReport>,

@@ -4,7 +4,7 @@
 
 use super::lookup::{Failure, Lookup, TxtAt};
 use crate::dns::Name;
-use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy};
+use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy, Standard};
 
 /// DMARC facts: the lookups of policy discovery (RFC 7489 §6.6.3) and of report
 /// authorization (§7.1).
@@ -42,8 +42,11 @@ pub struct DmarcFacts {
 pub struct OrganizationPolicy {
     /// Where it was found: `_dmarc.<organizational domain>`.
     pub name: Name,
-    /// The policy receivers apply after reading it.
+    /// The policy RFC 7489 receivers apply after reading it.
     pub effective: Effective,
+    /// The policy RFC 9989 receivers apply after reading it (`None` when they ignore the
+    /// record, e.g. for an invalid `np` without `rua`).
+    pub effective_9989: Option<Effective>,
     /// Its `sp` as written, when valid: BIMI refuses an explicit `sp=none` even where `p`
     /// is enforcing (§7.1 step 8).
     pub subdomain_policy: Option<Policy>,
@@ -56,6 +59,7 @@ impl OrganizationPolicy {
             Ok(effective) => Lookup::Found(OrganizationPolicy {
                 name: name.clone(),
                 effective,
+                effective_9989: record.effective_9989().ok(),
                 subdomain_policy: record.subdomain_policy,
             }),
             Err(_) => Lookup::Absent(super::lookup::Absence::NoData),
@@ -106,12 +110,45 @@ pub struct DomainPolicy {
     pub effective: Effective,
     /// Whether the record came from the organizational domain.
     pub inherited: bool,
+    /// What RFC 9989 receivers apply (`policy`, `percent` and `effective` are the RFC 7489
+    /// view); `None` when they ignore the record (an invalid `np` without a valid `rua`).
+    pub rfc9989: Option<Effective>,
 }
 
 impl DomainPolicy {
-    /// Whether receivers are asked to quarantine or reject all failing mail.
+    /// The RFC 7489 policy, the RFC 9989 view alongside, from a record's effective policies.
+    pub fn new(record: &DmarcRecord, effective: Effective, inherited: bool) -> DomainPolicy {
+        DomainPolicy {
+            policy: effective.for_domain(!inherited),
+            percent: effective.percent,
+            effective,
+            inherited,
+            rfc9989: record.effective_9989().ok(),
+        }
+    }
+
+    /// Whether RFC 7489 receivers are asked to quarantine or reject all failing mail.
     pub fn is_enforced(&self) -> bool {
         self.policy.is_enforcing() && self.percent == 100
+    }
+
+    /// The policy for the domain's own mail under `standard` (`None`: no DMARC applied).
+    pub fn policy_for(&self, standard: Standard) -> Option<Policy> {
+        match standard {
+            Standard::Rfc7489 => Some(self.policy),
+            Standard::Rfc9989 => self
+                .rfc9989
+                .map(|effective| effective.for_domain(!self.inherited)),
+        }
+    }
+
+    /// The share of failing mail the policy applies to under `standard` (100 under RFC 9989,
+    /// which removed `pct`).
+    pub fn percent_for(&self, standard: Standard) -> u8 {
+        match standard {
+            Standard::Rfc7489 => self.percent,
+            Standard::Rfc9989 => 100,
+        }
     }
 }
 

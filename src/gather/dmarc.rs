@@ -146,12 +146,11 @@ fn discover(domain: &Name, at_domain: &TxtAt, at_organization: Option<&TxtAt>) -
 fn policy_for_domain(discovery: &Discovery) -> Lookup<DomainPolicy> {
     match discovery {
         Discovery::Found(applied) => match applied.record.effective() {
-            Ok(effective) => Lookup::Found(DomainPolicy {
-                policy: effective.for_domain(!applied.inherited),
-                percent: effective.percent,
+            Ok(effective) => Lookup::Found(DomainPolicy::new(
+                &applied.record,
                 effective,
-                inherited: applied.inherited,
-            }),
+                applied.inherited,
+            )),
             Err(_) => Lookup::Absent(Absence::NoData),
         },
         Discovery::Multiple { .. } | Discovery::Missing => Lookup::Absent(Absence::NoData),

@@ -1,4 +1,13 @@
-//! DMARC policy records (RFC 7489 §6.3, §6.4), published as TXT at `_dmarc.<domain>`.
+//! DMARC policy records (RFC 9989 §4.7, §4.8; RFC 7489 §6.3, §6.4 where it differs), published
+//! as TXT at `_dmarc.<domain>`, and report authorization records (RFC 9990, "Verifying External
+//! Destinations"), published at `<domain>._report._dmarc.<destination>`.
+//!
+//! Two standards are in use at once: RFC 9989 (DMARCbis, which obsoletes RFC 7489) and
+//! RFC 7489, which many receivers still follow. [`DmarcRecord::effective_for`] computes what
+//! receivers of each apply: RFC 9989 ignores `pct`, `rf` and `ri` (removed, Appendix C.5.2),
+//! applies `t=y` as one level below the policy (§4.7), and applies `np` to non-existent
+//! subdomains; RFC 7489 honours `pct` and knows none of `np`, `psd` and `t` (receivers ignore
+//! unknown tags).
 //!
 //! ```text
 //! dmarc-record = dmarc-version dmarc-sep [dmarc-request] [dmarc-sep dmarc-srequest]
@@ -16,10 +25,16 @@
 //! - `p` not right after `v` is a warning: the RFC 7489 grammar puts it second and strict
 //!   receivers (mox) reject the record otherwise, but §6.3 does not require it and RFC 9989
 //!   allows any order.
-//! - Unknown tags are a warning: receivers MUST ignore them (§6.3), so whatever they were
-//!   meant to say is lost. The RFC 9989 tags `np`, `psd` and `t` are known.
-//! - A missing or invalid `p` (or an invalid `sp`) with a valid `rua` makes receivers act as
-//!   `p=none` (§6.6.3 step 6): that is kept as the effective policy and reported.
+//! - Unknown tags are a warning, never an error: receivers MUST ignore them (RFC 9989 §4.7,
+//!   §4.8; RFC 7489 §6.3) and still use the record, so whatever they were meant to say is
+//!   lost. The RFC 9989 tags `np`, `psd` and `t` are known; the removed `pct`, `rf` and `ri`
+//!   are known too (RFC 7489 receivers still honour them) and reported as removed (info).
+//! - A missing or invalid `p` (or an invalid `sp`, or under RFC 9989 an invalid `np`) with a
+//!   valid `rua` makes receivers act as `p=none` (RFC 9989 §4.10.1, RFC 7489 §6.6.3 step 6):
+//!   that is kept as the effective policy and reported. RFC 9989 makes `p` RECOMMENDED (a
+//!   record without it and with a valid `rua` is `p=none`); RFC 7489 §6.3 makes it REQUIRED.
+//! - The `!size` suffix of a report URI is obsolete (RFC 9989 §4.8 `obs-dmarc-report-size`,
+//!   reporters ignore it): info.
 //! - An `rf` keyword other than `afrf` is a warning (the grammar allows any keyword; `afrf` is
 //!   the only format defined); a value that is not a keyword is an error.
 //! - White space inside a report URI (`mailto:a@example.com !10 K`) is an error: no URI holds
@@ -36,6 +51,8 @@ use crate::diagnostic::{Problem, Span};
 use crate::tagvalue;
 
 /// The tags RFC 7489 §6.3 defines, and the three RFC 9989 added (`np`, `psd`, `t`).
+/// `pct`, `rf` and `ri` are historic in RFC 9989 (§9.3) but kept: RFC 7489 receivers honour
+/// them.
 pub const KNOWN_TAGS: &[&str] = &[
     "v", "p", "sp", "adkim", "aspf", "pct", "rua", "ruf", "fo", "rf", "ri", "np", "psd", "t",
 ];
@@ -66,6 +83,16 @@ impl Policy {
     /// Whether receivers act on failing mail (quarantine or reject).
     pub fn is_enforcing(self) -> bool {
         self != Policy::None
+    }
+
+    /// One level below: what RFC 9989 receivers apply under `t=y` (§4.7: reject becomes
+    /// quarantine, quarantine becomes none; none stays none).
+    #[must_use]
+    pub fn one_level_below(self) -> Policy {
+        match self {
+            Policy::Reject => Policy::Quarantine,
+            Policy::Quarantine | Policy::None => Policy::None,
+        }
     }
 
     fn parse(value: &str) -> Option<Policy> {
@@ -119,6 +146,10 @@ pub enum IssueKind {
     Syntax,
     /// A report URI of `rua`/`ruf` (`dmarc-report-uri-invalid`).
     ReportUri,
+    /// A tag RFC 9989 removed: `pct`, `rf`, `ri` (`dmarc-tag-removed`).
+    Removed,
+    /// The obsolete `!size` suffix of a report URI (`dmarc-report-size-obsolete`).
+    ObsoleteSize,
 }
 
 /// One problem of a DMARC record.
@@ -199,17 +230,58 @@ impl Psd {
     }
 }
 
-/// The policy receivers apply after reading the record (RFC 7489 §6.6.3).
+/// Which DMARC specification a receiver follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Standard {
+    /// RFC 9989 (DMARCbis), the current standard: `np`, `psd`, `t`; no `pct`, `rf`, `ri`.
+    #[serde(rename = "rfc9989")]
+    Rfc9989,
+    /// RFC 7489, which many receivers still follow: `pct`, `rf`, `ri`; no `np`, `psd`, `t`.
+    #[serde(rename = "rfc7489")]
+    Rfc7489,
+}
+
+impl Standard {
+    /// Both, the current standard first.
+    pub const BOTH: [Standard; 2] = [Standard::Rfc9989, Standard::Rfc7489];
+
+    /// `RFC 9989` or `RFC 7489`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Standard::Rfc9989 => "RFC 9989",
+            Standard::Rfc7489 => "RFC 7489",
+        }
+    }
+}
+
+impl fmt::Display for Standard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The policy receivers apply after reading the record (RFC 9989 §4.7, §4.10.1; RFC 7489
+/// §6.6.3), under one standard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Effective {
-    /// For the domain that published the record.
+    /// The standard the receivers follow.
+    pub standard: Standard,
+    /// For the domain that published the record (`t=y` applied under RFC 9989).
     pub policy: Policy,
-    /// For its subdomains (`sp`, else `p`).
+    /// For its existing subdomains (`sp`, else `p`).
     pub subdomain_policy: Policy,
-    /// The share of failing mail the policy applies to (`pct`, default 100).
+    /// For its non-existent subdomains: under RFC 9989 `np`, else `sp`, else `p` (§4.7);
+    /// RFC 7489 has no `np`, so the subdomain policy.
+    pub nonexistent_policy: Policy,
+    /// The share of failing mail the policy applies to (`pct`, default 100; always 100 under
+    /// RFC 9989, which removed `pct`).
     pub percent: u8,
-    /// Whether `p=none` was assumed because `p` was missing or invalid, or `sp` invalid, while
-    /// `rua` holds a valid URI (§6.6.3 step 6).
+    /// Whether `t=y` made RFC 9989 receivers apply one level below each policy (§4.7);
+    /// always false under RFC 7489, which does not know `t`.
+    pub testing: bool,
+    /// Whether `p=none` was assumed because `p` was missing or invalid, or `sp` (or, under
+    /// RFC 9989, `np`) invalid, while `rua` holds a valid URI (RFC 9989 §4.10.1, RFC 7489
+    /// §6.6.3 step 6).
     pub assumed_none: bool,
 }
 
@@ -226,13 +298,14 @@ impl Effective {
 }
 
 /// Why receivers ignore a record, if they do.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Discarded {
     /// It does not start with `v=DMARC1`.
     Version,
     /// A tag appears twice.
     Duplicates,
-    /// No valid `p` (or an invalid `sp`) and no valid `rua` to fall back on.
+    /// No valid `p` (or an invalid `sp`, or under RFC 9989 an invalid `np`) and no valid
+    /// `rua` to fall back on.
     NoPolicy,
 }
 
@@ -240,7 +313,8 @@ const RUA_RULES: UriRules = UriRules {
     schemes: &["mailto"],
     size_suffix: true,
     tag: "rua",
-    scheme_note: "but receivers send DMARC reports only by email: use mailto: (RFC 7489 §6.2)",
+    scheme_note: "but receivers are only required to support mailto: (RFC 9989 §4.7 rua); use \
+                  mailto:",
 };
 
 const RUF_RULES: UriRules = UriRules {
@@ -249,29 +323,76 @@ const RUF_RULES: UriRules = UriRules {
 };
 
 impl DmarcRecord {
-    /// The policy receivers apply, or why they ignore the record. Judged as a receiver that
-    /// follows §6.6.3 and ignores an invalid optional tag (using its default): errors that
-    /// make strict receivers drop the whole record are reported separately as errors.
+    /// The policy RFC 7489 receivers apply, or why they ignore the record (the view of
+    /// [`Standard::Rfc7489`], see [`DmarcRecord::effective_for`]).
     pub fn effective(&self) -> Result<Effective, Discarded> {
+        self.effective_for(Standard::Rfc7489)
+    }
+
+    /// The policy RFC 9989 receivers apply, or why they ignore the record (the view of
+    /// [`Standard::Rfc9989`], see [`DmarcRecord::effective_for`]).
+    pub fn effective_9989(&self) -> Result<Effective, Discarded> {
+        self.effective_for(Standard::Rfc9989)
+    }
+
+    /// The policy receivers following `standard` apply, or why they ignore the record. Judged
+    /// as a receiver that ignores an invalid optional tag (using its default, RFC 9989 §4.8):
+    /// errors that make strict receivers drop the whole record are reported separately.
+    ///
+    /// - RFC 9989: `pct` is ignored (100%); `t=y` applies one level below each policy
+    ///   (§4.7 `t`); `np`, else `sp`, else `p` for non-existent subdomains (§4.7 `np`); a
+    ///   missing or invalid `p`, or an invalid `sp` or `np`, is `p=none` when `rua` holds a
+    ///   valid URI and no DMARC otherwise (§4.10.1).
+    /// - RFC 7489: `pct` applies; `np` and `t` are unknown tags, ignored; a missing or invalid
+    ///   `p`, or an invalid `sp`, is `p=none` with a valid `rua` (§6.6.3 step 6).
+    pub fn effective_for(&self, standard: Standard) -> Result<Effective, Discarded> {
         if !self.version_ok {
             return Err(Discarded::Version);
         }
         if self.has_duplicates {
             return Err(Discarded::Duplicates);
         }
-        let sp_invalid = self.tag("sp").is_some() && self.subdomain_policy.is_none();
-        let percent = self.pct.unwrap_or(100);
+        let invalid =
+            |name: &str, value: Option<Policy>| self.tag(name).is_some() && value.is_none();
+        let mut fallback = invalid("sp", self.subdomain_policy);
+        if standard == Standard::Rfc9989 {
+            fallback |= invalid("np", self.nonexistent_policy);
+        }
+        let (percent, testing) = match standard {
+            Standard::Rfc9989 => (100, self.testing == Some(true)),
+            Standard::Rfc7489 => (self.pct.unwrap_or(100), false),
+        };
         match self.policy {
-            Some(policy) if !sp_invalid => Ok(Effective {
-                policy,
-                subdomain_policy: self.subdomain_policy.unwrap_or(policy),
-                percent,
-                assumed_none: false,
-            }),
+            Some(policy) if !fallback => {
+                let subdomain_policy = self.subdomain_policy.unwrap_or(policy);
+                let nonexistent_policy = match standard {
+                    Standard::Rfc9989 => self.nonexistent_policy.unwrap_or(subdomain_policy),
+                    Standard::Rfc7489 => subdomain_policy,
+                };
+                let applied = |policy: Policy| {
+                    if testing {
+                        policy.one_level_below()
+                    } else {
+                        policy
+                    }
+                };
+                Ok(Effective {
+                    standard,
+                    policy: applied(policy),
+                    subdomain_policy: applied(subdomain_policy),
+                    nonexistent_policy: applied(nonexistent_policy),
+                    percent,
+                    testing,
+                    assumed_none: false,
+                })
+            }
             _ if self.rua.iter().any(|uri| uri.valid) => Ok(Effective {
+                standard,
                 policy: Policy::None,
                 subdomain_policy: Policy::None,
+                nonexistent_policy: Policy::None,
                 percent,
+                testing,
                 assumed_none: true,
             }),
             _ => Err(Discarded::NoPolicy),
@@ -309,9 +430,40 @@ pub fn is_lookalike(text: &str) -> bool {
     !is_dmarc_record(text) && version_value(text).is_some_and(|value| looks_like(value, "dmarc"))
 }
 
-/// Parses a DMARC record. Never panics; every tag is kept, every problem reported.
-#[allow(clippy::too_many_lines)] // one arm per tag reads best in one place
+/// What a `v=DMARC1` record is published for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A DMARC policy record at `_dmarc.<domain>`.
+    Policy,
+    /// A report authorization record at `<domain>._report._dmarc.<destination>` (RFC 9990,
+    /// "Verifying External Destinations"; RFC 7489 §7.1): `v=DMARC1` alone is complete, `p`
+    /// does not apply (RFC 9989 §4.7 `p`), and only `rua`/`ruf` mean anything (an override of
+    /// the destination, on the same host).
+    ReportAuthorization,
+}
+
+/// An info-level problem.
+fn info(span: Span, message: impl Into<String>) -> Problem {
+    Problem {
+        severity: Severity::Info,
+        ..Problem::error(span, message)
+    }
+}
+
+/// Parses a DMARC policy record. Never panics; every tag is kept, every problem reported.
 pub fn parse(text: &str) -> DmarcRecord {
+    parse_as(text, Role::Policy)
+}
+
+/// Parses a report authorization record (`v=DMARC1;` at
+/// `<domain>._report._dmarc.<destination>`). Never panics.
+pub fn parse_report_authorization(text: &str) -> DmarcRecord {
+    parse_as(text, Role::ReportAuthorization)
+}
+
+/// Parses a `v=DMARC1` record published for `role`.
+#[allow(clippy::too_many_lines)] // one arm per tag reads best in one place
+pub fn parse_as(text: &str, role: Role) -> DmarcRecord {
     let list = tagvalue::parse(text);
     let mut record = DmarcRecord {
         text: text.to_owned(),
@@ -384,7 +536,7 @@ pub fn parse(text: &str) -> DmarcRecord {
             "p" => {
                 if let Some(policy) = Policy::parse(value) {
                     record.policy = Some(policy);
-                    if index != 1 {
+                    if index != 1 && role == Role::Policy {
                         issues.push((
                             IssueKind::Syntax,
                             Problem::warning(
@@ -399,7 +551,7 @@ pub fn parse(text: &str) -> DmarcRecord {
                 } else {
                     Err(format!(
                         "p={value} is not a policy; use none, quarantine or reject \
-                         (RFC 7489 §6.3)"
+                         (RFC 9989 §4.7)"
                     ))
                 }
             }
@@ -413,11 +565,15 @@ pub fn parse(text: &str) -> DmarcRecord {
                     Ok(true)
                 }
                 None => Err(format!(
-                    "{name}={value} is not a policy; use none, quarantine or reject{}",
+                    "{name}={value} is not a policy; use none, quarantine or reject (RFC 9989 \
+                     §4.7){}",
                     if name == "sp" {
-                        " (an invalid sp makes receivers act as p=none, RFC 7489 §6.6.3)"
+                        "; an invalid sp makes receivers act as p=none when rua is valid and \
+                         apply no DMARC otherwise (RFC 9989 §4.10.1, RFC 7489 §6.6.3)"
                     } else {
-                        ""
+                        "; an invalid np makes RFC 9989 receivers act as p=none when rua is \
+                         valid and apply no DMARC otherwise (§4.10.1); RFC 7489 receivers \
+                         ignore np"
                     }
                 )),
             },
@@ -445,7 +601,8 @@ pub fn parse(text: &str) -> DmarcRecord {
                     Ok(true)
                 }
                 _ => Err(format!(
-                    "pct={value} is not a whole number from 0 to 100 (RFC 7489 §6.3)"
+                    "pct={value} is not a whole number from 0 to 100 (RFC 7489 §6.3; RFC 9989 \
+                     removed pct)"
                 )),
             },
             "rua" | "ruf" => {
@@ -453,6 +610,20 @@ pub fn parse(text: &str) -> DmarcRecord {
                 let mut uri_issues = Vec::new();
                 let value_text = span.slice(text);
                 let uris = uri::parse_list(text, value_text, span, rules, &mut uri_issues);
+                for uri in uris.iter().filter(|uri| uri.max_size.is_some()) {
+                    issues.push((
+                        IssueKind::ObsoleteSize,
+                        info(
+                            uri.span,
+                            format!(
+                                "the size limit of \"{}\" is obsolete: RFC 9989 receivers ignore \
+                                 it (§4.8 obs-dmarc-report-size) and send reports of any size; \
+                                 RFC 7489 receivers still honour it (§6.2)",
+                                uri.text
+                            ),
+                        ),
+                    ));
+                }
                 let ok = !uri_issues
                     .iter()
                     .any(|issue| issue.severity == Severity::Error);
@@ -479,7 +650,7 @@ pub fn parse(text: &str) -> DmarcRecord {
                 } else {
                     Err(format!(
                         "fo={value} is not a list of 0, 1, d and s separated by ':' \
-                         (RFC 7489 §6.3)"
+                         (RFC 9989 §4.7)"
                     ))
                 }
             }
@@ -523,21 +694,26 @@ pub fn parse(text: &str) -> DmarcRecord {
                     record.psd = Some(psd);
                     Ok(true)
                 }
-                None => Err(format!("psd={value} must be y, n or u (RFC 9989)")),
+                None => Err(format!(
+                    "psd={value} must be y, n or u (RFC 9989 §4.7); receivers use the \
+                     default, u"
+                )),
             },
             "t" if ["y", "n"].iter().any(|v| value.eq_ignore_ascii_case(v)) => {
                 record.testing = Some(value.eq_ignore_ascii_case("y"));
                 Ok(true)
             }
-            "t" => Err(format!("t={value} must be y or n (RFC 9989)")),
+            "t" => Err(format!(
+                "t={value} must be y or n (RFC 9989 §4.7); receivers use the default, n"
+            )),
             _ => {
                 issues.push((
                     IssueKind::Syntax,
                     Problem::warning(
                         tag.span,
                         format!(
-                            "unknown tag \"{}\": receivers ignore it (RFC 7489 §6.3); fix its \
-                             spelling or remove it",
+                            "unknown tag \"{}\": receivers ignore it and still use the record \
+                             (RFC 9989 §4.7, §4.8; RFC 7489 §6.3); fix its spelling or remove it",
                             tag.name
                         ),
                     ),
@@ -547,6 +723,24 @@ pub fn parse(text: &str) -> DmarcRecord {
         };
         tag.valid = match verdict {
             Ok(valid) => valid,
+            // RFC 9989 removed pct, rf and ri: its receivers ignore them whatever they hold,
+            // so an invalid value only matters to RFC 7489 receivers (a warning).
+            Err(message)
+                if role == Role::Policy && matches!(name.as_str(), "pct" | "rf" | "ri") =>
+            {
+                issues.push((
+                    IssueKind::Syntax,
+                    Problem::warning(
+                        span,
+                        format!(
+                            "{message}; RFC 9989 receivers ignore {name} (removed, Appendix \
+                             C.5.2), RFC 7489 receivers use its default, and strict ones drop \
+                             the record: fix or remove it"
+                        ),
+                    ),
+                ));
+                false
+            }
             Err(message) => {
                 issues.push((IssueKind::Syntax, Problem::error(span, message)));
                 false
@@ -557,14 +751,21 @@ pub fn parse(text: &str) -> DmarcRecord {
     for (kind, issue) in issues {
         record.push(kind, issue);
     }
-    check_policy_presence(&mut record);
+    match role {
+        Role::Policy => {
+            check_removed_tags(&mut record);
+            check_policy_presence(&mut record);
+        }
+        Role::ReportAuthorization => check_authorization_tags(&mut record),
+    }
     record
         .issues
         .sort_by_key(|issue| (issue.issue.span.start, issue.issue.span.end));
     record
 }
 
-/// `v=DMARC1` must be the first tag, spelled exactly so (RFC 7489 §6.3, §6.4).
+/// `v=DMARC1` must be the first tag, spelled exactly so (RFC 9989 §4.7 `v`, §4.8; RFC 7489
+/// §6.3, §6.4).
 fn check_version(record: &mut DmarcRecord) {
     let first = record.tags.first().cloned();
     match first {
@@ -579,7 +780,8 @@ fn check_version(record: &mut DmarcRecord) {
                         tag.value_span,
                         format!(
                             "the version is written \"{}\"; it must be DMARC1 in capitals \
-                             (RFC 7489 §6.4), and strict receivers ignore the record otherwise",
+                             (RFC 9989 §4.7, §4.8: case sensitive), and strict receivers \
+                             ignore the record otherwise",
                             tag.value
                         ),
                     ),
@@ -606,7 +808,7 @@ fn check_version(record: &mut DmarcRecord) {
             IssueKind::Syntax,
             Problem::error(
                 tag.span,
-                "a DMARC record must start with v=DMARC1 (RFC 7489 §6.3); receivers ignore \
+                "a DMARC record must start with v=DMARC1 (RFC 9989 §4.7); receivers ignore \
                  records that do not",
             ),
         ),
@@ -633,8 +835,77 @@ fn check_version(record: &mut DmarcRecord) {
     }
 }
 
-/// `p` is required; without it (or with an invalid one) receivers fall back to `p=none` if
-/// `rua` holds a valid URI, and ignore the record otherwise (RFC 7489 §6.6.3 step 6).
+/// `pct`, `rf` and `ri` were removed by RFC 9989 (Appendix C.5.2, historic in §9.3): its
+/// receivers ignore them, RFC 7489 receivers still honour them.
+fn check_removed_tags(record: &mut DmarcRecord) {
+    let found: Vec<(Span, String)> = record
+        .tags
+        .iter()
+        .filter(|tag| tag.valid)
+        .filter_map(|tag| {
+            let name = tag.name.to_ascii_lowercase();
+            let message = match name.as_str() {
+                "pct" if record.pct.is_some_and(|pct| pct < 100) => format!(
+                    "pct={} was removed by RFC 9989 (Appendix A.6, C.5.2): its receivers \
+                     ignore it and apply the policy to all failing mail; RFC 7489 receivers \
+                     still apply it to {}% only (§6.6.4). For a trial, RFC 9989 has t=y \
+                     instead (one level below the policy, as pct=0 did)",
+                    tag.value, tag.value
+                ),
+                "pct" => "pct was removed by RFC 9989 (Appendix A.6, C.5.2): its receivers \
+                          ignore it; pct=100 is also RFC 7489's default, so it can go"
+                    .to_owned(),
+                "rf" => "rf was removed by RFC 9989 (Appendix C.5.2): its receivers ignore it \
+                         and send failure reports in the one format there is (RFC 9991); \
+                         RFC 7489 receivers read it (§6.3)"
+                    .to_owned(),
+                "ri" => format!(
+                    "ri={} was removed by RFC 9989 (Appendix C.5.2): its receivers ignore it \
+                     and send aggregate reports daily or more often, typically per UTC day \
+                     (RFC 9990); RFC 7489 receivers read it as a request (§6.3)",
+                    tag.value
+                ),
+                _ => return None,
+            };
+            Some((tag.span, message))
+        })
+        .collect();
+    for (span, message) in found {
+        record.push(IssueKind::Removed, info(span, message));
+    }
+}
+
+/// In a report authorization record only `v` (and `rua`/`ruf`, an override of the
+/// destination) mean anything: anything else is ignored (RFC 9989 §4.7 `p`; RFC 9990,
+/// "Verifying External Destinations", step 9).
+fn check_authorization_tags(record: &mut DmarcRecord) {
+    let ignored: Vec<(Span, String)> = record
+        .tags
+        .iter()
+        .skip(1)
+        .filter(|tag| tag.known)
+        .filter(|tag| !matches!(tag.name.to_ascii_lowercase().as_str(), "v" | "rua" | "ruf"))
+        .map(|tag| {
+            (
+                tag.span,
+                format!(
+                    "{} has no effect in a report authorization record: only v=DMARC1 (and \
+                     rua or ruf, to override the destination) is read (RFC 9989 §4.7, \
+                     RFC 9990)",
+                    tag.name
+                ),
+            )
+        })
+        .collect();
+    for (span, message) in ignored {
+        record.push(IssueKind::Syntax, Problem::warning(span, message));
+    }
+}
+
+/// Without `p`: RFC 9989 treats a valid record as `p=none` when `rua` holds a valid URI and
+/// applies no DMARC without one (§4.7 `p`, §4.10.1); RFC 7489 requires `p` (§6.3) and its
+/// receivers act as `p=none` with a valid `rua`, ignoring the record otherwise (§6.6.3
+/// step 6).
 fn check_policy_presence(record: &mut DmarcRecord) {
     if !record.version_ok || record.tag("p").is_some() {
         return;
@@ -648,15 +919,17 @@ fn check_policy_presence(record: &mut DmarcRecord) {
     let issue = if has_rua {
         Problem::warning(
             at,
-            "there is no p tag; receivers treat the record as p=none because rua is valid \
-             (RFC 7489 §6.6.3), but p is required: write p=none (or stronger) right after \
-             v=DMARC1",
+            "there is no p tag: RFC 9989 receivers treat the record as p=none because rua is \
+             valid (§4.7, §4.10.1), but RFC 7489 requires p (§6.3) and its receivers only \
+             SHOULD act as p=none (§6.6.3): write p=none (or stronger) right after v=DMARC1",
         )
     } else {
         Problem::error(
             at,
-            "there is no p tag and no valid rua, so receivers ignore the record \
-             (RFC 7489 §6.6.3): add p=none (or stronger) right after v=DMARC1",
+            "there is no p tag and no valid rua, so receivers apply no DMARC at all (RFC 9989 \
+             §4.10.1, RFC 7489 §6.6.3): add p=none (or stronger) right after v=DMARC1. (A \
+             report authorization record at <domain>._report._dmarc.<destination> is \
+             v=DMARC1 alone: check it with `mailcheck record dmarc-report-auth`.)",
         )
     };
     record.push(IssueKind::Syntax, issue);
@@ -673,10 +946,11 @@ fn is_keyword(text: &str) -> bool {
             .is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
-/// The record as the next step of the step-up path (RFC 7489 §6.6.4 / Appendix C: start at
+/// The record as the next step of the step-up path (RFC 9989 §5.1.7, RFC 7489 §6.6.4: start at
 /// `none`, then `quarantine`, then `reject`): `v=DMARC1; p=<policy>`, then every other valid
-/// known tag as written, except `pct` (dropped: full enforcement) and an `sp` weaker than the
-/// new policy (dropped, so subdomains follow `p`). `rua` is added when missing, with
+/// known tag as written, except `pct` and `t` (dropped: full enforcement under both standards)
+/// and an `sp` or `np` weaker than the new policy (dropped, so subdomains follow `p`); the
+/// obsolete `!size` suffix of a report URI is dropped too. `rua` is added when missing, with
 /// `default_rua` as the address to fill in.
 pub fn step_record(record: &DmarcRecord, policy: Policy, default_rua: &str) -> String {
     let mut parts = vec!["v=DMARC1".to_owned(), format!("p={policy}")];
@@ -687,9 +961,21 @@ pub fn step_record(record: &DmarcRecord, policy: Policy, default_rua: &str) -> S
             continue;
         }
         match name.as_str() {
-            "v" | "p" | "pct" => continue,
+            "v" | "p" | "pct" | "t" => continue,
             "sp" if record.subdomain_policy.is_some_and(|sp| sp < policy) => continue,
-            "rua" => has_rua = true,
+            "np" if record.nonexistent_policy.is_some_and(|np| np < policy) => continue,
+            "rua" | "ruf" => {
+                has_rua |= name == "rua";
+                // The !size suffix is obsolete (RFC 9989 §4.8): the next step drops it. A
+                // literal '!' cannot appear in a DMARC URI otherwise (it must be encoded).
+                let uris: Vec<&str> = tag
+                    .value
+                    .split(',')
+                    .map(|uri| uri.split('!').next().unwrap_or(uri).trim_matches(is_wsp))
+                    .collect();
+                parts.push(format!("{name}={}", uris.join(",")));
+                continue;
+            }
             _ => {}
         }
         parts.push(format!("{name}={}", tag.value));
@@ -719,7 +1005,25 @@ mod tests {
                     rua=mailto:a@example.com,mailto:b@example.net!10m; ruf=mailto:f@example.com; \
                     fo=0:d; rf=afrf; ri=3600";
         let record = parse(text);
-        assert!(record.issues.is_empty(), "{:?}", record.issues);
+        // Only the info findings of RFC 9989: pct, the !size suffix, rf, ri.
+        let kinds: Vec<IssueKind> = record.issues.iter().map(|issue| issue.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                IssueKind::Removed,
+                IssueKind::ObsoleteSize,
+                IssueKind::Removed,
+                IssueKind::Removed
+            ],
+            "{:?}",
+            record.issues
+        );
+        assert!(
+            record
+                .issues
+                .iter()
+                .all(|issue| issue.issue.severity == Severity::Info)
+        );
         assert_eq!(record.policy, Some(Policy::Reject));
         assert_eq!(record.subdomain_policy, Some(Policy::Quarantine));
         assert_eq!(record.adkim, Some(Alignment::Strict));
@@ -733,6 +1037,87 @@ mod tests {
         assert_eq!(effective.policy, Policy::Reject);
         assert_eq!(effective.subdomain_policy, Policy::Quarantine);
         assert_eq!(effective.percent, 50);
+        // RFC 9989 ignores pct.
+        let view = record.effective_9989().unwrap();
+        assert_eq!((view.policy, view.percent), (Policy::Reject, 100));
+    }
+
+    #[test]
+    fn the_two_standards() {
+        // t=y: one level below under RFC 9989, ignored under RFC 7489; none stays none.
+        let record = parse("v=DMARC1; p=reject; sp=none; np=quarantine; t=y");
+        assert!(record.issues.is_empty(), "{:?}", record.issues);
+        let view = record.effective_9989().unwrap();
+        assert!(view.testing);
+        assert_eq!(
+            (view.policy, view.subdomain_policy, view.nonexistent_policy),
+            (Policy::Quarantine, Policy::None, Policy::None)
+        );
+        let old = record.effective().unwrap();
+        assert!(!old.testing);
+        assert_eq!(
+            (old.policy, old.subdomain_policy, old.nonexistent_policy),
+            (Policy::Reject, Policy::None, Policy::None)
+        );
+        // np falls back to sp, then p (RFC 9989 §4.7).
+        let view = parse("v=DMARC1; p=reject; sp=quarantine")
+            .effective_9989()
+            .unwrap();
+        assert_eq!(view.nonexistent_policy, Policy::Quarantine);
+        let view = parse("v=DMARC1; p=quarantine").effective_9989().unwrap();
+        assert_eq!(view.nonexistent_policy, Policy::Quarantine);
+        let view = parse("v=DMARC1; p=none; sp=none; np=reject")
+            .effective_9989()
+            .unwrap();
+        assert_eq!(view.nonexistent_policy, Policy::Reject);
+        // An invalid np: p=none with a valid rua, no DMARC without, under RFC 9989 only.
+        let record = parse("v=DMARC1; p=reject; np=bogus; rua=mailto:a@example.com");
+        assert!(record.effective_9989().unwrap().assumed_none);
+        assert_eq!(record.effective().unwrap().policy, Policy::Reject);
+        let record = parse("v=DMARC1; p=reject; np=bogus");
+        assert_eq!(record.effective_9989(), Err(Discarded::NoPolicy));
+        assert!(record.effective().is_ok());
+        // Invalid t and psd fall back to their defaults.
+        let record = parse("v=DMARC1; p=reject; t=maybe; psd=x");
+        assert_eq!(errors(&record).len(), 2);
+        assert_eq!(record.effective_9989().unwrap().policy, Policy::Reject);
+        assert_eq!(Policy::Reject.one_level_below(), Policy::Quarantine);
+        assert_eq!(Policy::None.one_level_below(), Policy::None);
+    }
+
+    #[test]
+    fn unknown_tags_never_stop_the_record() {
+        let record = parse("v=DMARC1; p=reject; xyz=1; foo=bar baz");
+        assert!(errors(&record).is_empty(), "{:?}", record.issues);
+        assert!(
+            record
+                .issues
+                .iter()
+                .all(|issue| issue.issue.message.contains("RFC 9989"))
+        );
+        for standard in Standard::BOTH {
+            assert_eq!(
+                record.effective_for(standard).unwrap().policy,
+                Policy::Reject
+            );
+        }
+    }
+
+    #[test]
+    fn report_authorization_records() {
+        let record = parse_report_authorization("v=DMARC1;");
+        assert!(record.issues.is_empty(), "{:?}", record.issues);
+        let record = parse_report_authorization("v=DMARC1");
+        assert!(record.issues.is_empty(), "{:?}", record.issues);
+        // As a policy record, the same text applies no DMARC.
+        assert!(!errors(&parse("v=DMARC1;")).is_empty());
+        // p means nothing there: a warning, not an error.
+        let record = parse_report_authorization("v=DMARC1; p=reject");
+        assert!(errors(&record).is_empty());
+        assert_eq!(record.issues.len(), 1);
+        let record = parse_report_authorization("v=DMARC1; rua=mailto:r@example.net");
+        assert!(record.issues.is_empty(), "{:?}", record.issues);
+        assert!(!errors(&parse_report_authorization("v=DMARC2")).is_empty());
     }
 
     #[test]
@@ -762,7 +1147,8 @@ mod tests {
         let text = "v=DMARC1; p=bogus; adkim=x; pct=101; rua=bogus; fo=9; foo=bar; ri=-1";
         let record = parse(text);
         assert_eq!(record.tags.len(), 8);
-        assert_eq!(errors(&record).len(), 6, "{:?}", record.issues);
+        // pct and ri were removed by RFC 9989: their invalid values are warnings.
+        assert_eq!(errors(&record).len(), 4, "{:?}", record.issues);
         for issue in &record.issues {
             assert!(!issue.issue.span.slice(text).is_empty(), "{issue:?}");
         }
@@ -810,6 +1196,12 @@ mod tests {
         assert_eq!(
             step_record(&record, Policy::Quarantine, "x@example.com"),
             "v=DMARC1; p=quarantine; rua=mailto:d@example.com; adkim=s"
+        );
+        let record =
+            parse("v=DMARC1; p=none; t=y; rua=mailto:a@example.com!10m, mailto:b@example.com");
+        assert_eq!(
+            step_record(&record, Policy::Reject, "x@example.com"),
+            "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.com"
         );
         let record = parse("v=DMARC1; p=none");
         assert_eq!(

@@ -5,13 +5,13 @@
 use super::findings::Findings;
 use super::findings::quoted;
 use crate::dns::Name;
-use crate::facts::dmarc::Discovery;
+use crate::facts::dmarc::{Discovery, DomainPolicy};
 use crate::facts::single::Published;
 use crate::facts::{Facts, Lookup};
 use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
 use crate::policy::bimi;
-use crate::policy::dmarc::Policy;
+use crate::policy::dmarc::{Policy, Standard};
 
 /// The record is invalid.
 pub static BIMI_RECORD_INVALID: Rule = Rule {
@@ -80,7 +80,12 @@ pub static BIMI_REQUIRES_DMARC_ENFORCEMENT: Rule = Rule {
                 (the BIMI draft §7.1 steps 7-9): otherwise anyone could send mail that shows \
                 the brand's logo. p=reject with a pct below 100 is enough: the mail not \
                 sampled for rejection is quarantined instead (RFC 7489 §6.6.4), so all \
-                failing mail is at least quarantined. Until then the BIMI record does nothing.",
+                failing mail is at least quarantined. Until then the BIMI record does nothing. \
+                The policy is judged as receivers of both DMARC standards apply it: RFC 9989 \
+                receivers ignore pct but apply one level below the policy under t=y (so \
+                p=quarantine with t=y is none for them, RFC 9989 §4.7), RFC 7489 receivers \
+                honour pct and ignore t; where the two differ, the finding says which \
+                receivers fall short.",
     fix: "Step the DMARC policy up to p=quarantine or p=reject (at p=quarantine, without pct \
           or with pct=100) on the domain and on its organizational domain, and remove \
           sp=none; the dmarc-policy-none, dmarc-pct-partial and dmarc-subdomain-policy-weaker \
@@ -88,6 +93,7 @@ pub static BIMI_REQUIRES_DMARC_ENFORCEMENT: Rule = Rule {
     references: &[
         "draft-brand-indicators-for-message-identification-10 §7.1 (Authentication \
          Requirements, steps 7-9)",
+        "RFC 9989 §4.7",
         "RFC 7489 §6.3",
         "RFC 7489 §6.6.4",
     ],
@@ -225,6 +231,39 @@ fn certificate_rule(
     );
 }
 
+/// Steps 7 and 9 for the domain: why the policy that applies to it is not at enforcement,
+/// for the receivers of either standard (saying which, where they differ).
+fn domain_problem(policy: &DomainPolicy, applied: &str, domain: &Name) -> Option<String> {
+    let old_problem = if !policy.policy.is_enforcing() && policy.inherited {
+        Some(format!("{applied} applies to {domain}"))
+    } else if !policy.policy.is_enforcing() {
+        Some(format!("{domain}'s DMARC policy is p={}", policy.policy))
+    } else if policy.policy == Policy::Quarantine && policy.percent < 100 {
+        Some(format!(
+            "{applied} applies to only {}% of failing mail (pct)",
+            policy.percent
+        ))
+    } else {
+        None
+    };
+    // The receivers of both standards: where they differ, say which do what.
+    let new_enforced = policy
+        .policy_for(Standard::Rfc9989)
+        .is_some_and(Policy::is_enforcing);
+    let difference = super::dmarc::policy_difference(policy);
+    match (old_problem, new_enforced, difference) {
+        (Some(problem), true, Some(difference)) => {
+            Some(format!("{problem} for RFC 7489 receivers ({difference})"))
+        }
+        (Some(problem), _, _) => Some(problem),
+        (None, false, difference) => Some(format!(
+            "DMARC is not at enforcement for {domain} for RFC 9989 receivers{}",
+            difference.map_or_else(String::new, |text| format!(" ({text})"))
+        )),
+        (None, true, _) => None,
+    }
+}
+
 /// Why DMARC is not at enforcement as BIMI requires (the BIMI draft §7.1 steps 7-9), read
 /// from the DMARC facts: the policy for the domain, each record's `sp`, the organizational
 /// domain's policy. Empty when it is; `None` when it could not be verified (a failed lookup,
@@ -248,16 +287,7 @@ fn enforcement_problems(facts: &Facts, findings: &mut Findings) -> Option<Vec<St
     } else {
         format!("{domain}'s DMARC policy p={}", policy.policy)
     };
-    if !policy.policy.is_enforcing() && policy.inherited {
-        problems.push(format!("{applied} applies to {domain}"));
-    } else if !policy.policy.is_enforcing() {
-        problems.push(format!("{domain}'s DMARC policy is p={}", policy.policy));
-    } else if policy.policy == Policy::Quarantine && policy.percent < 100 {
-        problems.push(format!(
-            "{applied} applies to only {}% of failing mail (pct)",
-            policy.percent
-        ));
-    }
+    problems.extend(domain_problem(policy, &applied, domain));
     // Step 8: an explicit sp=none in the domain's own record.
     if let Discovery::Found(applied) = &dmarc.discovery
         && !applied.inherited
@@ -286,6 +316,22 @@ fn enforcement_problems(facts: &Facts, findings: &mut Findings) -> Option<Vec<St
         }
         Lookup::Found(org) => {
             let effective = &org.effective;
+            if effective.policy.is_enforcing()
+                && !org
+                    .effective_9989
+                    .is_some_and(|view| view.policy.is_enforcing())
+            {
+                problems.push(format!(
+                    "the organizational domain {organization}'s DMARC policy p={} is not at \
+                     enforcement for RFC 9989 receivers ({}), though it is for RFC 7489 \
+                     receivers",
+                    effective.policy,
+                    match org.effective_9989 {
+                        Some(view) if view.testing => "t=y lowers it by one level",
+                        _ => "an invalid np",
+                    }
+                ));
+            }
             if !effective.policy.is_enforcing() {
                 problems.push(format!(
                     "the organizational domain {organization}'s DMARC policy is p={}",

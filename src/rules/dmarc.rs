@@ -1,5 +1,9 @@
-//! DMARC: discovery (RFC 7489 §6.6.3), the record (§6.3, §6.4), its policy and reporting, and
-//! the authorization of external report destinations (§7.1).
+//! DMARC: discovery (RFC 9989 §4.10; RFC 7489 §6.6.3), the record (RFC 9989 §4.7, §4.8; RFC
+//! 7489 §6.3, §6.4), its policy and reporting, and the authorization of external report
+//! destinations (RFC 9990 "Verifying External Destinations"; RFC 7489 §7.1).
+//!
+//! The policy is judged under both standards in use ([`Standard`]): RFC 9989 first, and
+//! RFC 7489 where its receivers do something else (`pct`, `t`, `np`), saying which do what.
 //!
 //! What can be judged from DNS alone: whether a record applies and which, what it asks
 //! receivers to do, and whether report destinations accept the reports. Whether the domain's
@@ -10,11 +14,11 @@ use std::fmt::Write as _;
 use super::findings::Findings;
 use crate::dns::Name;
 use crate::facts::dkim::SelectorMode;
-use crate::facts::dmarc::{AppliedRecord, Discovery};
+use crate::facts::dmarc::{AppliedRecord, Discovery, DomainPolicy};
 use crate::facts::{Facts, Lookup, TxtAt};
 use crate::finding::Rule;
 use crate::finding::{Finding, Section, Severity};
-use crate::policy::dmarc::{self, DmarcRecord, IssueKind, Policy};
+use crate::policy::dmarc::{self, DmarcRecord, IssueKind, Policy, Standard};
 use crate::policy::org::organizational_domain;
 
 /// No DMARC record applies to the domain.
@@ -33,7 +37,7 @@ pub static DMARC_MISSING: Rule = Rule {
                 that failed is reported as not verified, never as missing.",
     fix: "Publish a monitoring record first, then step up: `_dmarc.example.com. 3600 IN TXT \
           \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"`.",
-    references: &["RFC 7489 §6.1", "RFC 7489 §6.6.3"],
+    references: &["RFC 9989 §4.10.1", "RFC 9989 §5.1.4", "RFC 7489 §6.6.3"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Zone,
         bad: "@       TXT  \"v=spf1 mx -all\"",
@@ -52,7 +56,7 @@ pub static DMARC_MULTIPLE_RECORDS: Rule = Rule {
                 stops and receivers apply no DMARC at all (RFC 7489 §6.6.3 step 5): the domain \
                 is as unprotected as with no record, and no reports are sent.",
     fix: "Merge the records into one TXT record and delete the others.",
-    references: &["RFC 7489 §6.6.3"],
+    references: &["RFC 9989 §4.10", "RFC 7489 §6.6.3"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Zone,
         bad: "_dmarc  TXT  \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"\n\
@@ -67,22 +71,29 @@ pub static DMARC_SYNTAX: Rule = Rule {
     section: Section::Dmarc,
     severity: Severity::Error,
     summary: "The DMARC record has a syntax error or an invalid tag value.",
-    rationale: "Receivers ignore a record that does not start with v=DMARC1 or that repeats a \
-                tag (RFC 6376 §3.2), fall back to p=none when p or sp is missing or invalid but \
-                rua is valid (RFC 7489 §6.6.3), and otherwise ignore the whole record; strict \
-                receivers also drop a record with any invalid tag value. Errors are reported as \
-                errors; these are warnings: p not right after v (the RFC 7489 grammar puts it \
-                second and strict receivers such as mox reject the record otherwise, though \
-                RFC 9989 allows any order); unknown tags (receivers MUST ignore them, RFC 7489 \
-                §6.3, so whatever they meant is lost; the RFC 9989 tags np, psd and t are \
-                known); an rf format other than afrf; a missing p with a valid rua. The version \
-                must be DMARC1 in capitals (the grammar spells it with %x codes), so \
-                v=dmarc1 is an error. Every tag is still shown, valid or not.",
+    rationale: "Receivers ignore a record that does not start with v=DMARC1 (RFC 9989 §4.7) \
+                or that repeats a tag (RFC 6376 §3.2), act as p=none when p, sp or np is \
+                missing or invalid but rua is valid and apply no DMARC otherwise (RFC 9989 \
+                §4.10.1; RFC 7489 §6.6.3 says the same for p and sp, and does not know np), \
+                and replace any other invalid value by its default (RFC 9989 §4.8); strict \
+                receivers also drop a record with any invalid tag value. Errors are reported \
+                as errors; these are warnings: p not right after v (RFC 9989 allows any order, \
+                but the RFC 7489 grammar puts it second and strict receivers such as mox \
+                reject the record otherwise); unknown tags (receivers MUST ignore them and \
+                still use the record, RFC 9989 §4.7 and §4.8, RFC 7489 §6.3, so whatever they \
+                meant is lost; never an error); an rf format other than afrf; a missing p with \
+                a valid rua (RFC 9989 receivers treat the record as p=none, §4.7; RFC 7489 \
+                §6.3 requires p and its receivers only SHOULD do so, §6.6.3); in a report \
+                authorization record (mailcheck record dmarc-report-auth), any tag other than \
+                v, rua and ruf. The version must be DMARC1 in capitals (case sensitive, RFC \
+                9989 §4.7), so v=dmarc1 is an error. Every tag is still shown, valid or not.",
     fix: "Correct the tag the finding points at; a minimal valid record is \
           `v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com`.",
     references: &[
+        "RFC 9989 §4.7",
+        "RFC 9989 §4.8",
+        "RFC 9989 §4.10.1",
         "RFC 7489 §6.3",
-        "RFC 7489 §6.4",
         "RFC 7489 §6.6.3",
         "RFC 6376 §3.2",
     ],
@@ -108,7 +119,7 @@ pub static DMARC_POLICY_NONE: Rule = Rule {
           until every service that sends as the domain passes SPF or DKIM with alignment; \
           then publish p=quarantine (failing mail goes to spam); after a few weeks without \
           legitimate failures, publish p=reject (failing mail is refused).",
-    references: &["RFC 7489 §6.3", "RFC 7489 §6.6.4", "RFC 7489 §7.2"],
+    references: &["RFC 9989 §4.7", "RFC 9989 §5.1.7", "RFC 7489 §6.3"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
         bad: "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com",
@@ -121,14 +132,18 @@ pub static DMARC_SUBDOMAIN_POLICY_WEAKER: Rule = Rule {
     id: "dmarc-subdomain-policy-weaker",
     section: Section::Dmarc,
     severity: Severity::Warning,
-    summary: "The subdomain policy (sp) is weaker than the domain's policy (p).",
-    rationale: "sp applies to every subdomain without a DMARC record of its own, including \
-                names that do not exist, which anyone can put in a From: header \
-                (billing.example.com). A weaker sp leaves exactly those names open to spoofing \
-                while the domain itself looks protected.",
-    fix: "Remove sp so that subdomains follow p, or set it to the same value as p; publish a \
-          separate _dmarc record at any subdomain that needs a weaker policy.",
-    references: &["RFC 7489 §6.3", "RFC 7489 §6.6.3"],
+    summary: "The subdomain policy (sp) or the non-existent subdomain policy (np) is weaker \
+              than the domain's policy (p).",
+    rationale: "sp applies to every existing subdomain without a DMARC record of its own, \
+                and np to the names below the domain that do not exist, which anyone can put in \
+                a From: header (billing.example.com); without np, sp applies to those too \
+                (RFC 9989 §4.7). RFC 7489 receivers do not know np and apply sp (or p) to \
+                every subdomain, existing or not (RFC 7489 §6.3). A weaker sp or np leaves \
+                exactly those names open to spoofing while the domain itself looks protected; \
+                the finding says which receivers apply what when np is set.",
+    fix: "Remove sp (and np) so that subdomains follow p, or set them to the same value as p; \
+          publish a separate _dmarc record at any subdomain that needs a weaker policy.",
+    references: &["RFC 9989 §4.7", "RFC 9989 §4.10.1", "RFC 7489 §6.3"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
         bad: "v=DMARC1; p=reject; sp=none; rua=mailto:dmarc-reports@example.com",
@@ -142,19 +157,95 @@ pub static DMARC_PCT_PARTIAL: Rule = Rule {
     section: Section::Dmarc,
     severity: Severity::Warning,
     summary: "The policy applies to only part of the failing mail (pct under 100).",
-    rationale: "With pct under 100 receivers apply the policy to that share of failing mail \
-                and the next weaker policy to the rest: with p=reject the rest is quarantined, \
-                with p=quarantine the rest is delivered normally (RFC 7489 §6.6.4). pct is a \
-                tool for a gradual rollout, not an end state; pct=0 turns enforcement off in \
-                practice. RFC 9989 removed pct, so newer receivers ignore it and apply the \
-                policy to all failing mail.",
-    fix: "Raise pct step by step while the aggregate reports show no legitimate failures, then \
-          remove it (the default is 100).",
-    references: &["RFC 7489 §6.3", "RFC 7489 §6.6.4"],
+    rationale: "The two standards in use disagree on pct. RFC 9989 removed it (Appendix A.6, \
+                C.5.2): its receivers ignore pct and apply the policy to all failing mail (t=y \
+                is its replacement for a trial). RFC 7489 receivers apply the policy to that \
+                share of failing mail and the next weaker policy to the rest: with p=reject \
+                the rest is quarantined, with p=quarantine it is delivered normally (RFC 7489 \
+                §6.6.4); pct=0 turns enforcement off for them in practice. So one record means \
+                full enforcement to some receivers and partial to others: pct was a tool for a \
+                gradual rollout, not an end state.",
+    fix: "When the aggregate reports show no legitimate failures, remove pct (the default is \
+          100 under RFC 7489, and RFC 9989 ignores it); for a trial that both standards \
+          understand alike, keep the weaker policy until you are ready.",
+    references: &[
+        "RFC 9989 Appendix A.6",
+        "RFC 9989 Appendix C.5.2",
+        "RFC 7489 §6.6.4",
+    ],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
         bad: "v=DMARC1; p=quarantine; pct=25; rua=mailto:dmarc-reports@example.com",
         good: "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.com",
+    },
+};
+
+/// `t=y`: RFC 9989 receivers apply one level below the policy.
+pub static DMARC_TESTING_MODE: Rule = Rule {
+    id: "dmarc-testing-mode",
+    section: Section::Dmarc,
+    severity: Severity::Warning,
+    summary: "The record is in test mode (t=y): RFC 9989 receivers apply one level below its \
+              policy, RFC 7489 receivers apply it in full.",
+    rationale: "t=y asks RFC 9989 receivers not to apply the policy as written but one level \
+                below it: reject becomes quarantine, quarantine becomes none (RFC 9989 §4.7); \
+                it replaces pct=0 (Appendix A.6) and has no effect on a policy of none. \
+                RFC 7489 receivers do not know t, ignore it (RFC 7489 §6.3) and apply the \
+                policy in full. Test mode is a step of the rollout, not an end state: while it \
+                lasts, RFC 9989 receivers deliver or only quarantine mail that fails.",
+    fix: "When the aggregate reports show no legitimate failures, remove t=y (the default is \
+          t=n).",
+    references: &["RFC 9989 §4.7", "RFC 9989 Appendix A.6", "RFC 7489 §6.3"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=reject; t=y; rua=mailto:dmarc-reports@example.com",
+        good: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com",
+    },
+};
+
+/// `pct`, `rf` or `ri`: removed by RFC 9989.
+pub static DMARC_TAG_REMOVED: Rule = Rule {
+    id: "dmarc-tag-removed",
+    section: Section::Dmarc,
+    severity: Severity::Info,
+    summary: "The record uses pct, rf or ri, which RFC 9989 removed: its receivers ignore \
+              them, RFC 7489 receivers still honour them.",
+    rationale: "RFC 9989 removed pct, rf and ri (Appendix C.5.2; historic in the DMARC tags \
+                registry, §9.3). Its receivers ignore them: a pct under 100 no longer limits \
+                the policy, which applies to all failing mail (t=y is the replacement for a \
+                trial, Appendix A.6); failure reports have one format (RFC 9991) and \
+                aggregate reports come at the receiver's pace (RFC 9990). RFC 7489 receivers \
+                still read them (RFC 7489 §6.3, §6.6.4), so removing pct under 100 changes \
+                what they do: dmarc-pct-partial says how.",
+    fix: "Remove rf and ri, and pct once it is 100 (its default); for a trial, use t=y.",
+    references: &[
+        "RFC 9989 Appendix C.5.2",
+        "RFC 9989 Appendix A.6",
+        "RFC 7489 §6.3",
+    ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=reject; rf=afrf; ri=86400; rua=mailto:dmarc-reports@example.com",
+        good: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com",
+    },
+};
+
+/// The obsolete `!size` suffix of a report URI.
+pub static DMARC_REPORT_SIZE_OBSOLETE: Rule = Rule {
+    id: "dmarc-report-size-obsolete",
+    section: Section::Dmarc,
+    severity: Severity::Info,
+    summary: "A rua or ruf URI ends in a size limit (!10m), which RFC 9989 made obsolete.",
+    rationale: "RFC 9989 removed the maximum report size from DMARC URIs (Appendix C.4): the \
+                grammar keeps it only as obs-dmarc-report-size, which reporters ignore \
+                (§4.8). RFC 7489 receivers still honour it (§6.2) and skip a report larger \
+                than the limit, so a small limit loses reports there.",
+    fix: "Remove the !size suffix from the URI.",
+    references: &["RFC 9989 §4.8", "RFC 9989 Appendix C.4", "RFC 7489 §6.2"],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
+        bad: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com!10m",
+        good: "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com",
     },
 };
 
@@ -168,10 +259,10 @@ pub static DMARC_NO_REPORTING: Rule = Rule {
                 domain and whether it passes SPF and DKIM: without them, stepping up the \
                 policy is guesswork, and a broken sender goes unnoticed until its mail is \
                 rejected. A missing rua also removes the p=none fallback receivers use for a \
-                record with an invalid p (RFC 7489 §6.6.3).",
+                record with a missing or invalid p (RFC 9989 §4.10.1, RFC 7489 §6.6.3).",
     fix: "Add rua with an address that receives and processes the reports, e.g. \
           `rua=mailto:dmarc-reports@example.com` (or a DMARC reporting service's address).",
-    references: &["RFC 7489 §6.3", "RFC 7489 §7.2"],
+    references: &["RFC 9989 §4.7", "RFC 9990", "RFC 7489 §6.3"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
         bad: "v=DMARC1; p=reject",
@@ -185,13 +276,21 @@ pub static DMARC_REPORT_URI_INVALID: Rule = Rule {
     section: Section::Dmarc,
     severity: Severity::Error,
     summary: "A rua or ruf report URI is invalid, so no reports reach it.",
-    rationale: "Receivers send DMARC reports only by email, to mailto: URIs (RFC 7489 §6.2). A \
-                URI without a scheme, with another scheme, with no usable address, with white \
-                space, or with a malformed !size suffix is skipped, and a record whose only rua \
-                is invalid also loses the p=none fallback for an invalid p (§6.6.3).",
+    rationale: "Receivers that send reports must support mailto: URIs and ignore schemes they \
+                do not support (RFC 9989 §4.7 rua, ruf), so in practice reports go by email \
+                only (RFC 7489 §6.2 says so outright). A URI without a scheme, with another \
+                scheme, with no usable address, with white space, or with a malformed !size \
+                suffix is skipped, and a record whose only rua is invalid also loses the \
+                p=none fallback for a missing or invalid p (RFC 9989 §4.10.1, RFC 7489 \
+                §6.6.3).",
     fix: "Write each report address as mailto:name@domain, separated by commas with no spaces \
-          inside a URI, optionally followed by a size limit such as !10m.",
-    references: &["RFC 7489 §6.2", "RFC 7489 §6.4", "RFC 6068 §2"],
+          inside a URI (a !size suffix is obsolete: leave it out).",
+    references: &[
+        "RFC 9989 §4.7",
+        "RFC 9989 §4.8",
+        "RFC 7489 §6.2",
+        "RFC 6068 §2",
+    ],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Record(crate::finding::RecordKind::Dmarc),
         bad: "v=DMARC1; p=reject; rua=dmarc-reports@example.com",
@@ -209,14 +308,18 @@ pub static DMARC_REPORT_DESTINATION_UNAUTHORIZED: Rule = Rule {
     rationale: "So that nobody can flood a third party with reports, receivers send reports to \
                 an address whose organizational domain differs from the policy domain's only \
                 if the destination publishes <policy domain>._report._dmarc.<destination host> \
-                TXT \"v=DMARC1\" (RFC 7489 §7.1). Without it those reports are silently \
-                dropped. Destinations in the policy's own organization (any subdomain of the \
-                same organizational domain, per the Public Suffix List) need no authorization \
-                and are never reported.",
+                TXT \"v=DMARC1\" (RFC 9990, Verifying External Destinations, for rua; RFC \
+                9991 applies the same to ruf; RFC 7489 §7.1 is the same procedure). Without \
+                it those reports are silently dropped. RFC 9990 adds one step RFC 7489 lacked: \
+                when that name is longer than DNS allows (255 octets), no authorization can \
+                exist and the reports are dropped. An authorization record that overrides the \
+                destination with a URI on another host makes receivers send to neither (RFC \
+                9990 step 9, as RFC 7489). Destinations in the policy's own organization need \
+                no authorization and are never reported.",
     fix: "Ask the destination's operator to publish the authorization record (reporting \
           services do this on sign-up, often as a wildcard *._report._dmarc.<host>), or send \
           the reports to an address in your own domain.",
-    references: &["RFC 7489 §7.1", "RFC 7489 §3.2"],
+    references: &["RFC 9990", "RFC 9991", "RFC 9989 §11.6", "RFC 7489 §7.1"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Zone,
         bad: "_dmarc  TXT  \"v=DMARC1; p=reject; rua=mailto:dmarc@reports.example.net\"",
@@ -358,6 +461,32 @@ pub fn check_record(record: &DmarcRecord) -> Vec<Finding> {
     findings.into_list()
 }
 
+/// Record mode for a report authorization record (`v=DMARC1;` at
+/// `<domain>._report._dmarc.<destination>`): its syntax only, since `p` does not apply and no
+/// policy is set (RFC 9989 §4.7 `p`; RFC 9990, Verifying External Destinations).
+pub fn check_report_authorization(record: &DmarcRecord) -> Vec<Finding> {
+    let mut findings = Findings::default();
+    for issue in &record.issues {
+        let rule = match issue.kind {
+            IssueKind::ReportUri => &DMARC_REPORT_URI_INVALID,
+            IssueKind::ObsoleteSize => &DMARC_REPORT_SIZE_OBSOLETE,
+            IssueKind::Syntax | IssueKind::Removed => &DMARC_SYNTAX,
+        };
+        let mut finding = Finding::new(rule, "the record", issue.issue.message.clone())
+            .with_severity(issue.issue.severity)
+            .with_excerpt(&record.text, issue.issue.span);
+        if issue.kind == IssueKind::Syntax {
+            finding = finding.with_fix(
+                "A report authorization record needs only `v=DMARC1;`: remove the other tags \
+                 (keep rua or ruf only to redirect the reports to another address on this same \
+                 host).",
+            );
+        }
+        findings.push(finding);
+    }
+    findings.into_list()
+}
+
 /// The rules that judge a record on its own.
 #[allow(clippy::too_many_lines)] // one block per rule, in the order of RULES
 pub(super) fn record_rules(
@@ -378,6 +507,8 @@ pub(super) fn record_rules(
         let rule = match issue.kind {
             IssueKind::Syntax => &DMARC_SYNTAX,
             IssueKind::ReportUri => &DMARC_REPORT_URI_INVALID,
+            IssueKind::Removed => &DMARC_TAG_REMOVED,
+            IssueKind::ObsoleteSize => &DMARC_REPORT_SIZE_OBSOLETE,
         };
         let mut finding = Finding::new(rule, subject, issue.issue.message.clone())
             .with_severity(issue.issue.severity)
@@ -406,8 +537,8 @@ pub(super) fn record_rules(
                 }
             ),
             _ if effective.assumed_none => "the record has no valid p (or an invalid sp), so \
-                receivers treat it as p=none (RFC 7489 §6.6.3): they take no action on mail \
-                that fails DMARC"
+                receivers treat it as p=none (RFC 9989 §4.10.1, RFC 7489 §6.6.3): they take no \
+                action on mail that fails DMARC"
                 .to_owned(),
             (domain, _) => format!(
                 "p=none asks receivers to take no action on mail that fails DMARC: it only \
@@ -429,29 +560,13 @@ pub(super) fn record_rules(
             )),
         );
     }
-    if let (Some(p), Some(sp)) = (record.policy, record.subdomain_policy)
-        && sp < p
-        && !effective.assumed_none
-    {
-        let span = record
-            .tag("sp")
-            .map_or_else(Default::default, |tag| tag.span);
-        findings.push(
-            Finding::new(
-                &DMARC_SUBDOMAIN_POLICY_WEAKER,
-                subject,
-                format!(
-                    "sp={sp} is weaker than p={p}: subdomains of {example_domain} without \
-                         a record of their own, including made-up ones, get {sp}"
-                ),
-            )
-            .with_excerpt(&record.text, span)
-            .with_fix(format!(
-                "Remove sp={sp} from the record (subdomains then follow p={p}), or set \
-                     sp={p}; give a subdomain that needs a weaker policy its own _dmarc record."
-            )),
-        );
-    }
+    subdomain_weaker(
+        record,
+        subject,
+        &example_domain,
+        effective.assumed_none,
+        findings,
+    );
     let enforcing = policy.is_enforcing() || effective.subdomain_policy.is_enforcing();
     if effective.percent < 100 && enforcing {
         let span = record
@@ -462,17 +577,31 @@ pub(super) fn record_rules(
             Policy::Reject => "quarantined",
             _ => "delivered as usual",
         };
+        let rfc9989 = match record.effective_9989() {
+            Ok(view) if view.testing => format!(
+                "RFC 9989 receivers ignore pct but honour t=y, so they apply {} to all of it \
+                 (RFC 9989 §4.7)",
+                view.for_domain(!inherited).max(view.subdomain_policy)
+            ),
+            Ok(_) => format!(
+                "RFC 9989 receivers ignore pct and apply {strongest} to all of it (RFC 9989 \
+                 Appendix A.6)"
+            ),
+            Err(_) => {
+                "RFC 9989 receivers apply no DMARC to it (see the syntax findings)".to_owned()
+            }
+        };
         findings.push(
             Finding::new(
                 &DMARC_PCT_PARTIAL,
                 subject,
                 format!(
-                    "pct={}: {strongest} applies to only {}% of failing mail, the rest is \
-                     {rest} (RFC 7489 §6.6.4){}",
+                    "pct={}: RFC 7489 receivers apply {strongest} to only {}% of failing mail \
+                     and the rest is {rest} (RFC 7489 §6.6.4){}; {rfc9989}",
                     effective.percent,
                     effective.percent,
                     if effective.percent == 0 {
-                        "; pct=0 turns enforcement off in practice"
+                        ", so pct=0 turns enforcement off for them in practice"
                     } else {
                         ""
                     }
@@ -480,9 +609,43 @@ pub(super) fn record_rules(
             )
             .with_excerpt(&record.text, span)
             .with_fix(format!(
-                "When the reports show no legitimate failures, remove pct (it defaults to \
-                 100): `{}`.",
+                "When the reports show no legitimate failures, remove pct, so that receivers \
+                 of both standards apply the same policy: `{}`.",
                 dmarc::step_record(record, strongest, &report_address)
+            )),
+        );
+    }
+    let testing_applies = [
+        record.policy,
+        record.subdomain_policy,
+        record.nonexistent_policy,
+    ]
+    .into_iter()
+    .flatten()
+    .any(Policy::is_enforcing);
+    if record.testing == Some(true) && testing_applies && record.effective_9989().is_ok() {
+        let span = record
+            .tag("t")
+            .map_or_else(Default::default, |tag| tag.span);
+        let written = record
+            .policy
+            .unwrap_or(Policy::None)
+            .max(effective.subdomain_policy);
+        findings.push(
+            Finding::new(
+                &DMARC_TESTING_MODE,
+                subject,
+                format!(
+                    "t=y (test mode): RFC 9989 receivers apply one level below the policy \
+                     written ({}; RFC 9989 §4.7); RFC 7489 receivers ignore t and apply the \
+                     policy in full",
+                    policy_steps(record),
+                ),
+            )
+            .with_excerpt(&record.text, span)
+            .with_fix(format!(
+                "When the reports show no legitimate failures, remove t=y: `{}`.",
+                dmarc::step_record(record, written, &report_address)
             )),
         );
     }
@@ -502,11 +665,109 @@ pub(super) fn record_rules(
     }
 }
 
-/// Report destinations outside the policy's organization must authorize (RFC 7489 §7.1).
+/// "p=reject becomes quarantine, sp=quarantine becomes none": what `t=y` changes for RFC
+/// 9989 receivers, for each policy written that is not none (`t` has no effect on none).
+fn policy_steps(record: &DmarcRecord) -> String {
+    let written = [
+        ("p", record.policy),
+        ("sp", record.subdomain_policy),
+        ("np", record.nonexistent_policy),
+    ];
+    let steps: Vec<String> = written
+        .into_iter()
+        .filter_map(|(tag, policy)| Some((tag, policy?)))
+        .filter(|(_, policy)| policy.is_enforcing())
+        .map(|(tag, policy)| format!("{tag}={policy} becomes {}", policy.one_level_below()))
+        .collect();
+    steps.join(", ")
+}
+
+/// dmarc-subdomain-policy-weaker: `sp` or `np` weaker than `p`, with what receivers of each
+/// standard apply to existing and to non-existent subdomains when `np` is set.
+fn subdomain_weaker(
+    record: &DmarcRecord,
+    subject: &dyn std::fmt::Display,
+    example_domain: &str,
+    assumed_none: bool,
+    findings: &mut Findings,
+) {
+    let Some(p) = record.policy else { return };
+    if assumed_none {
+        return;
+    }
+    let sp = record.subdomain_policy;
+    let np = record.nonexistent_policy;
+    if let Some(sp) = sp
+        && sp < p
+    {
+        let span = record
+            .tag("sp")
+            .map_or_else(Default::default, |tag| tag.span);
+        let made_up = match np {
+            Some(np) if np != sp => format!(
+                "; names below it that do not exist get np={np} from RFC 9989 receivers, but \
+                 sp={sp} from RFC 7489 receivers, which ignore np"
+            ),
+            Some(_) => ", including made-up ones (np)".to_owned(),
+            None => ", including made-up ones".to_owned(),
+        };
+        findings.push(
+            Finding::new(
+                &DMARC_SUBDOMAIN_POLICY_WEAKER,
+                subject,
+                format!(
+                    "sp={sp} is weaker than p={p}: subdomains of {example_domain} without a \
+                     record of their own get {sp}{made_up}"
+                ),
+            )
+            .with_excerpt(&record.text, span)
+            .with_fix(format!(
+                "Remove sp={sp} from the record (subdomains then follow p={p}), or set \
+                 sp={p}; give a subdomain that needs a weaker policy its own _dmarc record."
+            )),
+        );
+    } else if let Some(np) = np
+        && np < sp.unwrap_or(p)
+    {
+        let span = record
+            .tag("np")
+            .map_or_else(Default::default, |tag| tag.span);
+        let existing = sp.unwrap_or(p);
+        findings.push(
+            Finding::new(
+                &DMARC_SUBDOMAIN_POLICY_WEAKER,
+                subject,
+                format!(
+                    "np={np} is weaker than {}: names below {example_domain} that do not exist, \
+                     which anyone can make up, get {np} from RFC 9989 receivers (RFC 9989 \
+                     §4.7); RFC 7489 receivers ignore np and apply {existing}",
+                    if sp.is_some() {
+                        format!("sp={existing}")
+                    } else {
+                        format!("p={p}")
+                    }
+                ),
+            )
+            .with_excerpt(&record.text, span)
+            .with_fix(format!(
+                "Remove np={np} from the record, so that non-existent subdomains get \
+                 {existing} from receivers of both standards."
+            )),
+        );
+    }
+}
+
+/// Report destinations outside the policy's organization must authorize (RFC 9990, Verifying
+/// External Destinations; RFC 7489 §7.1).
 fn check_authorizations(facts: &Facts, applied: &AppliedRecord, findings: &mut Findings) {
     let dmarc = &facts.dmarc;
     let policy_domain = &applied.policy_domain;
-    for authorization in &dmarc.authorizations {
+    // A name longer than DNS allows has no answer to fail: it is reported below instead.
+    for authorization in dmarc
+        .authorizations
+        .iter()
+        .filter(|authorization| authorization.at.name.as_str().len() <= MAX_NAME_TEXT)
+    {
         findings.lookups_failed(
             Section::Dmarc,
             &[&authorization.at.txt],
@@ -519,31 +780,116 @@ fn check_authorizations(facts: &Facts, applied: &AppliedRecord, findings: &mut F
             let Some(authorization) = dmarc.authorization(host) else {
                 continue; // same organization: nothing to authorize
             };
-            if authorization.authorized() != Lookup::Found(false) {
-                continue;
-            }
             let name = &authorization.at.name;
             let destination_org = organizational_domain(host);
+            let address = uri.address.as_deref().unwrap_or(&uri.text);
+            let too_long = name.as_str().len() > MAX_NAME_TEXT;
+            let why = if too_long {
+                // RFC 9990 step 4 (not in RFC 7489 §7.1): checked before any answer.
+                format!(
+                    "the authorization name {name} is {} characters long, more than DNS \
+                     allows (253), so no authorization can exist and receivers drop these \
+                     reports (RFC 9990, Verifying External Destinations, step 4)",
+                    name.as_str().len()
+                )
+            } else if authorization.authorized() == Lookup::Found(false) {
+                format!(
+                    "{name} has no TXT record starting with v=DMARC1, so receivers drop these \
+                     reports (RFC 9990, Verifying External Destinations; RFC 7489 §7.1)"
+                )
+            } else if let Some(other) = override_elsewhere(authorization, tag, host) {
+                format!(
+                    "{name} authorizes them but overrides the destination with {other}, on \
+                     another host, so receivers send these reports to neither (RFC 9990, \
+                     Verifying External Destinations, step 9; RFC 7489 §7.1)"
+                )
+            } else {
+                continue;
+            };
             findings.push(
                 Finding::new(
                     &DMARC_REPORT_DESTINATION_UNAUTHORIZED,
-                    uri.address.as_deref().unwrap_or(&uri.text),
+                    address,
                     format!(
-                        "{tag} sends reports for {policy_domain} to {}, in {destination_org}, \
-                         another organization; {name} has no TXT record starting with \
-                         v=DMARC1, so receivers drop these reports (RFC 7489 §7.1)",
-                        uri.address.as_deref().unwrap_or(&uri.text)
+                        "{tag} sends reports for {policy_domain} to {address}, in \
+                         {destination_org}, another organization; {why}"
                     ),
                 )
                 .with_excerpt(&applied.record.text, uri.span)
-                .with_fix(format!(
-                    "Ask the operator of {host} to publish `{name}. IN TXT \"v=DMARC1\"` \
-                     (or `*._report._dmarc.{host}. IN TXT \"v=DMARC1\"` for every customer), \
-                     or send the reports to an address at {policy_domain}."
-                )),
+                .with_fix(if too_long {
+                    format!(
+                        "Send the reports to an address at {policy_domain}, or to a destination \
+                         with a shorter name (RFC 9990 suggests asking the report consumer for \
+                         one)."
+                    )
+                } else {
+                    format!(
+                        "Ask the operator of {host} to publish `{name}. IN TXT \"v=DMARC1\"` \
+                         (or `*._report._dmarc.{host}. IN TXT \"v=DMARC1\"` for every \
+                         customer) with no rua or ruf on another host, or send the reports to \
+                         an address at {policy_domain}."
+                    )
+                }),
             );
         }
     }
+}
+
+/// Where receivers of RFC 9989 and of RFC 7489 apply a different policy to the domain's own
+/// mail, in words ("enforced for RFC 9989 receivers, but RFC 7489 receivers …"); `None` when
+/// they agree.
+pub(super) fn policy_difference(policy: &DomainPolicy) -> Option<String> {
+    let old = (policy.policy, policy.percent);
+    let Some(new) = policy.rfc9989 else {
+        return Some(format!(
+            "RFC 7489 receivers apply {}, but RFC 9989 receivers apply no DMARC: the record \
+             has an invalid np and no valid rua (RFC 9989 §4.10.1)",
+            policy.policy
+        ));
+    };
+    let new_policy = new.for_domain(!policy.inherited);
+    if old == (new_policy, 100) {
+        return None;
+    }
+    let why_new = if new.testing && new_policy != policy.policy {
+        format!("t=y lowers {} by one level, RFC 9989 §4.7", policy.policy)
+    } else if new.assumed_none && !policy.effective.assumed_none {
+        "its np is invalid, so p=none is assumed, RFC 9989 §4.10.1".to_owned()
+    } else {
+        "RFC 9989 ignores pct".to_owned()
+    };
+    let old_text = if policy.percent < 100 && policy.policy.is_enforcing() {
+        format!(
+            "RFC 7489 receivers apply {} to {}% of failing mail only (pct={})",
+            policy.policy, policy.percent, policy.percent
+        )
+    } else {
+        format!("RFC 7489 receivers apply {}", policy.policy)
+    };
+    Some(format!(
+        "RFC 9989 receivers apply {new_policy} to all failing mail ({why_new}); {old_text}"
+    ))
+}
+
+/// The longest name DNS allows, as text without the final dot (255 octets on the wire).
+const MAX_NAME_TEXT: usize = 253;
+
+/// The URI of an authorization record's `rua` (or `ruf`) override whose host is not the
+/// destination's, if any: receivers then send to neither (RFC 9990 step 9, RFC 9991).
+fn override_elsewhere(
+    authorization: &crate::facts::dmarc::Authorization,
+    tag: &str,
+    host: &Name,
+) -> Option<String> {
+    authorization
+        .at
+        .texts(dmarc::is_dmarc_record)
+        .into_iter()
+        .map(dmarc::parse_report_authorization)
+        .flat_map(|record| if tag == "rua" { record.rua } else { record.ruf })
+        .filter(|uri| uri.valid)
+        .find(|uri| uri.host.as_ref().is_some_and(|other| other != host))
+        .map(|uri| uri.text)
 }
 
 /// DMARC asks receivers to quarantine or reject mail that the domain cannot authenticate.
@@ -554,7 +900,10 @@ pub static DMARC_ENFORCED_WITHOUT_AUTHENTICATION: Rule = Rule {
     summary: "DMARC asks receivers to quarantine or reject failing mail, but the domain has no \
               valid SPF record and no DKIM key was found, so its own mail fails DMARC.",
     rationale: "Mail passes DMARC only through an aligned SPF pass or an aligned DKIM \
-                signature (RFC 7489 §4.2). With p=quarantine or p=reject and neither an SPF \
+                signature (RFC 9989 §4.4, RFC 7489 §4.2). The policy is judged as receivers \
+                of both standards apply it: RFC 9989 receivers apply one level below under \
+                t=y, RFC 7489 receivers ignore t, and the finding says which do what when \
+                they differ. With p=quarantine or p=reject and neither an SPF \
                 record that receivers can evaluate nor a DKIM key, every message the domain \
                 sends fails and is sent to spam or rejected: the policy protects the domain by \
                 silencing it. This is an error when the selectors were named with --selector \
@@ -571,8 +920,9 @@ pub static DMARC_ENFORCED_WITHOUT_AUTHENTICATION: Rule = Rule {
           watch the aggregate reports at p=none until legitimate mail passes. If the domain \
           sends no mail at all, publish `v=spf1 -all` to say so.",
     references: &[
+        "RFC 9989 §4.4",
+        "RFC 9989 §4.7",
         "RFC 7489 §4.2",
-        "RFC 7489 §6.6.2",
         "RFC 7208 §2.6",
         "RFC 6376 §6.1",
     ],
@@ -593,7 +943,13 @@ pub(super) fn check_enforced_without_authentication(facts: &Facts, findings: &mu
     let Lookup::Found(policy) = &facts.dmarc.policy_for_domain else {
         return;
     };
-    if !policy.policy.is_enforcing() {
+    // Enforcing for the receivers of either standard: their mail fails there.
+    let strongest = Standard::BOTH
+        .into_iter()
+        .filter_map(|standard| policy.policy_for(standard))
+        .max()
+        .unwrap_or(Policy::None);
+    if !strongest.is_enforcing() {
         return;
     }
     let spf = &facts.spf;
@@ -660,11 +1016,14 @@ pub(super) fn check_enforced_without_authentication(facts: &Facts, findings: &mu
             domain,
             format!(
                 "DMARC asks receivers to {} mail from {domain} that fails, but {domain} \
-                 {spf_state} and {selectors}: its own mail fails DMARC",
-                match policy.policy.as_str() {
-                    "reject" => "reject",
+                 {spf_state} and {selectors}: its own mail fails DMARC{}",
+                match strongest {
+                    Policy::Reject => "reject",
                     _ => "quarantine",
                 },
+                policy_difference(policy).map_or_else(String::new, |text| format!(
+                    ". The standards differ: {text}"
+                )),
             ),
         )
         .with_severity(severity)
