@@ -288,7 +288,11 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         })
         .map(|txt| txt as &dyn super::lookup::AsFailure)
         .collect();
-    findings.lookups_failed(Section::Dmarc, &walk_failures, "the RFC 9989 DMARC policy was");
+    findings.lookups_failed(
+        Section::Dmarc,
+        &walk_failures,
+        "the RFC 9989 DMARC policy was",
+    );
     if let Lookup::Failed(failure) = &dmarc.walk.domain_exists
         && dmarc.walk.policy_for_domain.failure().is_some()
     {
@@ -378,9 +382,13 @@ impl View {
                 format!("p={policy} from {record} (organizational domain {org})")
             }
             (Some(record), None) => {
-                format!("no policy: they ignore the record at {record} (organizational domain {org})")
+                format!(
+                    "no policy: they ignore the record at {record} (organizational domain {org})"
+                )
             }
-            (None, _) => format!("no DMARC at all: no record applies (organizational domain {org})"),
+            (None, _) => {
+                format!("no DMARC at all: no record applies (organizational domain {org})")
+            }
         }
     }
 }
@@ -390,7 +398,12 @@ impl View {
 /// does not exist); the RFC 9989 reading of the record (`t=y`, no `pct`, a missing `p`) plugs
 /// in where that is computed (`gather::dmarc::policy_9989`).
 fn policy_9989(facts: &Facts) -> Option<Policy> {
-    facts.dmarc.walk.policy_for_domain.found().map(|policy| policy.policy)
+    facts
+        .dmarc
+        .walk
+        .policy_for_domain
+        .found()
+        .map(|policy| policy.policy)
 }
 
 /// `dmarc-discovery-differs`: the two standards pick a different record, organizational
