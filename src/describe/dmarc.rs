@@ -118,12 +118,15 @@ fn walk_view(dmarc: &DmarcFacts) -> DiscoveryView {
     let mut view = view_of(&walk.discovery, &walk.policy_for_domain);
     view.queried = walk.steps.iter().map(|at| at.name.to_string()).collect();
     view.organizational_domain = walk.organizational_domain.found().map(ToString::to_string);
-    view.organizational_domain_reason = Some(match walk.reason {
-        OrgReason::PsdNo(_) => "psd=n",
-        OrgReason::PsdYes(_) => "psd=y",
-        OrgReason::Shortest(_) => "fewest-labels",
-        OrgReason::NoRecord => "no-record",
-    });
+    view.organizational_domain_reason =
+        view.organizational_domain
+            .as_ref()
+            .map(|_| match walk.reason {
+                OrgReason::PsdNo(_) => "psd=n",
+                OrgReason::PsdYes(_) => "psd=y",
+                OrgReason::Shortest(_) => "fewest-labels",
+                OrgReason::NoRecord => "no-record",
+            });
     view.psd_records = walk.psd_records.iter().map(ToString::to_string).collect();
     view.domain_exists = walk.domain_exists.found().copied();
     view.not_needed = walk

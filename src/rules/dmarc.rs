@@ -430,6 +430,11 @@ fn discovery_differs(facts: &Facts, findings: &mut Findings) {
         organizational_domain: Some(dmarc.organizational_domain.clone()),
         policy: dmarc.policy_for_domain.found().map(|policy| policy.policy),
     };
+    // No record under either standard: no DMARC, so no alignment either (RFC 9989 §4.10.2
+    // needs none then), and the organizational domains do not matter.
+    if new.record.is_none() && old.record.is_none() {
+        return;
+    }
     let mut what = Vec::new();
     if new.record != old.record {
         what.push("record");
