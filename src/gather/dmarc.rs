@@ -481,4 +481,48 @@ mod tests {
         assert!(matches!(&facts.dmarc.discovery, Discovery::NotVerified(_)));
         assert!(facts.dmarc.policy_for_domain.failure().is_some());
     }
+
+    /// An inherited record gives `np` to a domain that does not exist (NXDOMAIN at the domain
+    /// and at `_dmarc.<domain>`, RFC 9989 §3.2.13, §4.10.1) and `sp` to one that does.
+    #[tokio::test]
+    async fn np_for_a_domain_that_does_not_exist_sp_for_one_that_does() {
+        let record = "v=DMARC1; p=quarantine; sp=none; np=reject";
+        let mx = Record {
+            name: Name::new("here.example.com"),
+            ttl: 300,
+            data: RecordData::Mx {
+                preference: 10,
+                exchange: Name::new("mx.example.com"),
+            },
+        };
+        let source = Slow {
+            answers: [
+                txt("_dmarc.example.com", record),
+                (
+                    (Name::new("here.example.com"), RecordType::Mx),
+                    Outcome::Records(vec![mx]),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+            delay: Duration::ZERO,
+        };
+        let gone = crate::gather::gather(&parse_domain("gone.example.com").unwrap(), &source).await;
+        assert_eq!(
+            gone.dmarc.walk.domain_exists,
+            crate::facts::Lookup::Found(false)
+        );
+        let policy = gone.dmarc.walk.policy_for_domain.found().unwrap().policy;
+        assert_eq!(policy, crate::policy::dmarc::Policy::Reject);
+        // RFC 7489 knows no np: sp applies.
+        let policy = gone.dmarc.policy_for_domain.found().unwrap().policy;
+        assert_eq!(policy, crate::policy::dmarc::Policy::None);
+        let here = crate::gather::gather(&parse_domain("here.example.com").unwrap(), &source).await;
+        assert_eq!(
+            here.dmarc.walk.domain_exists,
+            crate::facts::Lookup::Found(true)
+        );
+        let policy = here.dmarc.walk.policy_for_domain.found().unwrap().policy;
+        assert_eq!(policy, crate::policy::dmarc::Policy::None);
+    }
 }
