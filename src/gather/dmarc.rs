@@ -52,7 +52,7 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
         None
     };
     let discovery = discover(domain, &at_domain, at_organization.as_ref());
-    let walk = tree_walk(domain, &names, steps, &mx, &at_organization);
+    let walk = tree_walk(domain, &names, steps, &mx, at_organization.as_ref());
     // The organizational domain's own record, which BIMI needs: read from the walk when it
     // asked for it (it nearly always did), so that BIMI asks nothing more.
     let organization_policy = names
@@ -152,7 +152,7 @@ fn tree_walk(
     names: &[Name],
     steps: Vec<TxtAt>,
     mx: &Outcome,
-    at_organization: &Option<TxtAt>,
+    at_organization: Option<&TxtAt>,
 ) -> TreeWalk {
     let records: Vec<Option<DmarcRecord>> = steps
         .iter()
@@ -199,9 +199,8 @@ fn tree_walk(
     };
     // A failure neither view needed: above the record that decided the walk, and not one of
     // the RFC 7489 lookups.
-    let needed_by_7489 = |name: &Name| {
-        *name == steps[0].name || at_organization.as_ref().is_some_and(|at| at.name == *name)
-    };
+    let needed_by_7489 =
+        |name: &Name| *name == steps[0].name || at_organization.is_some_and(|at| at.name == *name);
     let not_needed = (0..steps.len())
         .filter(|index| {
             !decision.needed_for_org.contains(index)
@@ -271,9 +270,7 @@ fn policy_9989(applied: &AppliedRecord, exists: &Lookup<bool>) -> Lookup<DomainP
     };
     let subdomain = effective.subdomain_policy;
     let nonexistent = applied.record.nonexistent_policy.unwrap_or(subdomain);
-    let policy = if !applied.inherited {
-        effective.policy
-    } else {
+    let policy = if applied.inherited {
         match exists {
             Lookup::Found(false) => nonexistent,
             Lookup::Found(true) | Lookup::Absent(_) => subdomain,
@@ -281,6 +278,8 @@ fn policy_9989(applied: &AppliedRecord, exists: &Lookup<bool>) -> Lookup<DomainP
             Lookup::Failed(_) if nonexistent == subdomain => subdomain,
             Lookup::Failed(failure) => return Lookup::Failed(failure.clone()),
         }
+    } else {
+        effective.policy
     };
     Lookup::Found(DomainPolicy {
         policy,

@@ -28,12 +28,16 @@ pub static DMARC_MISSING: Rule = Rule {
                 the domain but fails SPF and DKIM, so spoofed mail is judged by content filters \
                 alone, and the domain owner gets no report of who sends as the domain. Large \
                 mailbox providers (Gmail, Yahoo, Microsoft) require a DMARC record from bulk \
-                senders since 2024. Receivers look at _dmarc.<domain> first and, when it holds \
-                no DMARC record, at _dmarc.<organizational domain> (RFC 7489 §6.6.3); a lookup \
-                that failed is reported as not verified, never as missing.",
+                senders since 2024. Receivers look at _dmarc.<domain> first; when it holds no \
+                DMARC record, those that follow RFC 9989 walk up the DNS tree to the \
+                organizational or public suffix domain's record (§4.10.1), and those still on \
+                RFC 7489 look at _dmarc.<organizational domain> from the Public Suffix List \
+                (§6.6.3). This fires when neither finds a record (when only RFC 9989 does, \
+                dmarc-discovery-differs says so); a lookup that failed is reported as not \
+                verified, never as missing.",
     fix: "Publish a monitoring record first, then step up: `_dmarc.example.com. 3600 IN TXT \
           \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"`.",
-    references: &["RFC 7489 §6.1", "RFC 7489 §6.6.3"],
+    references: &["RFC 9989 §4.10.1", "RFC 7489 §6.1", "RFC 7489 §6.6.3"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Zone,
         bad: "@       TXT  \"v=spf1 mx -all\"",
@@ -87,11 +91,14 @@ pub static DMARC_MULTIPLE_RECORDS: Rule = Rule {
     section: Section::Dmarc,
     severity: Severity::Error,
     summary: "More than one DMARC record is published at the same _dmarc name.",
-    rationale: "When more than one TXT record starting with v=DMARC1 is found, policy discovery \
-                stops and receivers apply no DMARC at all (RFC 7489 §6.6.3 step 5): the domain \
-                is as unprotected as with no record, and no reports are sent.",
+    rationale: "When more than one TXT record starting with v=DMARC1 is found, receivers \
+                discard them all: those that follow RFC 9989 walk on up the DNS tree as if \
+                there were none (§4.10 steps 2 and 6), so a parent's or a public suffix's \
+                policy applies instead; those still on RFC 7489 stop and apply no DMARC at all \
+                (§6.6.3 step 5). Either way the record you meant is not the one applied, and \
+                its reports are not sent.",
     fix: "Merge the records into one TXT record and delete the others.",
-    references: &["RFC 7489 §6.6.3"],
+    references: &["RFC 9989 §4.10", "RFC 7489 §6.6.3"],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Zone,
         bad: "_dmarc  TXT  \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"\n\
