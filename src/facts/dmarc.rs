@@ -1,6 +1,6 @@
-//! DMARC (RFC 7489): the lookups of policy discovery (§6.6.3) and of report authorization
-//! (§7.1), with the applicable record parsed and the policy for the domain decided once, when
-//! gathered (`gather::dmarc`).
+//! DMARC: the lookups of policy discovery under RFC 9989 (the DNS tree walk, §4.10) and RFC
+//! 7489 (§6.6.3), and of report authorization (RFC 7489 §7.1), with the applicable record
+//! parsed and the policy for the domain decided once, when gathered (`gather::dmarc`).
 
 use super::lookup::{Failure, Lookup, TxtAt};
 use crate::dns::Name;
@@ -31,10 +31,11 @@ pub struct DmarcFacts {
     pub authorizations: Vec<Authorization>,
     /// The organizational domain's own DMARC record, which BIMI needs at enforcement as well
     /// as the domain's (draft-brand-indicators-for-message-identification §7.1 steps 7-9).
-    /// Read from discovery when discovery already asked for it (the domain is its own
-    /// organizational domain, or fell back to it); asked separately only when the domain has
-    /// a record of its own and publishes a BIMI record, so that no audit without BIMI asks
-    /// one more question. `None` when not known.
+    /// Read from the RFC 9989 tree walk, which asks `_dmarc.<organizational domain>` with its
+    /// other names (unless the domain has more than eight labels and the walk jumps over it:
+    /// then from RFC 7489's fallback, or asked separately only when the domain publishes a
+    /// BIMI record, so that no audit without BIMI asks one more question). `None` when not
+    /// known.
     pub organization_policy: Option<Lookup<OrganizationPolicy>>,
     /// The same discovery as RFC 9989 defines it: the DNS tree walk (§4.10). The fields above
     /// are the RFC 7489 view (Public Suffix List), kept for receivers not yet updated.
