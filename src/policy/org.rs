@@ -123,7 +123,13 @@ pub fn decide_walk(domain: &Name, names: &[Name], answers: &[WalkAnswer]) -> Wal
             .filter(|&i| answers[i] == WalkAnswer::Failed)
             .collect()
     };
-    let needed_for_org = failed_below(decisive);
+    // When the domain's own lookup failed, nothing is known whatever the others say: that one
+    // failure is the one to report.
+    let needed_for_org = if answers.first() == Some(&WalkAnswer::Failed) {
+        vec![0]
+    } else {
+        failed_below(decisive)
+    };
     let (applied, needed_for_policy) = match answers.first() {
         Some(WalkAnswer::Record(_)) => (Some(0), Vec::new()),
         Some(WalkAnswer::Failed) => (None, vec![0]),
