@@ -250,6 +250,16 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
         Discovery::Missing => {
             lines.push((0, "no DMARC record".to_owned()));
             lines.push((1, why(dmarc)));
+            // Only the RFC 9989 walk finds one: say which, next to "no DMARC record".
+            if let Discovery::Found(walked) = &dmarc.walk.discovery {
+                lines.push((
+                    1,
+                    format!(
+                        "under RFC 9989 (the DNS tree walk) receivers apply {}: {}",
+                        walked.name, walked.record.text
+                    ),
+                ));
+            }
             lines.extend(step_up_lines(None, None, &dmarc.organizational_domain));
         }
         Discovery::NotVerified(_) => {
