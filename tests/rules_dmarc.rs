@@ -39,6 +39,13 @@ const FIRES: &[(&str, &str, &str, &str)] = &[
         "warning",
         "team.dept.walkpsdn.test",
     ),
+    // Two records: RFC 7489 applies none, RFC 9989 walks on to walkagree.test's.
+    (
+        "dmarc-discovery-differs",
+        "multi.walkagree.test",
+        "warning",
+        "multi.walkagree.test",
+    ),
     // A private suffix of the list (github.io) whose operator publishes no psd=y.
     (
         "dmarc-discovery-differs",
