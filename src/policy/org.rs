@@ -262,6 +262,11 @@ mod tests {
         );
         assert_eq!(d.organizational_domain, Name::new("giant.bank.example"));
         assert_eq!(d.applied, Some(0));
+        // psd=n at the domain itself: the walk stops there; nothing above is needed.
+        let d = decide("a.example.com", &[Record(Some(Psd::No)), Failed, Failed]);
+        assert_eq!(d.organizational_domain, Name::new("a.example.com"));
+        assert_eq!(d.reason, OrgReason::PsdNo(0));
+        assert!(d.needed_for_org.is_empty() && d.needed_for_policy.is_empty());
         // psd=y at the start itself is not rule 2: the domain is its own.
         let d = decide("example.com", &[Record(Some(Psd::Yes)), Record(None)]);
         assert_eq!(d.organizational_domain, Name::new("example.com"));
