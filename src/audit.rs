@@ -29,7 +29,7 @@ pub async fn audit_with(
         findings,
         describe::records(&facts),
         describe::overview(&facts),
-        describe::lookup::queries(&facts.queries),
+        describe::lookup::queries(&facts.queries, &facts.dmarc.walk.not_needed),
     )
     .with_limits_reached(facts.limits.len());
     report.providers = providers;

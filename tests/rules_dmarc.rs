@@ -19,6 +19,41 @@ const SECTIONS: &[Section] = &[
 
 /// `(rule, domain, severity, text the subject must contain)`: the rule must fire like this.
 const FIRES: &[(&str, &str, &str, &str)] = &[
+    // RFC 9989's tree walk finds mid.walkmid.test's record; RFC 7489 none.
+    (
+        "dmarc-discovery-differs",
+        "a.b.mid.walkmid.test",
+        "warning",
+        "a.b.mid.walkmid.test",
+    ),
+    // A PSD record (psd=y): the organizational domain is shop.walkpsd.test under RFC 9989.
+    (
+        "dmarc-discovery-differs",
+        "shop.walkpsd.test",
+        "warning",
+        "shop.walkpsd.test",
+    ),
+    // psd=n at an intermediate level.
+    (
+        "dmarc-discovery-differs",
+        "team.dept.walkpsdn.test",
+        "warning",
+        "team.dept.walkpsdn.test",
+    ),
+    // Two records: RFC 7489 applies none, RFC 9989 walks on to walkagree.test's.
+    (
+        "dmarc-discovery-differs",
+        "multi.walkagree.test",
+        "warning",
+        "multi.walkagree.test",
+    ),
+    // A private suffix of the list (github.io) whose operator publishes no psd=y.
+    (
+        "dmarc-discovery-differs",
+        "walkteam.github.io",
+        "warning",
+        "walkteam.github.io",
+    ),
     (
         "dmarc-testing-mode",
         "testing.tags.dmarc.test",
@@ -353,6 +388,31 @@ const QUIET: &[(&str, &str, &str)] = &[
         "the authorization overrides the destination with an address on the same host",
     ),
     (
+        "dmarc-discovery-differs",
+        "sub.walkagree.test",
+        "both standards apply walkagree.test's record",
+    ),
+    (
+        "dmarc-discovery-differs",
+        "a.b.c.d.e.f.g.h.walklong.test",
+        "the walk jumps over b.c.d.e.f.g.h.walklong.test and agrees with the list",
+    ),
+    (
+        "dmarc-discovery-differs",
+        "good.test",
+        "its own record, psd absent",
+    ),
+    (
+        "dmarc-discovery-differs",
+        "x.fail.walkagree.test",
+        "the walk could not be verified: nothing is said",
+    ),
+    (
+        "dmarc-missing",
+        "a.b.mid.walkmid.test",
+        "RFC 9989 receivers apply mid.walkmid.test's record (dmarc-discovery-differs says so)",
+    ),
+    (
         "dmarc-enforced-without-authentication",
         "good.test",
         "SPF and a DKIM key authenticate its mail",
@@ -565,9 +625,9 @@ fn every_rule_of_these_sections_has_a_firing_and_a_quiet_fixture() {
         );
     }
     // The 15 rules of the issue, the cross-record dmarc-enforced-without-authentication,
-    // bimi-no-mark-certificate, and the three of RFC 9989's tags (issue 14):
-    // dmarc-testing-mode, dmarc-tag-removed, dmarc-report-size-obsolete.
-    assert_eq!(family.len(), 20, "20 rules for these sections");
+    // bimi-no-mark-certificate, the three of RFC 9989's tags (dmarc-testing-mode,
+    // dmarc-tag-removed, dmarc-report-size-obsolete) and dmarc-discovery-differs (issue 14).
+    assert_eq!(family.len(), 21, "21 rules for these sections");
 }
 
 /// The org-domain fallback under a multi-label public suffix: the report says which record
@@ -626,7 +686,9 @@ fn fallback_to_the_organizational_domain() {
         .iter()
         .filter_map(|query| query["name"].as_str())
         .collect();
-    assert!(!asked.contains(&"_dmarc.co.uk"), "{asked:?}");
+    // RFC 9989's tree walk asks every name up to the top-level domain, at once.
+    assert!(asked.contains(&"_dmarc.co.uk"), "{asked:?}");
+    assert!(asked.contains(&"_dmarc.uk"), "{asked:?}");
     // other.co.uk is another organization: asked, and it authorizes. reports.example.co.uk is
     // the same organization: never asked.
     assert!(
@@ -907,6 +969,8 @@ fn both_standards_side_by_side() {
 #[test]
 fn human_output_shows_both_views() {
     let output = mailcheck_fixtures()
+        // Lines are checked whole: no wrapping.
+        .env("COLUMNS", "1000")
         .arg("testing.tags.dmarc.test")
         .output()
         .expect("run mailcheck");
@@ -973,4 +1037,216 @@ fn report_authorization_record_mode() {
             None => assert!(rules.is_empty(), "{kind} {text}: {rules:?}"),
         }
     }
+}
+
+/// The `_dmarc` names under `suffix` that `server` received, with how often each.
+fn dmarc_questions(server: &support::server::TestServer, suffix: &str) -> Vec<(String, usize)> {
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for query in server.received() {
+        if query.rtype == "TXT" && query.name.starts_with("_dmarc.") && query.name.ends_with(suffix)
+        {
+            *counts.entry(query.name).or_default() += 1;
+        }
+    }
+    counts.into_iter().collect()
+}
+
+/// RFC 9989 §4.10: a ten-label name asks itself, then jumps to its last seven labels: eight
+/// names, each once, and never the one the jump skips. Both standards agree here.
+#[test]
+fn the_walk_of_a_long_name_jumps_and_asks_each_name_once() {
+    let domain = "a.b.c.d.e.f.g.h.walklong.test";
+    // A server of its own: the shared one also answers the other tests' audits.
+    let server = support::server::TestServer::start(
+        &support::server::fixture_zones(),
+        support::server::Behaviour::fixtures(),
+    );
+    let output = support::mailcheck()
+        .arg("--nameserver")
+        .arg(server.addr.to_string())
+        .args([
+            "--timeout",
+            "1.5",
+            "--retries",
+            "0",
+            "--format",
+            "json",
+            domain,
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let walk = &json["domains"][0]["records"]["dmarc"]["discovery"]["rfc9989"];
+    let queried: Vec<&str> = walk["queried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        queried,
+        [
+            "_dmarc.a.b.c.d.e.f.g.h.walklong.test",
+            "_dmarc.d.e.f.g.h.walklong.test",
+            "_dmarc.e.f.g.h.walklong.test",
+            "_dmarc.f.g.h.walklong.test",
+            "_dmarc.g.h.walklong.test",
+            "_dmarc.h.walklong.test",
+            "_dmarc.walklong.test",
+            "_dmarc.test",
+        ]
+    );
+    assert_eq!(walk["name"], "_dmarc.walklong.test", "{walk:#}");
+    assert_eq!(walk["organizational_domain"], "walklong.test");
+    assert_eq!(walk["policy_for_domain"], "quarantine");
+    let asked = dmarc_questions(&server, "walklong.test");
+    assert!(
+        !asked
+            .iter()
+            .any(|(name, _)| name == "_dmarc.b.c.d.e.f.g.h.walklong.test"),
+        "{asked:?}"
+    );
+    // The walk's names and RFC 7489's fallback (_dmarc.walklong.test) share one question each.
+    assert_eq!(asked.len(), 7, "{asked:?}");
+    assert!(asked.iter().all(|(_, count)| *count == 1), "{asked:?}");
+    assert!(!has_finding(
+        &json,
+        "dmarc-discovery-differs",
+        "warning",
+        domain
+    ));
+}
+
+/// An intermediate record: RFC 9989 applies it, RFC 7489 finds nothing, the JSON shows both.
+#[test]
+fn an_intermediate_record_only_the_walk_finds() {
+    let json = audit("a.b.mid.walkmid.test");
+    let dmarc = &json["domains"][0]["records"]["dmarc"];
+    let walk = &dmarc["discovery"]["rfc9989"];
+    assert_eq!(walk["status"], "found", "{dmarc:#}");
+    assert_eq!(walk["name"], "_dmarc.mid.walkmid.test");
+    assert_eq!(walk["organizational_domain"], "mid.walkmid.test");
+    assert_eq!(walk["organizational_domain_reason"], "fewest-labels");
+    assert_eq!(walk["inherited"], true);
+    assert_eq!(walk["policy_for_domain"], "reject");
+    let list = &dmarc["discovery"]["rfc7489"];
+    assert_eq!(list["status"], "missing");
+    assert_eq!(list["organizational_domain"], "walkmid.test");
+    // The top-level fields keep their RFC 7489 meaning.
+    assert_eq!(dmarc["status"], "missing");
+    let finding = findings_of(&json, "dmarc-discovery-differs");
+    let message = finding[0]["message"].as_str().unwrap();
+    assert!(message.contains("RFC 9989"), "{message}");
+    assert!(
+        message.contains("p=reject from _dmarc.mid.walkmid.test"),
+        "{message}"
+    );
+    assert!(message.contains("no DMARC at all"), "{message}");
+}
+
+/// psd=y and psd=n decide the organizational domain; a private suffix without psd=y does not.
+#[test]
+fn psd_tags_and_private_suffixes() {
+    let json = audit("shop.walkpsd.test");
+    let walk = &json["domains"][0]["records"]["dmarc"]["discovery"]["rfc9989"];
+    assert_eq!(
+        walk["organizational_domain"], "shop.walkpsd.test",
+        "{walk:#}"
+    );
+    assert_eq!(walk["organizational_domain_reason"], "psd=y");
+    assert_eq!(
+        walk["psd_records"],
+        serde_json::json!(["_dmarc.walkpsd.test"])
+    );
+    assert_eq!(walk["name"], "_dmarc.walkpsd.test");
+    assert_eq!(walk["policy_for_domain"], "reject");
+
+    let json = audit("team.dept.walkpsdn.test");
+    let dmarc = &json["domains"][0]["records"]["dmarc"]["discovery"];
+    assert_eq!(
+        dmarc["rfc9989"]["organizational_domain"],
+        "dept.walkpsdn.test"
+    );
+    assert_eq!(dmarc["rfc9989"]["organizational_domain_reason"], "psd=n");
+    assert_eq!(dmarc["rfc9989"]["policy_for_domain"], "reject");
+    assert_eq!(dmarc["rfc7489"]["policy_for_domain"], "none");
+
+    let json = audit("walkteam.github.io");
+    let dmarc = &json["domains"][0]["records"]["dmarc"]["discovery"];
+    assert_eq!(
+        dmarc["rfc7489"]["organizational_domain"],
+        "walkteam.github.io"
+    );
+    assert_eq!(dmarc["rfc7489"]["status"], "missing");
+    assert_eq!(dmarc["rfc9989"]["organizational_domain"], "github.io");
+    assert_eq!(dmarc["rfc9989"]["name"], "_dmarc.github.io");
+}
+
+/// A failed lookup below the record that decides the walk leaves RFC 9989 not verified (the
+/// name could hold psd=n); the RFC 7489 view, which does not read it, is still found.
+#[test]
+fn a_failure_below_the_record_is_not_verified() {
+    let output = mailcheck_fixtures()
+        .args(["--format", "json", "x.fail.walkagree.test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let dmarc = &json["domains"][0]["records"]["dmarc"]["discovery"];
+    assert_eq!(dmarc["rfc9989"]["status"], "not-verified", "{dmarc:#}");
+    assert_eq!(dmarc["rfc7489"]["status"], "found");
+}
+
+/// `--offline --zone`: `_dmarc.test` is outside the zone. Above the record found, it is not
+/// needed (the audit is complete); with no record in the zone it is, so the audit is not.
+#[test]
+fn offline_zone_names_above_the_record_are_not_needed() {
+    let output = support::mailcheck()
+        .args([
+            "--offline",
+            "--zone",
+            "fixtures/zones/walkagree.test.zone",
+            // The MX host and its reverse zones, so that only _dmarc.test is outside.
+            "--zone",
+            "fixtures/zones/good.test.zone",
+            "--zone",
+            "fixtures/zones/216.184.93.in-addr.arpa.zone",
+            "--zone",
+            "fixtures/zones/1.0.0.0.0.2.2.0.0.0.8.2.6.0.6.2.ip6.arpa.zone",
+            "--format",
+            "json",
+            "sub.walkagree.test",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let walk = &json["domains"][0]["records"]["dmarc"]["discovery"]["rfc9989"];
+    assert_eq!(walk["status"], "found", "{json:#}");
+    assert_eq!(walk["not_needed"], serde_json::json!(["_dmarc.test"]));
+    let failed: Vec<&Value> = findings(&json)
+        .iter()
+        .filter(|finding| finding["rule"] == "dns-lookup-failed")
+        .filter(|finding| finding["message"].as_str().unwrap().contains("_dmarc."))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(json["domains"][0]["status"], "complete", "{json:#}");
+
+    // No DMARC record in the zone: _dmarc.test could hold one that applies, so the RFC 9989
+    // view is not verified and the audit is incomplete (RFC 7489 says missing).
+    let output = support::mailcheck()
+        .args([
+            "--offline",
+            "--zone",
+            "fixtures/zones/isp.test.zone",
+            "--format",
+            "json",
+            "isp.test",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let dmarc = &json["domains"][0]["records"]["dmarc"]["discovery"];
+    assert_eq!(dmarc["rfc9989"]["status"], "not-verified", "{json:#}");
+    assert_eq!(dmarc["rfc7489"]["status"], "missing");
+    assert_eq!(json["domains"][0]["status"], "incomplete");
 }

@@ -248,8 +248,9 @@ async fn run_audit(
     // A server that never answers is said once, early, on stderr, and no longer asked.
     let notice = DeadServerNotice(Arc::new(|server, tries| {
         let message = format!(
-            "warning: the name server {server} has not answered any of {tries} tries; it is no \
-             longer asked, and what it would have answered is reported as not verified"
+            "warning: the name server {server} has not answered any of {tries} tries, the last \
+             a question any working resolver answers at once; it is no longer asked, and what \
+             it would have answered is reported as not verified"
         );
         let _ = writeln!(io::stderr(), "{message}");
     }));

@@ -10,10 +10,10 @@ use super::overview::OverviewLine;
 use super::single::RecordStatus;
 use crate::dns::Name;
 use crate::facts::Lookup;
-use crate::facts::dmarc::{Discovery, DmarcFacts};
+use crate::facts::dmarc::{Discovery, DmarcFacts, DomainPolicy};
 use crate::finding::Section;
 use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy, Psd};
-use crate::policy::org::organizational_domain;
+use crate::policy::org::{OrgReason, organizational_domain};
 
 /// Which DMARC record applies to the domain and why, in one sentence.
 pub fn why(dmarc: &DmarcFacts) -> String {
@@ -74,6 +74,10 @@ pub fn records(dmarc: &DmarcFacts) -> DmarcReport {
         policy_for_domain: None,
         policy_for_domain_rfc9989: None,
         report_destinations: Vec::new(),
+        discovery: Discoveries {
+            rfc9989: walk_view(dmarc),
+            rfc7489: psl_view(dmarc),
+        },
     };
     match &dmarc.discovery {
         Discovery::Found(applied) => {
@@ -113,6 +117,72 @@ pub fn records(dmarc: &DmarcFacts) -> DmarcReport {
         Discovery::NotVerified(_) => report.status = RecordStatus::NotVerified,
     }
     report
+}
+
+/// JSON `records.dmarc.discovery.rfc9989`: the tree walk's decision.
+fn walk_view(dmarc: &DmarcFacts) -> DiscoveryView {
+    let walk = &dmarc.walk;
+    let mut view = view_of(&walk.discovery, &walk.policy_for_domain);
+    view.queried = walk.steps.iter().map(|at| at.name.to_string()).collect();
+    view.organizational_domain = walk.organizational_domain.found().map(ToString::to_string);
+    view.organizational_domain_reason =
+        view.organizational_domain
+            .as_ref()
+            .map(|_| match walk.reason {
+                OrgReason::PsdNo(_) => "psd=n",
+                OrgReason::PsdYes(_) => "psd=y",
+                OrgReason::Shortest(_) => "fewest-labels",
+                OrgReason::NoRecord => "no-record",
+            });
+    view.psd_records = walk.psd_records.iter().map(ToString::to_string).collect();
+    view.domain_exists = walk.domain_exists.found().copied();
+    view.not_needed = walk
+        .not_needed
+        .iter()
+        .map(|failure| failure.name.to_string())
+        .collect();
+    view
+}
+
+/// JSON `records.dmarc.discovery.rfc7489`: the Public Suffix List discovery (the same as the
+/// top-level fields of `records.dmarc`).
+fn psl_view(dmarc: &DmarcFacts) -> DiscoveryView {
+    let mut view = view_of(&dmarc.discovery, &dmarc.policy_for_domain);
+    view.queried = std::iter::once(&dmarc.at_domain)
+        .chain(&dmarc.at_organization)
+        .map(|at| at.name.to_string())
+        .collect();
+    view.organizational_domain = Some(dmarc.organizational_domain.to_string());
+    view
+}
+
+fn view_of(discovery: &Discovery, policy: &Lookup<DomainPolicy>) -> DiscoveryView {
+    let (status, name, policy_domain, inherited) = match discovery {
+        Discovery::Found(applied) => (
+            RecordStatus::Found,
+            Some(applied.name.to_string()),
+            Some(applied.policy_domain.to_string()),
+            applied.inherited,
+        ),
+        Discovery::Multiple { name, .. } => {
+            (RecordStatus::Multiple, Some(name.to_string()), None, false)
+        }
+        Discovery::Missing => (RecordStatus::Missing, None, None, false),
+        Discovery::NotVerified(_) => (RecordStatus::NotVerified, None, None, false),
+    };
+    DiscoveryView {
+        status,
+        queried: Vec::new(),
+        name,
+        policy_domain,
+        inherited,
+        organizational_domain: None,
+        organizational_domain_reason: None,
+        psd_records: Vec::new(),
+        policy_for_domain: policy.found().map(|policy| policy.policy),
+        domain_exists: None,
+        not_needed: Vec::new(),
+    }
 }
 
 /// Record mode: what a record says, and the step-up path from its policy.
@@ -249,6 +319,16 @@ fn dmarc_overview(dmarc: &DmarcFacts) -> Vec<(usize, String)> {
         Discovery::Missing => {
             lines.push((0, "no DMARC record".to_owned()));
             lines.push((1, why(dmarc)));
+            // Only the RFC 9989 walk finds one: say which, next to "no DMARC record".
+            if let Discovery::Found(walked) = &dmarc.walk.discovery {
+                lines.push((
+                    1,
+                    format!(
+                        "under RFC 9989 (the DNS tree walk) receivers apply {}: {}",
+                        walked.name, walked.record.text
+                    ),
+                ));
+            }
             lines.extend(step_up_lines(
                 None,
                 None,
@@ -575,6 +655,53 @@ pub struct DmarcReport {
     /// Every valid report address with its authorization state.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub report_destinations: Vec<DestinationReport>,
+    /// Discovery under each standard. The fields above are the RFC 7489 view (`rfc7489`).
+    pub discovery: Discoveries,
+}
+
+/// Policy discovery under both standards (JSON `records.dmarc.discovery`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Discoveries {
+    /// RFC 9989: the DNS tree walk (§4.10).
+    pub rfc9989: DiscoveryView,
+    /// RFC 7489: the Public Suffix List (§6.6.3).
+    pub rfc7489: DiscoveryView,
+}
+
+/// What one standard's discovery decided.
+#[derive(Clone, Debug, Serialize)]
+pub struct DiscoveryView {
+    /// `found`, `missing`, `multiple` or `not-verified`.
+    pub status: RecordStatus,
+    /// The `_dmarc` names this discovery reads, in order.
+    pub queried: Vec<String>,
+    /// Where the applicable record is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The domain that published it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_domain: Option<String>,
+    /// Whether it is another domain's record (its `sp`, or `np`, applies).
+    pub inherited: bool,
+    /// The organizational domain (absent when not verified).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organizational_domain: Option<String>,
+    /// RFC 9989 only: why (`psd=n`, `psd=y`, `fewest-labels`, `no-record`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organizational_domain_reason: Option<&'static str>,
+    /// RFC 9989 only: the `_dmarc` names with a public suffix operator's record (`psd=y`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub psd_records: Vec<String>,
+    /// The policy for the audited domain's mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_for_domain: Option<Policy>,
+    /// RFC 9989 only: whether the domain exists (`np` applies to one that does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_exists: Option<bool>,
+    /// RFC 9989 only: names of the walk whose lookup failed but were not needed (above the
+    /// record that decided it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_needed: Vec<String>,
 }
 
 /// One report address of `rua` or `ruf`.

@@ -4,10 +4,14 @@ use serde::Serialize;
 
 use crate::dns::cache::QueryLogEntry;
 use crate::dns::{NotAsked, Outcome};
+use crate::facts::lookup::Failure;
 
 /// The query log as the report shows it, sorted by name and type: concurrent lookups finish
-/// in no fixed order, and a report must not change from run to run.
-pub fn queries(log: &[QueryLogEntry]) -> Vec<QueryReport> {
+/// in no fixed order, and a report must not change from run to run. A failed question in
+/// `not_needed` (asked at once with the others, but not needed by the verdict, such as a name
+/// of the DMARC tree walk above the record that decided it) is shown as it went, but does not
+/// make the audit incomplete.
+pub fn queries(log: &[QueryLogEntry], not_needed: &[Failure]) -> Vec<QueryReport> {
     let mut log: Vec<&QueryLogEntry> = log.iter().collect();
     log.sort_by(|a, b| (&a.name, a.rtype).cmp(&(&b.name, b.rtype)));
     log.into_iter()
@@ -15,7 +19,10 @@ pub fn queries(log: &[QueryLogEntry]) -> Vec<QueryReport> {
             name: entry.name.to_string(),
             rtype: entry.rtype.to_string(),
             outcome: entry.outcome.kind(),
-            failed: entry.outcome.is_failure(),
+            failed: entry.outcome.is_failure()
+                && !not_needed
+                    .iter()
+                    .any(|failure| failure.name == entry.name && failure.rtype == entry.rtype),
             offline: matches!(entry.outcome, Outcome::NotAsked(NotAsked::Offline)),
             error: entry.outcome.error_message().map(str::to_owned),
             ms: u64::try_from(entry.elapsed.as_millis()).unwrap_or(u64::MAX),

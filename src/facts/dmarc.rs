@@ -1,10 +1,11 @@
-//! DMARC (RFC 7489): the lookups of policy discovery (§6.6.3) and of report authorization
-//! (§7.1), with the applicable record parsed and the policy for the domain decided once, when
-//! gathered (`gather::dmarc`).
+//! DMARC: the lookups of policy discovery under RFC 9989 (the DNS tree walk, §4.10) and RFC
+//! 7489 (§6.6.3), and of report authorization (RFC 7489 §7.1), with the applicable record
+//! parsed and the policy for the domain decided once, when gathered (`gather::dmarc`).
 
 use super::lookup::{Failure, Lookup, TxtAt};
 use crate::dns::Name;
 use crate::policy::dmarc::{self, DmarcRecord, Effective, Policy, Standard};
+use crate::policy::org::OrgReason;
 
 /// DMARC facts: the lookups of policy discovery (RFC 7489 §6.6.3) and of report
 /// authorization (§7.1).
@@ -30,11 +31,46 @@ pub struct DmarcFacts {
     pub authorizations: Vec<Authorization>,
     /// The organizational domain's own DMARC record, which BIMI needs at enforcement as well
     /// as the domain's (draft-brand-indicators-for-message-identification §7.1 steps 7-9).
-    /// Read from discovery when discovery already asked for it (the domain is its own
-    /// organizational domain, or fell back to it); asked separately only when the domain has
-    /// a record of its own and publishes a BIMI record, so that no audit without BIMI asks
-    /// one more question. `None` when not known.
+    /// Read from the RFC 9989 tree walk, which asks `_dmarc.<organizational domain>` with its
+    /// other names (unless the domain has more than eight labels and the walk jumps over it:
+    /// then from RFC 7489's fallback, or asked separately only when the domain publishes a
+    /// BIMI record, so that no audit without BIMI asks one more question). `None` when not
+    /// known.
     pub organization_policy: Option<Lookup<OrganizationPolicy>>,
+    /// The same discovery as RFC 9989 defines it: the DNS tree walk (§4.10). The fields above
+    /// are the RFC 7489 view (Public Suffix List), kept for receivers not yet updated.
+    pub walk: TreeWalk,
+}
+
+/// RFC 9989 policy discovery (§4.10.1) and organizational domain (§4.10.2) by the DNS tree
+/// walk. Every name of the walk is asked at once; the decision is made on all the answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeWalk {
+    /// `_dmarc.<name>` for every name of the walk, the domain's own first (at most eight,
+    /// `policy::org::tree_walk_names`).
+    pub steps: Vec<TxtAt>,
+    /// Which record applies (the domain's own, else its organizational domain's, else its
+    /// public suffix domain's), or why none does or it is unknown.
+    pub discovery: Discovery,
+    /// The organizational domain; `Failed` when a lookup below the record that decides it
+    /// failed.
+    pub organizational_domain: Lookup<Name>,
+    /// Why the organizational domain is what it is (indexes into `steps`).
+    pub reason: OrgReason,
+    /// The names of the walk that publish a public suffix operator's record (`psd=y`) the walk
+    /// reached.
+    pub psd_records: Vec<Name>,
+    /// Failed lookups of the walk that the decision did not need (above the record that
+    /// decided it): shown, but they leave the audit complete.
+    pub not_needed: Vec<Failure>,
+    /// Whether the domain exists (RFC 9989 §3.2.13: no NXDOMAIN, RFC 8020), which decides
+    /// between `sp` and `np` for an inherited record: known from `_dmarc.<domain>` when it is
+    /// not NXDOMAIN (its parent exists then), else from the domain's MX lookup (the one the MX
+    /// checks make, asked once through the cache).
+    pub domain_exists: Lookup<bool>,
+    /// The policy for the domain's own mail under RFC 9989, as
+    /// [`DmarcFacts::policy_for_domain`] is under RFC 7489.
+    pub policy_for_domain: Lookup<DomainPolicy>,
 }
 
 /// The DMARC record of the organizational domain, as BIMI reads it.

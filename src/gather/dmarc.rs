@@ -1,24 +1,40 @@
-//! DMARC discovery (RFC 7489 §6.6.3) and report authorization (§7.1).
+//! DMARC discovery (RFC 9989 §4.10 and RFC 7489 §6.6.3) and report authorization (§7.1).
 //!
-//! Dependency chain: `_dmarc.<domain>` → (only when it holds no DMARC record)
-//! `_dmarc.<organizational domain>` → one `<policy domain>._report._dmarc.<destination>`
-//! per external report destination, all at once. Which record applies, and the policy it sets
+//! Dependency chain: every `_dmarc` name of the RFC 9989 tree walk at once (RFC 7489's two
+//! names are among them) → one `<policy domain>._report._dmarc.<destination>` per external
+//! report destination, all at once. Which record applies, and the policy it sets
 //! for the domain, are decided here once and stored in the facts.
 
-use super::lookup::{join_all, txt};
-use crate::dns::{DnsSource, Name};
+use super::lookup::{ask, join_all, txt};
+use crate::dns::{DnsSource, Name, Outcome, RecordType};
 use crate::facts::dmarc::{
-    AppliedRecord, Authorization, Discovery, DmarcFacts, DomainPolicy, OrganizationPolicy,
+    AppliedRecord, Authorization, Discovery, DmarcFacts, DomainPolicy, OrganizationPolicy, TreeWalk,
 };
-use crate::facts::lookup::{Absence, Lookup, MAX_REPORT_DESTINATIONS, TxtAt, not_looked_up};
-use crate::policy::dmarc;
-use crate::policy::org::{organizational_domain, same_organization};
+use crate::facts::lookup::{
+    Absence, Failure, Lookup, MAX_REPORT_DESTINATIONS, TxtAt, not_looked_up,
+};
+use crate::policy::dmarc::{self, DmarcRecord, Psd};
+use crate::policy::org::{
+    OrgReason, WalkAnswer, WalkDecision, decide_walk, organizational_domain, same_organization,
+    tree_walk_names,
+};
 
-/// DMARC discovery, then the authorization of the external report destinations (the first
-/// [`MAX_REPORT_DESTINATIONS`] in name order).
+/// DMARC discovery under both standards, then the authorization of the external report
+/// destinations (the first [`MAX_REPORT_DESTINATIONS`] in name order).
+///
+/// Every name of the RFC 9989 tree walk (§4.10) is asked at once, with the domain's MX (for
+/// whether the domain exists, asked once through the cache with the MX checks): the walk costs
+/// one round trip. RFC 7489 reads the same answers: `_dmarc.<domain>` is the walk's first name
+/// and `_dmarc.<organizational domain>` is one of the others, unless the domain has more than
+/// eight labels and the walk jumps over it; only then is it asked after the first answer.
 pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> DmarcFacts {
     let organizational = organizational_domain(domain);
-    let at_domain = txt(source, domain.prepend("_dmarc")).await;
+    let names = tree_walk_names(domain);
+    let (steps, mx) = futures_util::join!(
+        join_all(names.iter().map(|name| txt(source, name.prepend("_dmarc")))),
+        ask(source, domain, RecordType::Mx),
+    );
+    let at_domain = steps[0].clone();
     // §6.6.3 step 3: fall back only on an answer without DMARC records, never on a failure
     // (a timeout says nothing about the record), and only when there is somewhere to go.
     let needs_fallback = organizational != *domain
@@ -28,11 +44,21 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
             Lookup::Failed(_) => false,
         };
     let at_organization = if needs_fallback {
-        Some(txt(source, organizational.prepend("_dmarc")).await)
+        match names.iter().position(|name| *name == organizational) {
+            Some(index) => Some(steps[index].clone()),
+            None => Some(txt(source, organizational.prepend("_dmarc")).await),
+        }
     } else {
         None
     };
     let discovery = discover(domain, &at_domain, at_organization.as_ref());
+    let walk = tree_walk(domain, &names, steps, &mx, at_organization.as_ref());
+    // The organizational domain's own record, which BIMI needs: read from the walk when it
+    // asked for it (it nearly always did), so that BIMI asks nothing more.
+    let organization_policy = names
+        .iter()
+        .position(|name| *name == organizational)
+        .map(|index| organization_policy_at(&walk.steps[index]));
     let mut facts = DmarcFacts {
         domain: domain.clone(),
         organizational_domain: organizational,
@@ -41,9 +67,23 @@ pub(super) async fn gather_dmarc(source: &dyn DnsSource, domain: &Name) -> Dmarc
         policy_for_domain: policy_for_domain(&discovery),
         discovery,
         authorizations: Vec::new(),
-        organization_policy: None,
+        organization_policy,
+        walk,
     };
-    facts.organization_policy = organization_policy_from_discovery(&facts);
+    if facts.organization_policy.is_none() {
+        facts.organization_policy = organization_policy_from_discovery(&facts);
+    }
+    // The RFC 9989 view of the domain's policy is the walk's (its record, read as RFC 9989
+    // reads it, with `np` for a domain that does not exist), wherever the checks that compare
+    // the two standards read it: a record the walk could not settle keeps the reading of RFC
+    // 7489's record.
+    if let Lookup::Found(policy) = &mut facts.policy_for_domain {
+        match &facts.walk.policy_for_domain {
+            Lookup::Found(walked) => policy.rfc9989 = walked.rfc9989,
+            Lookup::Absent(_) => policy.rfc9989 = None,
+            Lookup::Failed(_) => {}
+        }
+    }
     if let Discovery::Found(applied) = &facts.discovery {
         let mut destinations = external_destinations(applied);
         // Past the limit, in name order: listed, not looked up (not verified).
@@ -102,13 +142,164 @@ pub(super) async fn gather_organization_policy(source: &dyn DnsSource, facts: &m
         return;
     }
     let at = txt(source, facts.organizational_domain.prepend("_dmarc")).await;
-    facts.organization_policy = Some(match &at.txt {
+    facts.organization_policy = Some(organization_policy_at(&at));
+}
+
+/// The organizational domain's policy from the answer at `_dmarc.<organizational domain>`.
+fn organization_policy_at(at: &TxtAt) -> Lookup<OrganizationPolicy> {
+    match &at.txt {
         Lookup::Failed(failure) => Lookup::Failed(failure.clone()),
         _ => match at.texts(dmarc::is_dmarc_record).as_slice() {
             [one] => OrganizationPolicy::of(&at.name, &dmarc::parse(one)),
             _ => Lookup::Absent(Absence::NoData),
         },
-    });
+    }
+}
+
+/// RFC 9989 discovery from the answers of every name of the walk (`steps[i]` for
+/// `names[i]`), decided by [`decide_walk`].
+fn tree_walk(
+    domain: &Name,
+    names: &[Name],
+    steps: Vec<TxtAt>,
+    mx: &Outcome,
+    at_organization: Option<&TxtAt>,
+) -> TreeWalk {
+    let records: Vec<Option<DmarcRecord>> = steps
+        .iter()
+        .map(|at| match at.texts(dmarc::is_dmarc_record).as_slice() {
+            [one] => Some(dmarc::parse(one)),
+            _ => None, // none, or several: all discarded (§4.10 steps 2 and 6)
+        })
+        .collect();
+    let answers: Vec<WalkAnswer> = steps
+        .iter()
+        .zip(&records)
+        .map(|(at, record)| match (&at.txt, record) {
+            (Lookup::Failed(_), _) => WalkAnswer::Failed,
+            (_, Some(record)) => WalkAnswer::Record(record.psd),
+            (_, None) => WalkAnswer::Nothing,
+        })
+        .collect();
+    let decision = decide_walk(domain, names, &answers);
+    let failure = |index: &usize| steps[*index].txt.failure().cloned();
+    let organizational_domain = match decision.needed_for_org.iter().find_map(failure) {
+        Some(failure) => Lookup::Failed(failure),
+        None => Lookup::Found(decision.organizational_domain.clone()),
+    };
+    let domain_exists = domain_exists(&steps[0], domain, mx);
+    let discovery = if let Some(failure) = decision.needed_for_policy.iter().find_map(failure) {
+        Discovery::NotVerified(failure)
+    } else if let Some((index, Some(record))) = decision
+        .applied
+        .map(|index| (index, records[index].clone()))
+    {
+        Discovery::Found(AppliedRecord {
+            name: steps[index].name.clone(),
+            policy_domain: names[index].clone(),
+            inherited: index != 0,
+            record,
+        })
+    } else {
+        Discovery::Missing
+    };
+    let policy_for_domain = match &discovery {
+        Discovery::Found(applied) => policy_9989(applied, &domain_exists),
+        Discovery::Multiple { .. } | Discovery::Missing => Lookup::Absent(Absence::NoData),
+        Discovery::NotVerified(failure) => Lookup::Failed(failure.clone()),
+    };
+    // A failure neither view needed: above the record that decided the walk, and not one of
+    // the RFC 7489 lookups.
+    let needed_by_7489 =
+        |name: &Name| *name == steps[0].name || at_organization.is_some_and(|at| at.name == *name);
+    let not_needed = (0..steps.len())
+        .filter(|index| {
+            !decision.needed_for_org.contains(index)
+                && !decision.needed_for_policy.contains(index)
+                && !needed_by_7489(&steps[*index].name)
+        })
+        .filter_map(|index| failure(&index))
+        .collect();
+    let psd_records = (0..steps.len())
+        .filter(|&index| {
+            records[index]
+                .as_ref()
+                .is_some_and(|r| r.psd == Some(Psd::Yes))
+        })
+        .filter(|&index| index <= decision_stop(&decision))
+        .map(|index| steps[index].name.clone())
+        .collect();
+    TreeWalk {
+        steps,
+        discovery,
+        organizational_domain,
+        reason: decision.reason,
+        psd_records,
+        not_needed,
+        domain_exists,
+        policy_for_domain,
+    }
+}
+
+/// The last index the walk reached: where a `psd` tag stopped it, else the end.
+fn decision_stop(decision: &WalkDecision) -> usize {
+    match decision.reason {
+        OrgReason::PsdNo(index) | OrgReason::PsdYes(index) => index,
+        OrgReason::Shortest(_) | OrgReason::NoRecord => usize::MAX,
+    }
+}
+
+/// Whether `domain` exists (RFC 9989 §3.2.13, RFC 8020): `_dmarc.<domain>` answered without
+/// NXDOMAIN (a name below it exists, so it does), else the domain's own MX answer.
+fn domain_exists(at_domain: &TxtAt, domain: &Name, mx: &Outcome) -> Lookup<bool> {
+    if matches!(
+        at_domain.txt,
+        Lookup::Found(_) | Lookup::Absent(Absence::NoData)
+    ) {
+        return Lookup::Found(true);
+    }
+    match mx {
+        Outcome::Records(_) | Outcome::NoData => Lookup::Found(true),
+        Outcome::NxDomain => Lookup::Found(false),
+        _ => Lookup::Failed(Failure {
+            name: domain.clone(),
+            rtype: RecordType::Mx,
+            outcome: mx.clone(),
+        }),
+    }
+}
+
+/// The RFC 9989 policy of the domain's mail under `applied` (the record the walk applies):
+/// the record read as RFC 9989 reads it (`DmarcRecord::effective_9989`: `t=y`, no `pct`, a
+/// missing `p`), and for an inherited record `np` when the domain does not exist (RFC 9989
+/// §4.10.1; `np` absent: `sp`, then `p`), `sp` when it does. The effective policy kept is the
+/// one that applies to this domain: its subdomain policy is the one chosen.
+fn policy_9989(applied: &AppliedRecord, exists: &Lookup<bool>) -> Lookup<DomainPolicy> {
+    let Ok(mut effective) = applied.record.effective_9989() else {
+        return Lookup::Absent(Absence::NoData);
+    };
+    let policy = if applied.inherited {
+        let subdomain = effective.subdomain_policy;
+        let nonexistent = effective.nonexistent_policy;
+        let chosen = match exists {
+            Lookup::Found(false) => nonexistent,
+            Lookup::Found(true) | Lookup::Absent(_) => subdomain,
+            // Unknown whether np or sp applies: only a problem when they differ.
+            Lookup::Failed(_) if nonexistent == subdomain => subdomain,
+            Lookup::Failed(failure) => return Lookup::Failed(failure.clone()),
+        };
+        effective.subdomain_policy = chosen;
+        chosen
+    } else {
+        effective.policy
+    };
+    Lookup::Found(DomainPolicy {
+        policy,
+        percent: effective.percent,
+        effective,
+        inherited: applied.inherited,
+        rfc9989: Some(effective),
+    })
 }
 
 /// Which record applies to `domain` and why (RFC 7489 §6.6.3): its own `_dmarc` record, else
@@ -222,8 +413,9 @@ mod tests {
         ((name, RecordType::Txt), Outcome::Records(vec![record]))
     }
 
-    /// The four policy lookups start at once; the fallback waits only for `_dmarc.<domain>`,
-    /// and the authorization only for the record that names the destination.
+    /// The policy lookups start at once, the whole tree walk with them (RFC 7489's fallback is
+    /// one of its names), and the authorization waits only for the record that names the
+    /// destination: discovery is one round trip deep.
     #[tokio::test]
     async fn independent_lookups_start_at_once_and_chains_follow_their_inputs() {
         let delay = Duration::from_millis(150);
@@ -254,18 +446,25 @@ mod tests {
             "_mta-sts.sub.example.co.uk",
             "_smtp._tls.sub.example.co.uk",
             "default._bimi.sub.example.co.uk",
+            "_dmarc.example.co.uk",
+            "_dmarc.co.uk",
+            "_dmarc.uk",
         ] {
             assert!(
                 started(name) < delay / 2,
                 "{name} waited for another lookup"
             );
         }
-        let fallback = started("_dmarc.example.co.uk");
-        assert!(fallback >= delay && fallback < delay * 2, "{fallback:?}");
         let authorization = started("example.co.uk._report._dmarc.other.co.uk");
         assert!(
-            authorization >= delay * 2 && authorization < delay * 3,
+            authorization >= delay && authorization < delay * 2,
             "{authorization:?}"
+        );
+        // Both standards pick the same record here.
+        assert_eq!(facts.dmarc.walk.discovery, facts.dmarc.discovery);
+        assert_eq!(
+            facts.dmarc.walk.organizational_domain,
+            crate::facts::Lookup::Found(Name::new("example.co.uk"))
         );
         assert!(matches!(&facts.dmarc.discovery, Discovery::Found(applied) if applied.inherited));
         assert_eq!(facts.dmarc.authorizations.len(), 1);
@@ -292,5 +491,49 @@ mod tests {
         assert!(facts.dmarc.at_organization.is_none());
         assert!(matches!(&facts.dmarc.discovery, Discovery::NotVerified(_)));
         assert!(facts.dmarc.policy_for_domain.failure().is_some());
+    }
+
+    /// An inherited record gives `np` to a domain that does not exist (NXDOMAIN at the domain
+    /// and at `_dmarc.<domain>`, RFC 9989 §3.2.13, §4.10.1) and `sp` to one that does.
+    #[tokio::test]
+    async fn np_for_a_domain_that_does_not_exist_sp_for_one_that_does() {
+        let record = "v=DMARC1; p=quarantine; sp=none; np=reject";
+        let mx = Record {
+            name: Name::new("here.example.com"),
+            ttl: 300,
+            data: RecordData::Mx {
+                preference: 10,
+                exchange: Name::new("mx.example.com"),
+            },
+        };
+        let source = Slow {
+            answers: [
+                txt("_dmarc.example.com", record),
+                (
+                    (Name::new("here.example.com"), RecordType::Mx),
+                    Outcome::Records(vec![mx]),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+            delay: Duration::ZERO,
+        };
+        let gone = crate::gather::gather(&parse_domain("gone.example.com").unwrap(), &source).await;
+        assert_eq!(
+            gone.dmarc.walk.domain_exists,
+            crate::facts::Lookup::Found(false)
+        );
+        let policy = gone.dmarc.walk.policy_for_domain.found().unwrap().policy;
+        assert_eq!(policy, crate::policy::dmarc::Policy::Reject);
+        // RFC 7489 knows no np: sp applies.
+        let policy = gone.dmarc.policy_for_domain.found().unwrap().policy;
+        assert_eq!(policy, crate::policy::dmarc::Policy::None);
+        let here = crate::gather::gather(&parse_domain("here.example.com").unwrap(), &source).await;
+        assert_eq!(
+            here.dmarc.walk.domain_exists,
+            crate::facts::Lookup::Found(true)
+        );
+        let policy = here.dmarc.walk.policy_for_domain.found().unwrap().policy;
+        assert_eq!(policy, crate::policy::dmarc::Policy::None);
     }
 }

@@ -32,17 +32,65 @@ pub static DMARC_MISSING: Rule = Rule {
                 the domain but fails SPF and DKIM, so spoofed mail is judged by content filters \
                 alone, and the domain owner gets no report of who sends as the domain. Large \
                 mailbox providers (Gmail, Yahoo, Microsoft) require a DMARC record from bulk \
-                senders since 2024. Receivers look at _dmarc.<domain> first and, when it holds \
-                no DMARC record, at _dmarc.<organizational domain> (RFC 7489 §6.6.3); a lookup \
-                that failed is reported as not verified, never as missing.",
+                senders since 2024. Receivers look at _dmarc.<domain> first; when it holds no \
+                DMARC record, those that follow RFC 9989 walk up the DNS tree to the \
+                organizational or public suffix domain's record (§4.10.1), and those still on \
+                RFC 7489 look at _dmarc.<organizational domain> from the Public Suffix List \
+                (§6.6.3). This fires when neither finds a record (when only RFC 9989 does, \
+                dmarc-discovery-differs says so); a lookup that failed is reported as not \
+                verified, never as missing.",
     fix: "Publish a monitoring record first, then step up: `_dmarc.example.com. 3600 IN TXT \
           \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"`.",
-    references: &["RFC 9989 §4.10.1", "RFC 9989 §5.1.4", "RFC 7489 §6.6.3"],
+    references: &[
+        "RFC 9989 §4.10.1",
+        "RFC 9989 §5.1.4",
+        "RFC 7489 §6.1",
+        "RFC 7489 §6.6.3",
+    ],
     example: crate::finding::Example {
         kind: crate::finding::ExampleKind::Zone,
         bad: "@       TXT  \"v=spf1 mx -all\"",
         good: "@       TXT  \"v=spf1 mx -all\"\n\
                _dmarc  TXT  \"v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com\"",
+    },
+};
+
+/// RFC 9989 and RFC 7489 discover a different record, organizational domain or policy.
+pub static DMARC_DISCOVERY_DIFFERS: Rule = Rule {
+    id: "dmarc-discovery-differs",
+    section: Section::Dmarc,
+    severity: Severity::Warning,
+    summary: "Receivers that follow RFC 9989 (the DNS tree walk) and receivers still on RFC 7489 \
+              (the Public Suffix List) apply a different DMARC record, organizational domain or \
+              policy to the domain.",
+    rationale: "RFC 9989 obsoletes RFC 7489 and finds the policy and the organizational domain \
+                by walking up the DNS: the domain's own _dmarc record, else that of its \
+                organizational domain, which the walk decides from the records it meets \
+                (psd=n marks an organizational domain, psd=y a public suffix operator, \
+                otherwise the record with the fewest labels wins), else that of the public \
+                suffix domain (RFC 9989 §4.10, §4.10.1, §4.10.2). RFC 7489 takes the \
+                organizational domain from the Public Suffix List and falls back to it alone \
+                (RFC 7489 §3.2, §6.6.3). Receivers move from one to the other over time, so \
+                where the two disagree the same message is judged by different records, or \
+                aligned under one standard and not under the other (relaxed alignment compares \
+                organizational domains).",
+    fix: "Make both standards agree: publish the organizational domain's record with psd=n \
+          (it is then the organizational domain for itself and its subdomains under RFC 9989 \
+          too), and give a domain that needs its own policy its own _dmarc record.",
+    references: &[
+        "RFC 9989 §4.10",
+        "RFC 9989 §4.10.1",
+        "RFC 9989 §4.10.2",
+        "RFC 7489 §3.2",
+        "RFC 7489 §6.6.3",
+    ],
+    example: crate::finding::Example {
+        kind: crate::finding::ExampleKind::Zone,
+        bad: "@            TXT  \"v=spf1 mx -all\"\n\
+              _dmarc.com.  TXT  \"v=DMARC1; p=reject; psd=y\"",
+        good: "@            TXT  \"v=spf1 mx -all\"\n\
+               _dmarc.com.  TXT  \"v=DMARC1; p=reject; psd=y\"\n\
+               _dmarc       TXT  \"v=DMARC1; p=reject; psd=n; rua=mailto:dmarc@example.com\"",
     },
 };
 
@@ -52,9 +100,12 @@ pub static DMARC_MULTIPLE_RECORDS: Rule = Rule {
     section: Section::Dmarc,
     severity: Severity::Error,
     summary: "More than one DMARC record is published at the same _dmarc name.",
-    rationale: "When more than one TXT record starting with v=DMARC1 is found, policy discovery \
-                stops and receivers apply no DMARC at all (RFC 7489 §6.6.3 step 5): the domain \
-                is as unprotected as with no record, and no reports are sent.",
+    rationale: "When more than one TXT record starting with v=DMARC1 is found, receivers \
+                discard them all: those that follow RFC 9989 walk on up the DNS tree as if \
+                there were none (§4.10 steps 2 and 6), so a parent's or a public suffix's \
+                policy applies instead; those still on RFC 7489 stop and apply no DMARC at all \
+                (§6.6.3 step 5). Either way the record you meant is not the one applied, and \
+                its reports are not sent.",
     fix: "Merge the records into one TXT record and delete the others.",
     references: &["RFC 9989 §4.10", "RFC 7489 §6.6.3"],
     example: crate::finding::Example {
@@ -335,11 +386,55 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
         lookups.push(&org.txt);
     }
     findings.lookups_failed(Section::Dmarc, &lookups, "the DMARC policy was");
+    // The tree walk's other lookups: a failure the RFC 9989 verdict needed.
+    let walk_failures: Vec<&dyn super::lookup::AsFailure> = dmarc
+        .walk
+        .steps
+        .iter()
+        .map(|at| &at.txt)
+        .filter(|txt| {
+            txt.failure().is_some_and(|failure| {
+                !dmarc
+                    .walk
+                    .not_needed
+                    .iter()
+                    .any(|other| other.name == failure.name)
+            })
+        })
+        .map(|txt| txt as &dyn super::lookup::AsFailure)
+        .collect();
+    findings.lookups_failed(
+        Section::Dmarc,
+        &walk_failures,
+        "the RFC 9989 DMARC policy was",
+    );
+    if let Lookup::Failed(failure) = &dmarc.walk.domain_exists
+        && dmarc.walk.policy_for_domain.failure().is_some()
+    {
+        findings.lookups_failed(
+            Section::Dmarc,
+            &[failure],
+            "whether the domain exists (np or sp, RFC 9989 §4.10.1) was",
+        );
+    }
     for at in std::iter::once(&dmarc.at_domain).chain(&dmarc.at_organization) {
         report_lookalikes(at, findings);
     }
+    discovery_differs(facts, findings);
+    // A record only RFC 9989 receivers apply is checked as well.
+    if let Discovery::Found(walked) = &dmarc.walk.discovery
+        && !matches!(&dmarc.discovery, Discovery::Found(applied) if applied.name == walked.name)
+    {
+        let context = Context {
+            domain: Some(&facts.domain.ascii),
+            applied: Some(walked),
+        };
+        record_rules(&walked.record, &walked.name, &context, findings);
+    }
     match &dmarc.discovery {
         Discovery::NotVerified(_) => {}
+        // Missing under RFC 7489 only: the RFC 9989 record applies (dmarc-discovery-differs).
+        Discovery::Missing if matches!(dmarc.walk.discovery, Discovery::Found(_)) => {}
         Discovery::Missing => missing(facts, findings),
         Discovery::Multiple { name, records } => {
             let texts: Vec<String> = records
@@ -371,6 +466,144 @@ pub(super) fn check(facts: &Facts, findings: &mut Findings) {
             record_rules(&applied.record, &applied.name, &context, findings);
             check_authorizations(facts, applied, findings);
         }
+    }
+}
+
+/// The failed lookups of the tree walk that no verdict needed: marked as reported, so that
+/// they are not reported as failures of the audit (see `TreeWalk::not_needed`).
+pub(super) fn mark_not_needed(facts: &Facts, findings: &mut Findings) {
+    for failure in &facts.dmarc.walk.not_needed {
+        findings
+            .reported_failures
+            .insert((failure.name.clone(), failure.rtype));
+    }
+}
+
+/// What one standard's discovery decided, for comparing and showing.
+struct View {
+    record: Option<Name>,
+    organizational_domain: Option<Name>,
+    policy: Option<Policy>,
+}
+
+impl View {
+    fn describe(&self) -> String {
+        let org = self
+            .organizational_domain
+            .as_ref()
+            .map_or_else(|| "not verified".to_owned(), ToString::to_string);
+        match (&self.record, self.policy) {
+            (Some(record), Some(policy)) => {
+                format!("p={policy} from {record} (organizational domain {org})")
+            }
+            (Some(record), None) => {
+                format!(
+                    "no policy: they ignore the record at {record} (organizational domain {org})"
+                )
+            }
+            (None, _) => {
+                format!("no DMARC at all: no record applies (organizational domain {org})")
+            }
+        }
+    }
+}
+
+/// The RFC 9989 policy of the domain's mail: the walk's record read as RFC 9989 reads it
+/// (`t=y`, no `pct`, a missing `p`), with `np` for a domain that does not exist (computed by
+/// `gather::dmarc::policy_9989`).
+fn policy_9989(facts: &Facts) -> Option<Policy> {
+    facts
+        .dmarc
+        .walk
+        .policy_for_domain
+        .found()
+        .map(|policy| policy.policy)
+}
+
+/// `dmarc-discovery-differs`: the two standards pick a different record, organizational
+/// domain or policy. Nothing is said when either could not be verified, or when they agree.
+fn discovery_differs(facts: &Facts, findings: &mut Findings) {
+    let dmarc = &facts.dmarc;
+    let walk = &dmarc.walk;
+    if matches!(walk.discovery, Discovery::NotVerified(_))
+        || matches!(dmarc.discovery, Discovery::NotVerified(_))
+    {
+        return;
+    }
+    let found = |discovery: &Discovery| match discovery {
+        Discovery::Found(applied) => Some(applied.name.clone()),
+        _ => None,
+    };
+    let new = View {
+        record: found(&walk.discovery),
+        organizational_domain: walk.organizational_domain.found().cloned(),
+        policy: policy_9989(facts),
+    };
+    let old = View {
+        record: found(&dmarc.discovery),
+        organizational_domain: Some(dmarc.organizational_domain.clone()),
+        policy: dmarc.policy_for_domain.found().map(|policy| policy.policy),
+    };
+    // No record under either standard: no DMARC, so no alignment either (RFC 9989 §4.10.2
+    // needs none then), and the organizational domains do not matter.
+    if new.record.is_none() && old.record.is_none() {
+        return;
+    }
+    let mut what = Vec::new();
+    if new.record != old.record {
+        what.push("record");
+    }
+    if new.organizational_domain.is_some() && new.organizational_domain != old.organizational_domain
+    {
+        what.push("organizational domain");
+    }
+    if new.policy != old.policy {
+        what.push("policy");
+    }
+    if what.is_empty() {
+        return;
+    }
+    let domain = &facts.domain.ascii;
+    let mut message = format!(
+        "the two DMARC standards disagree about {domain} (the {}): receivers that follow \
+         RFC 9989 (the DNS tree walk, §4.10) apply {}; receivers still on RFC 7489 (the Public \
+         Suffix List, §6.6.3) apply {}",
+        join_and(&what),
+        new.describe(),
+        old.describe()
+    );
+    if !walk.psd_records.is_empty() {
+        let names: Vec<String> = walk.psd_records.iter().map(ToString::to_string).collect();
+        let _ = write!(
+            message,
+            "; a public suffix operator's record (psd=y) is published at {}",
+            names.join(", ")
+        );
+    }
+    if what.contains(&"organizational domain") {
+        message.push_str(
+            "; relaxed alignment compares organizational domains, so an SPF or DKIM domain \
+             aligned under one standard may not be under the other",
+        );
+    }
+    let org = &dmarc.organizational_domain;
+    findings.push(
+        Finding::new(&DMARC_DISCOVERY_DIFFERS, domain, message).with_fix(format!(
+            "Make both standards agree: publish the organizational domain's record at \
+             _dmarc.{org} with psd=n (RFC 9989 §4.7: it is then the organizational domain for \
+             itself and its subdomains under both), e.g. `_dmarc.{org}. 3600 IN TXT \
+             \"v=DMARC1; p=reject; psd=n; rua=mailto:dmarc-reports@{org}\"`, and give {domain} \
+             its own _dmarc record if it needs a policy of its own."
+        )),
+    );
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

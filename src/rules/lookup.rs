@@ -34,6 +34,7 @@ pub static DNS_LOOKUP_FAILED: Rule = Rule {
               mail  A    93.184.216.34",
         good: "@     MX   10 mail.example.com.\n\
                mail  A    93.184.216.34\n\
+               _dmarc TXT \"v=DMARC1; p=none\"\n\
                $ORIGIN 216.184.93.in-addr.arpa.\n\
                34    PTR  mail.example.com.",
     },

@@ -66,6 +66,7 @@ pub static RULES: &[&Rule] = &[
     &dkim::DKIM_SHA1_ONLY,
     &dmarc::DMARC_MISSING,
     &dmarc::DMARC_MULTIPLE_RECORDS,
+    &dmarc::DMARC_DISCOVERY_DIFFERS,
     &dmarc::DMARC_SYNTAX,
     &dmarc::DMARC_POLICY_NONE,
     &dmarc::DMARC_SUBDOMAIN_POLICY_WEAKER,
@@ -119,6 +120,7 @@ pub fn check(facts: &Facts) -> Vec<Finding> {
     }
     expect::check(facts, &mut findings);
     lookup::check(facts, &mut findings);
+    dmarc::mark_not_needed(facts, &mut findings);
     findings.remaining_failures(facts);
     let mut findings = findings.into_list();
     // Stable sort: within a section, the order the family produced them in.

@@ -131,8 +131,8 @@ pub fn fan_out_zone(width: usize, a_terms: usize, a_first: bool) -> String {
 }
 
 /// 50 MX hosts of 100 IPv4 addresses, each address with 5 PTR names of its own (`mxfan.test`
-/// and its reverse zone), and 1,000 MX hosts of one address (`onek.test`).
-pub fn mx_fan_out_zones() -> [(&'static str, String); 3] {
+/// and its reverse zone), 1,000 MX hosts of one address (`onek.test`), and an empty `_dmarc.test`.
+pub fn mx_fan_out_zones() -> [(&'static str, String); 4] {
     let mut hosts = String::new();
     let mut reverse = String::new();
     for host in 0..50 {
@@ -155,6 +155,9 @@ pub fn mx_fan_out_zones() -> [(&'static str, String); 3] {
         ("mxfan.test", hosts),
         ("184.93.in-addr.arpa", reverse),
         ("onek.test", onek),
+        // The top-level domain answers the DMARC tree walk (RFC 9989) without a record, as in
+        // the real DNS, instead of refusing it.
+        ("_dmarc.test", String::new()),
     ]
 }
 

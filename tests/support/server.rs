@@ -53,6 +53,7 @@ impl Behaviour {
                 ("timeout.failing.test".to_owned(), Action::Drop),
                 ("mx.servfail.failing.test".to_owned(), Action::ServFail),
                 ("_dmarc.notverified.dmarc.test".to_owned(), Action::Drop),
+                ("_dmarc.fail.walkagree.test".to_owned(), Action::Drop),
                 (
                     "slow.failing.test".to_owned(),
                     Action::Delay(Duration::from_millis(300)),

@@ -90,10 +90,11 @@ pub struct NetworkSource {
 }
 
 /// Tries that time out, on a server that has never answered anything, before the server is
-/// given up on for the rest of the run: a resolver that is down (or a wrong address) then
-/// costs one timeout, not one per query and retry (30 domains took 39 s and printed 8
-/// warnings each). A server that has answered once is never given up on: a timeout then is
-/// the question's, not the server's.
+/// probed (the root's NS records, which any working resolver answers at once) and, if it does
+/// not answer that either, given up on for the rest of the run: a resolver that is down (or a
+/// wrong address) then costs a few timeouts, not one per query and retry (30 domains took
+/// 39 s and printed 8 warnings each). A server that has answered once is never given up on:
+/// a timeout then is the question's, not the server's.
 pub const DEAD_AFTER_SILENT_TRIES: usize = 12;
 
 /// What the run is told, once, when a server is given up on: its address and how many tries
@@ -111,6 +112,8 @@ impl std::fmt::Debug for DeadServerNotice {
 struct ServerHealth {
     answered: std::sync::atomic::AtomicBool,
     silent_tries: std::sync::atomic::AtomicUsize,
+    /// Whether the probe that decides is under way (one at a time).
+    probing: std::sync::atomic::AtomicBool,
     dead: std::sync::atomic::AtomicBool,
 }
 
@@ -124,14 +127,15 @@ impl ServerHealth {
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Counts a try that timed out; true when this one makes the server dead (once).
+    /// Counts a try that timed out; `Some(tries)` when the server has now left
+    /// [`DEAD_AFTER_SILENT_TRIES`] unanswered and the caller is the one to probe it.
     fn timed_out(&self) -> Option<usize> {
         use std::sync::atomic::Ordering::Relaxed;
-        if self.answered.load(Relaxed) {
+        if self.answered.load(Relaxed) || self.dead.load(Relaxed) {
             return None;
         }
         let silent = self.silent_tries.fetch_add(1, Relaxed) + 1;
-        (silent >= DEAD_AFTER_SILENT_TRIES && !self.dead.swap(true, Relaxed)).then_some(silent)
+        (silent >= DEAD_AFTER_SILENT_TRIES && !self.probing.swap(true, Relaxed)).then_some(silent)
     }
 }
 
@@ -196,6 +200,36 @@ impl NetworkSource {
         Arc::clone(&self.in_flight).acquire_owned().await.ok()
     }
 
+    /// Decides whether a server that has answered none of `silent` tries is down, or only
+    /// slow on the names asked so far (the domain's own name servers are dead, and a resolver
+    /// waits for them longer than mailcheck does): it is asked for the root's NS records,
+    /// which any working resolver answers at once from its cache. No answer in time: the
+    /// server is given up on, and the run told once.
+    async fn probe(&self, server: SocketAddr, health: &ServerHealth, silent: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let question = Query::query(hrr::Name::root(), hrr::RecordType::NS);
+        let answered = match encode_query(&question) {
+            Ok(query) => {
+                let permit = self.permit().await;
+                matches!(
+                    self.udp
+                        .exchange(server, &query, &question, self.timeout, permit)
+                        .await,
+                    Exchange::Answer(_)
+                )
+            }
+            Err(_) => false,
+        };
+        if answered {
+            health.answered();
+        } else if !health.dead.swap(true, Relaxed)
+            && let Some(notice) = &self.notice
+        {
+            (notice.0)(server, silent + 1);
+        }
+        health.probing.store(false, Relaxed);
+    }
+
     /// Looks `name` up and gives what the server answered about it: the records of the type,
     /// with the CNAME chain leading to them; or the chain alone where the server stopped
     /// following it (an authoritative server stops at the edge of its zones), which
@@ -220,6 +254,12 @@ impl NetworkSource {
         };
         let mut last = Outcome::Error("no name server to ask".to_owned());
         for attempt in 0..=self.retries {
+            if self.health.iter().all(ServerHealth::is_dead) {
+                // Every server was given up on: nothing to wait for.
+                return Err(Outcome::Error(
+                    "not sent: no name server has answered any query".to_owned(),
+                ));
+            }
             if attempt > 0 {
                 tokio::time::sleep(backoff(attempt)).await;
             }
@@ -245,8 +285,8 @@ impl NetworkSource {
                 match &exchange {
                     Exchange::Answer(_) => health.answered(),
                     Exchange::Timeout => {
-                        if let (Some(silent), Some(notice)) = (health.timed_out(), &self.notice) {
-                            (notice.0)(server, silent);
+                        if let Some(silent) = health.timed_out() {
+                            self.probe(server, health, silent).await;
                         }
                     }
                     Exchange::Failed(_) => {}
