@@ -75,6 +75,7 @@ fn real_main() -> anyhow::Result<ExitStatus> {
     };
     let stdout_is_terminal = output_file.is_none() && io::stdout().is_terminal();
     render::human::set_width(output_width(stdout_is_terminal));
+    render::human::set_ascii(!shows_unicode());
     let stdout_colour = human && cli::stream_colour(cli.output.color, env, stdout_is_terminal);
     let stderr_colour =
         human && cli::stream_colour(cli.output.color, env, io::stderr().is_terminal());
@@ -115,6 +116,23 @@ fn real_main() -> anyhow::Result<ExitStatus> {
     let status = runtime.block_on(cli::run(cli, &mut out, &mut err))?;
     out.flush()?;
     Ok(status)
+}
+
+/// Whether the terminal can show the marks' Unicode (✔ ▲ ✖): not under `TERM=dumb`, nor
+/// under a locale that is set and is not UTF-8 (`LC_ALL`, else `LC_CTYPE`, else `LANG`, as
+/// the C library reads them; none set is taken as UTF-8, as terminals today are).
+fn shows_unicode() -> bool {
+    if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
+        return false;
+    }
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty());
+    locale.is_none_or(|locale| {
+        let locale = locale.to_ascii_lowercase();
+        locale.contains("utf-8") || locale.contains("utf8")
+    })
 }
 
 /// The width human output is wrapped to: `COLUMNS` when it is a number, else the terminal's

@@ -1185,3 +1185,35 @@ fn zone_files_are_checked_as_their_own_zones() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Where the terminal cannot show Unicode (`TERM=dumb`, or a locale that is not UTF-8), the
+/// marks are plain ASCII.
+#[test]
+fn marks_are_ascii_where_unicode_cannot_be_shown() {
+    for (name, value) in [
+        ("TERM", "dumb"),
+        ("LANG", "C"),
+        ("LC_ALL", "en_US.ISO-8859-1"),
+    ] {
+        let output = mailcheck_fixtures()
+            .env(name, value)
+            .args(["--color", "never", "mx-private.test"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("  x MX "), "{name}={value}: {text}");
+        assert!(text.contains("x error "), "{name}={value}: {text}");
+        for unicode in ['✔', '✖', '▲', 'ℹ'] {
+            assert!(
+                !text.contains(unicode),
+                "{name}={value}: {unicode} in {text}"
+            );
+        }
+    }
+    let output = mailcheck_fixtures()
+        .env("LANG", "en_US.UTF-8")
+        .args(["--color", "never", "mx-private.test"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("✖ error "));
+}

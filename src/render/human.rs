@@ -45,6 +45,24 @@ fn width() -> usize {
     WIDTH.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Whether the marks are plain ASCII (`ok`, `x`, `!`) because the terminal cannot show
+/// Unicode; decided once by the caller ([`set_ascii`]).
+static ASCII: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets whether the marks of human output are plain ASCII.
+pub fn set_ascii(ascii: bool) {
+    ASCII.store(ascii, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A mark: its Unicode form, or its ASCII form when the terminal cannot show Unicode.
+fn mark(unicode: &'static str, ascii: &'static str) -> &'static str {
+    if ASCII.load(std::sync::atomic::Ordering::Relaxed) {
+        ascii
+    } else {
+        unicode
+    }
+}
+
 /// Writes `report` for a person to read.
 pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let term = &mut Term::new(out);
@@ -179,7 +197,12 @@ fn render_lint(lint: &LintReport, term: &mut Term) -> io::Result<()> {
         )?;
     }
     if lint.findings.is_empty() {
-        emit!(term, "  ", Piece::from("✔").green(), " no problems found")?;
+        emit!(
+            term,
+            "  ",
+            Piece::from(mark("✔", "ok")).green(),
+            " no problems found"
+        )?;
     }
     for finding in &lint.findings {
         render_finding(finding, term)?;
@@ -285,13 +308,13 @@ fn verdict_block(domain: &DomainReport, term: &mut Term) -> io::Result<()> {
             count(Severity::Info),
         );
         let mark = if errors > 0 {
-            Piece::from("✖").red().bold()
+            Piece::from(mark("✖", "x")).red().bold()
         } else if warnings > 0 {
-            Piece::from("▲").yellow().bold()
+            Piece::from(mark("▲", "!")).yellow().bold()
         } else if not_applicable(section) {
-            Piece::from("–").dimmed()
+            Piece::from(mark("–", "-")).dimmed()
         } else {
-            Piece::from("✔").green()
+            Piece::from(mark("✔", "+")).green()
         };
         let mut counted = Vec::new();
         for (number, one, many) in [
@@ -371,7 +394,12 @@ fn render_section(domain: &DomainReport, section: Section, term: &mut Term) -> i
         .as_ref()
         .is_some_and(|not_applicable| not_applicable.sections.contains(&section));
     if findings.is_empty() && !not_applicable {
-        emit!(term, "  ", Piece::from("✔").green(), " no problems found")?;
+        emit!(
+            term,
+            "  ",
+            Piece::from(mark("✔", "ok")).green(),
+            " no problems found"
+        )?;
     }
     for finding in findings {
         render_finding(finding, term)?;
@@ -381,9 +409,9 @@ fn render_section(domain: &DomainReport, section: Section, term: &mut Term) -> i
 
 fn marker(severity: Severity) -> Piece<'static> {
     match severity {
-        Severity::Error => Piece::from("✖ error").red().bold(),
-        Severity::Warning => Piece::from("▲ warning").yellow().bold(),
-        Severity::Info => Piece::from("ℹ info").blue().bold(),
+        Severity::Error => Piece::from(mark("✖ error", "x error")).red().bold(),
+        Severity::Warning => Piece::from(mark("▲ warning", "! warning")).yellow().bold(),
+        Severity::Info => Piece::from(mark("ℹ info", "i info")).blue().bold(),
     }
 }
 

@@ -780,16 +780,14 @@ pub(super) fn record_rules(
             ),
         };
         let next = dmarc::step_record(record, Policy::Quarantine, &report_address);
-        let last = dmarc::step_record(record, Policy::Reject, &report_address);
         findings.push(
+            // The whole path, with the record of each step, is shown once, with the DMARC
+            // record (the step-up path); the fix gives the next step only.
             Finding::new(&DMARC_POLICY_NONE, subject, message).with_fix(format!(
-                "Step up in three stages, reading the aggregate reports at each. 1 (now, \
-                 none): keep the policy at none until the reports show every service that \
-                 sends as {example_domain} passing SPF or DKIM with alignment, usually 2 to 4 \
-                 weeks. 2 (quarantine: failing mail goes to spam): publish \
-                 `_dmarc.{example_domain}. IN TXT \"{next}\"`. 3 (reject: failing mail is \
-                 refused): after a few more weeks without legitimate failures, publish \
-                 `_dmarc.{example_domain}. IN TXT \"{last}\"`."
+                "Follow the step-up path shown with the record, reading the aggregate reports \
+                 at each stage. Next, once every service that sends as {example_domain} passes \
+                 SPF or DKIM with alignment: `_dmarc.{example_domain}. IN TXT \"{next}\"`; \
+                 then, after a few more weeks without legitimate failures, p=reject."
             )),
         );
     }

@@ -27,6 +27,11 @@ pub fn mailcheck() -> Command {
         .env_remove("FORCE_COLOR")
         // Human output is wrapped to COLUMNS when it is set: the snapshots are at 100.
         .env_remove("COLUMNS")
+        // The marks are Unicode unless the terminal or the locale says otherwise.
+        .env_remove("TERM")
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .env_remove("LANG")
         // A mailcheck.toml in a directory above the clone must not change the tests.
         .env("MAILCHECK_NO_CONFIG", "1")
         .env_remove("RUST_BACKTRACE")
