@@ -223,6 +223,52 @@ impl ReportSink for GithubSink<'_> {
     }
 }
 
+/// `--format sarif`: one SARIF log, written when every domain is done (a SARIF log is one
+/// document; the findings are kept until then, the rest of each report is not).
+pub struct SarifSink<'w> {
+    out: &'w mut dyn Write,
+    order: InOrder<DomainReport>,
+    results: Vec<(String, crate::finding::Finding)>,
+}
+
+impl<'w> SarifSink<'w> {
+    /// Writes to `out`.
+    pub fn new(out: &'w mut dyn Write) -> Self {
+        SarifSink {
+            out,
+            order: InOrder::default(),
+            results: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, report: DomainReport) {
+        let domain = report.domain;
+        self.results.extend(
+            report
+                .findings
+                .into_iter()
+                .map(|finding| (domain.clone(), finding)),
+        );
+    }
+}
+
+impl ReportSink for SarifSink<'_> {
+    fn domain_done(&mut self, index: usize, report: DomainReport) -> io::Result<()> {
+        for report in self.order.push(index, report) {
+            self.keep(report);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &InputErrors, _: Option<&ToolError>) -> io::Result<()> {
+        for report in self.order.drain_rest() {
+            self.keep(report);
+        }
+        render::sarif::render(&self.results, self.out)?;
+        self.out.flush()
+    }
+}
+
 /// One JSON document, written as it goes: each domain's entry as soon as every domain before it
 /// is done (input order), so only the reports waiting for an earlier one are held, and the
 /// document is nearly all written when the last domain finishes. The bytes are those of

@@ -298,6 +298,8 @@ pub enum Format {
     /// GitHub Actions workflow commands (annotations), and a Markdown summary appended to
     /// $GITHUB_STEP_SUMMARY when it is set.
     Github,
+    /// SARIF 2.1.0, for code scanning (one result per finding; zone files' lines located).
+    Sarif,
 }
 
 /// When to colour.

@@ -20,7 +20,9 @@ use crate::dns::network::DeadServerNotice;
 use crate::domain::{DomainName, parse_domain};
 use crate::finding::{RecordKind, Rule};
 use crate::gather::GatherOptions;
-use crate::output::{GithubSink, HumanSink, JsonSink, NdjsonSink, PeopleFormat, ReportSink, Tally};
+use crate::output::{
+    GithubSink, HumanSink, JsonSink, NdjsonSink, PeopleFormat, ReportSink, SarifSink, Tally,
+};
 use crate::progress::Progress;
 use crate::render;
 use crate::report::{InputErrors, LintReport, Report, SCHEMA_VERSION, ToolError, ToolInfo};
@@ -141,7 +143,7 @@ pub fn report_error(
 /// line is an object); nothing for human output.
 fn write_json(value: &impl Serialize, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Human | Format::Short | Format::Github => return Ok(()),
+        Format::Human | Format::Short | Format::Github | Format::Sarif => return Ok(()),
         Format::Json => render::json::write_pretty(value, &mut *out)?,
         Format::Ndjson => render::json::write_compact(value, &mut *out)?,
     }
@@ -381,6 +383,7 @@ fn sink_for<'w>(
                 .map(std::path::PathBuf::from),
         )),
         Format::Json => Box::new(JsonSink::new(out).with_nameservers(nameservers)),
+        Format::Sarif => Box::new(SarifSink::new(out)),
         Format::Ndjson => Box::new(NdjsonSink::new(out)),
     }
 }
@@ -469,6 +472,20 @@ fn write_report(
         Format::Json => render::json::render(report, out),
         Format::Short => render::short::render(report, out),
         Format::Github => render::github::render(report, out),
+        Format::Sarif => {
+            let mut results = Vec::new();
+            for domain in &report.domains {
+                for finding in &domain.findings {
+                    results.push((domain.domain.clone(), finding.clone()));
+                }
+            }
+            for lint in &report.lints {
+                for finding in &lint.findings {
+                    results.push((format!("{} record", lint.kind.name()), finding.clone()));
+                }
+            }
+            render::sarif::render(&results, out)
+        }
         // NDJSON: the one document on one line.
         Format::Ndjson => write_json(report, format, out),
     }
@@ -588,10 +605,10 @@ fn explain(
                 write_json(rule, format, out)?;
             }
         }
-        Format::Human | Format::Short | Format::Github if rule.is_some() => {
+        Format::Human | Format::Short | Format::Github | Format::Sarif if rule.is_some() => {
             render::human::render_rule(rules[0], out)?;
         }
-        Format::Human | Format::Short | Format::Github => {
+        Format::Human | Format::Short | Format::Github | Format::Sarif => {
             render::human::render_rule_list(&rules, out)?;
         }
     }

@@ -6,5 +6,6 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod short;
 mod term;
