@@ -10,7 +10,19 @@ use std::fmt;
 use serde::Serialize;
 
 /// A byte range `start..end` in a record's text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    schemars::JsonSchema,
+)]
 pub struct Span {
     /// First byte.
     pub start: usize,
@@ -50,7 +62,9 @@ impl Span {
 /// - `error`: mail is (or will be) lost, rejected, spoofable or misrouted; fix it.
 /// - `warning`: works today but is fragile, weaker than it should be, or against a SHOULD.
 /// - `info`: worth knowing; nothing to fix unless it is not what you meant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing.
@@ -80,7 +94,7 @@ impl fmt::Display for Severity {
 
 /// One problem found while parsing a record: where, what, how serious, and (rarely) a fix made
 /// for this case.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     /// Where in the record's text.
     pub span: Span,

@@ -74,8 +74,19 @@ impl Serialize for Name {
     }
 }
 
+// A name is written as its text: the schema of a string.
+impl schemars::JsonSchema for Name {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DomainNameText".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
+    }
+}
+
 /// A domain name given on the command line, checked to be a plausible mail domain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DomainName {
     /// The A-label form that is queried, e.g. `xn--bcher-kva.example`.
     pub ascii: Name,

@@ -13,7 +13,9 @@ pub use crate::diagnostic::Severity;
 use crate::diagnostic::Span;
 
 /// The part of the report a finding belongs to, in display order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Section {
     /// Problems of a zone file given with `--zone`.
@@ -75,7 +77,7 @@ impl Section {
 }
 
 /// One problem found, about one subject.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     /// The rule's id, e.g. `mx-target-cname`.
     pub rule: &'static str,
@@ -101,7 +103,7 @@ pub struct Finding {
 
 /// A place in a file the user gave: the file as named on the command line (or reached through
 /// `$INCLUDE`), the line, and the column when known (1-based).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FileLocation {
     /// The file's path as the user wrote it.
     pub file: String,
@@ -118,7 +120,7 @@ pub struct FileLocation {
 /// the span, and the span itself whole. A record can be 60 KB and hold thousands of problems;
 /// a copy of the whole record in every finding made one domain's report a gigabyte (issue
 /// 12). When the window is not the whole record, [`Excerpt::window`] says where it is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Excerpt {
     /// The record's text around the span (character-strings joined): the whole record when it
     /// is short enough, else a window of it.
@@ -132,7 +134,7 @@ pub struct Excerpt {
 }
 
 /// Where an excerpt's text is in a record that was cut around the span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Window {
     /// Bytes of the record before the excerpt's text (0 when only the end was cut).
     pub offset: usize,
@@ -251,7 +253,7 @@ impl Finding {
 }
 
 /// The documentation and default severity of one rule.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Rule {
     /// Kebab-case name of the problem, e.g. `mx-target-cname`. Never reused.
     pub id: &'static str,
@@ -352,6 +354,27 @@ impl Example {
 /// In JSON, the kind is a field of the example: `{"kind": "record", "record": "spf", "bad":
 /// …, "good": …}`, `{"kind": "zone", …}`, `{"kind": "zone-file", …}` and `{"kind": "expect",
 /// "expected": …, …}`.
+// An example is written as an object of its kind, bad and good texts (see its Serialize).
+impl schemars::JsonSchema for Example {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RuleExample".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "kind": {"enum": ["record", "zone", "zone-file", "expect"]},
+                "record": {"type": "string"},
+                "expected": {"type": "string"},
+                "bad": {"type": "string"},
+                "good": {"type": "string"}
+            },
+            "required": ["kind", "bad", "good"]
+        })
+    }
+}
+
 impl Serialize for Example {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let fields = if matches!(self.kind, ExampleKind::Record(_) | ExampleKind::Expect(_)) {
@@ -379,7 +402,7 @@ impl Serialize for Example {
 }
 
 /// The kinds of record that can be checked on their own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordKind {
     /// An SPF record (`v=spf1 …`), published as TXT at the domain.

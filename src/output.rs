@@ -392,12 +392,12 @@ impl<'w> NdjsonSink<'w> {
 }
 
 /// The last line of NDJSON output.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct RunLine<'a> {
     run: RunSummary<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct RunSummary<'a> {
     schema_version: u32,
     domains: usize,
@@ -476,6 +476,44 @@ impl<T> InOrder<T> {
     pub fn drain_rest(&mut self) -> Vec<T> {
         std::mem::take(&mut self.pending).into_values().collect()
     }
+}
+
+/// The JSON Schema of `--format json` (and of `explain --json`): a report, the document of a
+/// run that stopped before it began, or the list of rules; generated from the types that are
+/// written, and checked in as `schema/mailcheck.schema.json` (a test fails when they differ).
+pub fn document_schema() -> schemars::Schema {
+    #[derive(schemars::JsonSchema)]
+    #[schemars(untagged)]
+    #[allow(dead_code, clippy::large_enum_variant)] // only its schema is used
+    enum Document {
+        Report(Report),
+        Error(crate::report::ErrorDocument),
+        Rules(Vec<crate::finding::Rule>),
+    }
+    schema_of::<Document>()
+}
+
+/// The JSON Schema of one line of `--format ndjson`: a domain's report, the run line that
+/// ends the output, or the document of a run that stopped before it began; checked in as
+/// `schema/mailcheck-ndjson.schema.json`.
+pub fn ndjson_line_schema() -> schemars::Schema {
+    #[derive(schemars::JsonSchema)]
+    #[schemars(untagged)]
+    #[allow(dead_code, clippy::large_enum_variant)] // only its schema is used
+    enum Line {
+        Domain(DomainReport),
+        Run(RunLine<'static>),
+        Error(crate::report::ErrorDocument),
+    }
+    schema_of::<Line>()
+}
+
+/// The schema of `T` as it is written (a field left out when empty is not required).
+fn schema_of<T: schemars::JsonSchema>() -> schemars::Schema {
+    schemars::generate::SchemaSettings::default()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<T>()
 }
 
 #[cfg(test)]

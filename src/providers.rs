@@ -100,7 +100,7 @@ impl Evidence {
 }
 
 /// A provider the domain uses, and why mailcheck thinks so.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DetectedProvider {
     /// The provider's name.
     pub name: String,

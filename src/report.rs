@@ -14,7 +14,7 @@ use crate::finding::{Finding, Severity};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A whole run: one entry per domain.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// The version of this document's shape.
     pub schema_version: u32,
@@ -43,7 +43,7 @@ pub struct Report {
 }
 
 /// One `check_host()` run (`mailcheck spf`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SpfCheckReport {
     /// The client address.
     pub ip: String,
@@ -89,7 +89,7 @@ impl Report {
 }
 
 /// One record's text checked on its own, with no DNS.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct LintReport {
     /// What kind of record it is (`spf`, `dkim`, `dmarc`, …).
     pub kind: crate::finding::RecordKind,
@@ -122,8 +122,20 @@ impl LintReport {
     }
 }
 
+/// The JSON document of a run that stopped before it began (a usage or input error): the
+/// version of the shape, the tool, and the error.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct ErrorDocument {
+    /// The version of this document's shape.
+    pub schema_version: u32,
+    /// The tool that wrote it.
+    pub tool: ToolInfo,
+    /// What went wrong.
+    pub error: ToolError,
+}
+
 /// Name and version of the tool.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ToolInfo {
     /// Always `mailcheck`.
     pub name: &'static str,
@@ -141,7 +153,7 @@ impl Default for ToolInfo {
 }
 
 /// Everything about one domain.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DomainReport {
     /// The domain, in A-label form.
     pub domain: String,
@@ -245,7 +257,7 @@ impl DomainReport {
 }
 
 /// A finding left out of a report by `--ignore` or `--select`, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct IgnoredFinding {
     /// The rule's id.
     pub rule: &'static str,
@@ -257,7 +269,7 @@ pub struct IgnoredFinding {
 }
 
 /// Whether every lookup of an audit completed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AuditStatus {
     /// Every lookup got an answer (records, NODATA or NXDOMAIN).
@@ -268,7 +280,7 @@ pub enum AuditStatus {
 }
 
 /// Counts for one domain.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Findings of severity error.
     pub errors: usize,
@@ -312,7 +324,7 @@ impl Summary {
 }
 
 /// A line of a domain list that is not a domain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct InputLineError {
     /// 1-based line number.
     pub line: usize,
@@ -332,7 +344,7 @@ pub const MAX_INPUT_ERRORS: usize = 100;
 
 /// The invalid lines of a domain list: the first [`MAX_INPUT_ERRORS`], and a count of the
 /// rest.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct InputErrors {
     /// The first invalid lines, in input order.
     #[serde(rename = "input_errors", skip_serializing_if = "Vec::is_empty")]
@@ -360,7 +372,7 @@ impl InputErrors {
 
 /// An error of the tool itself, as JSON shows it (`error`): on its own in a document when the
 /// run could not start, beside the results when it came at the end.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ToolError {
     /// `input`: a usage or input error, exit code 2; `interrupted`: Ctrl-C, exit code 130.
     pub kind: &'static str,

@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::domain::Name;
 
 /// The record types mailcheck asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 pub enum RecordType {
     /// IPv4 address.
     A,

@@ -25,7 +25,9 @@ use crate::output::{
 };
 use crate::progress::Progress;
 use crate::render;
-use crate::report::{InputErrors, LintReport, Report, SCHEMA_VERSION, ToolError, ToolInfo};
+use crate::report::{
+    ErrorDocument, InputErrors, LintReport, Report, SCHEMA_VERSION, ToolError, ToolInfo,
+};
 use crate::rules::{RULES, find_rule};
 use crate::selection::{DomainLists, Selection, Selections};
 use crate::sources::AuditSources;
@@ -124,12 +126,6 @@ pub fn report_error(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct ErrorDocument {
-        schema_version: u32,
-        tool: ToolInfo,
-        error: ToolError,
-    }
     render::human::render_error(message, err)?;
     let document = ErrorDocument {
         schema_version: SCHEMA_VERSION,

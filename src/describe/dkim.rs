@@ -372,7 +372,7 @@ pub fn record_overview(key: &DkimRecord) -> Vec<OverviewLine> {
 }
 
 /// The DKIM selectors checked and what they publish (JSON `records.dkim`).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct DkimRecordsReport {
     /// `discovery` (the built-in list was probed) or `named` (`--selector`).
     pub mode: &'static str,
@@ -389,7 +389,7 @@ pub struct DkimRecordsReport {
 }
 
 /// One selector.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DkimSelectorReport {
     /// The selector.
     pub selector: String,
@@ -406,7 +406,7 @@ pub struct DkimSelectorReport {
 }
 
 /// One DKIM key record.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DkimKeyReport {
     /// The record's text (character-strings joined).
     pub record: String,

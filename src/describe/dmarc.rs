@@ -614,7 +614,7 @@ pub fn step_up_lines(
 }
 
 /// DMARC: which record applies, why, and what it says.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DmarcReport {
     /// `found`, `missing`, `multiple` or `not-verified`.
     pub status: RecordStatus,
@@ -660,7 +660,7 @@ pub struct DmarcReport {
 }
 
 /// Policy discovery under both standards (JSON `records.dmarc.discovery`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Discoveries {
     /// RFC 9989: the DNS tree walk (§4.10).
     pub rfc9989: DiscoveryView,
@@ -669,7 +669,7 @@ pub struct Discoveries {
 }
 
 /// What one standard's discovery decided.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DiscoveryView {
     /// `found`, `missing`, `multiple` or `not-verified`.
     pub status: RecordStatus,
@@ -705,7 +705,7 @@ pub struct DiscoveryView {
 }
 
 /// One report address of `rua` or `ruf`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DestinationReport {
     /// `rua` or `ruf`.
     pub tag: &'static str,

@@ -111,7 +111,7 @@ pub fn overview(expected: Option<&ExpectFacts>) -> Vec<OverviewLine> {
 }
 
 /// One expected record and what was found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ExpectedRecordReport {
     /// The owner name, absolute (relative names of the file are under the audited domain).
     pub name: String,

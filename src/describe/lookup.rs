@@ -45,7 +45,7 @@ pub fn queries(log: &[QueryLogEntry], not_needed: &[Failure]) -> Vec<QueryReport
 }
 
 /// One DNS question as JSON shows it (and `--verbose` prints).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct QueryReport {
     /// The name asked for.
     pub name: String,

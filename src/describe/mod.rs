@@ -34,7 +34,7 @@ pub const NOT_APPLICABLE: &str = "not checked: the domain does not exist";
 /// JSON `not_applicable`: the sections that do not apply and why, when the domain does not
 /// exist (NXDOMAIN at the apex). `records` keeps every family, with its lookups, so the
 /// document's shape does not change; this says not to read them as "missing".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NotApplicable {
     /// Why: `domain-does-not-exist`.
     pub reason: &'static str,
@@ -96,7 +96,7 @@ pub fn overview(facts: &Facts) -> Vec<OverviewLine> {
 }
 
 /// The records found, as structured data (JSON `records`).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Records {
     /// MX records with their hosts' addresses and reverse DNS.
     pub mx: Vec<mx::MxReport>,

@@ -95,7 +95,7 @@ fn host<'f>(mx: &'f MxFacts, name: &Name) -> Option<&'f MxHost> {
 }
 
 /// One MX record and what its target resolves to.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MxReport {
     /// Lower is preferred.
     pub preference: u16,
@@ -109,7 +109,7 @@ pub struct MxReport {
 }
 
 /// One address of an MX host.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct AddressReport {
     /// The address.
     pub ip: String,
@@ -118,7 +118,7 @@ pub struct AddressReport {
 }
 
 /// One PTR name of an address.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PtrReport {
     /// The name.
     pub name: String,

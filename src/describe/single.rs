@@ -52,7 +52,7 @@ pub(super) fn overview<T>(
 }
 
 /// Whether a record type is published.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordStatus {
     /// Exactly one record applies.
@@ -66,7 +66,7 @@ pub enum RecordStatus {
 }
 
 /// MTA-STS, TLS-RPT or BIMI: the single record at its name.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SingleRecordReport<T> {
     /// The name asked, e.g. `_mta-sts.example.com`.
     pub name: String,

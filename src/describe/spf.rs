@@ -363,7 +363,7 @@ fn strings(text: &TxtRecord) -> String {
 }
 
 /// The domain's SPF policy as JSON shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SpfReport {
     /// Terms that cause DNS lookups, counted in evaluation order through every include.
     pub lookups: u32,
@@ -386,7 +386,7 @@ pub struct SpfReport {
 }
 
 /// One term on the way to a lookup.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SpfPathReport {
     /// The domain whose record holds the term.
     pub domain: String,
@@ -395,7 +395,7 @@ pub struct SpfPathReport {
 }
 
 /// One domain's SPF record in the tree.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct SpfNodeReport {
     /// The domain.
     pub domain: String,
@@ -420,7 +420,7 @@ pub struct SpfNodeReport {
 }
 
 /// One term of an SPF record.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[allow(clippy::struct_excessive_bools)] // independent JSON flags, each omitted when false
 pub struct SpfTermReport {
     /// The term as written.

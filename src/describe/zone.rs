@@ -9,7 +9,7 @@ use crate::finding::Section;
 use crate::zonefile::OriginFrom;
 
 /// One `--zone` file in JSON `records.zones`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ZoneFileReport {
     /// The file, as named on the command line.
     pub file: String,

@@ -98,7 +98,7 @@ pub struct DnsAnswers {
     answers: BTreeMap<(Name, RecordType), Outcome>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct FileDocument {
     format: String,
     version: u32,
@@ -107,13 +107,13 @@ struct FileDocument {
     answers: Vec<FileAnswer>,
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, schemars::JsonSchema)]
 struct FileTool {
     name: String,
     version: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct FileAnswer {
     name: String,
     #[serde(rename = "type")]
@@ -125,7 +125,7 @@ struct FileAnswer {
     error: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct FileRecord {
     name: String,
     ttl: u32,

@@ -69,7 +69,7 @@ pub struct AddressCheck {
 }
 
 /// Whether an expected record is published.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Published as expected.
@@ -126,7 +126,7 @@ pub struct Verdict {
 }
 
 /// The verdict on one term of an expected SPF record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TermVerdict {
     /// The term, as written in the expect file.
     pub term: String,

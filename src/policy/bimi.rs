@@ -18,7 +18,7 @@ use crate::domain::Name;
 use crate::tagvalue;
 
 /// A parsed BIMI record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BimiRecord {
     /// The record text.
     pub text: String,

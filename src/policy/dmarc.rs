@@ -59,7 +59,9 @@ pub const KNOWN_TAGS: &[&str] = &[
 
 /// What a receiver is asked to do with mail that fails DMARC (RFC 7489 §6.3 `p`), weakest
 /// first so that `<` means "weaker".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     /// Monitoring only: no action.
@@ -109,7 +111,7 @@ impl fmt::Display for Policy {
 }
 
 /// Identifier alignment mode (RFC 7489 §3.1, `adkim`/`aspf`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Alignment {
     /// Organizational domains must match (the default).
@@ -139,7 +141,7 @@ impl Alignment {
 }
 
 /// Which rule a problem of the record belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IssueKind {
     /// Record syntax and tag values (`dmarc-syntax`).
@@ -153,7 +155,7 @@ pub enum IssueKind {
 }
 
 /// One problem of a DMARC record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DmarcIssue {
     /// Which rule reports it.
     pub kind: IssueKind,
@@ -163,7 +165,7 @@ pub struct DmarcIssue {
 }
 
 /// A parsed DMARC record: every tag as written, the values understood, every problem.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DmarcRecord {
     /// The record text (character-strings joined).
     pub text: String,
@@ -206,7 +208,7 @@ pub struct DmarcRecord {
 }
 
 /// The `psd` tag (RFC 9989): whether the record's publisher is a public suffix operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Psd {
     /// `psd=y`: a public suffix operator's record; the organizational domain is one label
@@ -231,7 +233,7 @@ impl Psd {
 }
 
 /// Which DMARC specification a receiver follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 pub enum Standard {
     /// RFC 9989 (DMARCbis), the current standard: `np`, `psd`, `t`; no `pct`, `rf`, `ri`.
     #[serde(rename = "rfc9989")]
@@ -262,7 +264,7 @@ impl fmt::Display for Standard {
 
 /// The policy receivers apply after reading the record (RFC 9989 §4.7, §4.10.1; RFC 7489
 /// §6.6.3), under one standard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Effective {
     /// The standard the receivers follow.
     pub standard: Standard,

@@ -18,7 +18,7 @@ use crate::diagnostic::{Problem, Span};
 use crate::tagvalue::Tag;
 
 /// One tag of a record as written, kept whatever its validity so that reports show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ParsedTag {
     /// The name as written (`P`, `rua`).
     pub name: String,

@@ -17,7 +17,7 @@ use super::{ParsedTag, looks_like, strict_tags, version_value};
 use crate::diagnostic::Problem;
 
 /// A parsed MTA-STS record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct MtaStsRecord {
     /// The record text.
     pub text: String,

@@ -15,7 +15,7 @@ use super::{ParsedTag, Span, looks_like, strict_tags, version_value};
 use crate::diagnostic::Problem;
 
 /// A parsed TLS-RPT record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TlsRptRecord {
     /// The record text.
     pub text: String,

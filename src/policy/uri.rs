@@ -12,7 +12,7 @@ use crate::diagnostic::{Problem, Span};
 use crate::domain::Name;
 
 /// One URI of a list, as written and as understood.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ReportUri {
     /// The URI as written, `!size` included.
     pub text: String,

@@ -22,7 +22,7 @@ use crate::address::reverse_name;
 use crate::dns::{DnsSource, Name, Outcome, RecordData, RecordType};
 
 /// The result of `check_host()` (RFC 7208 §2.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SpfResult {
     /// No SPF record, or no valid domain to check.
@@ -123,7 +123,7 @@ pub const NAME_LIMIT: usize = 10;
 
 /// A term on the way to the decision: `include:x` in the outer record, then the term that
 /// matched inside x.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DecidingTerm {
     /// The domain whose record holds the term.
     pub domain: String,
@@ -132,7 +132,7 @@ pub struct DecidingTerm {
 }
 
 /// One step of the evaluation, for the trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TraceStep {
     /// How deep in `include`s the step is (0 = the checked domain's record).
     pub depth: usize,
@@ -143,7 +143,7 @@ pub struct TraceStep {
 }
 
 /// What `check_host()` found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Evaluation {
     /// The result.
     pub result: SpfResult,

@@ -23,7 +23,7 @@ use super::macros::{MacroContext, MacroPart, MacroString, parse_macro_string};
 use crate::diagnostic::{Problem, Span};
 
 /// What a matching directive says (RFC 7208 §4.6.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Qualifier {
     /// `+` (the default): the host is authorised.

@@ -185,7 +185,7 @@ pub struct Zone {
 }
 
 /// Where a zone's origin (its apex) came from, said in the report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum OriginFrom {
     /// Not known: the file cannot be used.
