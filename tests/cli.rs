@@ -1203,7 +1203,7 @@ fn marks_are_ascii_where_unicode_cannot_be_shown() {
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(text.contains("  x MX "), "{name}={value}: {text}");
         assert!(text.contains("x error "), "{name}={value}: {text}");
-        for unicode in ['✔', '✖', '▲', 'ℹ'] {
+        for unicode in ['✔', '✖', '▲', 'ℹ', '→', '…'] {
             assert!(
                 !text.contains(unicode),
                 "{name}={value}: {unicode} in {text}"

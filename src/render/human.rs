@@ -45,18 +45,15 @@ fn width() -> usize {
     WIDTH.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Whether the marks are plain ASCII (`ok`, `x`, `!`) because the terminal cannot show
-/// Unicode; decided once by the caller ([`set_ascii`]).
-static ASCII: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Sets whether the marks of human output are plain ASCII.
+/// Sets whether the marks and symbols of human output are plain ASCII (the terminal cannot
+/// show Unicode).
 pub fn set_ascii(ascii: bool) {
-    ASCII.store(ascii, std::sync::atomic::Ordering::Relaxed);
+    super::term::set_ascii(ascii);
 }
 
 /// A mark: its Unicode form, or its ASCII form when the terminal cannot show Unicode.
 fn mark(unicode: &'static str, ascii: &'static str) -> &'static str {
-    if ASCII.load(std::sync::atomic::Ordering::Relaxed) {
+    if super::term::is_ascii() {
         ascii
     } else {
         unicode

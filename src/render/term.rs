@@ -27,6 +27,41 @@ use colored::{ColoredString, Colorize};
 
 use crate::escape::escape;
 
+/// Whether the program's symbols (marks, arrows, the ellipsis) are written as plain ASCII,
+/// because the terminal cannot show Unicode; decided once by the caller.
+static ASCII: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets whether the program's symbols are written as plain ASCII.
+pub fn set_ascii(ascii: bool) {
+    ASCII.store(ascii, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the program's symbols are written as plain ASCII.
+pub fn is_ascii() -> bool {
+    ASCII.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `line` with the program's symbols (marks, arrows, the ellipsis) in plain ASCII, wherever
+/// they appear; every other character is kept (a Unicode domain name is shown as it is).
+fn to_ascii(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for character in line.chars() {
+        match character {
+            '→' => out.push_str("->"),
+            '←' => out.push_str("<-"),
+            '…' => out.push_str("..."),
+            '–' | '—' => out.push('-'),
+            '✔' => out.push('+'),
+            '✖' => out.push('x'),
+            '▲' => out.push('!'),
+            'ℹ' => out.push('i'),
+            '·' => out.push('|'),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Writes lines of [`Piece`]s, and nothing else, to a writer.
 pub struct Term<'w> {
     out: &'w mut dyn Write,
@@ -38,8 +73,16 @@ impl<'w> Term<'w> {
         Term { out }
     }
 
-    /// Writes `pieces` one after the other, then a line end.
+    /// Writes `pieces` one after the other, then a line end; under [`set_ascii`], the
+    /// program's symbols as plain ASCII.
     pub fn line<'a>(&mut self, pieces: impl IntoIterator<Item = Piece<'a>>) -> io::Result<()> {
+        if ASCII.load(std::sync::atomic::Ordering::Relaxed) {
+            let mut line = String::new();
+            for piece in pieces {
+                line.push_str(&piece.to_string());
+            }
+            return writeln!(self.out, "{}", to_ascii(&line));
+        }
         for piece in pieces {
             write!(self.out, "{piece}")?;
         }
