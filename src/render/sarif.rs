@@ -47,7 +47,7 @@ fn driver() -> Value {
         .iter()
         .map(|rule| {
             let references = rule.references.join(", ");
-            json!({
+            let mut described = json!({
                 "id": rule.id,
                 "name": rule.id,
                 "shortDescription": {"text": rule.summary},
@@ -57,7 +57,11 @@ fn driver() -> Value {
                 },
                 "defaultConfiguration": {"level": level(rule.severity)},
                 "properties": {"references": rule.references, "section": rule.section},
-            })
+            });
+            if let Some(uri) = help_uri() {
+                described["helpUri"] = json!(uri);
+            }
+            described
         })
         .collect();
     json!({
@@ -66,6 +70,14 @@ fn driver() -> Value {
         "semanticVersion": env!("CARGO_PKG_VERSION"),
         "rules": rules,
     })
+}
+
+/// Where a rule is documented: the README's list of rules in the project's repository (the
+/// `repository` of Cargo.toml). None (left out of the rule) while the project has none: a
+/// help URI must be absolute, and no address is invented.
+fn help_uri() -> Option<String> {
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    (!repository.is_empty()).then(|| format!("{repository}#what-it-checks"))
 }
 
 /// One finding as a SARIF result.
