@@ -73,6 +73,25 @@ impl Report {
         }
     }
 
+    /// Every finding with the name it is about: each domain's (its A-label form), then each
+    /// record checked on its own (`spf record`), in order. For the formats of one line per
+    /// finding (short, github, sarif).
+    pub fn named_findings(&self) -> impl Iterator<Item = (String, &Finding)> {
+        let domains = self.domains.iter().flat_map(|domain| {
+            domain
+                .findings
+                .iter()
+                .map(|finding| (domain.domain.clone(), finding))
+        });
+        let lints = self.lints.iter().flat_map(|lint| {
+            let name = format!("{} record", lint.kind.name());
+            lint.findings
+                .iter()
+                .map(move |finding| (name.clone(), finding))
+        });
+        domains.chain(lints)
+    }
+
     /// The highest severity of any finding in the report.
     pub fn worst(&self) -> Option<Severity> {
         let domains = self.domains.iter().flat_map(|domain| &domain.findings);

@@ -469,17 +469,10 @@ fn write_report(
         Format::Short => render::short::render(report, out),
         Format::Github => render::github::render(report, out),
         Format::Sarif => {
-            let mut results = Vec::new();
-            for domain in &report.domains {
-                for finding in &domain.findings {
-                    results.push((domain.domain.clone(), finding.clone()));
-                }
-            }
-            for lint in &report.lints {
-                for finding in &lint.findings {
-                    results.push((format!("{} record", lint.kind.name()), finding.clone()));
-                }
-            }
+            let results: Vec<_> = report
+                .named_findings()
+                .map(|(name, finding)| (name, finding.clone()))
+                .collect();
             render::sarif::render(&results, out)
         }
         // NDJSON: the one document on one line.

@@ -406,14 +406,7 @@ pub fn dmarc_lines(
 /// then what `t` and `psd` say.
 fn policy_lines(record: &DmarcRecord, for_domain: Option<(&Name, bool)>) -> Vec<(usize, String)> {
     let mut lines = Vec::new();
-    let testing_matters = [
-        record.policy,
-        record.subdomain_policy,
-        record.nonexistent_policy,
-    ]
-    .into_iter()
-    .flatten()
-    .any(Policy::is_enforcing);
+    let testing_matters = record.testing_can_apply();
     match record.effective() {
         Ok(old) => {
             let new = record.effective_9989().map(|mut new| {

@@ -325,6 +325,15 @@ const RUF_RULES: UriRules = UriRules {
 };
 
 impl DmarcRecord {
+    /// Whether `t=y` would change anything: some policy of the record enforces (RFC 9989
+    /// §4.7: testing mode takes each policy one level down, and `none` has none below it).
+    pub fn testing_can_apply(&self) -> bool {
+        [self.policy, self.subdomain_policy, self.nonexistent_policy]
+            .into_iter()
+            .flatten()
+            .any(Policy::is_enforcing)
+    }
+
     /// The policy RFC 7489 receivers apply, or why they ignore the record (the view of
     /// [`Standard::Rfc7489`], see [`DmarcRecord::effective_for`]).
     pub fn effective(&self) -> Result<Effective, Discarded> {

@@ -17,14 +17,8 @@ use crate::report::{AuditStatus, DomainReport, Report};
 
 /// Writes one workflow command per finding of every domain and every record of `report`.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for domain in &report.domains {
-        render_domain(domain, out)?;
-    }
-    for lint in &report.lints {
-        let what = format!("{} record", lint.kind.name());
-        for finding in &lint.findings {
-            writeln!(out, "{}", command(&what, finding))?;
-        }
+    for (name, finding) in report.named_findings() {
+        writeln!(out, "{}", command(&name, finding))?;
     }
     Ok(())
 }

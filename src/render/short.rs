@@ -18,14 +18,8 @@ use crate::report::{DomainReport, Report};
 /// Writes every finding of every domain of `report`, and of every record checked on its own
 /// (`mailcheck record`, whose lines start with `KIND record:` in place of a domain).
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for domain in &report.domains {
-        render_domain(domain, out)?;
-    }
-    for lint in &report.lints {
-        let what = format!("{} record", lint.kind.name());
-        for finding in &lint.findings {
-            writeln!(out, "{}", line(&what, finding))?;
-        }
+    for (name, finding) in report.named_findings() {
+        writeln!(out, "{}", line(&name, finding))?;
     }
     Ok(())
 }

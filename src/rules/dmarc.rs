@@ -846,14 +846,7 @@ pub(super) fn record_rules(
             )),
         );
     }
-    let testing_applies = [
-        record.policy,
-        record.subdomain_policy,
-        record.nonexistent_policy,
-    ]
-    .into_iter()
-    .flatten()
-    .any(Policy::is_enforcing);
+    let testing_applies = record.testing_can_apply();
     if record.testing == Some(true) && testing_applies && record.effective_9989().is_ok() {
         let span = record
             .tag("t")
