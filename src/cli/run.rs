@@ -104,7 +104,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
                 selections: &selection,
                 format,
             };
-            run_audit(&audit, out, err).await
+            run_audit(&audit, None, out, err).await
         }
     };
     match result {
@@ -199,7 +199,6 @@ async fn run_zone_check(
             domains.push(origin);
         }
     }
-    drop(loaded);
     let mut audit = zone.audit.clone();
     audit.domains = domains;
     audit.input = None;
@@ -210,7 +209,29 @@ async fn run_zone_check(
         selections,
         format,
     };
-    run_audit(&run, out, err).await
+    // The zones read once: the audit answers from the same files.
+    run_audit(&run, Some(loaded), out, err).await
+}
+
+/// The sources of an audit built from the options; a name server that never answers is said
+/// once, early, on stderr, and no longer asked.
+fn audit_sources(
+    settings: &crate::sources::SourceSettings,
+    resolver: &ResolverArgs,
+    concurrency: usize,
+) -> Result<AuditSources, RunError> {
+    let notice = DeadServerNotice(Arc::new(|server, tries| {
+        let message = format!(
+            "warning: the name server {server} has not answered any of {tries} tries, the last \
+             a question any working resolver answers at once; it is no longer asked, and what \
+             it would have answered is reported as not verified"
+        );
+        let _ = writeln!(io::stderr(), "{message}");
+    }));
+    Ok(
+        AuditSources::build(settings, &resolver.settings(), concurrency, Some(notice))
+            .map_err(InputError::from)?,
+    )
 }
 
 /// What an audit run is asked to do: the options of the command line that concern it.
@@ -222,8 +243,12 @@ struct AuditRun<'a> {
     format: Format,
 }
 
+/// Audits the domains of `run`, through `prebuilt` sources when the caller has built them
+/// already (`mailcheck zone` read the zone files to learn their names), else through sources
+/// built here from the options.
 async fn run_audit(
     run: &AuditRun<'_>,
+    prebuilt: Option<AuditSources>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, RunError> {
@@ -243,22 +268,10 @@ async fn run_audit(
     if let [domain] = domains.as_slice() {
         settings.audited = Some(domain.ascii.clone());
     }
-    // A server that never answers is said once, early, on stderr, and no longer asked.
-    let notice = DeadServerNotice(Arc::new(|server, tries| {
-        let message = format!(
-            "warning: the name server {server} has not answered any of {tries} tries, the last \
-             a question any working resolver answers at once; it is no longer asked, and what \
-             it would have answered is reported as not verified"
-        );
-        let _ = writeln!(io::stderr(), "{message}");
-    }));
-    let sources = AuditSources::build(
-        &settings,
-        &resolver.settings(),
-        args.concurrency,
-        Some(notice),
-    )
-    .map_err(InputError::from)?;
+    let sources = match prebuilt {
+        Some(sources) => sources,
+        None => audit_sources(&settings, resolver, args.concurrency)?,
+    };
     let nameservers: Vec<String> = sources
         .nameservers()
         .iter()

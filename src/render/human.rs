@@ -11,6 +11,7 @@ use super::term::{Piece, Term, emit, wrapped};
 use crate::escape::escape;
 use clap::ValueEnum;
 
+use crate::describe::OverviewLine;
 use crate::report::{AuditStatus, DomainReport, LintReport, Report, SpfCheckReport};
 
 use crate::finding::{Example, ExampleKind, Finding, Section, Severity};
@@ -185,23 +186,13 @@ fn render_lint(lint: &LintReport, term: &mut Term) -> io::Result<()> {
     let title = Piece::concat([Piece::text(kind), " record".into()]);
     emit!(term, title.bold().underline())?;
     emit!(term, "  ", Piece::text(&lint.text))?;
-    for line in &lint.overview {
-        emit!(
-            term,
-            "  ",
-            Piece::repeat("  ", line.depth),
-            Piece::text(&line.text)
-        )?;
-    }
+    overview_lines(&lint.overview, term)?;
     if lint.findings.is_empty() {
-        emit!(
-            term,
-            "  ",
-            Piece::from(mark("✔", "ok")).green(),
-            " no problems found"
-        )?;
+        no_problems(term)?;
     }
-    for finding in &lint.findings {
+    let mut findings: Vec<&Finding> = lint.findings.iter().collect();
+    findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+    for finding in findings {
         render_finding(finding, term)?;
     }
     term.blank()?;
@@ -370,10 +361,28 @@ fn render_section(domain: &DomainReport, section: Section, term: &mut Term) -> i
     }
     term.blank()?;
     emit!(term, Piece::from(section.title()).bold())?;
-    for line in overview {
-        // What was found, wrapped like the rest (a continued line is indented two more),
-        // except a record: one shown as published (`v=…`) or to publish (zone-file syntax,
-        // with its quoted strings) stays whole on its line, to be read or pasted as it is.
+    overview_lines(overview, term)?;
+    let not_applicable = domain
+        .not_applicable
+        .as_ref()
+        .is_some_and(|not_applicable| not_applicable.sections.contains(&section));
+    if findings.is_empty() && !not_applicable {
+        no_problems(term)?;
+    }
+    for finding in findings {
+        render_finding(finding, term)?;
+    }
+    Ok(())
+}
+
+/// What was found, line by line, wrapped like the rest (a continued line is indented two
+/// more), except a record: one shown as published (`v=…`) or to publish (zone-file syntax,
+/// with its quoted strings) stays whole on its line, to be read or pasted as it is.
+fn overview_lines<'a>(
+    lines: impl IntoIterator<Item = &'a OverviewLine>,
+    term: &mut Term,
+) -> io::Result<()> {
+    for line in lines {
         let indent = 2 + 2 * line.depth;
         let is_record = line.text.starts_with("v=") || line.text.contains('"');
         let room = if is_record {
@@ -386,22 +395,17 @@ fn render_section(domain: &DomainReport, section: Section, term: &mut Term) -> i
             emit!(term, Piece::repeat("  ", 1 + line.depth + extra), part)?;
         }
     }
-    let not_applicable = domain
-        .not_applicable
-        .as_ref()
-        .is_some_and(|not_applicable| not_applicable.sections.contains(&section));
-    if findings.is_empty() && !not_applicable {
-        emit!(
-            term,
-            "  ",
-            Piece::from(mark("✔", "ok")).green(),
-            " no problems found"
-        )?;
-    }
-    for finding in findings {
-        render_finding(finding, term)?;
-    }
     Ok(())
+}
+
+/// The line of a section or record without findings.
+fn no_problems(term: &mut Term) -> io::Result<()> {
+    emit!(
+        term,
+        "  ",
+        Piece::from(mark("✔", "ok")).green(),
+        " no problems found"
+    )
 }
 
 fn marker(severity: Severity) -> Piece<'static> {
