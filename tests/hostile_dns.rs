@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use hickory_resolver::proto::op::{Message, OpCode, ResponseCode};
-use hickory_resolver::proto::rr::rdata::CNAME;
+use hickory_resolver::proto::rr::rdata::{A, CNAME, MX, SOA};
 use hickory_resolver::proto::rr::{Name as WireName, RData, Record as WireRecord, RecordType};
 use serde_json::Value;
 use support::mailcheck;
@@ -200,6 +200,38 @@ fn cname(from: &str, to: &str) -> WireRecord {
     WireRecord::from_rdata(wire(from), 300, RData::CNAME(CNAME(wire(to))))
 }
 
+fn mx(owner: &str, host: &str) -> WireRecord {
+    WireRecord::from_rdata(wire(owner), 300, RData::MX(MX::new(10, wire(host))))
+}
+
+fn a(owner: &str) -> WireRecord {
+    WireRecord::from_rdata(wire(owner), 300, RData::A(A::new(93, 184, 216, 25)))
+}
+
+/// The SOA of the zone `origin`, as a negative answer carries it in its authority section.
+fn soa(origin: &str) -> WireRecord {
+    let data = SOA::new(
+        wire(&format!("ns.{origin}")),
+        wire(&format!("hostmaster.{origin}")),
+        1,
+        7200,
+        3600,
+        1_209_600,
+        300,
+    );
+    WireRecord::from_rdata(wire(origin), 300, RData::SOA(data))
+}
+
+/// A NOERROR response holding `answers`, with `authority` (an SOA: NODATA at the end of the
+/// chain, RFC 2308 §2.2).
+fn answer_with_soa(answers: Vec<WireRecord>, authority: WireRecord) -> Reply {
+    let Reply::Send(mut message) = answer(answers) else {
+        unreachable!("answer() sends")
+    };
+    message.add_authority(authority);
+    Reply::Send(message)
+}
+
 /// A response with `code` and `answers`, as a recursive resolver sends it.
 fn response(code: ResponseCode, answers: Vec<WireRecord>) -> Reply {
     let mut message = Message::response(0, OpCode::Query);
@@ -253,6 +285,57 @@ const TRUNCATED_OVER_TCP: &str = "tcp-truncated.test";
 /// TC=1 over UDP, and the TCP connection closed unanswered.
 const NO_TCP_ANSWER: &str = "tcp-fails.test";
 
+/// The MX host `mail.NAME` is an alias for `mx.NAME`, which has an IPv4 address and no IPv6
+/// one. Asked the alias's AAAA, the server answers with the CNAME and the SOA of `NAME`: the
+/// chain to its end, NODATA at `mx.NAME` (RFC 2308 §2.2.1), as NSD, BIND and every
+/// recursive resolver answer it.
+const ENDS_IN_NODATA: &str = "endsnodata.test";
+/// The MX host `mail.in.NAME` (zone `in.NAME`) is an alias for `mx.out.NAME`, in another
+/// zone. The alias's AAAA comes back with the CNAME and the SOA of `in.NAME`, which
+/// `mx.out.NAME` is not in: the answer stops at the edge of the server's zone, and the rest
+/// of the chain must be asked.
+const LEAVES_ZONE: &str = "leaveszone.test";
+
+/// [`ENDS_IN_NODATA`] and [`LEAVES_ZONE`] again, for the batch test (tests share the server
+/// and its log of questions received).
+const BATCH_ENDS_IN_NODATA: &str = "batch-endsnodata.test";
+/// See [`BATCH_ENDS_IN_NODATA`].
+const BATCH_LEAVES_ZONE: &str = "batch-leaveszone.test";
+
+/// The answers of [`ENDS_IN_NODATA`] and [`LEAVES_ZONE`]; every other name under them is
+/// NODATA.
+fn aliased_mx_host(name: &str, rtype: RecordType) -> Option<Reply> {
+    let ends = [ENDS_IN_NODATA, BATCH_ENDS_IN_NODATA];
+    let leaves = [LEAVES_ZONE, BATCH_LEAVES_ZONE];
+    let (domain, alias, target, alias_zone) =
+        if let Some(domain) = ends.into_iter().find(|domain| under(name, domain)) {
+            (
+                domain,
+                format!("mail.{domain}"),
+                format!("mx.{domain}"),
+                domain.to_owned(),
+            )
+        } else if let Some(domain) = leaves.into_iter().find(|domain| under(name, domain)) {
+            let zone = format!("in.{domain}");
+            (
+                domain,
+                format!("mail.{zone}"),
+                format!("mx.out.{domain}"),
+                zone,
+            )
+        } else {
+            return None;
+        };
+    let reply = match rtype {
+        RecordType::MX if name == domain => answer(vec![mx(domain, &alias)]),
+        RecordType::A if name == alias => answer(vec![cname(&alias, &target), a(&target)]),
+        RecordType::A if name == target => answer(vec![a(&target)]),
+        _ if name == alias => answer_with_soa(vec![cname(&alias, &target)], soa(&alias_zone)),
+        _ => answer_with_soa(Vec::new(), soa(domain)),
+    };
+    Some(reply)
+}
+
 /// Every domain whose lookups loop, one way or another.
 const LOOPS: &[&str] = &[
     IN_ONE_ANSWER,
@@ -263,7 +346,10 @@ const LOOPS: &[&str] = &[
 ];
 
 /// The script of the server for every scenario; every other question is NXDOMAIN.
-fn hostile(name: &str, _rtype: RecordType, transport: Transport) -> Reply {
+fn hostile(name: &str, rtype: RecordType, transport: Transport) -> Reply {
+    if let Some(reply) = aliased_mx_host(name, rtype) {
+        return reply;
+    }
     let loop_in_one = |code| {
         let partner = format!("loop.{name}");
         response(code, vec![cname(name, &partner), cname(&partner, name)])
@@ -492,6 +578,102 @@ fn an_unfinished_chain_is_asked_for_never_taken_for_an_absence() {
             .any(|query| query.contains(" b.") || query.contains(" c.")),
         "{sent:?}"
     );
+}
+
+/// Each question an audit of `name` sent to the server, as `TYPE name`, is in its query log,
+/// and nothing else is.
+fn assert_log_is_what_was_sent(report: &Value, name: &str) {
+    let logged: BTreeSet<String> = report["dns"]
+        .as_array()
+        .expect("a query log")
+        .iter()
+        .map(|query| {
+            format!(
+                "{} {}",
+                query["type"].as_str().unwrap(),
+                query["name"].as_str().unwrap()
+            )
+        })
+        .filter(|question| {
+            question
+                .split(' ')
+                .nth(1)
+                .is_some_and(|asked| under(asked, name))
+        })
+        .collect();
+    // hickory has no mnemonic for SPF (type 99): the report writes it as SPF.
+    let sent: BTreeSet<String> = server()
+        .received_about(name)
+        .into_iter()
+        .map(|question| match question.strip_prefix("Unknown ") {
+            Some(asked) => format!("SPF {asked}"),
+            None => question,
+        })
+        .collect();
+    assert_eq!(logged, sent);
+}
+
+/// A chain answered to its end is not asked again: the alias's AAAA is NODATA from the one
+/// answer, and `mx.NAME`'s AAAA is never sent.
+#[test]
+fn a_chain_answered_to_its_end_is_not_asked_again() {
+    let (json, _) = run(against_server().arg(ENDS_IN_NODATA));
+    let report = domain(&json, ENDS_IN_NODATA);
+    let sent = server().received_about(ENDS_IN_NODATA);
+    let target = format!("AAAA mx.{ENDS_IN_NODATA}");
+    assert!(!sent.contains(&target), "{target} asked: {sent:?}");
+    let alias = format!("mail.{ENDS_IN_NODATA}");
+    assert_eq!(log_entry(report, &alias, "AAAA")["outcome"], "nodata");
+    assert_eq!(report["status"], "complete", "{report:#}");
+    assert!(rules_of(report).contains(&"mx-target-cname"));
+    assert_log_is_what_was_sent(report, ENDS_IN_NODATA);
+}
+
+/// A chain whose answer carries only the SOA of the zone it leaves is followed: the target's
+/// AAAA is asked (once), and logged.
+#[test]
+fn a_chain_that_leaves_the_zone_of_its_soa_is_followed() {
+    let (json, _) = run(against_server().arg(LEAVES_ZONE));
+    let report = domain(&json, LEAVES_ZONE);
+    let sent = server().received_about(LEAVES_ZONE);
+    let target = format!("AAAA mx.out.{LEAVES_ZONE}");
+    assert!(sent.contains(&target), "{target} not asked: {sent:?}");
+    assert_eq!(report["status"], "complete", "{report:#}");
+    assert_log_is_what_was_sent(report, LEAVES_ZONE);
+}
+
+/// In a batch, each question is sent once, and the query logs of the domains hold exactly
+/// the questions sent, chased links included.
+#[test]
+fn every_question_of_a_batch_is_sent_once_and_logged() {
+    let domains = [BATCH_ENDS_IN_NODATA, BATCH_LEAVES_ZONE];
+    let output = mailcheck()
+        .arg("--nameserver")
+        .arg(server().addr.to_string())
+        .args(["--timeout", "5", "--retries", "0", "--format", "ndjson"])
+        .args(domains)
+        .output()
+        .expect("mailcheck runs");
+    let reports: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("an NDJSON line"))
+        .filter(|line: &Value| line.get("domain").is_some())
+        .collect();
+    assert_eq!(reports.len(), 2);
+    for name in domains {
+        let report = reports
+            .iter()
+            .find(|report| report["domain"] == name)
+            .expect("a report");
+        assert_log_is_what_was_sent(report, name);
+        let received = server().received.lock().unwrap().clone();
+        let mut counts = std::collections::BTreeMap::new();
+        for (asked, rtype, _) in received.iter().filter(|(asked, _, _)| under(asked, name)) {
+            *counts.entry((asked.clone(), *rtype)).or_insert(0) += 1;
+        }
+        let twice: Vec<_> = counts.iter().filter(|(_, count)| **count > 1).collect();
+        assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    }
 }
 
 /// The domains whose loops are compared across sources.

@@ -240,6 +240,12 @@ impl NetworkSource {
             Err(failure) => return failure,
         };
         let chain = follow_chain(&answer.answers, &name, hickory_type(wanted));
+        if chain_ends_in_nodata(&answer, &chain) {
+            // The server answered to the end of the chain: the last name has no records of
+            // the type. Asking the last name again would only give that NODATA once more,
+            // and the chase layer would make the whole lookup NODATA, as this is.
+            return Outcome::NoData;
+        }
         answer_outcome(answer.metadata.response_code, chain)
     }
 
@@ -354,6 +360,24 @@ fn answer_outcome(code: ResponseCode, chain: Chain) -> Outcome {
         _ if chain.records.is_empty() => Outcome::NoData,
         _ => Outcome::Records(chain.records),
     }
+}
+
+/// Whether `answer` is a NOERROR whose CNAME chain stops at a name the answer itself says
+/// has no records of the type: the chain stops before records of the type, and the
+/// authority section holds the SOA of a zone the last name is in (RFC 2308 §2.2: a NODATA
+/// answer carries the SOA of the zone of the name that has no data). A recursive resolver
+/// answers so at the end of any chain; an authoritative server, for a chain that ends in
+/// its own zone. A chain that leaves the server's zones has no such SOA (at most its own
+/// zone's, which is not an ancestor of the next name), and the chase layer asks on.
+fn chain_ends_in_nodata(answer: &Message, chain: &Chain) -> bool {
+    answer.metadata.response_code == ResponseCode::NoError
+        && !chain.complete
+        && chain.looped.is_none()
+        && !chain.records.is_empty()
+        && answer
+            .authorities
+            .iter()
+            .any(|record| matches!(record.data, RData::SOA(_)) && record.name.zone_of(&chain.end))
 }
 
 /// The part of an answer section that answers `name`: the CNAME links from it and the records
