@@ -613,33 +613,50 @@ fn assert_log_is_what_was_sent(report: &Value, name: &str) {
     assert_eq!(logged, sent);
 }
 
+/// Each question about `name` and the names under it reached the server at most once.
+fn assert_each_sent_once(name: &str) {
+    let mut counts = std::collections::BTreeMap::new();
+    for (asked, rtype, _) in server().received.lock().unwrap().iter() {
+        if under(asked, name) {
+            *counts.entry((asked.clone(), *rtype)).or_insert(0) += 1;
+        }
+    }
+    let twice: Vec<_> = counts.iter().filter(|(_, count)| **count > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+}
+
+/// Audits `name` alone against the server: its report, and the questions the server received
+/// about it (as [`HostileServer::received_about`] gives them).
+fn audit_alone(name: &str) -> (Value, BTreeSet<String>) {
+    let (json, _) = run(against_server().arg(name));
+    let report = domain(&json, name).clone();
+    (report, server().received_about(name))
+}
+
 /// A chain answered to its end is not asked again: the alias's AAAA is NODATA from the one
 /// answer, and `mx.NAME`'s AAAA is never sent.
 #[test]
 fn a_chain_answered_to_its_end_is_not_asked_again() {
-    let (json, _) = run(against_server().arg(ENDS_IN_NODATA));
-    let report = domain(&json, ENDS_IN_NODATA);
-    let sent = server().received_about(ENDS_IN_NODATA);
+    let (report, sent) = audit_alone(ENDS_IN_NODATA);
     let target = format!("AAAA mx.{ENDS_IN_NODATA}");
     assert!(!sent.contains(&target), "{target} asked: {sent:?}");
     let alias = format!("mail.{ENDS_IN_NODATA}");
-    assert_eq!(log_entry(report, &alias, "AAAA")["outcome"], "nodata");
+    assert_eq!(log_entry(&report, &alias, "AAAA")["outcome"], "nodata");
     assert_eq!(report["status"], "complete", "{report:#}");
-    assert!(rules_of(report).contains(&"mx-target-cname"));
-    assert_log_is_what_was_sent(report, ENDS_IN_NODATA);
+    assert!(rules_of(&report).contains(&"mx-target-cname"));
+    assert_log_is_what_was_sent(&report, ENDS_IN_NODATA);
 }
 
 /// A chain whose answer carries only the SOA of the zone it leaves is followed: the target's
 /// AAAA is asked (once), and logged.
 #[test]
 fn a_chain_that_leaves_the_zone_of_its_soa_is_followed() {
-    let (json, _) = run(against_server().arg(LEAVES_ZONE));
-    let report = domain(&json, LEAVES_ZONE);
-    let sent = server().received_about(LEAVES_ZONE);
+    let (report, sent) = audit_alone(LEAVES_ZONE);
     let target = format!("AAAA mx.out.{LEAVES_ZONE}");
     assert!(sent.contains(&target), "{target} not asked: {sent:?}");
     assert_eq!(report["status"], "complete", "{report:#}");
-    assert_log_is_what_was_sent(report, LEAVES_ZONE);
+    assert_log_is_what_was_sent(&report, LEAVES_ZONE);
+    assert_each_sent_once(LEAVES_ZONE);
 }
 
 /// In a batch, each question is sent once, and the query logs of the domains hold exactly
@@ -666,13 +683,7 @@ fn every_question_of_a_batch_is_sent_once_and_logged() {
             .find(|report| report["domain"] == name)
             .expect("a report");
         assert_log_is_what_was_sent(report, name);
-        let received = server().received.lock().unwrap().clone();
-        let mut counts = std::collections::BTreeMap::new();
-        for (asked, rtype, _) in received.iter().filter(|(asked, _, _)| under(asked, name)) {
-            *counts.entry((asked.clone(), *rtype)).or_insert(0) += 1;
-        }
-        let twice: Vec<_> = counts.iter().filter(|(_, count)| **count > 1).collect();
-        assert!(twice.is_empty(), "sent more than once: {twice:?}");
+        assert_each_sent_once(name);
     }
 }
 
