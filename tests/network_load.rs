@@ -55,14 +55,14 @@ fn run_line(stdout: &[u8]) -> Value {
     line["run"].clone()
 }
 
-/// 2,000 domains at `--concurrency 1024` against a server that answers at once: the kernel
+/// 600 domains at `--concurrency 1024` against a server that answers at once: the kernel
 /// drops no answer (the sockets' receive buffers are sized for the concurrency), no query
 /// times out, no domain is incomplete; and the run line says so. (The 10,000-domain runs at
 /// 1024 and 4096 are in `benches/batch.rs`.)
 #[test]
 fn no_answer_is_lost_at_concurrency_1024() {
     let dir = scratch("load");
-    let list = synthetic_domains(&dir, 2000);
+    let list = synthetic_domains(&dir, 600);
     let server = TestServer::start(&dir.join("zones"), Behaviour::default());
     let output = mailcheck()
         .arg("--nameserver")
@@ -79,13 +79,13 @@ fn no_answer_is_lost_at_concurrency_1024() {
         "{run}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(run["domains"], 2000, "{run}");
+    assert_eq!(run["domains"], 600, "{run}");
     let network = &run["network"];
     if cfg!(target_os = "linux") {
         assert_eq!(network["answers_dropped"], 0, "{run}");
     } else {
         assert!(
-            network["answers_dropped"].is_null(),
+            network.get("answers_dropped").is_none(),
             "unknown, not 0: {run}"
         );
     }

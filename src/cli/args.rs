@@ -214,7 +214,7 @@ pub struct ResolverArgs {
     pub retries: usize,
     /// Most queries a second sent to each DNS server (1 to 1000000), retries and TCP
     /// included; default: no limit. Spaces the queries 1/N s apart, whatever --concurrency
-    /// allows. For a public resolver, 100 is polite.
+    /// allows. For a public resolver, 500 is polite.
     #[arg(long, value_name = "N", global = true, value_parser = parse_max_qps)]
     pub max_qps: Option<u32>,
 }

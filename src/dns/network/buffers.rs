@@ -195,7 +195,8 @@ pub struct NetworkSummary {
     /// (timeout)" in some domain's report.
     pub lookups_timed_out: u64,
     /// Answers the kernel dropped because a mailcheck socket's receive buffer was full;
-    /// `null` when this system does not say (it is counted on Linux only).
+    /// absent when this system does not say (it is counted on Linux only): unknown, not 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub answers_dropped: Option<u64>,
     /// Each UDP socket's receive buffer, when mailcheck asked for more than the system's
     /// default (a `--concurrency` above 208).
