@@ -130,33 +130,39 @@ fn main() {
             .map(|(after, before)| after.saturating_sub(before));
         let queries = server.received().iter().filter(|q| !q.tcp).count();
         print_row(label, count, queries, concurrency, delay, &run, server_cpu);
-        if let Some(network) = &run.network {
-            let shown = |value: &serde_json::Value| {
-                if value.is_null() {
-                    "unknown".to_owned()
-                } else {
-                    value.to_string()
-                }
-            };
-            println!(
-                "{:<34} answers dropped by the kernel: {} (system-wide RcvbufErrors +{}), \
-                 queries timed out: {}, receive buffer: {}",
-                "",
-                shown(&network["answers_dropped"]),
-                rcvbuf_errors.map_or_else(|| "?".to_owned(), |n| n.to_string()),
-                shown(&network["queries_timed_out"]),
-                network
-                    .get("receive_buffer")
-                    .map_or_else(|| "default".to_owned(), ToString::to_string),
-            );
-        } else if format == "ndjson" {
-            println!(
-                "{:<34} no network summary in the run line (an earlier build); system-wide \
-                 RcvbufErrors +{}",
-                "",
-                rcvbuf_errors.map_or_else(|| "?".to_owned(), |n| n.to_string()),
-            );
-        }
+        print_network(&run, rcvbuf_errors, format);
+    }
+}
+
+/// What the run line says of the network (drops and timeouts), with the system-wide
+/// `RcvbufErrors` over the run.
+fn print_network(run: &Run, rcvbuf_errors: Option<u64>, format: &str) {
+    if let Some(network) = &run.network {
+        let shown = |value: &serde_json::Value| {
+            if value.is_null() {
+                "unknown".to_owned()
+            } else {
+                value.to_string()
+            }
+        };
+        println!(
+            "{:<34} answers dropped by the kernel: {} (system-wide RcvbufErrors +{}), \
+             queries timed out: {}, receive buffer: {}",
+            "",
+            shown(&network["answers_dropped"]),
+            rcvbuf_errors.map_or_else(|| "?".to_owned(), |n| n.to_string()),
+            shown(&network["queries_timed_out"]),
+            network
+                .get("receive_buffer")
+                .map_or_else(|| "default".to_owned(), ToString::to_string),
+        );
+    } else if format == "ndjson" {
+        println!(
+            "{:<34} no network summary in the run line (an earlier build); system-wide \
+             RcvbufErrors +{}",
+            "",
+            rcvbuf_errors.map_or_else(|| "?".to_owned(), |n| n.to_string()),
+        );
     }
 }
 
