@@ -16,11 +16,9 @@ use serde::Serialize;
 /// to its allocation, plus the `sk_buff` and `skb_shared_info` around it. Measured on
 /// loopback (Linux 6.18, 100 datagrams queued unread, `rx_queue` of `/proc/net/udp` divided
 /// by 100): 832 bytes for a 60-byte datagram, 1,280 for 200 to 512 bytes, 2,304 for 1,232
-/// bytes (the largest UDP answer mailcheck offers to take, [`EDNS_PAYLOAD`]), 4,352 for
-/// 3,000. A network card's driver often charges a whole page (4,096) per received packet
+/// bytes (the largest UDP answer mailcheck offers to take, its EDNS(0) payload size), 4,352
+/// for 3,000. A network card's driver often charges a whole page (4,096) per received packet
 /// whatever its size. 4,096 covers both.
-///
-/// [`EDNS_PAYLOAD`]: super::EDNS_PAYLOAD
 pub const ANSWER_COST: usize = 4096;
 
 /// How many answers each socket's buffer is sized for, per query in flight on it: twice,
@@ -30,7 +28,7 @@ const HEADROOM: usize = 2;
 
 /// The receive buffer one of `sockets` sockets needs when `concurrency` queries are in
 /// flight over them, in bytes as the kernel counts them (truesize): its share of the answers,
-/// each at [`ANSWER_COST`], twice over ([`HEADROOM`]).
+/// each at [`ANSWER_COST`], twice over (see `HEADROOM`).
 ///
 /// `--concurrency 1024` over 8 sockets: 128 answers × 4,096 B × 2 = 1 MiB per socket (the
 /// default is 208 KB, room for 92 answers of 2,304 B: hence the drops). 4096: 4 MiB.
