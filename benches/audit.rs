@@ -68,6 +68,7 @@ fn main() {
                 nameservers: vec![server.addr],
                 timeout: Duration::from_secs(2),
                 retries: 0,
+                max_qps: None,
             };
             // The stack of a real run: chains followed above the single-flight cache.
             let network = NetworkSource::new(&settings).expect("resolver");

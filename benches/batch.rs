@@ -8,7 +8,12 @@
 //!
 //! Scenarios: 1,000 domains at the default concurrency and at 256 with 20 ms per answer; the
 //! same with no delay for CPU time per audit; 10,000 domains in NDJSON mode to show that peak
-//! memory does not grow with the count. Set `MAILCHECK_BENCH_QUICK=1` for a shorter run.
+//! memory does not grow with the count; and the long list with no delay at `--concurrency`
+//! 1024 and 4096, which print the answers the kernel dropped on mailcheck's sockets and the
+//! queries that timed out, as the run line reports them, with the system-wide `RcvbufErrors`
+//! of `/proc/net/snmp` before and after as a cross-check (issue 18). Set
+//! `MAILCHECK_BENCH_QUICK=1` for a shorter run, and `MAILCHECK_BENCH_BINARY=PATH` to measure
+//! another build of mailcheck (an earlier commit's, for a before and after).
 
 // A benchmark's job is to print its figures.
 #![allow(clippy::print_stdout)]
@@ -90,6 +95,22 @@ fn main() {
             256,
             "ndjson",
         ),
+        (
+            "no delay, 1024, NDJSON, long list",
+            instant,
+            "large.txt",
+            large,
+            1024,
+            "ndjson",
+        ),
+        (
+            "no delay, 4096, NDJSON, long list",
+            instant,
+            "large.txt",
+            large,
+            4096,
+            "ndjson",
+        ),
     ];
     for (label, (server, delay), list, count, concurrency, format) in scenarios {
         if !label.contains(&only) {
@@ -97,7 +118,11 @@ fn main() {
         }
         server.clear_received();
         let server_cpu_before = read_cpu(std::process::id());
+        let rcvbuf_errors_before = read_rcvbuf_errors();
         let run = run_mailcheck(server, &dir.join(list), concurrency, format);
+        let rcvbuf_errors = read_rcvbuf_errors()
+            .zip(rcvbuf_errors_before)
+            .map(|(after, before)| after.saturating_sub(before));
         // This process runs the test server (and the /proc polling, which is small): its CPU
         // time shares the same two cores with mailcheck's.
         let server_cpu = read_cpu(std::process::id())
@@ -105,7 +130,51 @@ fn main() {
             .map(|(after, before)| after.saturating_sub(before));
         let queries = server.received().iter().filter(|q| !q.tcp).count();
         print_row(label, count, queries, concurrency, delay, &run, server_cpu);
+        print_network(&run, rcvbuf_errors, format);
     }
+}
+
+/// What the run line says of the network (drops and timeouts), with the system-wide
+/// `RcvbufErrors` over the run.
+fn print_network(run: &Run, rcvbuf_errors: Option<u64>, format: &str) {
+    if let Some(network) = &run.network {
+        let shown = |value: &serde_json::Value| {
+            if value.is_null() {
+                "unknown".to_owned()
+            } else {
+                value.to_string()
+            }
+        };
+        println!(
+            "{:<34} answers dropped by the kernel: {} (system-wide RcvbufErrors +{}), \
+             queries timed out: {}, receive buffer: {}",
+            "",
+            shown(&network["answers_dropped"]),
+            rcvbuf_errors.map_or_else(|| "?".to_owned(), |n| n.to_string()),
+            shown(&network["queries_timed_out"]),
+            network
+                .get("receive_buffer")
+                .map_or_else(|| "default".to_owned(), ToString::to_string),
+        );
+    } else if format == "ndjson" {
+        println!(
+            "{:<34} no network summary in the run line (an earlier build); system-wide \
+             RcvbufErrors +{}",
+            "",
+            rcvbuf_errors.map_or_else(|| "?".to_owned(), |n| n.to_string()),
+        );
+    }
+}
+
+/// The system's count of UDP datagrams dropped for a full receive buffer (every process's),
+/// from `/proc/net/snmp`.
+fn read_rcvbuf_errors() -> Option<u64> {
+    let snmp = std::fs::read_to_string("/proc/net/snmp").ok()?;
+    let mut udp = snmp.lines().filter(|line| line.starts_with("Udp: "));
+    let names: Vec<&str> = udp.next()?.split_whitespace().collect();
+    let values: Vec<&str> = udp.next()?.split_whitespace().collect();
+    let at = names.iter().position(|name| *name == "RcvbufErrors")?;
+    values.get(at)?.parse().ok()
 }
 
 /// Prints one scenario's figures: the table row, then the CPU times.
@@ -192,13 +261,17 @@ struct Run {
     cpu: Duration,
     peak_rss_kb: u64,
     incomplete: usize,
+    /// The `network` object of the NDJSON run line, when there is one.
+    network: Option<serde_json::Value>,
 }
 
 /// Runs the binary over a list, polling /proc for its peak RSS and CPU time until it exits.
 fn run_mailcheck(server: &TestServer, list: &Path, concurrency: usize, format: &str) -> Run {
     let out = list.with_extension(format!("{concurrency}.{format}"));
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailcheck"))
+    let binary = std::env::var_os("MAILCHECK_BENCH_BINARY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_mailcheck").into());
+    let mut child = Command::new(binary)
         .arg("--nameserver")
         .arg(server.addr.to_string())
         .args(["--timeout", "5", "--retries", "0", "--fail-on", "never"])
@@ -236,11 +309,17 @@ fn run_mailcheck(server: &TestServer, list: &Path, concurrency: usize, format: &
     // Domains with a failed lookup: with a healthy server there are none.
     let incomplete = text.matches("\"status\": \"incomplete\"").count()
         + text.matches("\"status\":\"incomplete\"").count();
+    let network = text
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .and_then(|line| line["run"].get("network").cloned());
     Run {
         wall,
         cpu,
         peak_rss_kb,
         incomplete,
+        network,
     }
 }
 

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::dns::network::buffers::NetworkSummary;
 use crate::finding::Severity;
 use crate::render;
 use crate::report::{AuditStatus, DomainReport, InputErrors, Report, SCHEMA_VERSION, ToolError};
@@ -18,6 +19,9 @@ pub trait ReportSink {
     /// `--save-dns` file that could not be written), which a JSON document or the NDJSON run
     /// line carries beside the results, so that the output stays well-formed.
     fn finish(&mut self, input_errors: &InputErrors, error: Option<&ToolError>) -> io::Result<()>;
+    /// What the network lost and was given over the run (`None` when no name server was
+    /// asked), told before [`finish`](ReportSink::finish) for the formats that say it.
+    fn set_network(&mut self, _network: Option<NetworkSummary>) {}
 }
 
 /// What decides the exit code, tallied as results stream past.
@@ -99,6 +103,7 @@ pub struct HumanSink<'w> {
     printed: usize,
     tally: Tally,
     nameservers: Vec<String>,
+    network: Option<NetworkSummary>,
 }
 
 impl<'w> HumanSink<'w> {
@@ -111,6 +116,7 @@ impl<'w> HumanSink<'w> {
             printed: 0,
             tally: Tally::default(),
             nameservers: Vec::new(),
+            network: None,
         }
     }
 
@@ -150,8 +156,22 @@ impl ReportSink for HumanSink<'_> {
                 writeln!(self.out)?;
             }
             writeln!(self.out, "{}", totals_line(&self.tally))?;
+            // Lost answers, and receive buffers smaller than the concurrency needs: what a
+            // batch's speed and completeness depend on, with what to do about it.
+            let notes = self.network.as_ref().map(|network| {
+                [network.advice(), network.capped_note()]
+                    .into_iter()
+                    .flatten()
+            });
+            for note in notes.into_iter().flatten() {
+                writeln!(self.out, "{note}")?;
+            }
         }
         self.out.flush()
+    }
+
+    fn set_network(&mut self, network: Option<NetworkSummary>) {
+        self.network = network;
     }
 }
 
@@ -278,6 +298,7 @@ pub struct JsonSink<'w> {
     order: InOrder<DomainReport>,
     written: usize,
     nameservers: Vec<String>,
+    network: Option<NetworkSummary>,
 }
 
 impl<'w> JsonSink<'w> {
@@ -288,6 +309,7 @@ impl<'w> JsonSink<'w> {
             order: InOrder::default(),
             written: 0,
             nameservers: Vec::new(),
+            network: None,
         }
     }
 
@@ -301,8 +323,10 @@ impl<'w> JsonSink<'w> {
     /// Writes one entry of the `domains` array, opening the document before the first.
     fn write_domain(&mut self, report: &DomainReport) -> io::Result<()> {
         if self.written == 0 {
+            // The run's end (`network` among it) comes after the domains: the head is the
+            // same without it.
             let (head, _) =
-                document_around_domains(&self.nameservers, &InputErrors::default(), None)?;
+                document_around_domains(&self.nameservers, &InputErrors::default(), None, None)?;
             self.out.write_all(head.as_bytes())?;
             self.out.write_all(b"[\n")?;
         } else {
@@ -329,11 +353,13 @@ fn document_around_domains(
     nameservers: &[String],
     input_errors: &InputErrors,
     error: Option<&ToolError>,
+    network: Option<&NetworkSummary>,
 ) -> io::Result<(String, String)> {
     let mut report = Report::of_domains(Vec::new());
     report.nameservers = nameservers.to_vec();
     report.input_errors = input_errors.clone();
     report.error = error.cloned();
+    report.network = network.cloned();
     let text = render::json::to_pretty_string(&report)?;
     let marker = "\"domains\": []";
     let at = text
@@ -361,7 +387,12 @@ impl ReportSink for JsonSink<'_> {
         for report in self.order.drain_rest() {
             self.write_domain(&report)?;
         }
-        let (head, tail) = document_around_domains(&self.nameservers, input_errors, error)?;
+        let (head, tail) = document_around_domains(
+            &self.nameservers,
+            input_errors,
+            error,
+            self.network.as_ref(),
+        )?;
         if self.written == 0 {
             self.out.write_all(head.as_bytes())?;
             self.out.write_all(b"[]")?;
@@ -372,6 +403,10 @@ impl ReportSink for JsonSink<'_> {
         writeln!(self.out)?;
         self.out.flush()
     }
+
+    fn set_network(&mut self, network: Option<NetworkSummary>) {
+        self.network = network;
+    }
 }
 
 /// NDJSON: one line per domain, as soon as it is done (completion order; each line names its
@@ -379,6 +414,7 @@ impl ReportSink for JsonSink<'_> {
 pub struct NdjsonSink<'w> {
     out: &'w mut dyn Write,
     tally: Tally,
+    network: Option<NetworkSummary>,
 }
 
 impl<'w> NdjsonSink<'w> {
@@ -387,6 +423,7 @@ impl<'w> NdjsonSink<'w> {
         NdjsonSink {
             out,
             tally: Tally::default(),
+            network: None,
         }
     }
 }
@@ -411,6 +448,10 @@ struct RunSummary<'a> {
     input_errors_omitted: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a ToolError>,
+    /// Timeouts, answers dropped by the kernel and the sockets' receive buffer; absent when
+    /// the run asked no name server (`--offline`, `--replay`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    network: Option<&'a NetworkSummary>,
 }
 
 impl ReportSink for NdjsonSink<'_> {
@@ -435,11 +476,16 @@ impl ReportSink for NdjsonSink<'_> {
                 input_errors: &input_errors.listed,
                 input_errors_omitted: (input_errors.omitted > 0).then_some(input_errors.omitted),
                 error,
+                network: self.network.as_ref(),
             },
         };
         render::json::write_compact(&line, &mut *self.out)?;
         writeln!(self.out)?;
         self.out.flush()
+    }
+
+    fn set_network(&mut self, network: Option<NetworkSummary>) {
+        self.network = network;
     }
 }
 

@@ -40,6 +40,11 @@ pub struct Report {
     /// file that could not be written): the run exits 2, and the document stays one document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ToolError>,
+    /// What the network lost and was given over the run: tries and lookups that timed out,
+    /// answers the kernel dropped, the UDP sockets' receive buffer. Absent when the run
+    /// asked no name server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<crate::dns::network::buffers::NetworkSummary>,
 }
 
 /// One `check_host()` run (`mailcheck spf`).
@@ -70,6 +75,7 @@ impl Report {
             spf_check: None,
             input_errors: InputErrors::default(),
             error: None,
+            network: None,
         }
     }
 

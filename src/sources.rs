@@ -35,7 +35,10 @@ use std::sync::Arc;
 use crate::dns::DnsSource;
 use crate::dns::cache::CachingSource;
 use crate::dns::chase::ChasingSource;
-use crate::dns::network::{DeadServerNotice, NetworkSource, ResolverSettings, ResolverSetupError};
+use crate::dns::network::buffers::NetworkSummary;
+use crate::dns::network::{
+    DeadServerNotice, NetworkSource, NetworkStats, ResolverSettings, ResolverSetupError,
+};
 use crate::dns::replay::{DnsAnswers, ReplayError, ReplaySource, SavingSource};
 use crate::dns::zone::{OfflineSource, ZoneSet, ZoneSource};
 use crate::domain::Name;
@@ -113,6 +116,8 @@ type Layer = Box<dyn DnsSource>;
 pub struct AuditSources {
     /// The name servers the run asks; empty when it asks none (`--offline`, `--replay`).
     nameservers: Vec<std::net::SocketAddr>,
+    /// The network source's counts, when the run asks name servers.
+    network: Option<NetworkStats>,
     top: Arc<ChasingSource<CachingSource<Layer>>>,
     zones: Option<Arc<ZoneSet>>,
     saving: Option<(AtomicFile, Arc<SavingSource<Layer>>)>,
@@ -151,6 +156,7 @@ impl AuditSources {
             })
             .collect::<Result<Vec<Zone>, SourceError>>()?;
         let mut nameservers = Vec::new();
+        let mut network_stats = None;
         let base: Layer = if let Some(path) = &args.replay {
             Box::new(ReplaySource::new(read_replay(path)?))
         } else if args.offline {
@@ -160,6 +166,7 @@ impl AuditSources {
                 .with_max_in_flight(concurrency)
                 .with_dead_server_notice(notice);
             nameservers = network.servers().to_vec();
+            network_stats = Some(network.stats());
             Box::new(network)
         };
         let (layer, zones): (Layer, _) = if zones.is_empty() {
@@ -184,6 +191,7 @@ impl AuditSources {
         };
         Ok(AuditSources {
             nameservers,
+            network: network_stats,
             top: Arc::new(ChasingSource::new(CachingSource::new(layer))),
             zones,
             saving,
@@ -198,6 +206,13 @@ impl AuditSources {
     /// The name servers asked (the given ones, or the system's), when the run asks any.
     pub fn nameservers(&self) -> &[std::net::SocketAddr] {
         &self.nameservers
+    }
+
+    /// What the network lost and was given (timeouts, answers dropped by the kernel, the
+    /// sockets' receive buffer), when the run asks name servers. Reads the kernel's counters:
+    /// call it once, when the audits are done.
+    pub fn network_summary(&self) -> Option<NetworkSummary> {
+        self.network.as_ref().map(NetworkStats::summary)
     }
 
     /// The `--zone` files, for the audits to report the ones that answered them.

@@ -139,6 +139,7 @@ async fn a_cross_zone_alias_is_followed_through_the_cache_each_question_sent_onc
         nameservers: vec![server.addr],
         timeout: Duration::from_secs(5),
         retries: 0,
+        max_qps: None,
     })
     .unwrap();
     let first = live

@@ -1056,6 +1056,15 @@ fn a_config_file_fills_what_the_command_line_does_not_give() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("mailcheck.toml:3: retries: "), "{stderr}");
+    // max-qps, a setting of the environment: checked as --max-qps checks it, and used.
+    std::fs::write(dir.join("mailcheck.toml"), "max-qps = 0\n").unwrap();
+    let (output, _) = run(&["good.test"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mailcheck.toml:1: max-qps: "), "{stderr}");
+    std::fs::write(dir.join("mailcheck.toml"), "max-qps = 5000\n").unwrap();
+    let (output, report) = run(&["good.test"]);
+    assert_ne!(output.status.code(), Some(2), "{report:#}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -700,6 +700,7 @@ fn an_audit_asks_at_most_its_limit_of_questions() {
         nameservers: vec![server.addr],
         timeout: Duration::from_secs(5),
         retries: 0,
+        max_qps: None,
     };
     let source = ChasingSource::new(CachingSource::new(NetworkSource::new(&settings).unwrap()));
     let options = GatherOptions {

@@ -29,6 +29,7 @@ fn source(nameservers: Vec<SocketAddr>, timeout_ms: u64, retries: usize) -> Netw
         nameservers,
         timeout: Duration::from_millis(timeout_ms),
         retries,
+        max_qps: None,
     })
     .unwrap()
 }

@@ -314,6 +314,7 @@ async fn the_zone_source_answers_like_the_server() {
             nameservers: vec![server.addr],
             timeout: std::time::Duration::from_secs(2),
             retries: 0,
+            max_qps: None,
         })
         .unwrap(),
     );

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::exit::{EXIT_CODES, FailOn, InputError};
+use crate::dns::network::rate::MAX_QPS;
 use crate::dns::network::{MAX_RETRIES, ResolverSettings};
 use crate::finding::RecordKind;
 use crate::sources::SourceSettings;
@@ -211,6 +212,11 @@ pub struct ResolverArgs {
     /// longer first).
     #[arg(long, value_name = "N", default_value_t = 1, global = true, value_parser = parse_retries)]
     pub retries: usize,
+    /// Most queries a second sent to each DNS server (1 to 1000000), retries and TCP
+    /// included; default: no limit. Spaces the queries 1/N s apart, whatever --concurrency
+    /// allows. For a public resolver, 500 is polite.
+    #[arg(long, value_name = "N", global = true, value_parser = parse_max_qps)]
+    pub max_qps: Option<u32>,
 }
 
 impl ResolverArgs {
@@ -220,6 +226,7 @@ impl ResolverArgs {
             nameservers: self.nameservers.clone(),
             timeout: self.timeout,
             retries: self.retries,
+            max_qps: self.max_qps,
         }
     }
 }
@@ -341,6 +348,25 @@ pub(crate) fn parse_retries(text: &str) -> Result<usize, String> {
         )),
         Err(_) => Err(format!(
             "expected a whole number from 0 to {MAX_RETRIES}, not \"{text}\""
+        )),
+    }
+}
+
+/// `--max-qps`: a whole number from 1 to [`MAX_QPS`].
+pub(crate) fn parse_max_qps(text: &str) -> Result<u32, String> {
+    match text.parse::<u64>() {
+        Ok(n) if (1..=u64::from(MAX_QPS)).contains(&n) => {
+            u32::try_from(n).map_err(|_| String::new())
+        }
+        Ok(0) => Err(
+            "0 queries a second would send nothing; leave --max-qps out for no limit".to_owned(),
+        ),
+        Ok(n) => Err(format!(
+            "{n} is more than the {MAX_QPS} queries a second --max-qps allows; leave it out \
+             for no limit"
+        )),
+        Err(_) => Err(format!(
+            "expected a whole number from 1 to {MAX_QPS}, not \"{text}\""
         )),
     }
 }
@@ -543,6 +569,24 @@ mod tests {
         // The longest wait a timeout leads to is far from overflowing a Duration.
         let longest = Duration::from_secs_f64(MAX_TIMEOUT_SECS);
         assert!(longest.checked_mul(u32::MAX).is_some());
+    }
+
+    #[test]
+    fn max_qps_is_checked() {
+        assert_eq!(parse_max_qps("100"), Ok(100));
+        assert_eq!(parse_max_qps("1"), Ok(1));
+        assert_eq!(parse_max_qps("1000000"), Ok(1_000_000));
+        for bad in [
+            "0",
+            "-1",
+            "1000001",
+            "99999999999999999999",
+            "1.5",
+            "fast",
+            "",
+        ] {
+            assert!(parse_max_qps(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

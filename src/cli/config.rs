@@ -7,6 +7,7 @@
 //! selectors = ["google", "s1"]
 //! nameservers = ["192.0.2.53"]
 //! timeout = 2.5
+//! max-qps = 100
 //!
 //! [severity]
 //! "tls-rpt-missing" = "info"
@@ -29,7 +30,7 @@ use toml::Spanned;
 
 use super::args::{
     Cli, ColorChoice, DomainSelection, Format, parse_audit_timeout, parse_concurrency,
-    parse_nameserver, parse_retries, parse_timeout,
+    parse_max_qps, parse_nameserver, parse_retries, parse_timeout,
 };
 use super::exit::FailOn;
 
@@ -55,6 +56,7 @@ struct ConfigFile {
     nameservers: Option<Spanned<Vec<String>>>,
     timeout: Option<Spanned<toml::Value>>,
     retries: Option<Spanned<toml::Value>>,
+    max_qps: Option<Spanned<toml::Value>>,
     concurrency: Option<Spanned<toml::Value>>,
     audit_timeout: Option<Spanned<toml::Value>>,
     format: Option<Spanned<String>>,
@@ -223,6 +225,14 @@ fn fill_lookups_and_output(
         "retries",
         retries,
         &mut resolver.retries,
+    )?;
+    let max_qps = |value: &toml::Value| parse_max_qps(&scalar(value)).map(Some);
+    filler.fill(
+        file.max_qps.take(),
+        "max-qps",
+        "max_qps",
+        max_qps,
+        &mut resolver.max_qps,
     )?;
     let output = &mut cli.output;
     let format = |text: &String| enum_value::<Format>(text);

@@ -322,6 +322,8 @@ async fn run_audit(
         _ = tokio::signal::ctrl_c() => None,
     };
     progress.finish();
+    // Read once, now that no query is in flight: the kernel's drop counters of the sockets.
+    sink.set_network(sources.network_summary());
     let Some(flow) = interrupted else {
         let message = format!("interrupted: {} of {count} domains audited", tally.domains);
         render::human::render_error(&message, err)?;

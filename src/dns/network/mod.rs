@@ -18,7 +18,9 @@
 //! Two answers are failures here already, never absences: one whose chain loops (whatever its
 //! response code), and one still truncated over TCP, where nothing bigger is left to ask over.
 
+pub mod buffers;
 pub mod fuzzing;
+pub mod rate;
 mod records;
 mod tcp;
 mod udp;
@@ -33,6 +35,8 @@ use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, Res
 use hickory_resolver::proto::rr::{self as hrr, RData};
 
 use super::{BoxFuture, DnsSource, Name, Outcome, Record, RecordType};
+use buffers::{NetworkSummary, Timeouts};
+use rate::TokenBucket;
 use records::{convert_name, convert_record, hickory_type};
 use udp::UdpTransport;
 
@@ -69,6 +73,8 @@ pub struct ResolverSettings {
     /// How many times to try again after a timeout or a server failure (at most
     /// [`MAX_RETRIES`]; more are not made).
     pub retries: usize,
+    /// At most this many tries a second to each server (`--max-qps`); `None`: no limit.
+    pub max_qps: Option<u32>,
 }
 
 /// A failure to set up the resolver (an unreadable system configuration, say).
@@ -81,8 +87,12 @@ pub struct NetworkSource {
     servers: Vec<SocketAddr>,
     timeout: Duration,
     retries: usize,
-    udp: UdpTransport,
+    udp: Arc<UdpTransport>,
     in_flight: Arc<Semaphore>,
+    /// Per server (same order as `servers`), with `--max-qps`: the bucket each try of a
+    /// query to it takes a token from. Empty: no limit.
+    rates: Vec<TokenBucket>,
+    timeouts: Arc<Timeouts>,
     /// Per server (same order as `servers`): whether it has ever answered, and whether it
     /// was given up on.
     health: Vec<ServerHealth>,
@@ -160,13 +170,38 @@ impl NetworkSource {
         };
         Ok(NetworkSource {
             health: servers.iter().map(|_| ServerHealth::default()).collect(),
+            rates: settings
+                .max_qps
+                .map(|rate| servers.iter().map(|_| TokenBucket::new(rate)).collect())
+                .unwrap_or_default(),
             servers,
             timeout: settings.timeout,
             retries: settings.retries.min(MAX_RETRIES),
-            udp: UdpTransport::default(),
+            udp: Arc::default(),
             in_flight: Arc::new(Semaphore::new(Semaphore::MAX_PERMITS)),
+            timeouts: Arc::default(),
             notice: None,
         })
+    }
+
+    /// What the run lost and was given, read at its end: see [`NetworkStats::summary`].
+    pub fn stats(&self) -> NetworkStats {
+        NetworkStats {
+            udp: Arc::clone(&self.udp),
+            timeouts: Arc::clone(&self.timeouts),
+        }
+    }
+
+    /// Waits, with `--max-qps`, until `server` may be sent one more try.
+    async fn pace(&self, server: SocketAddr) {
+        if let Some(bucket) = self
+            .servers
+            .iter()
+            .position(|known| *known == server)
+            .and_then(|index| self.rates.get(index))
+        {
+            bucket.take().await;
+        }
     }
 
     /// The servers asked, in order.
@@ -189,9 +224,16 @@ impl NetworkSource {
     /// out before the audit that asked has even looked at the answer. (Holding it until the
     /// asking audit's task next ran cost about a tenth of a batch run's rate at 256 queries
     /// in flight.) The semaphore is fair, first come first served, so no audit starves.
+    ///
+    /// The sockets' receive buffers are sized for that many answers
+    /// ([`buffers::wanted_receive_buffer`]), so that the kernel does not drop them.
     #[must_use]
     pub fn with_max_in_flight(mut self, limit: usize) -> Self {
-        self.in_flight = Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS)));
+        let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
+        self.in_flight = Arc::new(Semaphore::new(limit));
+        self.udp = Arc::new(UdpTransport::with_receive_buffer(
+            buffers::wanted_receive_buffer(limit, udp::SOCKETS_PER_FAMILY),
+        ));
         self
     }
 
@@ -211,12 +253,15 @@ impl NetworkSource {
         let answered = match encode_query(&question) {
             Ok(query) => {
                 let permit = self.permit().await;
-                matches!(
-                    self.udp
-                        .exchange(server, &query, &question, self.timeout, permit)
-                        .await,
-                    Exchange::Answer(_)
-                )
+                self.pace(server).await;
+                let exchange = self
+                    .udp
+                    .exchange(server, &query, &question, self.timeout, permit)
+                    .await;
+                if matches!(exchange, Exchange::Timeout) {
+                    self.timeouts.try_timed_out();
+                }
+                matches!(exchange, Exchange::Answer(_))
             }
             Err(_) => false,
         };
@@ -277,6 +322,7 @@ impl NetworkSource {
                     continue;
                 }
                 let permit = self.permit().await;
+                self.pace(server).await;
                 let exchange = match self
                     .udp
                     .exchange(server, &query, &question, self.timeout, permit)
@@ -284,6 +330,7 @@ impl NetworkSource {
                 {
                     Exchange::Answer(answer) if answer.metadata.truncation => {
                         let _permit = self.permit().await;
+                        self.pace(server).await;
                         tcp::exchange(server, &query, &question, self.timeout).await
                     }
                     other => other,
@@ -291,6 +338,7 @@ impl NetworkSource {
                 match &exchange {
                     Exchange::Answer(_) => health.answered(),
                     Exchange::Timeout => {
+                        self.timeouts.try_timed_out();
                         if let Some(silent) = health.timed_out() {
                             self.probe(server, health, silent).await;
                         }
@@ -309,7 +357,33 @@ impl NetworkSource {
                 };
             }
         }
+        if matches!(last, Outcome::Timeout) {
+            self.timeouts.lookup_timed_out();
+        }
         Err(last)
+    }
+}
+
+/// A handle on a [`NetworkSource`]'s counts and sockets, kept by the run to write its summary
+/// after the sources are gone.
+#[derive(Clone)]
+pub struct NetworkStats {
+    udp: Arc<UdpTransport>,
+    timeouts: Arc<Timeouts>,
+}
+
+impl NetworkStats {
+    /// The timeouts so far, the answers the kernel dropped on the run's sockets (read now:
+    /// call it once, at the end) and their receive buffer.
+    pub fn summary(&self) -> NetworkSummary {
+        let (queries_timed_out, lookups_timed_out) = self.timeouts.counts();
+        let opened = self.udp.opened();
+        NetworkSummary {
+            queries_timed_out,
+            lookups_timed_out,
+            answers_dropped: buffers::kernel_drops(&opened.v4, &opened.v6),
+            receive_buffer: opened.buffer,
+        }
     }
 }
 
@@ -468,6 +542,7 @@ mod tests {
             nameservers: vec!["127.0.0.1:53".parse().unwrap()],
             timeout: Duration::from_secs(1),
             retries: 1_000_000,
+            max_qps: None,
         })
         .unwrap();
         assert_eq!(source.retries, MAX_RETRIES);

@@ -21,6 +21,7 @@ use tokio::sync::{OnceCell, OwnedSemaphorePermit, oneshot};
 use tokio::task::AbortHandle;
 
 use super::Exchange;
+use super::buffers::{self, ReceiveBuffer};
 
 /// Sockets opened per address family. Several, so that replies are read by more than one task
 /// and an answer's port is one of several.
@@ -37,9 +38,45 @@ const ID_TRIES: usize = 64;
 pub struct UdpTransport {
     v4: OnceCell<SocketSet>,
     v6: OnceCell<SocketSet>,
+    /// Each socket's receive buffer, in bytes as the kernel counts them
+    /// ([`buffers::wanted_receive_buffer`]); 0 leaves the system's default.
+    receive_buffer: usize,
+}
+
+/// The sockets a run opened, for its summary: their inodes (IPv4, IPv6) and buffer.
+pub struct OpenedSockets {
+    /// The IPv4 sockets' inodes (`None` where unknown).
+    pub v4: Vec<Option<u64>>,
+    /// The IPv6 sockets' inodes.
+    pub v6: Vec<Option<u64>>,
+    /// The receive buffer asked for, if one was.
+    pub buffer: Option<ReceiveBuffer>,
 }
 
 impl UdpTransport {
+    /// Sockets whose receive buffers hold `receive_buffer` bytes (as the kernel counts them)
+    /// where the system allows and its default is smaller.
+    pub fn with_receive_buffer(receive_buffer: usize) -> Self {
+        UdpTransport {
+            receive_buffer,
+            ..UdpTransport::default()
+        }
+    }
+
+    /// The sockets opened so far.
+    pub fn opened(&self) -> OpenedSockets {
+        let inodes = |cell: &OnceCell<SocketSet>| {
+            cell.get().map(|set| set.inodes.clone()).unwrap_or_default()
+        };
+        OpenedSockets {
+            v4: inodes(&self.v4),
+            v6: inodes(&self.v6),
+            buffer: [&self.v4, &self.v6]
+                .into_iter()
+                .find_map(|cell| cell.get().and_then(|set| set.buffer)),
+        }
+    }
+
     /// Sends `query` (an encoded query asking `question`; its id is replaced by a fresh one) to
     /// `server` and waits up to `timeout` for the matching answer. `permit` (a place under
     /// `--concurrency`) is given back as soon as the answer is read or the wait is over.
@@ -53,7 +90,7 @@ impl UdpTransport {
     ) -> Exchange {
         let cell = if server.is_ipv4() { &self.v4 } else { &self.v6 };
         let sockets = match cell
-            .get_or_try_init(|| SocketSet::open(server.is_ipv4()))
+            .get_or_try_init(|| SocketSet::open(server.is_ipv4(), self.receive_buffer))
             .await
         {
             Ok(sockets) => sockets,
@@ -71,12 +108,17 @@ struct SocketSet {
     sockets: Vec<Arc<SharedSocket>>,
     next: AtomicUsize,
     readers: Vec<AbortHandle>,
+    /// Each socket's inode, to find its drop counter at the end ([`buffers::kernel_drops`]).
+    inodes: Vec<Option<u64>>,
+    buffer: Option<ReceiveBuffer>,
 }
 
 impl SocketSet {
-    async fn open(ipv4: bool) -> std::io::Result<SocketSet> {
+    async fn open(ipv4: bool, receive_buffer: usize) -> std::io::Result<SocketSet> {
         let mut sockets = Vec::with_capacity(SOCKETS_PER_FAMILY);
         let mut readers = Vec::with_capacity(SOCKETS_PER_FAMILY);
+        let mut inodes = Vec::with_capacity(SOCKETS_PER_FAMILY);
+        let mut buffer = None;
         for _ in 0..SOCKETS_PER_FAMILY {
             // Port 0: the kernel picks a random ephemeral port.
             let socket = if ipv4 {
@@ -84,6 +126,8 @@ impl SocketSet {
             } else {
                 UdpSocket::bind((Ipv6Addr::UNSPECIFIED, 0)).await?
             };
+            buffer = buffers::size_receive_buffer(&socket, receive_buffer);
+            inodes.push(buffers::socket_inode(&socket));
             let shared = Arc::new(SharedSocket {
                 socket,
                 waiting: Mutex::new(HashMap::new()),
@@ -96,6 +140,8 @@ impl SocketSet {
             sockets,
             next: AtomicUsize::new(0),
             readers,
+            inodes,
+            buffer,
         })
     }
 
