@@ -60,6 +60,17 @@ impl Tally {
     pub fn findings(&self) -> usize {
         self.errors + self.warnings + self.info
     }
+
+    /// Counts `other`'s domains too (those of an earlier run, under `--resume`).
+    pub fn absorb(&mut self, other: &Tally) {
+        self.domains += other.domains;
+        self.worst = self.worst.max(other.worst);
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.info += other.info;
+        self.incomplete += other.incomplete;
+        self.incomplete_offline += other.incomplete_offline;
+    }
 }
 
 /// The line that ends a batch run of several domains in the formats for people: `Total: 300
@@ -376,9 +387,14 @@ impl ReportSink for JsonSink<'_> {
 
 /// NDJSON: one line per domain, as soon as it is done (completion order; each line names its
 /// domain), then one summary line. Nothing is kept, so memory does not grow with the list.
+///
+/// Each line is serialised whole before it is written, then written with one `write_all`:
+/// into a file opened for appending (`--resume`) that is one `write(2)`, so a process killed
+/// at any moment leaves whole lines and at most one partial last line, never two lines mixed.
 pub struct NdjsonSink<'w> {
     out: &'w mut dyn Write,
     tally: Tally,
+    line: Vec<u8>,
 }
 
 impl<'w> NdjsonSink<'w> {
@@ -387,7 +403,26 @@ impl<'w> NdjsonSink<'w> {
         NdjsonSink {
             out,
             tally: Tally::default(),
+            line: Vec::new(),
         }
+    }
+
+    /// Counts in the run line the domains of `earlier` runs too (the lines already in a
+    /// `--resume` file), so that it covers every domain line of the output.
+    #[must_use]
+    pub fn with_earlier(mut self, earlier: &Tally) -> Self {
+        self.tally.absorb(earlier);
+        self
+    }
+
+    /// Writes `value` as one line, in one write.
+    fn write_line(&mut self, value: &impl Serialize) -> io::Result<()> {
+        self.line.clear();
+        render::json::write_compact(value, &mut self.line)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
+        // A consumer reading the stream sees each line when it is written.
+        self.out.flush()
     }
 }
 
@@ -416,10 +451,7 @@ struct RunSummary<'a> {
 impl ReportSink for NdjsonSink<'_> {
     fn domain_done(&mut self, _index: usize, report: DomainReport) -> io::Result<()> {
         self.tally.add(&report);
-        render::json::write_compact(&report, &mut *self.out)?;
-        writeln!(self.out)?;
-        // A consumer reading the stream sees each domain when it is done.
-        self.out.flush()
+        self.write_line(&report)
     }
 
     fn finish(&mut self, input_errors: &InputErrors, error: Option<&ToolError>) -> io::Result<()> {
@@ -437,9 +469,7 @@ impl ReportSink for NdjsonSink<'_> {
                 error,
             },
         };
-        render::json::write_compact(&line, &mut *self.out)?;
-        writeln!(self.out)?;
-        self.out.flush()
+        self.write_line(&line)
     }
 }
 
