@@ -685,6 +685,50 @@ mod tests {
         assert!(!text.contains("d.example"), "held until c.example is done");
     }
 
+    /// Counts the `write` calls made on it.
+    #[derive(Default)]
+    struct Writes {
+        calls: Vec<usize>,
+    }
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.calls.push(buf.len());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn each_ndjson_line_is_one_write_and_the_run_line_counts_earlier_runs() {
+        // One write per line, newline included: in a file opened for appending, a process
+        // killed at any moment leaves whole lines and at most one partial last line.
+        let mut out = Writes::default();
+        let earlier = Tally {
+            domains: 2,
+            errors: 3,
+            ..Tally::default()
+        };
+        let mut sink = NdjsonSink::new(&mut out).with_earlier(&earlier);
+        sink.domain_done(0, report_of("a.example")).unwrap();
+        sink.domain_done(1, report_of("b.example")).unwrap();
+        sink.finish(&InputErrors::default(), None).unwrap();
+        assert_eq!(out.calls.len(), 3, "{:?}", out.calls);
+        let mut check = Vec::new();
+        let mut sink = NdjsonSink::new(&mut check).with_earlier(&earlier);
+        sink.domain_done(0, report_of("a.example")).unwrap();
+        sink.finish(&InputErrors::default(), None).unwrap();
+        let text = String::from_utf8(check).unwrap();
+        let run: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(
+            (&run["run"]["domains"], &run["run"]["errors"]),
+            (&3.into(), &3.into())
+        );
+    }
+
     #[test]
     fn in_order_releases_in_input_order() {
         let mut order = InOrder::default();
