@@ -35,8 +35,8 @@
 //!    MTA-STS, TLS-RPT, BIMI), [`zonefile`], [`expect`] (the `--expect` file).
 //! 3. [`facts`], then [`gather`].
 //! 4. [`rules`], [`describe`], [`providers`].
-//! 5. [`report`], [`render`], [`output`] and [`progress`], then the run ([`audit`], [`record`],
-//!    [`sources`], [`batch`], `fuzzing`), then [`cli`].
+//! 5. [`report`], [`render`], [`output`], [`progress`] and [`resume`] (the `--resume` file),
+//!    then the run ([`audit`], [`record`], [`sources`], [`batch`], `fuzzing`), then [`cli`].
 //!
 //! A family of records has the same file name in every layer where it has something:
 //! `gather/spf.rs`, `facts/spf.rs`, `rules/spf.rs`, `describe/spf.rs` (the families: mx,
@@ -66,6 +66,7 @@ pub mod providers;
 pub mod record;
 pub mod render;
 pub mod report;
+pub mod resume;
 pub mod rr;
 pub mod rules;
 pub mod selection;

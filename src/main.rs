@@ -51,6 +51,18 @@ fn real_main() -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::InputError);
         }
     }
+    // --resume writes NDJSON to its file; stdout stays empty, so errors go to stderr only.
+    let format_given = matches.try_get_raw("format").is_ok()
+        && matches.value_source("format") == Some(clap::parser::ValueSource::CommandLine);
+    if let Err(message) = cli::args::check_batch_options(&mut cli, format_given) {
+        cli::report_error(
+            &message,
+            Format::Human,
+            &mut io::stdout(),
+            &mut io::stderr(),
+        )?;
+        return Ok(ExitStatus::InputError);
+    }
     let format = cli.output.format();
     // Colour is decided per stream; `colored` has one switch for the process, so it is on
     // when either stream is coloured, and the other stream's codes are stripped on the way

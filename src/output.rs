@@ -64,6 +64,17 @@ impl Tally {
     pub fn findings(&self) -> usize {
         self.errors + self.warnings + self.info
     }
+
+    /// Counts `other`'s domains too (those of an earlier run, under `--resume`).
+    pub fn absorb(&mut self, other: &Tally) {
+        self.domains += other.domains;
+        self.worst = self.worst.max(other.worst);
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.info += other.info;
+        self.incomplete += other.incomplete;
+        self.incomplete_offline += other.incomplete_offline;
+    }
 }
 
 /// The line that ends a batch run of several domains in the formats for people: `Total: 300
@@ -411,10 +422,15 @@ impl ReportSink for JsonSink<'_> {
 
 /// NDJSON: one line per domain, as soon as it is done (completion order; each line names its
 /// domain), then one summary line. Nothing is kept, so memory does not grow with the list.
+///
+/// Each line is serialised whole before it is written, then written with one `write_all`:
+/// into a file opened for appending (`--resume`) that is one `write(2)`, so a process killed
+/// at any moment leaves whole lines and at most one partial last line, never two lines mixed.
 pub struct NdjsonSink<'w> {
     out: &'w mut dyn Write,
     tally: Tally,
     network: Option<NetworkSummary>,
+    line: Vec<u8>,
 }
 
 impl<'w> NdjsonSink<'w> {
@@ -424,7 +440,26 @@ impl<'w> NdjsonSink<'w> {
             out,
             tally: Tally::default(),
             network: None,
+            line: Vec::new(),
         }
+    }
+
+    /// Counts in the run line the domains of `earlier` runs too (the lines already in a
+    /// `--resume` file), so that it covers every domain line of the output.
+    #[must_use]
+    pub fn with_earlier(mut self, earlier: &Tally) -> Self {
+        self.tally.absorb(earlier);
+        self
+    }
+
+    /// Writes `value` as one line, in one write.
+    fn write_line(&mut self, value: &impl Serialize) -> io::Result<()> {
+        self.line.clear();
+        render::json::write_compact(value, &mut self.line)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
+        // A consumer reading the stream sees each line when it is written.
+        self.out.flush()
     }
 }
 
@@ -449,7 +484,8 @@ struct RunSummary<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a ToolError>,
     /// Timeouts, answers dropped by the kernel and the sockets' receive buffer; absent when
-    /// the run asked no name server (`--offline`, `--replay`).
+    /// the run asked no name server (`--offline`, `--replay`). Of this process only: a
+    /// `--resume`d run's earlier processes left no count of their own network behind.
     #[serde(skip_serializing_if = "Option::is_none")]
     network: Option<&'a NetworkSummary>,
 }
@@ -457,14 +493,12 @@ struct RunSummary<'a> {
 impl ReportSink for NdjsonSink<'_> {
     fn domain_done(&mut self, _index: usize, report: DomainReport) -> io::Result<()> {
         self.tally.add(&report);
-        render::json::write_compact(&report, &mut *self.out)?;
-        writeln!(self.out)?;
-        // A consumer reading the stream sees each domain when it is done.
-        self.out.flush()
+        self.write_line(&report)
     }
 
     fn finish(&mut self, input_errors: &InputErrors, error: Option<&ToolError>) -> io::Result<()> {
         let tally = self.tally;
+        let network = self.network.take();
         let line = RunLine {
             run: RunSummary {
                 schema_version: SCHEMA_VERSION,
@@ -476,12 +510,10 @@ impl ReportSink for NdjsonSink<'_> {
                 input_errors: &input_errors.listed,
                 input_errors_omitted: (input_errors.omitted > 0).then_some(input_errors.omitted),
                 error,
-                network: self.network.as_ref(),
+                network: network.as_ref(),
             },
         };
-        render::json::write_compact(&line, &mut *self.out)?;
-        writeln!(self.out)?;
-        self.out.flush()
+        self.write_line(&line)
     }
 
     fn set_network(&mut self, network: Option<NetworkSummary>) {
@@ -699,6 +731,50 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("a.example") && text.contains("b.example"));
         assert!(!text.contains("d.example"), "held until c.example is done");
+    }
+
+    /// Counts the `write` calls made on it.
+    #[derive(Default)]
+    struct Writes {
+        calls: Vec<usize>,
+    }
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.calls.push(buf.len());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn each_ndjson_line_is_one_write_and_the_run_line_counts_earlier_runs() {
+        // One write per line, newline included: in a file opened for appending, a process
+        // killed at any moment leaves whole lines and at most one partial last line.
+        let mut out = Writes::default();
+        let earlier = Tally {
+            domains: 2,
+            errors: 3,
+            ..Tally::default()
+        };
+        let mut sink = NdjsonSink::new(&mut out).with_earlier(&earlier);
+        sink.domain_done(0, report_of("a.example")).unwrap();
+        sink.domain_done(1, report_of("b.example")).unwrap();
+        sink.finish(&InputErrors::default(), None).unwrap();
+        assert_eq!(out.calls.len(), 3, "{:?}", out.calls);
+        let mut check = Vec::new();
+        let mut sink = NdjsonSink::new(&mut check).with_earlier(&earlier);
+        sink.domain_done(0, report_of("a.example")).unwrap();
+        sink.finish(&InputErrors::default(), None).unwrap();
+        let text = String::from_utf8(check).unwrap();
+        let run: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(
+            (&run["run"]["domains"], &run["run"]["errors"]),
+            (&3.into(), &3.into())
+        );
     }
 
     #[test]

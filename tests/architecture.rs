@@ -57,7 +57,7 @@ const LAYERS: &[Layer] = &[
     layer("judges",           Peers::Forbidden, &["rules", "describe", "providers"]),
     layer("report",           Peers::Allowed,   &["report", "selection"]),
     layer("render",           Peers::Allowed,   &["render"]),
-    layer("output",           Peers::Allowed,   &["output", "progress"]),
+    layer("output",           Peers::Allowed,   &["output", "progress", "resume"]),
     layer("run",              Peers::Allowed,   &["audit", "record", "sources", "batch", "fuzzing"]),
     layer("cli",              Peers::Allowed,   &["cli"]),
     layer("binary",           Peers::Allowed,   &["main"]),

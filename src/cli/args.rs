@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::exit::{EXIT_CODES, FailOn, InputError};
+use crate::batch::Shard;
 use crate::dns::network::rate::MAX_QPS;
 use crate::dns::network::{MAX_RETRIES, ResolverSettings};
 use crate::finding::RecordKind;
@@ -188,6 +189,57 @@ pub struct AuditArgs {
     /// against that domain only, its relative names under it; repeatable, one file per domain.
     #[arg(long, value_name = "[DOMAIN=]FILE")]
     pub expect: Vec<PathBuf>,
+    /// Write NDJSON results to FILE (created if missing), and audit only the domains FILE
+    /// does not report yet: rerun the same command after a run was killed or interrupted to
+    /// finish it, with no domain lost or audited twice. Implies --format ndjson; stdout stays
+    /// empty.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "output"])]
+    pub resume: Option<PathBuf>,
+    /// Audit only the K-th of N slices of the domains (K from 1 to N), chosen by a stable hash
+    /// of each name: N processes given the same list, each its own K, audit every domain once.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+}
+
+/// `--shard K/N` (see [`Shard`]).
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    text.parse()
+}
+
+/// Checks `--resume` and `--shard` against the rest of the command line, once the config file
+/// has filled it in, and makes `--resume`'s format NDJSON. `format_given` says whether
+/// `--format` was on the command line: another format there is refused, while a config
+/// file's `format` (a habit for other runs) gives way.
+pub fn check_batch_options(cli: &mut Cli, format_given: bool) -> Result<(), String> {
+    let audit = &cli.audit;
+    if let Some(command) = &cli.command
+        && (audit.resume.is_some() || audit.shard.is_some())
+    {
+        let name = match command {
+            Command::Explain { .. } => "explain",
+            Command::Record { .. } => "record",
+            Command::Spf(_) => "spf",
+            Command::Completions { .. } => "completions",
+            Command::Man => "man",
+            Command::Zone { .. } => "zone",
+        };
+        return Err(format!(
+            "--resume and --shard apply to an audit of domains, not to `mailcheck {name}`"
+        ));
+    }
+    if audit.resume.is_some() {
+        let format = cli.output.format();
+        if format_given && format != Format::Ndjson {
+            let name = format
+                .to_possible_value()
+                .map_or_else(String::new, |value| value.get_name().to_owned());
+            return Err(format!(
+                "--resume writes NDJSON (--format ndjson) to its file, not --format {name}"
+            ));
+        }
+        cli.output.format = Format::Ndjson;
+    }
+    Ok(())
 }
 
 /// How to reach DNS.

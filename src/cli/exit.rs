@@ -122,6 +122,9 @@ pub enum InputError {
     /// An `--input` list with no domain in it (blank lines and comments only).
     #[error("no domains to audit: --input {} lists none", crate::escape::os_str(.0.as_os_str()))]
     NoDomains(PathBuf),
+    /// A `--resume` file that cannot be resumed from or written.
+    #[error("--resume {path}: {message}", path = crate::escape::os_str(.0.as_os_str()), message = .1)]
+    Resume(PathBuf, String),
     /// The resolver could not be set up.
     #[error(transparent)]
     Resolver(#[from] crate::dns::network::ResolverSetupError),

@@ -36,6 +36,13 @@ use crate::txt::TxtRecord;
 /// Runs the parsed command line, writing results to `out` and problems to `err`.
 pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
     let format = cli.output.format();
+    // Under --resume the results go to the file and stdout stays empty: an error is said on
+    // stderr only (the file must stay the output of the runs, resumable).
+    let error_format = if cli.audit.resume.is_some() {
+        Format::Human
+    } else {
+        format
+    };
     let selection = Selections::new(
         &cli.selection.ignore,
         &cli.selection.select,
@@ -111,7 +118,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         Ok(status) => Ok(status),
         Err(RunError::Io(error)) => Err(error),
         Err(RunError::Input(error)) => {
-            report_error(&error.to_string(), format, out, err)?;
+            report_error(&error.to_string(), error_format, out, err)?;
             Ok(ExitStatus::InputError)
         }
     }
@@ -259,8 +266,11 @@ async fn run_audit(
         selections,
         format,
     } = *run;
-    let (domains, input_errors) = audited_domains(args, err)?;
-    let mut options = gather_options(args, sources, &domains)?;
+    let (listed, input_errors) = audited_domains(args, err)?;
+    let mut options = gather_options(args, sources, &listed)?;
+    // --shard and --resume choose which of the listed domains this run audits (an --expect
+    // file for a domain of the list applies whether or not this run audits it).
+    let (domains, resumed) = domains_to_run(args, listed, err)?;
     // --zone, --offline, --replay and --save-dns choose the layers under the cache. The
     // --save-dns file is checked here, before any query.
     let offline_ok = sources.offline_ok;
@@ -281,7 +291,16 @@ async fn run_audit(
     let options = Arc::new(options);
     let source: Arc<dyn DnsSource> = sources.shared();
 
-    let mut sink = sink_for(format, args.verbose, nameservers, out);
+    let earlier = resumed
+        .as_ref()
+        .map(|resumed| resumed.earlier.tally)
+        .unwrap_or_default();
+    let mut resume_file = resumed.map(|resumed| resumed.file);
+    let mut sink = match &mut resume_file {
+        // Straight to the file, unbuffered: each line is one write (see NdjsonSink).
+        Some(file) => Box::new(NdjsonSink::new(file).with_earlier(&earlier)),
+        None => sink_for(format, args.verbose, nameservers, out),
+    };
     let progress = Progress::new(domains.len());
     let mut tally = Tally::default();
     let mut write_error = None;
@@ -351,7 +370,52 @@ async fn run_audit(
     if save_error.is_some() || !input_errors.is_empty() {
         return Ok(ExitStatus::InputError);
     }
+    // Under --resume, the exit code is that of the whole file, as if the run had never
+    // stopped.
+    tally.absorb(&earlier);
     Ok(ExitStatus::of_tally(&tally, args.fail_on, offline_ok))
+}
+
+/// The domains this run audits, of those `listed`: its `--shard`, and under `--resume` those
+/// the file does not report yet, each once (a domain listed twice would otherwise be done
+/// twice by one run and once by a resumed one). Also opens the `--resume` file; says on `err`
+/// what an earlier run had done.
+fn domains_to_run(
+    args: &AuditArgs,
+    listed: Vec<DomainName>,
+    err: &mut dyn Write,
+) -> Result<(Vec<DomainName>, Option<crate::resume::Resumed>), RunError> {
+    let mut domains = listed;
+    if let Some(shard) = args.shard {
+        domains.retain(|domain| shard.contains(domain));
+    }
+    let Some(path) = &args.resume else {
+        return Ok((domains, None));
+    };
+    let shown = crate::escape::os_str(path.as_os_str());
+    let resumed = crate::resume::open(path)
+        .map_err(|error| InputError::Resume(path.clone(), error.to_string()))?;
+    let earlier = &resumed.earlier;
+    let mut seen = std::collections::HashSet::new();
+    let listed = domains.len();
+    domains.retain(|domain| {
+        !earlier.done.contains(domain.ascii.as_str()) && seen.insert(domain.ascii.clone())
+    });
+    if earlier.tally.domains > 0 || earlier.cut > 0 {
+        let mut note = format!(
+            "resuming {shown}: {} domains already done, {} of the {listed} listed left to audit",
+            earlier.tally.domains,
+            domains.len()
+        );
+        if earlier.cut > 0 {
+            note = format!(
+                "{note}; the last line, cut short when a run was stopped ({} bytes), was removed",
+                earlier.cut
+            );
+        }
+        writeln!(err, "{note}")?;
+    }
+    Ok((domains, Some(resumed)))
 }
 
 /// The options of every audit of the run: selectors, limits, the `--expect` files.
