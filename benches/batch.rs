@@ -6,12 +6,15 @@
 //! every answer, and runs the real `mailcheck` binary over the list, measuring wall time,
 //! domains per second, CPU time and peak memory (VmHWM, polled from /proc).
 //!
-//! Scenarios: 1,000 domains at the default concurrency and at 256 with 20 ms per answer; the
-//! same with no delay for CPU time per audit; 10,000 domains in NDJSON mode to show that peak
-//! memory does not grow with the count; and the long list with no delay at `--concurrency`
-//! 1024 and 4096, which print the answers the kernel dropped on mailcheck's sockets and the
-//! queries that timed out, as the run line reports them, with the system-wide `RcvbufErrors`
-//! of `/proc/net/snmp` before and after as a cross-check (issue 18). Set
+//! Scenarios: 1,000 domains at the default concurrency and at 256 with 20 ms per answer; 10,000
+//! domains in NDJSON mode to show that peak memory does not grow with the count, and at
+//! `--concurrency 1024` to show how far the rate scales; with no delay, 1,000 and 10,000 domains
+//! at 256 for mailcheck's CPU time per query, answered by an answer cache in front of the test
+//! server (`support/answer_cache.rs`, filled by a warm-up run) so that the server, which costs
+//! as much CPU per query as mailcheck, is not the bottleneck; and the long list with no delay
+//! at `--concurrency` 1024 and 4096, which print the answers the kernel dropped on mailcheck's
+//! sockets and the queries that timed out, as the run line reports them, with the system-wide
+//! `RcvbufErrors` of `/proc/net/snmp` before and after as a cross-check (issue 18). Set
 //! `MAILCHECK_BENCH_QUICK=1` for a shorter run, and `MAILCHECK_BENCH_BINARY=PATH` to measure
 //! another build of mailcheck (an earlier commit's, for a before and after).
 
@@ -20,15 +23,19 @@
 // Figures for people: a few thousand domains and queries fit an f64 exactly.
 #![allow(clippy::cast_precision_loss, clippy::many_single_char_names)]
 
+#[path = "support/answer_cache.rs"]
+mod answer_cache;
 #[path = "../tests/support/server.rs"]
 mod server;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use answer_cache::AnswerCache;
 use server::{Behaviour, TestServer};
 
 const DELAY: Duration = Duration::from_millis(20);
@@ -50,11 +57,114 @@ fn main() {
         },
     );
     let instant = TestServer::start(&dir.join("zones"), Behaviour::default());
+    let cache = AnswerCache::start(instant.addr);
 
     print_header();
-    let delayed = (&delayed, DELAY);
-    let instant = (&instant, Duration::ZERO);
-    let scenarios = [
+    let delayed = Target::Direct(&delayed, DELAY);
+    let instant = Target::Cached(&cache);
+    let mut warmed_up = false;
+    let scenarios = scenarios(delayed, instant, small, large);
+    for (label, target, list, count, concurrency, format) in scenarios {
+        if !label.contains(&only) {
+            continue;
+        }
+        if matches!(target, Target::Cached(_)) && !warmed_up {
+            // Every question of the long list (the short one is its first part) asked once,
+            // so that the measured runs are answered from the cache alone.
+            run_mailcheck(target.addr(), &dir.join("large.txt"), 256, "ndjson");
+            warmed_up = true;
+        }
+        target.clear();
+        let server_cpu_before = read_cpu(std::process::id());
+        let rcvbuf_errors_before = read_rcvbuf_errors();
+        let run = run_mailcheck(target.addr(), &dir.join(list), concurrency, format);
+        let rcvbuf_errors = read_rcvbuf_errors()
+            .zip(rcvbuf_errors_before)
+            .map(|(after, before)| after.saturating_sub(before));
+        // This process runs the test server (and the /proc polling, which is small): its CPU
+        // time shares the same two cores with mailcheck's.
+        let server_cpu = read_cpu(std::process::id())
+            .zip(server_cpu_before)
+            .map(|(after, before)| after.saturating_sub(before));
+        let queries = target.queries();
+        print_row(
+            label,
+            count,
+            queries,
+            concurrency,
+            target.delay(),
+            &run,
+            server_cpu,
+        );
+        if let Target::Cached(cache) = target {
+            println!(
+                "{:<34} answered from the cache: {} of {queries} queries",
+                "",
+                queries - cache.misses()
+            );
+        }
+        print_network(&run, rcvbuf_errors, format);
+    }
+}
+
+/// The server a scenario asks: the test server itself (with its delay), or the answer cache
+/// in front of it, for the scenarios that measure mailcheck's CPU time with no delay: the
+/// test server spends about as much CPU per query as mailcheck and would be the bottleneck.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Direct(&'a TestServer, Duration),
+    Cached(&'a AnswerCache),
+}
+
+impl Target<'_> {
+    fn addr(self) -> SocketAddr {
+        match self {
+            Target::Direct(server, _) => server.addr,
+            Target::Cached(cache) => cache.addr,
+        }
+    }
+
+    fn delay(self) -> Duration {
+        match self {
+            Target::Direct(_, delay) => delay,
+            Target::Cached(_) => Duration::ZERO,
+        }
+    }
+
+    fn clear(self) {
+        match self {
+            Target::Direct(server, _) => server.clear_received(),
+            Target::Cached(cache) => cache.clear_counts(),
+        }
+    }
+
+    /// UDP queries received since the last clear.
+    fn queries(self) -> usize {
+        match self {
+            Target::Direct(server, _) => server.received().iter().filter(|q| !q.tcp).count(),
+            Target::Cached(cache) => cache.queries(),
+        }
+    }
+}
+
+/// One scenario: label, server, list file, its length, `--concurrency`, `--format`.
+type Scenario<'a> = (
+    &'static str,
+    Target<'a>,
+    &'static str,
+    usize,
+    usize,
+    &'static str,
+);
+
+/// The scenarios, in the order they run.
+fn scenarios<'a>(
+    delayed: Target<'a>,
+    instant: Target<'a>,
+    small: usize,
+    large: usize,
+) -> Vec<Scenario<'a>> {
+    vec![
         (
             "20 ms, default concurrency (64)",
             delayed,
@@ -88,10 +198,26 @@ fn main() {
             "ndjson",
         ),
         (
+            "20 ms, 1024, NDJSON, long list",
+            delayed,
+            "large.txt",
+            large,
+            1024,
+            "ndjson",
+        ),
+        (
             "no delay, 256, NDJSON",
             instant,
             "small.txt",
             small,
+            256,
+            "ndjson",
+        ),
+        (
+            "no delay, 256, NDJSON, long list",
+            instant,
+            "large.txt",
+            large,
             256,
             "ndjson",
         ),
@@ -111,27 +237,7 @@ fn main() {
             4096,
             "ndjson",
         ),
-    ];
-    for (label, (server, delay), list, count, concurrency, format) in scenarios {
-        if !label.contains(&only) {
-            continue;
-        }
-        server.clear_received();
-        let server_cpu_before = read_cpu(std::process::id());
-        let rcvbuf_errors_before = read_rcvbuf_errors();
-        let run = run_mailcheck(server, &dir.join(list), concurrency, format);
-        let rcvbuf_errors = read_rcvbuf_errors()
-            .zip(rcvbuf_errors_before)
-            .map(|(after, before)| after.saturating_sub(before));
-        // This process runs the test server (and the /proc polling, which is small): its CPU
-        // time shares the same two cores with mailcheck's.
-        let server_cpu = read_cpu(std::process::id())
-            .zip(server_cpu_before)
-            .map(|(after, before)| after.saturating_sub(before));
-        let queries = server.received().iter().filter(|q| !q.tcp).count();
-        print_row(label, count, queries, concurrency, delay, &run, server_cpu);
-        print_network(&run, rcvbuf_errors, format);
-    }
+    ]
 }
 
 /// What the run line says of the network (drops and timeouts), with the system-wide
@@ -210,9 +316,10 @@ fn print_row(
     );
     if delay.is_zero() {
         println!(
-            "{:<34} CPU time per domain audit: {:.2} ms (user+system {:.2} s over {count} domains)",
+            "{:<34} CPU time per domain audit: {:.2} ms, per query: {:.1} µs (user+system {:.2} s over {count} domains, {queries} queries)",
             "",
             run.cpu.as_secs_f64() * 1000.0 / count as f64,
+            run.cpu.as_secs_f64() * 1e6 / queries as f64,
             run.cpu.as_secs_f64()
         );
     }
@@ -266,14 +373,14 @@ struct Run {
 }
 
 /// Runs the binary over a list, polling /proc for its peak RSS and CPU time until it exits.
-fn run_mailcheck(server: &TestServer, list: &Path, concurrency: usize, format: &str) -> Run {
+fn run_mailcheck(server: SocketAddr, list: &Path, concurrency: usize, format: &str) -> Run {
     let out = list.with_extension(format!("{concurrency}.{format}"));
     let start = Instant::now();
     let binary = std::env::var_os("MAILCHECK_BENCH_BINARY")
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_mailcheck").into());
     let mut child = Command::new(binary)
         .arg("--nameserver")
-        .arg(server.addr.to_string())
+        .arg(server.to_string())
         .args(["--timeout", "5", "--retries", "0", "--fail-on", "never"])
         .arg("--concurrency")
         .arg(concurrency.to_string())
