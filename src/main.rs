@@ -14,6 +14,7 @@ use mailcheck::render;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     match real_main() {
         Ok(status) => ExitCode::from(status.code()),
         Err(error) => {
@@ -29,6 +30,18 @@ fn main() -> ExitCode {
             ExitCode::from(ExitStatus::InputError.code())
         }
     }
+}
+
+/// Asks Linux not to back this process's memory with transparent huge pages.
+///
+/// mimalloc commits its arenas eagerly on Linux, and where THP is `always` (a common default)
+/// the kernel then faults in 2 MiB at a time: a one-domain audit's peak RSS went from 18 to
+/// 33 MB, a 10,000-domain batch's from 57 to 76 MB, for no CPU saved (measured with
+/// `tests/hostile_bounds.rs` and `cargo bench --bench batch`). The flag only affects pages
+/// touched from here on; before `main` little is. A kernel without the flag changes nothing.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
 fn real_main() -> anyhow::Result<ExitStatus> {
