@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::domain::{DomainName, parse_domain};
 use crate::escape::shorten;
+use crate::lines::{Line, LongLine, read_line};
 use crate::report::{InputErrors, InputLineError, QUOTED_CHARS};
 
 /// The most bytes of one line of a domain list kept in memory; the rest of a longer line is
@@ -39,7 +40,9 @@ pub fn read_domain_list(mut input: impl BufRead) -> io::Result<DomainList> {
     let mut list = DomainList::default();
     let mut line = Vec::new();
     let mut number = 0;
-    while let Some(length) = read_line(&mut input, &mut line)? {
+    while let Some(Line { length, .. }) =
+        read_line(&mut input, &mut line, MAX_LINE_BYTES, LongLine::Cut)?
+    {
         number += 1;
         // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line.
         let bytes = match line.strip_prefix(b"\xef\xbb\xbf") {
@@ -57,35 +60,6 @@ pub fn read_domain_list(mut input: impl BufRead) -> io::Result<DomainList> {
         }
     }
     Ok(list)
-}
-
-/// Reads the next line into `line` without its `\n`, keeping at most [`MAX_LINE_BYTES`]
-/// bytes of it. Returns the line's whole length in bytes, or `None` at the end of `input`.
-fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Option<usize>> {
-    line.clear();
-    let mut length = 0;
-    let mut started = false;
-    loop {
-        let available = match input.fill_buf() {
-            Ok(available) => available,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
-        };
-        if available.is_empty() {
-            return Ok(started.then_some(length));
-        }
-        started = true;
-        let end = available.iter().position(|&byte| byte == b'\n');
-        let part = &available[..end.unwrap_or(available.len())];
-        let room = MAX_LINE_BYTES.saturating_sub(line.len());
-        line.extend_from_slice(&part[..part.len().min(room)]);
-        length += part.len();
-        let used = end.map_or(part.len(), |end| end + 1);
-        input.consume(used);
-        if end.is_some() {
-            return Ok(Some(length));
-        }
-    }
 }
 
 /// One line of a list (as much of it as was kept; `cut` when the line was longer): its

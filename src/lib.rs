@@ -59,6 +59,7 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gather;
+pub mod lines;
 pub mod output;
 pub mod policy;
 pub mod progress;

@@ -22,6 +22,7 @@ use serde::de::IgnoredAny;
 use crate::domain::parse_domain;
 use crate::files::{AtomicFile, Size};
 use crate::finding::Severity;
+use crate::lines::{Line, LongLine, read_line};
 use crate::output::Tally;
 
 /// The longest line read from the file: 64 MiB. A domain line holds one audit's report,
@@ -178,7 +179,20 @@ fn scan(mut reader: impl BufRead) -> Result<Scan, ResumeError> {
     let mut number = 0;
     loop {
         let start = scan.length;
-        let whole = read_line(&mut reader, &mut line, number + 1)?;
+        let read = read_line(&mut reader, &mut line, MAX_LINE_BYTES, LongLine::Stop)?;
+        let Line { length, ended } = read.unwrap_or(Line {
+            length: 0,
+            ended: false,
+        });
+        if length > MAX_LINE_BYTES {
+            return Err(io::Error::other(format!(
+                "line {} is longer than {}, more than mailcheck writes for a domain",
+                number + 1,
+                Size(MAX_LINE_BYTES as u64)
+            ))
+            .into());
+        }
+        let whole = ended;
         scan.length += line.len() as u64 + u64::from(whole);
         if !whole {
             if !line.is_empty() && !is_line_start(&line) {
@@ -279,37 +293,6 @@ fn add(tally: &mut Tally, done: &Done) {
     tally.worst = tally.worst.max(worst);
     if done.incomplete {
         tally.incomplete += 1;
-    }
-}
-
-/// Reads the next line into `line` without its `\n`; returns whether it ended with one (a
-/// line without one is the last, partial or empty). A line over [`MAX_LINE_BYTES`] is an
-/// error, found without holding more than that.
-fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, number: usize) -> io::Result<bool> {
-    line.clear();
-    loop {
-        let available = match input.fill_buf() {
-            Ok(available) => available,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
-        };
-        if available.is_empty() {
-            return Ok(false);
-        }
-        let end = available.iter().position(|&byte| byte == b'\n');
-        let part = &available[..end.unwrap_or(available.len())];
-        if line.len() + part.len() > MAX_LINE_BYTES {
-            return Err(io::Error::other(format!(
-                "line {number} is longer than {}, more than mailcheck writes for a domain",
-                Size(MAX_LINE_BYTES as u64)
-            )));
-        }
-        line.extend_from_slice(part);
-        let used = end.map_or(part.len(), |end| end + 1);
-        input.consume(used);
-        if end.is_some() {
-            return Ok(true);
-        }
     }
 }
 

@@ -50,7 +50,8 @@ use std::path::Path;
 #[rustfmt::skip]
 const LAYERS: &[Layer] = &[
     layer("leaves",           Peers::Allowed,   &["diagnostic", "escape", "domain", "address",
-                                                  "rr", "tagvalue", "txt", "finding", "files"]),
+                                                  "rr", "tagvalue", "txt", "finding", "files",
+                                                  "lines"]),
     layer("seam and parsers", Peers::Allowed,   &["dns", "zonefile", "spf", "dkim", "policy", "expect"]),
     layer("facts",            Peers::Allowed,   &["facts"]),
     layer("gather",           Peers::Allowed,   &["gather"]),

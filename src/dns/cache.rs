@@ -7,8 +7,10 @@
 //! links of the CNAME chains followed for it, [`super::chase`]), with its outcome and how long
 //! the audit waited for it: that log is what `--verbose` and the JSON `dns` section show.
 
+use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -152,12 +154,11 @@ impl CacheState {
             let Some((key, serial)) = self.done.pop_front() else {
                 break;
             };
-            if self
-                .cells
-                .get(&key)
-                .is_some_and(|slot| slot.serial == serial)
+            // One lookup, not a look and a removal: this runs once per answer of a batch.
+            if let Entry::Occupied(slot) = self.cells.entry(key)
+                && slot.get().serial == serial
             {
-                self.cells.remove(&key);
+                slot.remove();
             }
         }
     }

@@ -15,7 +15,7 @@
 //! failure of its own ([`NotAsked::QuestionLimit`], [`NotAsked::TimeLimit`]): not verified,
 //! never missing, and reported once by the `audit-limit-reached` rule.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 

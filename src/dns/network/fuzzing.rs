@@ -5,7 +5,7 @@
 
 use hickory_resolver::proto::op::Message;
 
-use super::records::hickory_type;
+use super::records::{convert_name, hickory_type};
 use super::{answer_outcome, follow_chain};
 use crate::dns::RecordType;
 
@@ -23,8 +23,9 @@ pub fn answer_target(data: &[u8]) {
         || "example.test.".parse().expect("a valid name"),
         |query| query.name.clone(),
     );
+    let asked = convert_name(&name);
     for rtype in RecordType::ALL {
-        let chain = follow_chain(&answer.answers, &name, hickory_type(rtype));
+        let chain = follow_chain(&answer.answers, &name, &asked, hickory_type(rtype));
         // One step per record at most, each adding at most the records at one name.
         assert!(chain.records.len() <= answer.answers.len() * (answer.answers.len() + 1));
         let looped = chain.looped.is_some();

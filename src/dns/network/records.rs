@@ -19,8 +19,9 @@ pub(super) fn hickory_type(rtype: RecordType) -> hrr::RecordType {
     }
 }
 
-/// Converts a record of a type the audit knows; any other type gives `None`.
-pub(super) fn convert_record(record: &hrr::Record) -> Option<Record> {
+/// Converts a record of a type the audit knows, whose owner name is `owner` (the record's
+/// name converted once for all the records at it); any other type gives `None`.
+pub(super) fn convert_record(record: &hrr::Record, owner: &Name) -> Option<Record> {
     let data = match &record.data {
         RData::A(a) => RecordData::A(a.0),
         RData::AAAA(aaaa) => RecordData::Aaaa(aaaa.0),
@@ -37,7 +38,7 @@ pub(super) fn convert_record(record: &hrr::Record) -> Option<Record> {
         _ => return None,
     };
     Some(Record {
-        name: convert_name(&record.name),
+        name: owner.clone(),
         ttl: record.ttl,
         data,
     })

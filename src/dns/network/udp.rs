@@ -8,13 +8,13 @@
 //! random ports for the whole run and tells their answers apart by query id, checking each
 //! answer's source address and question before handing it over.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use foldhash::{HashMap, HashMapExt};
 use hickory_resolver::proto::op::{Message, Query};
 use tokio::net::UdpSocket;
 use tokio::sync::{OnceCell, OwnedSemaphorePermit, oneshot};
