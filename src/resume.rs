@@ -180,7 +180,10 @@ fn scan(mut reader: impl BufRead) -> Result<Scan, ResumeError> {
     loop {
         let start = scan.length;
         let read = read_line(&mut reader, &mut line, MAX_LINE_BYTES, LongLine::Stop)?;
-        let Line { length, ended } = read.unwrap_or(Line {
+        let Line {
+            length,
+            ended: whole,
+        } = read.unwrap_or(Line {
             length: 0,
             ended: false,
         });
@@ -192,7 +195,6 @@ fn scan(mut reader: impl BufRead) -> Result<Scan, ResumeError> {
             ))
             .into());
         }
-        let whole = ended;
         scan.length += line.len() as u64 + u64::from(whole);
         if !whole {
             if !line.is_empty() && !is_line_start(&line) {

@@ -9,12 +9,11 @@
 
 use std::collections::VecDeque;
 use std::collections::hash_map::Entry;
-
-use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use foldhash::HashMap;
 use tokio::sync::OnceCell;
 
 use super::{BoxFuture, DnsSource, Name, Outcome, QueryObserver, RecordType};

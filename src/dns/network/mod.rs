@@ -421,16 +421,11 @@ fn encode_query(question: &Query) -> Result<Vec<u8>, String> {
     // id 0, flags: a standard query with RD (0x0100); one question, one additional record.
     bytes.extend_from_slice(&[0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1]);
     for label in name {
-        let Ok(length) = u8::try_from(label.len()) else {
+        let Ok(length @ 1..=63) = u8::try_from(label.len()) else {
             return Err(format!(
-                "cannot encode the query for {name}: a label is too long"
+                "cannot encode the query for {name}: a label is too long or empty"
             ));
         };
-        if length > 63 {
-            return Err(format!(
-                "cannot encode the query for {name}: a label is too long"
-            ));
-        }
         bytes.push(length);
         bytes.extend_from_slice(label);
     }
